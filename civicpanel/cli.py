@@ -1,0 +1,59 @@
+"""The one `civicpanel` command.
+
+    civicpanel demo                 the demo council, its worker and mail catcher, on :8000
+    civicpanel serve                the web server for production (gunicorn)
+    civicpanel select ...           representative and fair selection (methods.selection)
+    civicpanel pb ...               participatory-budgeting counts and Pabulib files
+    civicpanel weight ...           raking weights to population margins
+    civicpanel estimate ...         weighted estimates with standard errors
+    civicpanel <django command>     any management command: migrate, db_worker, ...
+
+The method commands import no Django, so they start fast and run without a database.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+# Method commands: name -> module with `main(argv: list[str]) -> int`.
+METHOD_COMMANDS = {
+    "select": "civicpanel.methods.selection.cli",
+    "pb": "civicpanel.methods.budgeting.cli",
+    "weight": "civicpanel.methods.weighting.cli",
+    "estimate": "civicpanel.methods.estimation.cli",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(__doc__)
+        return 0
+    command, rest = argv[0], argv[1:]
+    if command in METHOD_COMMANDS:
+        module = importlib.import_module(METHOD_COMMANDS[command])
+        return int(module.main(rest) or 0)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicpanel.config.settings")
+    from django.core.management import execute_from_command_line
+
+    if command == "serve":
+        return _serve(rest)
+    execute_from_command_line(["civicpanel", command, *rest])
+    return 0
+
+
+def _serve(rest: list[str]) -> int:
+    """Run gunicorn on the WSGI app; options after `serve` go to gunicorn."""
+    from gunicorn.app.wsgiapp import run
+
+    bind = os.environ.get("CIVICPANEL_BIND", "127.0.0.1:8000")
+    sys.argv = ["gunicorn", "--bind", bind, "--workers", os.environ.get("WEB_CONCURRENCY", "2"),
+                "civicpanel.config.wsgi:application", *rest]
+    run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,2 @@
+def civicpanel(request):
+    return {"council": getattr(request, "council", None)}

@@ -1,0 +1,221 @@
+"""Members of a council's panel, the profile questions they answer, and their consent."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from civicpanel.common.models import translated
+
+
+class ProfileQuestion(models.Model):
+    """A background question the council asks every member; its options are the categories
+    used for targeting, quotas, population figures and weights."""
+
+    class Kind(models.TextChoices):
+        SINGLE = "single", _("Single choice")
+        MULTI = "multi", _("Multiple choice")
+        BIRTH_YEAR = "birth_year", _("Birth year (grouped in age bands)")
+        DISTRICT = "district", _("District (from postal code)")
+
+    council = models.ForeignKey("tenancy.Council", on_delete=models.CASCADE, related_name="profile_questions")
+    key = models.SlugField(_("key"), max_length=50)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    label = models.JSONField(_("question"), default=dict)
+    required = models.BooleanField(_("required"), default=True)
+    active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "key"], name="profile_question_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def text(self) -> str:
+        return translated(self.label) or self.key
+
+
+class ProfileOption(models.Model):
+    """One category of a profile question. Age bands carry their age limits; the options of the
+    district question point at their district."""
+
+    question = models.ForeignKey(ProfileQuestion, on_delete=models.CASCADE, related_name="options")
+    code = models.SlugField(_("code"), max_length=50)
+    label = models.JSONField(_("label"), default=dict)
+    order = models.PositiveSmallIntegerField(default=0)
+    min_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    district = models.OneToOneField("tenancy.District", on_delete=models.CASCADE, null=True, blank=True,
+                                    related_name="profile_option")
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "code"], name="profile_option_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def text(self) -> str:
+        return translated(self.label) or self.code
+
+
+class PopulationFigure(models.Model):
+    """How many residents of the council fall in one category (Statistics Denmark/Norway)."""
+
+    council = models.ForeignKey("tenancy.Council", on_delete=models.CASCADE, related_name="population_figures")
+    option = models.OneToOneField(ProfileOption, on_delete=models.CASCADE, related_name="population")
+    count = models.PositiveIntegerField()
+    source = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.option}: {self.count}"
+
+
+class ConsentVersion(models.Model):
+    """One version of the consent text. A change is always a new version, never an edit,
+    so every member's consent points at the exact words they agreed to."""
+
+    council = models.ForeignKey("tenancy.Council", on_delete=models.CASCADE, related_name="consent_versions")
+    version = models.PositiveIntegerField()
+    text = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "version"], name="consent_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version}"
+
+    @property
+    def body(self) -> str:
+        return translated(self.text)
+
+
+class Campaign(models.Model):
+    """A recruitment source: the code in a link or on a poster, newspaper ad, letter or post."""
+
+    class Channel(models.TextChoices):
+        POSTER = "poster", _("Poster")
+        NEWSPAPER = "newspaper", _("Newspaper")
+        LETTER = "letter", _("Letter")
+        SOCIAL = "social", _("Social media")
+        WEBSITE = "website", _("Website")
+        EVENT = "event", _("Event or street")
+        OTHER = "other", _("Other")
+
+    council = models.ForeignKey("tenancy.Council", on_delete=models.CASCADE, related_name="campaigns")
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=200)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "code"], name="campaign_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Member(models.Model):
+    """A resident in the panel. On leaving, the personal fields are erased and the row stays
+    as an anonymous husk so that counts and earlier aggregates remain true."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting confirmation")
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        LEFT = "left", _("Left")
+
+    council = models.ForeignKey("tenancy.Council", on_delete=models.CASCADE, related_name="members")
+    email = models.EmailField(_("e-mail"), null=True, blank=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    language = models.CharField(_("language"), max_length=5, default="da")
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    district = models.ForeignKey("tenancy.District", on_delete=models.SET_NULL, null=True, blank=True, related_name="members")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    campaign = models.ForeignKey(Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="members")
+    source = models.CharField(_("recruitment source"), max_length=100, blank=True)
+    wants_surveys = models.BooleanField(_("survey invitations"), default=True)
+    wants_events = models.BooleanField(_("invitations to workshops and focus groups"), default=True)
+    wants_news = models.BooleanField(_("news and results from the panel"), default=True)
+    email_bounced = models.BooleanField(default=False)
+    consent_version = models.ForeignKey(ConsentVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    consent_given_at = models.DateTimeField(null=True, blank=True)
+    joined_at = models.DateTimeField(_("joined"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    last_active_at = models.DateTimeField(_("last active"), null=True, blank=True)
+    renewal_reminded_at = models.DateTimeField(null=True, blank=True)
+    left_at = models.DateTimeField(_("left"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-joined_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "email"], name="member_email_unique_per_council",
+                                    condition=models.Q(email__isnull=False)),
+        ]
+        indexes = [models.Index(fields=["council", "status"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email or f"#{self.pk}"
+
+
+class MemberAnswer(models.Model):
+    """A member's answer to one choice question (several rows for a multiple-choice one)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(ProfileQuestion, on_delete=models.CASCADE, related_name="+")
+    option = models.ForeignKey(ProfileOption, on_delete=models.CASCADE, related_name="answers")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "option"], name="member_answer_unique"),
+        ]
+        indexes = [models.Index(fields=["question", "option"])]
+
+
+class ConsentRecord(models.Model):
+    """Each time a member agreed to a consent version (kept when they renew)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="consents")
+    version = models.ForeignKey(ConsentVersion, on_delete=models.PROTECT, related_name="records")
+    given_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-given_at"]
+
+
+class MemberToken(models.Model):
+    """A single-use link sent by e-mail: confirm the sign-up, or log in to self-service.
+    Only the SHA-256 of the token is stored, so a database leak reveals no working link."""
+
+    class Purpose(models.TextChoices):
+        CONFIRM = "confirm", _("Confirm sign-up")
+        LOGIN = "login", _("Log in")
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="tokens")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
