@@ -1,9 +1,18 @@
-"""Shared fixtures. On PostgreSQL runs (CIVICPANEL_DB_TESTS_ONLY=1) only database tests run,
-since the pure-method tests do not depend on the database."""
+"""Shared fixtures.
+
+On PostgreSQL runs (CIVICPANEL_DB_TESTS_ONLY=1) only tests that use the database run,
+since the pure-method tests do not depend on it.
+"""
+
+from __future__ import annotations
 
 import os
+import time
 
 import pytest
+from django.test import Client
+
+DB_FIXTURES = {"db", "transactional_db", "client", "live_server", "council", "staff_client"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -11,14 +20,57 @@ def pytest_collection_modifyitems(config, items):
         return
     keep, drop = [], []
     for item in items:
-        uses_db = item.get_closest_marker("django_db") is not None or any(
-            name in getattr(item, "fixturenames", ()) for name in ("db", "transactional_db", "client", "live_server")
-        )
+        fixtures = set(getattr(item, "fixturenames", ()))
+        uses_db = item.get_closest_marker("django_db") is not None or bool(fixtures & DB_FIXTURES)
         (keep if uses_db else drop).append(item)
     items[:] = keep
     config.hook.pytest_deselected(items=drop)
 
 
 @pytest.fixture(autouse=True)
-def _isolated_data_dir(tmp_path, settings):
+def _isolated_media(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def council(db):
+    from tests.factories import council_with_profile
+
+    return council_with_profile(slug="valby", name="Valby Lokaludvalg")
+
+
+@pytest.fixture
+def other_council(db):
+    from tests.factories import council_with_profile
+
+    return council_with_profile(slug="bergen", name="Årstad bydel", country="NO", default_language="nb")
+
+
+def login_with_second_factor(client: Client, user) -> Client:
+    """Log a staff user in as if through password + TOTP (what allauth records in the session)."""
+    client.force_login(user)
+    session = client.session
+    now = time.time()
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": now, "email": user.email},
+        {"method": "mfa", "at": now, "type": "totp"},
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+    return client
+
+
+@pytest.fixture
+def staff_client(db, council):
+    """staff_client("admin"|"manager"|"analyst", council=...) -> a logged-in client on that
+    council's host, with the second factor done."""
+
+    def make(role: str = "admin", council=council, **kwargs) -> Client:
+        from tests.factories import staff_user
+
+        user = staff_user(council, role, **kwargs)
+        client = Client(HTTP_HOST=f"{council.slug}.localhost")
+        client.user = user
+        return login_with_second_factor(client, user)
+
+    return make

@@ -20,7 +20,9 @@ class AuditEvent(models.Model):
     """
 
     council = models.ForeignKey("tenancy.Council", on_delete=models.PROTECT, null=True, related_name="+")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # No database constraint: the log must outlive a deleted account, and is never updated.
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False,
+                              null=True, related_name="+")
     actor_label = models.CharField(max_length=254, blank=True)
     action = models.CharField(_("action"), max_length=80, db_index=True)
     object_type = models.CharField(max_length=80, blank=True)

@@ -85,7 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "civicpanel.common.context_processors.civicpanel",
+                "civicpanel.accounts.context_processors.civicpanel",
             ],
         },
     },
@@ -175,9 +175,27 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Mail and background work ------------------------------------------------------------
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp://127.0.0.1:1025")
-globals().update(EMAIL_CONFIG)
-EMAIL_TIMEOUT = 20
+
+def _mailer_from_url(url: str) -> dict:
+    """EMAIL_URL (smtp://user:pass@host:port, smtp+tls://..., smtp+ssl://...) as a MAILERS entry."""
+    parsed = env.email_url_config(url)
+    if parsed["EMAIL_BACKEND"] != "django.core.mail.backends.smtp.EmailBackend":
+        return {"BACKEND": parsed["EMAIL_BACKEND"]}
+    return {
+        "BACKEND": parsed["EMAIL_BACKEND"],
+        "OPTIONS": {
+            "host": parsed.get("EMAIL_HOST", "localhost"),
+            "port": parsed.get("EMAIL_PORT", 25),
+            "username": parsed.get("EMAIL_HOST_USER", ""),
+            "password": parsed.get("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": bool(parsed.get("EMAIL_USE_TLS")),
+            "use_ssl": bool(parsed.get("EMAIL_USE_SSL")),
+            "timeout": 20,
+        },
+    }
+
+
+MAILERS = {"default": _mailer_from_url(env.str("EMAIL_URL", default="smtp://127.0.0.1:1025"))}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="civicpanel <panel@civicpanel.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CIVICPANEL_BASE_SCHEME = env.str("CIVICPANEL_BASE_SCHEME", default="https" if PRODUCTION else "http")
@@ -219,7 +237,7 @@ LOGGING = {
 # --- Tests ------------------------------------------------------------------------------
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
                          "QUEUES": ["default", "mail"]}}
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}

@@ -1,3 +1,16 @@
-from django.urls import path
+from django.conf import settings
+from django.urls import include, path
+from django.views.i18n import set_language
 
-urlpatterns: list = []
+urlpatterns = [
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("allauth.urls")),
+    path("staff/", include("civicpanel.config.staff_urls")),
+    path("s/", include("civicpanel.surveys.urls")),
+    path("o/", include("civicpanel.outreach.urls")),
+    path("", include("civicpanel.common.urls")),
+    path("", include("civicpanel.members.urls")),
+]
+
+if settings.CIVICPANEL_MAIL_CATCHER_DIR:
+    urlpatterns.insert(0, path("demo/mail/", include("civicpanel.common.mailcatcher_urls")))

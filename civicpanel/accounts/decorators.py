@@ -1,0 +1,39 @@
+"""The one gate in front of every staff view."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from civicpanel.accounts.permissions import Capability, can, membership_for
+
+
+def staff_view(capability: Capability | None = None):
+    """Allow a view only to staff of the request's council (anyone else: 404, so that a
+    council's pages are not even confirmed to exist) with the capability (else 403).
+
+    Sets `request.membership` for the view and its template.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if request.council is None:
+                raise Http404
+            membership = membership_for(request.user, request.council)
+            if membership is None:
+                raise Http404
+            if capability is not None and not can(membership, capability):
+                raise PermissionDenied
+            request.membership = membership
+            return view(request, *args, **kwargs)
+
+        wrapper.staff_capability = capability
+        return wrapper
+
+    return decorator

@@ -1,2 +1,0 @@
-def civicpanel(request):
-    return {"council": getattr(request, "council", None)}
