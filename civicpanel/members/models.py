@@ -216,6 +216,12 @@ class MemberToken(models.Model):
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="tokens")
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     token_hash = models.CharField(max_length=64, unique=True)
+    # The link is rebuilt from (secret key, pk, salt) when the e-mail is sent, so neither the
+    # database nor a queued task ever holds a working link (common.security.derived_token).
+    salt = models.CharField(max_length=32, blank=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.purpose} #{self.pk}"
