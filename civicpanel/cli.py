@@ -36,12 +36,24 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(METHOD_COMMANDS[command])
         return int(module.main(rest) or 0)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicpanel.config.settings")
+    if command == "demo":
+        _demo_environment()
     from django.core.management import execute_from_command_line
 
     if command == "serve":
         return _serve(rest)
     execute_from_command_line(["civicpanel", command, *rest])
     return 0
+
+
+def _demo_environment() -> None:
+    """The demo keeps its own database and mail folder under ./var/demo and sends its
+    e-mail to its own catcher, so it never touches a real install or a real mailbox."""
+    data_dir = os.path.abspath(os.environ.get("CIVICPANEL_DATA_DIR", os.path.join("var", "demo")))
+    os.environ["CIVICPANEL_DATA_DIR"] = data_dir
+    os.environ.setdefault("CIVICPANEL_MAIL_CATCHER_DIR", os.path.join(data_dir, "mail"))
+    os.environ.setdefault("EMAIL_URL", "smtp://127.0.0.1:1025")
+    os.environ.setdefault("CIVICPANEL_ENV", "development")
 
 
 def _serve(rest: list[str]) -> int:

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "civicpanel.outreach",
     "civicpanel.surveys",
     "civicpanel.analysis",
+    "civicpanel.demo",
 ]
 
 MIDDLEWARE = [

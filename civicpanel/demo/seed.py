@@ -1,0 +1,185 @@
+"""The demo council: Valby (a Copenhagen district) with its quarters, illustrative population
+figures, about 2,000 members and a staff account for each role.
+
+Everything is generated from a fixed seed, so every demo install shows the same panel. The
+panel has the biases real panels have: the young and people with short education join less,
+older and highly educated residents more, so the representativeness dashboard and the
+weighting have something real to correct.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from django.db import transaction
+from django.utils import timezone
+
+from civicpanel.accounts.models import Role, StaffMembership, User
+from civicpanel.members.defaults import council_setup_defaults
+from civicpanel.members.models import (
+    Campaign,
+    ConsentRecord,
+    ConsentVersion,
+    Member,
+    MemberAnswer,
+    PopulationFigure,
+    ProfileOption,
+    ProfileQuestion,
+)
+from civicpanel.tenancy.models import Council, District
+
+SEED = 20261123
+PANEL_SIZE = 2000
+DEMO_PASSWORD = "valby-demo-2026"
+
+# Valby's quarters with their postal codes (2500 Valby; parts of Folehaven and Vigerslev are 2450 SV).
+DISTRICTS = [
+    ("Gammel Valby", ["2500"]),
+    ("Carlsberg Byen", ["2450", "2500"]),
+    ("Vigerslev", ["2500", "2450"]),
+    ("Folehaven", ["2500", "2450"]),
+    ("Valby Vest", ["2500"]),
+]
+
+# How much more (>1) or less (<1) likely than average a group is to join a panel. The shape
+# follows what Danish and Norwegian panels report: young and short-educated residents join less.
+JOIN_PROPENSITY = {
+    "birth_year": {"15-24": 0.35, "25-34": 0.7, "35-44": 0.95, "45-54": 1.05, "55-64": 1.35, "65-74": 1.55, "75-120": 0.8},
+    "education": {"basic": 0.45, "upper_secondary": 0.8, "vocational": 0.7, "short_higher": 1.0, "bachelor": 1.35, "master": 1.75},
+    "gender": {"woman": 1.12, "man": 0.9, "other": 1.0},
+}
+
+CAMPAIGNS = [
+    ("plakat-2025", "Plakater på biblioteket", Campaign.Channel.POSTER),
+    ("valby-bladet", "Annonce i Valby Bladet", Campaign.Channel.NEWSPAPER),
+    ("brev-2025", "Brev til tilfældigt udtrukne borgere", Campaign.Channel.LETTER),
+    ("facebook", "Facebook-opslag", Campaign.Channel.SOCIAL),
+]
+
+
+@dataclass(frozen=True)
+class StaffLogin:
+    email: str
+    role: str
+    password: str
+    totp_secret: str
+
+
+STAFF = [
+    ("admin@valby.demo", "Aske Admin", Role.ADMIN),
+    ("manager@valby.demo", "Mette Manager", Role.MANAGER),
+    ("analyst@valby.demo", "Anders Analytiker", Role.ANALYST),
+]
+
+
+def demo_exists() -> bool:
+    return Council.objects.filter(slug="valby").exists()
+
+
+@transaction.atomic
+def seed_demo() -> list[StaffLogin]:
+    rng = np.random.default_rng(SEED)
+    council = Council.objects.create(
+        slug="valby", name="Valby Lokaludvalg", country="DK", languages=["da", "nb", "en"],
+        default_language="da", minimum_age=15, contact_email="borgerpanel@valby.demo",
+        from_email="borgerpanel@valby.demo",
+    )
+    for order, (name, codes) in enumerate(DISTRICTS):
+        District.objects.create(council=council, name=name, postal_codes=codes, order=order)
+    council_setup_defaults(council=council)
+    _load_population(council)
+    logins = _create_staff(council, rng)
+    _create_members(council, rng)
+    return logins
+
+
+def _load_population(council: Council) -> None:
+    from civicpanel.members.population import population_import_csv
+
+    data = resources.files("civicpanel.members").joinpath("data/valby_population_illustrative.csv").read_bytes()
+    population_import_csv(council=council, actor=None, data=data, dry_run=False)
+
+
+def _create_staff(council: Council, rng: np.random.Generator) -> list[StaffLogin]:
+    logins = []
+    for email, name, role in STAFF:
+        user = User.objects.create_user(email=email, password=DEMO_PASSWORD, full_name=name, language="da")
+        StaffMembership.objects.create(user=user, council=council, role=role)
+        secret = base64.b32encode(rng.bytes(20)).decode()
+        TOTP.activate(user, secret)
+        logins.append(StaffLogin(email, role, DEMO_PASSWORD, secret))
+    assert Authenticator.objects.filter(user__memberships__council=council).count() == len(STAFF)
+    return logins
+
+
+def _shares(question: ProfileQuestion) -> tuple[list[ProfileOption], np.ndarray]:
+    options = list(question.options.all())
+    counts = dict(PopulationFigure.objects.filter(option__in=options).values_list("option_id", "count"))
+    weights = np.array([counts.get(o.pk, 0) for o in options], dtype=float)
+    if weights.sum() == 0:
+        weights = np.ones(len(options))
+    propensity = JOIN_PROPENSITY.get(question.key, {})
+    weights *= np.array([propensity.get(o.code, 1.0) for o in options])
+    return options, weights / weights.sum()
+
+
+def _create_members(council: Council, rng: np.random.Generator) -> None:
+    questions = {q.key: q for q in council.profile_questions.prefetch_related("options")}
+    drawn = {key: _shares(q) for key, q in questions.items() if q.kind != ProfileQuestion.Kind.MULTI}
+    consent = ConsentVersion.objects.get(council=council, version=1)
+    campaigns = [Campaign.objects.create(council=council, code=c, name=n, channel=ch) for c, n, ch in CAMPAIGNS]
+    first_names = ["Anne", "Mads", "Sofie", "Jonas", "Ida", "Mikkel", "Freja", "Lars", "Fatima", "Ali", "Emma",
+                   "Noah", "Kirsten", "Henrik", "Amalie", "Oliver", "Hanne", "Peter", "Zainab", "Lukas"]
+    last_names = ["Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "Sørensen",
+                  "Rasmussen", "Jørgensen", "Petersen", "Madsen", "Kristensen", "Olsen", "Yilmaz", "Hussein"]
+    now = timezone.now()
+    today = dt.date(2026, 11, 23)
+    members, answer_specs = [], []
+    for i in range(PANEL_SIZE):
+        picks = {key: options[rng.choice(len(options), p=p)] for key, (options, p) in drawn.items()}
+        band = picks["birth_year"]
+        age = int(rng.integers(band.min_age, min(band.max_age, 95) + 1))
+        district = picks["district"].district
+        status = rng.choice(["active", "pending", "paused", "left"], p=[0.93, 0.03, 0.025, 0.015])
+        joined = now - dt.timedelta(days=int(rng.integers(5, 900)))
+        first, last = rng.choice(first_names), rng.choice(last_names)
+        member = Member(
+            council=council, email=f"{first.lower()}.{last.lower()}.{i}@example.dk", name=f"{first} {last}",
+            language=rng.choice(["da", "en", "nb"], p=[0.9, 0.08, 0.02]), birth_year=today.year - age,
+            postal_code=rng.choice(district.postal_codes), district=district, status=status,
+            campaign=campaigns[int(rng.integers(len(campaigns)))] if rng.random() < 0.7 else None,
+            source="demo", consent_version=consent, consent_given_at=joined,
+            confirmed_at=None if status == "pending" else joined + dt.timedelta(hours=2),
+            last_active_at=joined + dt.timedelta(days=int(rng.integers(0, 60))),
+        )
+        if status == "left":
+            member.email, member.name, member.postal_code, member.birth_year, member.district = None, "", "", None, None
+            member.left_at = joined + dt.timedelta(days=200)
+        members.append(member)
+        answer_specs.append(None if status == "left" else picks)
+    Member.objects.bulk_create(members, batch_size=500)
+    # bulk_create ignores auto_now_add: set the joining dates we drew.
+    for member in members:
+        member.joined_at = member.consent_given_at
+    Member.objects.bulk_update(members, ["joined_at"], batch_size=500)
+
+    interests = questions.get("interests")
+    interest_options = list(interests.options.all()) if interests else []
+    answers, consents = [], []
+    for member, picks in zip(members, answer_specs, strict=True):
+        if picks is None:
+            continue
+        consents.append(ConsentRecord(member=member, version=consent))
+        for key, option in picks.items():
+            if questions[key].kind == ProfileQuestion.Kind.SINGLE:
+                answers.append(MemberAnswer(member=member, question=questions[key], option=option))
+        for option in rng.choice(interest_options, size=int(rng.integers(0, 4)), replace=False) if interest_options else []:
+            answers.append(MemberAnswer(member=member, question=interests, option=option))
+    MemberAnswer.objects.bulk_create(answers, batch_size=2000)
+    ConsentRecord.objects.bulk_create(consents, batch_size=1000)

@@ -1,0 +1,30 @@
+import pytest
+from django.test import Client
+
+from tests.factories import council_with_profile
+
+pytestmark = pytest.mark.django_db
+
+
+def test_single_council_answers_on_the_bare_host(council):
+    response = Client(HTTP_HOST="127.0.0.1").get("/")
+    assert response.status_code == 200
+    assert council.name in response.content.decode()
+
+
+def test_each_council_answers_on_its_own_host(council, other_council):
+    assert council.name in Client(HTTP_HOST="valby.localhost").get("/").content.decode()
+    assert other_council.name in Client(HTTP_HOST="bergen.localhost").get("/").content.decode()
+
+
+def test_bare_host_with_several_councils_is_not_found(council, other_council):
+    assert Client(HTTP_HOST="127.0.0.1").get("/").status_code == 404
+
+
+def test_own_domain(settings):
+    settings.ALLOWED_HOSTS = ["panel.valby.dk", ".localhost"]
+    council = council_with_profile(slug="valby2", domain="panel.valby.dk")
+    council_with_profile(slug="other")
+    response = Client(HTTP_HOST="panel.valby.dk").get("/")
+    assert response.status_code == 200
+    assert council.name in response.content.decode()
