@@ -13,4 +13,4 @@ urlpatterns = [
 ]
 
 if settings.CIVICPANEL_MAIL_CATCHER_DIR:
-    urlpatterns.insert(0, path("demo/mail/", include("civicpanel.common.mailcatcher_urls")))
+    urlpatterns.insert(0, path("demo/mail/", include("civicpanel.outreach.catcher_urls")))
