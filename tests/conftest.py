@@ -28,8 +28,14 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _isolated_media(tmp_path, settings):
+def _isolated_media_and_cache(tmp_path, settings):
+    """Uploads go to a temporary folder; rate-limit counters start empty in every test."""
+    from django.core.cache import cache
+
     settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -112,7 +112,9 @@ else:
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://civicpanel")}
+# The database cache (table made by a migration) keeps rate limits shared by every web process;
+# CACHE_URL=redis://... is the faster choice where Redis runs.
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://civicpanel_cache")}
 
 # --- Auth, staff and two factors ----------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -239,6 +241,7 @@ LOGGING = {
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
                          "QUEUES": ["default", "mail"]}}
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
