@@ -1,3 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from civicpanel.members import staff_views
+
+urlpatterns = [
+    path("members/", staff_views.member_list_view, name="members"),
+    path("members/export.csv", staff_views.member_export_view, name="members_export"),
+    path("members/import/", staff_views.member_import_view, name="members_import"),
+    path("members/import/template.csv", staff_views.member_import_template_view, name="members_import_template"),
+    path("members/<int:member_id>/", staff_views.member_detail_view, name="member_detail"),
+    path("members/<int:member_id>/status/", staff_views.member_status_view, name="member_status"),
+    path("members/<int:member_id>/edit/", staff_views.member_edit_view, name="member_edit"),
+]

@@ -1,0 +1,259 @@
+"""Reads of members for staff pages and for choosing audiences.
+
+`members_filter` is THE member filter: the member list, the CSV export and the survey
+audiences (saved segments) all go through it, so "who matches" means the same everywhere.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from civicpanel.members.models import (
+    Campaign,
+    ConsentRecord,
+    Member,
+    MemberAnswer,
+    ProfileOption,
+    ProfileQuestion,
+)
+
+# Filter keys that are not profile questions. A profile question with one of these keys
+# cannot be filtered on (the council settings should not allow such keys).
+RESERVED_FILTER_KEYS = frozenset({"status", "q", "campaign", "joined_after", "joined_before"})
+
+
+class MemberFilterError(ValueError):
+    """A filter that names a question, option or value this council does not have."""
+
+
+def birth_year_range(option: ProfileOption, *, today: date | None = None) -> tuple[int, int]:
+    """The birth years (inclusive) of an age band this year.
+
+    Only the birth year is known, so a member's age is this year minus the birth year —
+    the same rule the profile uses when it places a member in a band.
+    """
+    year = (today or timezone.localdate()).year
+    low = year - (option.max_age if option.max_age is not None else 150)
+    high = year - (option.min_age if option.min_age is not None else 0)
+    return low, high
+
+
+def age_band_for(birth_year: int | None, bands: Iterable[ProfileOption], *, today: date | None = None) -> ProfileOption | None:
+    """The age-band option a birth year falls in (None if unknown or outside every band)."""
+    if birth_year is None:
+        return None
+    for band in bands:
+        low, high = birth_year_range(band, today=today)
+        if low <= birth_year <= high:
+            return band
+    return None
+
+
+def profile_questions(*, council) -> list[ProfileQuestion]:
+    """The council's profile questions with their options, in display order (two queries)."""
+    return list(
+        ProfileQuestion.objects.filter(council=council)
+        .prefetch_related(Prefetch("options", queryset=ProfileOption.objects.select_related("district").order_by("order", "id")))
+        .order_by("order", "id")
+    )
+
+
+def _as_list(value) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str | int):
+        return [str(value)]
+    return [str(v) for v in value if str(v) != ""]
+
+
+def _as_date(value, key: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as error:
+        raise MemberFilterError(f"{key}: {value!r} is not a date (YYYY-MM-DD)") from error
+
+
+def members_filter(*, council, filters: dict | None, questions: list[ProfileQuestion] | None = None,
+                   today: date | None = None) -> QuerySet[Member]:
+    """The members of `council` that match `filters`.
+
+    `filters` is a JSON-serialisable dict (survey audiences store it as is in saved segments):
+
+        {
+          "<profile question key>": ["<option code>", ...],
+          "status": ["active", "paused", ...],      # Member.Status values
+          "q": "text",                              # part of the e-mail or name
+          "campaign": ["<campaign code>", ...],
+          "joined_after": "YYYY-MM-DD",             # inclusive, local date
+          "joined_before": "YYYY-MM-DD",            # inclusive, local date
+        }
+
+    Every key is optional; an empty dict (or None) matches every member of the council,
+    whatever their status — pass "status": ["active"] for the reachable panel.
+    Codes are OR-ed within one key; keys are AND-ed with each other.
+
+    For the birth-year question the codes are its age-band option codes (e.g. "15-24"),
+    worked out from the birth year relative to `today`; for the district question they are
+    the district option codes. A single string is accepted wherever a list is.
+    An option code that does not exist matches nobody; a key that is neither reserved
+    (status, q, campaign, joined_after, joined_before) nor a question of this council
+    raises MemberFilterError, so that a stale saved segment never silently widens.
+
+    `q` searches personal data: a staff page that passes it must write an audit row.
+    """
+    filters = filters or {}
+    members = Member.objects.filter(council=council)
+    if questions is None:
+        questions = profile_questions(council=council)
+    by_key = {question.key: question for question in questions}
+
+    for key, raw in filters.items():
+        if key in RESERVED_FILTER_KEYS:
+            continue
+        question = by_key.get(key)
+        if question is None:
+            raise MemberFilterError(f"no profile question with the key {key!r}")
+        codes = set(_as_list(raw))
+        if not codes:
+            continue
+        options = [option for option in question.options.all() if option.code in codes]
+        if not options:
+            return members.none()
+        if question.kind == ProfileQuestion.Kind.BIRTH_YEAR:
+            condition = Q()
+            for option in options:
+                low, high = birth_year_range(option, today=today)
+                condition |= Q(birth_year__gte=low, birth_year__lte=high)
+            members = members.filter(condition)
+        elif question.kind == ProfileQuestion.Kind.DISTRICT:
+            members = members.filter(district_id__in=[o.district_id for o in options if o.district_id])
+        else:
+            members = members.filter(Exists(MemberAnswer.objects.filter(
+                member=OuterRef("pk"), question=question, option__in=options,
+            )))
+
+    statuses = _as_list(filters.get("status"))
+    if statuses:
+        unknown = set(statuses) - set(Member.Status.values)
+        if unknown:
+            raise MemberFilterError(f"unknown status {sorted(unknown)[0]!r}")
+        members = members.filter(status__in=statuses)
+    search = str(filters.get("q") or "").strip()
+    if search:
+        members = members.filter(Q(email__icontains=search) | Q(name__icontains=search))
+    campaigns = _as_list(filters.get("campaign"))
+    if campaigns:
+        members = members.filter(campaign__council=council, campaign__code__in=campaigns)
+    joined_after = _as_date(filters.get("joined_after"), "joined_after")
+    if joined_after:
+        members = members.filter(joined_at__date__gte=joined_after)
+    joined_before = _as_date(filters.get("joined_before"), "joined_before")
+    if joined_before:
+        members = members.filter(joined_at__date__lte=joined_before)
+    return members
+
+
+def member_counts_by_option(*, council, queryset: QuerySet[Member], questions: list[ProfileQuestion] | None = None,
+                            today: date | None = None) -> dict[str, dict[str, int]]:
+    """{question key: {option code: number of members in `queryset`}} for every question.
+
+    Every option appears (0 when nobody has it). Three aggregate queries whatever the
+    number of members or questions (plus two for the questions if not given). For a
+    multiple-choice question a member counts once under each option they chose.
+    """
+    if questions is None:
+        questions = profile_questions(council=council)
+    queryset = queryset.filter(council=council)
+    counts: dict[str, dict[str, int]] = {q.key: {o.code: 0 for o in q.options.all()} for q in questions}
+    by_id = {q.id: q for q in questions}
+
+    answered = (
+        MemberAnswer.objects.filter(member__in=queryset.values("pk"), question__council=council)
+        .values("question_id", "option__code").annotate(n=Count("member_id", distinct=True)).order_by()
+    )
+    for row in answered:
+        question = by_id.get(row["question_id"])
+        if question is not None and row["option__code"] in counts[question.key]:
+            counts[question.key][row["option__code"]] = row["n"]
+
+    district_questions = [q for q in questions if q.kind == ProfileQuestion.Kind.DISTRICT]
+    if district_questions:
+        per_district = dict(queryset.filter(district__isnull=False).values_list("district_id")
+                            .annotate(n=Count("id")).order_by())
+        for question in district_questions:
+            for option in question.options.all():
+                counts[question.key][option.code] = per_district.get(option.district_id, 0)
+
+    age_questions = [q for q in questions if q.kind == ProfileQuestion.Kind.BIRTH_YEAR]
+    if age_questions:
+        per_year = queryset.filter(birth_year__isnull=False).values_list("birth_year").annotate(n=Count("id")).order_by()
+        for birth_year, n in per_year:
+            for question in age_questions:
+                band = age_band_for(birth_year, question.options.all(), today=today)
+                if band is not None:
+                    counts[question.key][band.code] += n
+    return counts
+
+
+def member_status_counts(*, queryset: QuerySet[Member]) -> dict[str, int]:
+    """{status: count} for every status (one query)."""
+    found = dict(queryset.order_by().values_list("status").annotate(n=Count("id")))
+    return {status: found.get(status, 0) for status in Member.Status.values}
+
+
+def member_detail(*, council, member_id: int) -> Member:
+    """One member of the council with everything the staff member page shows.
+
+    Raises Member.DoesNotExist for a member of another council, so that the page 404s.
+    """
+    return (
+        Member.objects.filter(council=council)
+        .select_related("district", "campaign", "consent_version")
+        .prefetch_related(
+            Prefetch("answers", queryset=MemberAnswer.objects.select_related("question", "option")
+                     .order_by("question__order", "option__order")),
+            Prefetch("consents", queryset=ConsentRecord.objects.select_related("version").order_by("-given_at")),
+        )
+        .get(pk=member_id)
+    )
+
+
+@dataclass(frozen=True)
+class ProfileLine:
+    question: ProfileQuestion
+    values: list[str]
+    codes: list[str]
+
+
+def member_profile_lines(*, member: Member, questions: list[ProfileQuestion], today: date | None = None) -> list[ProfileLine]:
+    """The member's answer to every profile question, as texts (uses prefetched answers)."""
+    chosen: dict[int, list[ProfileOption]] = defaultdict(list)
+    for answer in member.answers.all():
+        chosen[answer.question_id].append(answer.option)
+    lines = []
+    for question in questions:
+        if question.kind == ProfileQuestion.Kind.BIRTH_YEAR:
+            band = age_band_for(member.birth_year, question.options.all(), today=today)
+            options = [band] if band else []
+        elif question.kind == ProfileQuestion.Kind.DISTRICT:
+            options = [o for o in question.options.all() if member.district_id and o.district_id == member.district_id]
+        else:
+            options = chosen.get(question.id, [])
+        lines.append(ProfileLine(question=question, values=[o.text for o in options], codes=[o.code for o in options]))
+    return lines
+
+
+def campaign_choices(*, council) -> list[tuple[str, str]]:
+    return list(Campaign.objects.filter(council=council).order_by("name").values_list("code", "name"))

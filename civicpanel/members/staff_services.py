@@ -1,0 +1,189 @@
+"""What staff do with members: browse, look up, change, export. Every read of personal data
+here writes an audit row in the same transaction, so no access goes unrecorded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from civicpanel.audit.services import audit_record
+from civicpanel.members import selectors
+from civicpanel.members.models import Member, MemberAnswer, ProfileQuestion
+from civicpanel.members.profile import member_profile_set
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class MemberRow:
+    member: Member
+    age_band: str
+
+
+@dataclass
+class MemberListing:
+    page: Page
+    rows: list[MemberRow]
+    total: int
+    status_counts: dict[str, int]
+
+
+def _json_filters(filters: dict) -> dict:
+    """The filter as stored in the audit log: only non-empty values, dates as text."""
+    stored = {}
+    for key, value in filters.items():
+        if value in (None, "", [], ()):
+            continue
+        if isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, list | tuple | set):
+            value = [str(v) for v in value]
+        stored[key] = value
+    return stored
+
+
+def member_search(*, council, actor, filters: dict, page_number=None, request=None) -> MemberListing:
+    """One page of the members matching `filters` (see selectors.members_filter), with the
+    counts per status for the same filter. Audited as "member.search" when filtered, else
+    "member.list", with the ids of the members shown."""
+    filters = _json_filters(filters)
+    questions = selectors.profile_questions(council=council)
+    without_status = {k: v for k, v in filters.items() if k != "status"}
+    base = selectors.members_filter(council=council, filters=without_status, questions=questions)
+    status_counts = selectors.member_status_counts(queryset=base)
+    statuses = filters.get("status") or []
+    total = sum(n for status, n in status_counts.items() if not statuses or status in statuses)
+    members = base.filter(status__in=statuses) if statuses else base
+    members = members.select_related("district").order_by("-joined_at", "-id")
+    paginator = Paginator(members, PAGE_SIZE)
+    # The count is known from the status counts; saves the paginator its own COUNT query.
+    paginator.__dict__["count"] = total
+    page = paginator.get_page(page_number)
+    bands = next((list(q.options.all()) for q in questions if q.kind == ProfileQuestion.Kind.BIRTH_YEAR), [])
+    rows = []
+    for member in page.object_list:
+        band = selectors.age_band_for(member.birth_year, bands)
+        rows.append(MemberRow(member=member, age_band=band.text if band else ""))
+    with transaction.atomic():
+        audit_record(
+            council=council, actor=actor, action="member.search" if filters else "member.list",
+            member_ids=[row.member.pk for row in rows],
+            detail={"filter": filters, "page": page.number, "total": total} if filters else {"page": page.number, "total": total},
+            request=request,
+        )
+    return MemberListing(page=page, rows=rows, total=total, status_counts=status_counts)
+
+
+def member_view(*, council, actor, member_id: int, request=None) -> Member:
+    """The member (everything the staff member page shows); audited as "member.view".
+    Raises Member.DoesNotExist for a member of another council."""
+    member = selectors.member_detail(council=council, member_id=member_id)
+    with transaction.atomic():
+        audit_record(council=council, actor=actor, action="member.view", target=member, member_ids=[member.pk],
+                     request=request)
+    return member
+
+
+# Which status a staff member may set from which: staff pause and resume; confirming a
+# sign-up is the resident's own step and leaving goes through erasure, never through here.
+STATUS_CHANGES = {
+    Member.Status.ACTIVE: {Member.Status.PAUSED},
+    Member.Status.PAUSED: {Member.Status.ACTIVE},
+}
+
+
+def member_status_change(*, council, actor, member: Member, status: str, request=None) -> Member:
+    """Pause or resume a member. Submitting the same status twice changes nothing."""
+    with transaction.atomic():
+        member = Member.objects.select_for_update().get(pk=member.pk, council=council)
+        if member.status == status:
+            return member
+        if status not in STATUS_CHANGES.get(member.status, set()):
+            raise ValidationError(
+                _("A member who is “%(current)s” cannot be set to “%(new)s” by staff.")
+                % {"current": member.get_status_display(), "new": Member.Status(status).label}
+            )
+        previous = member.status
+        member.status = status
+        member.save(update_fields=["status"])
+        audit_record(council=council, actor=actor, action="member.update", target=member, member_ids=[member.pk],
+                     detail={"fields": ["status"], "status": [previous, status]}, request=request)
+    return member
+
+
+def member_update(*, council, actor, member: Member, name: str, language: str, profile: dict, request=None) -> Member:
+    """Change a member's name, language and profile answers (validated like the resident's
+    own form; ValidationError names the question). Audited with the names of the changed
+    fields only, so the log holds no profile values."""
+    if member.council_id != council.pk:
+        raise Member.DoesNotExist
+    if member.status == Member.Status.LEFT:
+        raise ValidationError(_("This member has left the panel; their data can no longer be changed."))
+    if language not in council.language_codes:
+        raise ValidationError({"language": _("The council does not use this language.")})
+    with transaction.atomic():
+        member = Member.objects.select_for_update().get(pk=member.pk, council=council)
+        changed = [field for field, value in (("name", name), ("language", language)) if getattr(member, field) != value]
+        member.name, member.language = name, language
+        if changed:
+            member.save(update_fields=changed)
+        member_profile_set(member=member, values=profile, partial=True)
+        audit_record(council=council, actor=actor, action="member.update", target=member, member_ids=[member.pk],
+                     detail={"fields": changed + sorted(k for k in profile)}, request=request)
+    return member
+
+
+EXPORT_FIXED_COLUMNS = [
+    "number", "email", "name", "language", "status", "birth_year", "postal_code", "district",
+    "joined", "confirmed", "last_active", "source", "campaign",
+]
+
+
+def members_export(*, council, actor, filters: dict, request=None) -> tuple[list[str], list[list]]:
+    """Header and rows of a CSV of the members matching `filters` (one column per profile
+    question, codes as the import reads them, several joined by "|"). Audited as
+    "member.export" with every exported member's id and the filter."""
+    filters = _json_filters(filters)
+    questions = selectors.profile_questions(council=council)
+    choice_questions = [q for q in questions if q.kind in (ProfileQuestion.Kind.SINGLE, ProfileQuestion.Kind.MULTI)]
+    district_question = next((q for q in questions if q.kind == ProfileQuestion.Kind.DISTRICT), None)
+    district_codes = {o.district_id: o.code for o in district_question.options.all()} if district_question else {}
+    members = list(
+        selectors.members_filter(council=council, filters=filters, questions=questions)
+        .select_related("district", "campaign")
+        .prefetch_related(Prefetch("answers", queryset=MemberAnswer.objects.select_related("option")))
+        .order_by("pk")
+    )
+    header = EXPORT_FIXED_COLUMNS + [q.key for q in choice_questions]
+    rows = []
+    for member in members:
+        chosen: dict[int, list[str]] = {}
+        for answer in member.answers.all():
+            chosen.setdefault(answer.question_id, []).append(answer.option.code)
+        rows.append([
+            member.pk, member.email or "", member.name, member.language, member.status, member.birth_year or "",
+            member.postal_code, district_codes.get(member.district_id, ""),
+            _iso(member.joined_at), _iso(member.confirmed_at), _iso(member.last_active_at),
+            member.source, member.campaign.code if member.campaign else "",
+            *["|".join(sorted(chosen.get(q.pk, []))) for q in choice_questions],
+        ])
+    with transaction.atomic():
+        audit_record(council=council, actor=actor, action="member.export", member_ids=[m.pk for m in members],
+                     detail={"filter": filters, "count": len(members)}, request=request)
+    return header, rows
+
+
+def _iso(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def status_choices_for(member: Member) -> Iterable[str]:
+    return sorted(STATUS_CHANGES.get(member.status, set()))

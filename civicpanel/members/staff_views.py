@@ -1,0 +1,194 @@
+"""Staff pages for members: list and search, one member, import, export."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from civicpanel.accounts.decorators import staff_view
+from civicpanel.accounts.permissions import Capability
+from civicpanel.common.csvio import csv_response
+from civicpanel.members import imports, selectors, staff_services
+from civicpanel.members.models import Member
+from civicpanel.members.profile import member_profile_get
+from civicpanel.members.staff_forms import (
+    ImportConfirmForm,
+    ImportUploadForm,
+    MemberEditForm,
+    MemberFilterForm,
+    MemberStatusForm,
+)
+
+
+def _filter_form(request) -> MemberFilterForm:
+    data = request.GET.copy()
+    data.pop("page", None)
+    return MemberFilterForm(
+        data or None,
+        questions=selectors.profile_questions(council=request.council),
+        campaigns=selectors.campaign_choices(council=request.council),
+    )
+
+
+@staff_view(Capability.MEMBERS)
+@require_GET
+def member_list_view(request):
+    form = _filter_form(request)
+    listing = staff_services.member_search(
+        council=request.council, actor=request.user, filters=form.filters(),
+        page_number=request.GET.get("page"), request=request,
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "members/staff/list.html", {
+        "form": form, "listing": listing, "query": query.urlencode(),
+        "status_counts": [(value, label, listing.status_counts[value]) for value, label in Member.Status.choices],
+    })
+
+
+@staff_view(Capability.MEMBERS)
+@require_GET
+def member_export_view(request):
+    form = _filter_form(request)
+    header, rows = staff_services.members_export(
+        council=request.council, actor=request.user, filters=form.filters(), request=request,
+    )
+    filename = f"members-{request.council.slug}-{timezone.localdate():%Y-%m-%d}.csv"
+    return csv_response(filename, header, rows)
+
+
+def _member_or_404(request, member_id: int) -> Member:
+    try:
+        return staff_services.member_view(council=request.council, actor=request.user, member_id=member_id,
+                                          request=request)
+    except Member.DoesNotExist as error:
+        raise Http404 from error
+
+
+@staff_view(Capability.MEMBERS)
+@require_GET
+def member_detail_view(request, member_id: int):
+    member = _member_or_404(request, member_id)
+    questions = selectors.profile_questions(council=request.council)
+    return render(request, "members/staff/detail.html", {
+        "member": member,
+        "profile": selectors.member_profile_lines(member=member, questions=questions),
+        "status_choices": staff_services.status_choices_for(member),
+    })
+
+
+@staff_view(Capability.MEMBERS)
+@require_POST
+def member_status_view(request, member_id: int):
+    try:
+        member = selectors.member_detail(council=request.council, member_id=member_id)
+    except Member.DoesNotExist as error:
+        raise Http404 from error
+    form = MemberStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose pause or resume."))
+        return redirect("staff:member_detail", member_id=member.pk)
+    try:
+        staff_services.member_status_change(council=request.council, actor=request.user, member=member,
+                                            status=form.cleaned_data["status"], request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if form.cleaned_data["status"] == Member.Status.PAUSED:
+            messages.success(request, _("The member is paused: they get no invitations until resumed."))
+        else:
+            messages.success(request, _("The member is active again."))
+    return redirect("staff:member_detail", member_id=member.pk)
+
+
+@staff_view(Capability.MEMBERS)
+@require_http_methods(["GET", "POST"])
+def member_edit_view(request, member_id: int):
+    try:
+        member = selectors.member_detail(council=request.council, member_id=member_id)
+    except Member.DoesNotExist as error:
+        raise Http404 from error
+    if member.status == Member.Status.LEFT:
+        messages.error(request, _("This member has left the panel; their data can no longer be changed."))
+        return redirect("staff:member_detail", member_id=member.pk)
+    initial = {"name": member.name, "language": member.language, **member_profile_get(member)}
+    form = MemberEditForm(request.POST or None, council=request.council, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff_services.member_update(
+                council=request.council, actor=request.user, member=member, name=form.cleaned_data["name"],
+                language=form.cleaned_data["language"], profile=form.profile_values(), request=request,
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("staff:member_detail", member_id=member.pk)
+    return render(request, "members/staff/edit.html", {"member": member, "form": form})
+
+
+@staff_view(Capability.MEMBERS)
+@require_http_methods(["GET", "POST"])
+def member_import_view(request):
+    """GET: the upload form. POST with a file: the dry run. POST with the checked content and
+    "confirm": the import itself."""
+    columns = imports.import_columns(council=request.council)
+    context = {"columns": columns, "upload_form": ImportUploadForm()}
+    if request.method == "POST" and "confirm" in request.POST:
+        form = ImportConfirmForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("The checked file was not received; please upload it again."))
+            return redirect("staff:members_import")
+        data = form.cleaned_data["content"].encode("utf-8")
+        filename = form.cleaned_data["filename"] or "file.csv"
+        try:
+            result = imports.members_import(
+                council=request.council, actor=request.user, data=data, filename=filename,
+                skip_bad_lines=form.cleaned_data["skip_bad_lines"],
+                consent_documented=form.cleaned_data["consent_documented"], request=request,
+            )
+        except imports.ImportRefused as refused:
+            context.update({"error": str(refused), "report": refused.report, "confirm_form": form})
+            return render(request, "members/staff/import.html", context, status=400)
+        return render(request, "members/staff/import_done.html", {"result": result})
+    if request.method == "POST":
+        upload_form = ImportUploadForm(request.POST, request.FILES)
+        context["upload_form"] = upload_form
+        if upload_form.is_valid():
+            upload = upload_form.cleaned_data["file"]
+            data = upload.read()
+            try:
+                report = imports.import_check_audited(council=request.council, actor=request.user, data=data,
+                                                      filename=upload.name, request=request)
+            except imports.ImportRefused as refused:
+                upload_form.add_error("file", str(refused))
+            else:
+                confirm_form = ImportConfirmForm(initial={
+                    "content": data.decode("utf-8-sig", errors="replace") if _is_utf8(data) else data.decode("cp1252"),
+                    "filename": upload.name,
+                })
+                context.update({"report": report, "confirm_form": confirm_form})
+    return render(request, "members/staff/import.html", context)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@staff_view(Capability.MEMBERS)
+@require_GET
+def member_import_template_view(request):
+    return csv_response(f"members-import-{request.council.slug}.csv", imports.import_template(council=request.council), [])
