@@ -1,0 +1,80 @@
+"""The kinds of e-mail the platform sends, declared by the apps that send them.
+
+outreach knows nothing of surveys or events: those apps register their message types here
+(in their AppConfig.ready()) with default texts, the variables staff may use, and a context
+provider that the worker calls at send time to rebuild personal links.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+LANGUAGES = ("da", "nb", "en")
+PREFERENCES = ("wants_surveys", "wants_events", "wants_news")
+# Always available in every message, filled by outreach itself.
+COMMON_VARIABLES = ("council_name", "member_name", "unsubscribe_url")
+
+
+@dataclass(frozen=True)
+class MessageType:
+    key: str
+    subject: dict[str, str]
+    body: dict[str, str]
+    variables: tuple[str, ...]
+    context_provider: Callable[[Any], dict] | None = None
+    preference: str | None = "wants_surveys"
+    label: dict[str, str] = field(default_factory=dict)
+    sample: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def transactional(self) -> bool:
+        """Transactional mail (a login link) goes out regardless of preferences, without
+        List-Unsubscribe."""
+        return self.preference is None
+
+    @property
+    def all_variables(self) -> tuple[str, ...]:
+        names = list(COMMON_VARIABLES if not self.transactional else COMMON_VARIABLES[:2])
+        names += [name for name in self.variables if name not in names]
+        return tuple(names)
+
+
+_TYPES: dict[str, MessageType] = {}
+
+
+def register_message_type(key: str, *, subject: dict[str, str], body: dict[str, str],
+                          variables: list[str], context_provider: Callable[[Any], dict] | None = None,
+                          preference: str | None = "wants_surveys", label: dict[str, str] | None = None,
+                          sample: dict[str, str] | None = None) -> None:
+    """Declare a kind of e-mail.
+
+    subject/body: default texts per language ("da", "nb", "en"), Django template syntax with
+    {{ variable }}, {% if %} and {% for %}. variables: the names staff may use besides
+    council_name, member_name and unsubscribe_url. context_provider(delivery) -> dict runs in
+    the worker at send time (build personal links there; never store them). preference: the
+    member flag that must be True (wants_surveys, wants_events, wants_news) or None for
+    transactional mail. label: the name staff see per language; sample: preview values.
+    Registering the same key again replaces it (harmless on reload).
+    """
+    if preference is not None and preference not in PREFERENCES:
+        raise ValueError(f"preference must be one of {PREFERENCES} or None, not {preference!r}")
+    if not subject or not body:
+        raise ValueError(f"message type {key!r} needs a default subject and body")
+    _TYPES[key] = MessageType(
+        key=key, subject=dict(subject), body=dict(body), variables=tuple(variables),
+        context_provider=context_provider, preference=preference, label=dict(label or {}),
+        sample=dict(sample or {}),
+    )
+
+
+def get_message_type(key: str) -> MessageType:
+    try:
+        return _TYPES[key]
+    except KeyError:
+        raise LookupError(f"unknown message type {key!r}: register it with register_message_type()") from None
+
+
+def message_types() -> list[MessageType]:
+    return sorted(_TYPES.values(), key=lambda t: t.key)

@@ -1,0 +1,289 @@
+"""The worker's side of a wave: claim deliveries in batches and send them, surviving crashes.
+
+State machine per delivery (each step committed on its own):
+
+    queued --claim--> queued + lease --> sending --SMTP ok--> sent
+                                             |--5xx recipient--> failed (member marked bounced)
+                                             |--temporary-----> queued, next_attempt_at later
+    queued/sending --member unsubscribed, bounced, left, paused--> skipped
+
+`sending` is committed before the SMTP conversation starts. A worker killed there leaves the
+row in `sending`; once its lease runs out another run sends it again. That is the only way an
+e-mail can go out twice (at most the one in flight per killed worker); a `sent` row is never
+sent again. A claim is a lease (`claimed_until`) plus a token: another worker skips leased rows,
+and a worker whose lease was taken over finds its token gone and leaves the row alone.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import re
+import smtplib
+import uuid
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import override
+
+from civicpanel.common.mail import absolute_url, deliver
+from civicpanel.common.security import derived_token, new_salt, token_hash
+from civicpanel.members.models import Member
+from civicpanel.outreach.models import Delivery, Mailing
+from civicpanel.outreach.registry import MessageType, get_message_type
+from civicpanel.outreach.texts import message_language, render, texts_for
+
+logger = logging.getLogger("civicpanel.outreach")
+
+BATCH_SIZE = 50
+MAX_ATTEMPTS = 5
+RETRY_BASE_SECONDS = 60
+RETRY_MAX_SECONDS = 3600
+UNSUBSCRIBE_PURPOSE = "unsubscribe"
+OPEN = Delivery.OPEN_STATES
+ADDRESS_RE = re.compile(r"[^\s<>\"'()\[\]]+@[^\s<>\"'()\[\]]+")
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    retry: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class ServerUnavailable(Exception):
+    """The mail server cannot be reached or refuses us: stop the run, retry the wave later."""
+
+
+def lease() -> datetime.timedelta:
+    """How long a claimed batch belongs to one worker. A killed worker's batch is taken over
+    after this; a live worker finishes a batch of 50 well within it."""
+    return datetime.timedelta(seconds=getattr(settings, "CIVICPANEL_MAIL_LEASE_SECONDS", 300))
+
+
+def unsubscribe_token(delivery_id: int, salt: str) -> str:
+    return derived_token(UNSUBSCRIBE_PURPOSE, delivery_id, salt)
+
+
+def skip_reason(member: Member, message_type: MessageType) -> str:
+    """Why this member must not get this e-mail now ('' if they should)."""
+    if member.status == Member.Status.LEFT or not member.email:
+        return Delivery.SkipReason.LEFT
+    if member.email_bounced:
+        return Delivery.SkipReason.BOUNCED
+    if message_type.transactional:
+        return ""
+    if member.status == Member.Status.PAUSED:
+        return Delivery.SkipReason.PAUSED
+    if member.status == Member.Status.PENDING:
+        return Delivery.SkipReason.PENDING
+    if not getattr(member, message_type.preference):
+        return Delivery.SkipReason.UNSUBSCRIBED
+    return ""
+
+
+def send_mailing_now(mailing_id: int, *, batch_size: int | None = None) -> SendReport:
+    """Send every open, due delivery of the wave, batch by batch. Idempotent."""
+    report = SendReport()
+    mailing = Mailing.objects.select_related("council").filter(pk=mailing_id).first()
+    if mailing is None or mailing.cancelled_at is not None:
+        return report
+    if mailing.send_at is not None and mailing.send_at > timezone.now():
+        schedule_open(mailing)  # queued too early: come back at send_at
+        return report
+    message_type = get_message_type(mailing.message_type)
+    texts = texts_for(mailing.council, message_type)
+    token = uuid.uuid4().hex
+    size = batch_size or BATCH_SIZE
+    try:
+        while True:
+            if Mailing.objects.filter(pk=mailing.pk, cancelled_at__isnull=False).exists():
+                break
+            ids = _claim(mailing.pk, token, size)
+            if not ids:
+                break
+            for delivery in _sendable(ids, token, message_type, report):
+                delivery.mailing = mailing
+                _send_one(delivery, message_type, texts, token, report)
+    except ServerUnavailable as error:
+        retry_at = timezone.now() + datetime.timedelta(seconds=RETRY_BASE_SECONDS)
+        Delivery.objects.filter(mailing_id=mailing.pk, claim_token=token, state__in=OPEN).update(
+            claim_token="", claimed_until=None, next_attempt_at=retry_at)
+        logger.warning("mailing %s: mail server unavailable (%s); retrying at %s", mailing.pk, error, retry_at)
+    schedule_open(mailing)
+    logger.info("mailing %s: %s", mailing.pk, report.as_dict())
+    return report
+
+
+def _claim(mailing_id: int, token: str, size: int) -> list[int]:
+    """Take the next `size` free, due deliveries of the wave for this run (committed)."""
+    now = timezone.now()
+    with transaction.atomic():
+        free = (Delivery.objects.filter(mailing_id=mailing_id, state__in=OPEN)
+                .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+                .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+                .order_by("id"))
+        if connection.features.has_select_for_update_skip_locked:
+            # Two workers never claim the same row; neither waits for the other.
+            free = free.select_for_update(skip_locked=True)
+        ids = list(free.values_list("id", flat=True)[:size])
+        if ids:
+            Delivery.objects.filter(id__in=ids).update(claim_token=token, claimed_until=now + lease())
+    return ids
+
+
+def _sendable(ids: list[int], token: str, message_type: MessageType, report: SendReport) -> list[Delivery]:
+    """The claimed deliveries whose member, read afresh now, still wants and can get the e-mail.
+    The others are skipped with the reason."""
+    rows = list(Delivery.objects.filter(id__in=ids, claim_token=token, state__in=OPEN)
+                .select_related("member").order_by("id"))
+    skipped: dict[str, list[int]] = defaultdict(list)
+    sendable = []
+    for delivery in rows:
+        reason = skip_reason(delivery.member, message_type)
+        if reason:
+            skipped[reason].append(delivery.pk)
+        else:
+            sendable.append(delivery)
+    for reason, pks in skipped.items():
+        report.skipped += Delivery.objects.filter(pk__in=pks, claim_token=token, state__in=OPEN).update(
+            state=Delivery.State.SKIPPED, skip_reason=reason, claim_token="", claimed_until=None)
+    return sendable
+
+
+def build_message(delivery: Delivery, message_type: MessageType, texts: dict[str, tuple[str, str]],
+                  unsubscribe: str | None) -> tuple[str, str, str, dict[str, str]]:
+    """(subject, plain body, HTML body, headers) of one delivery, in the member's language."""
+    mailing, member = delivery.mailing, delivery.member
+    council = mailing.council
+    language = message_language(council, member.language)
+    subject_src, body_src = texts[language]
+    headers: dict[str, str] = {}
+    with override(language):
+        context = {"council_name": council.name, "member_name": member.name or "", **mailing.extra_context}
+        if not message_type.transactional and unsubscribe:
+            url = absolute_url(council, reverse("outreach:unsubscribe", args=[unsubscribe]))
+            context["unsubscribe_url"] = url
+            targets = [f"<{url}>"]
+            if council.contact_email:
+                targets.append(f"<mailto:{council.contact_email}?subject=unsubscribe>")
+            # RFC 2369 and RFC 8058: mail programs show an unsubscribe button that POSTs here.
+            headers["List-Unsubscribe"] = ", ".join(targets)
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        if message_type.context_provider is not None:
+            context.update(message_type.context_provider(delivery) or {})
+        subject, body, html = render(subject_src, body_src, context)
+    return subject, body, html, headers
+
+
+def _error_text(error: BaseException) -> str:
+    """The error for staff, without the recipient's address (which must not outlive erasure)."""
+    return ADDRESS_RE.sub("<address>", f"{type(error).__name__}: {error}")[:300]
+
+
+def _send_one(delivery: Delivery, message_type: MessageType, texts: dict, token: str,
+              report: SendReport) -> None:
+    salt = delivery.unsubscribe_salt or new_salt()
+    unsubscribe = unsubscribe_token(delivery.pk, salt)
+    # Commit `sending` before talking to the server: after a crash this row is sent again.
+    started = Delivery.objects.filter(pk=delivery.pk, claim_token=token, state__in=OPEN).update(
+        state=Delivery.State.SENDING, attempts=F("attempts") + 1, unsubscribe_salt=salt,
+        unsubscribe_hash=token_hash(unsubscribe))
+    if not started:
+        return  # cancelled, or our lease was taken over
+    delivery.attempts += 1
+    try:
+        subject, body, html, headers = build_message(delivery, message_type, texts, unsubscribe)
+    except Exception as error:  # a broken text or context provider fails this e-mail, not the wave
+        logger.exception("delivery %s: cannot build the message", delivery.pk)
+        _fail(delivery, _error_text(error), report)
+        return
+    council = delivery.mailing.council
+    try:
+        message_id = deliver(council=council, to=delivery.member.email, subject=subject, body=body,
+                             html=html, headers=headers)
+    except smtplib.SMTPRecipientsRefused as error:
+        code = min((response[0] for response in error.recipients.values()), default=550)
+        if code >= 500:
+            from civicpanel.outreach.services import member_mark_bounced
+
+            _fail(delivery, _error_text(error), report)
+            member_mark_bounced(council=council, member_id=delivery.member_id, source="smtp",
+                                detail={"code": code, "mailing": delivery.mailing_id})
+        else:
+            _retry_later(delivery, _error_text(error), report)
+    except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, smtplib.SMTPHeloError,
+            smtplib.SMTPAuthenticationError, smtplib.SMTPSenderRefused) as error:
+        _retry_later(delivery, _error_text(error), report)
+        raise ServerUnavailable(_error_text(error)) from error
+    except smtplib.SMTPResponseException as error:
+        if error.smtp_code >= 500:
+            _fail(delivery, _error_text(error), report)
+        else:
+            _retry_later(delivery, _error_text(error), report)
+    except smtplib.SMTPException as error:
+        _retry_later(delivery, _error_text(error), report)
+    except OSError as error:  # connection refused, timeout, DNS
+        _retry_later(delivery, _error_text(error), report)
+        raise ServerUnavailable(_error_text(error)) from error
+    else:
+        Delivery.objects.filter(pk=delivery.pk).update(
+            state=Delivery.State.SENT, sent_at=timezone.now(), message_id=message_id[:255],
+            claim_token="", claimed_until=None, next_attempt_at=None, last_error="")
+        report.sent += 1
+
+
+def _fail(delivery: Delivery, error: str, report: SendReport) -> None:
+    Delivery.objects.filter(pk=delivery.pk).update(
+        state=Delivery.State.FAILED, last_error=error, claim_token="", claimed_until=None)
+    report.failed += 1
+
+
+def _retry_later(delivery: Delivery, error: str, report: SendReport) -> None:
+    if delivery.attempts >= MAX_ATTEMPTS:
+        _fail(delivery, error, report)
+        return
+    delay = min(RETRY_BASE_SECONDS * 2 ** (delivery.attempts - 1), RETRY_MAX_SECONDS)
+    Delivery.objects.filter(pk=delivery.pk).update(
+        state=Delivery.State.QUEUED, last_error=error, claim_token="", claimed_until=None,
+        next_attempt_at=timezone.now() + datetime.timedelta(seconds=delay))
+    report.retry += 1
+
+
+def next_run_at(mailing: Mailing) -> datetime.datetime | None:
+    """When the wave next has a delivery ready to send (None: nothing left to send)."""
+    now = timezone.now()
+    times = []
+    for next_attempt_at, claimed_until in (Delivery.objects.filter(mailing=mailing, state__in=OPEN)
+                                           .values_list("next_attempt_at", "claimed_until")):
+        times.append(max(next_attempt_at or now, claimed_until or now))
+    if not times or mailing.cancelled_at is not None:
+        return None
+    at = min(times)
+    if mailing.send_at is not None:
+        at = max(at, mailing.send_at)
+    return at
+
+
+def schedule_open(mailing: Mailing) -> bool:
+    """Make sure a run is queued for the wave's remaining work (retries, a crashed worker's
+    batch once its lease ends, a future send_at). True if a run was queued."""
+    from civicpanel.outreach.tasks import enqueue_send, send_is_pending, send_mailing
+
+    at = next_run_at(mailing)
+    if at is None or send_is_pending(mailing.pk):
+        return False
+    now = timezone.now()
+    if at > now and not send_mailing.get_backend().supports_defer:
+        return False
+    # A second after the lease ends, so the run finds the rows free.
+    return enqueue_send(mailing.pk, run_after=at + datetime.timedelta(seconds=1) if at > now else None) is not None

@@ -1,0 +1,111 @@
+"""Message texts: which text applies (the council's own or the default), checking a text staff
+typed, and rendering it to the subject, plain body and HTML body of an e-mail."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from django.template import Context, Engine, TemplateSyntaxError
+from django.utils.html import escape, linebreaks, urlize
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from civicpanel.common.mail import absolute_url
+from civicpanel.common.models import translated
+from civicpanel.outreach.models import MessageTemplate
+from civicpanel.outreach.registry import LANGUAGES, MessageType
+
+# Texts are written by staff: only plain variables, conditions and loops, never {% load %},
+# {% include %} or {% debug %} (which could reach templates or internals).
+ALLOWED_TAGS = {"if", "elif", "else", "endif", "for", "empty", "endfor", "with", "endwith",
+                "comment", "endcomment"}
+TAG_RE = re.compile(r"{%-?\s*(\w+)([^%]*)%}")
+VARIABLE_RE = re.compile(r"{{\s*([A-Za-z_][A-Za-z0-9_]*)")
+FOR_RE = re.compile(r"^\s*([\w\s,]+?)\s+in\s")
+WITH_RE = re.compile(r"(\w+)\s*=")
+
+
+@cache
+def _engine() -> Engine:
+    # No loaders: a text cannot include or extend a file. No autoescape: the body is plain text.
+    return Engine(autoescape=False, loaders=[], string_if_invalid="")
+
+
+def message_language(council, member_language: str | None) -> str:
+    """The member's language if the council offers it, else the council's default."""
+    codes = [code for code in council.language_codes if code in LANGUAGES] or [council.default_language]
+    if member_language in codes:
+        return member_language
+    return council.default_language if council.default_language in LANGUAGES else codes[0]
+
+
+def text_problems(text: str, variables: tuple[str, ...]) -> list[str]:
+    """Everything wrong with a text staff typed, as messages they can act on."""
+    problems: list[str] = []
+    known = set(variables) | {"forloop"}
+    for name, rest in TAG_RE.findall(text):
+        if name not in ALLOWED_TAGS:
+            problems.append(_("{%% %(tag)s %%} is not allowed in an e-mail text.") % {"tag": name})
+        elif name == "for" and (match := FOR_RE.match(rest)):
+            known |= {part.strip() for part in match.group(1).split(",")}
+        elif name == "with":
+            known |= set(WITH_RE.findall(rest))
+    for name in VARIABLE_RE.findall(text):
+        if name not in known:
+            problems.append(_("Unknown variable {{ %(name)s }}. You can use: %(names)s.")
+                            % {"name": name, "names": ", ".join(variables)})
+    if not problems:
+        try:
+            _engine().from_string(text)
+        except TemplateSyntaxError as error:
+            problems.append(_("The text cannot be read: %(error)s") % {"error": error})
+    return list(dict.fromkeys(problems))
+
+
+def default_texts(message_type: MessageType, language: str) -> tuple[str, str]:
+    return (message_type.subject.get(language) or translated(message_type.subject, language),
+            message_type.body.get(language) or translated(message_type.body, language))
+
+
+def texts_for(council, message_type: MessageType) -> dict[str, tuple[str, str]]:
+    """(subject, body) per language: the council's own text where it has one, else the default."""
+    texts = {language: default_texts(message_type, language) for language in LANGUAGES}
+    for template in MessageTemplate.objects.filter(council=council, key=message_type.key):
+        texts[template.language] = (template.subject, template.body)
+    return texts
+
+
+def render(subject: str, body: str, context: dict) -> tuple[str, str, str]:
+    """(subject, plain body, HTML body). The subject is one line: a line break in a header
+    would be refused by the mailer, or worse, start a new header."""
+    engine = _engine()
+    ctx = Context(context, autoescape=False)
+    rendered_subject = " ".join(engine.from_string(subject).render(ctx).split())
+    rendered_body = engine.from_string(body).render(Context(context, autoescape=False)).strip() + "\n"
+    return rendered_subject, rendered_body, html_body(rendered_body)
+
+
+def html_body(text: str) -> str:
+    """The HTML alternative: the plain text, escaped, with paragraphs and clickable links."""
+    return ('<!doctype html><html><body style="font-family: sans-serif; line-height: 1.5;">'
+            + linebreaks(urlize(escape(text), autoescape=False), autoescape=False)
+            + "</body></html>")
+
+
+def sample_context(council, message_type: MessageType, language: str) -> dict[str, str]:
+    """Example values for the preview: the e-mail as a member would see it."""
+    with override(language):
+        context = {
+            "council_name": council.name,
+            "member_name": _("Anne Example"),
+            "unsubscribe_url": absolute_url(council, "/o/unsubscribe/EXAMPLE/"),
+        }
+        for name in message_type.variables:
+            if name in message_type.sample:
+                context[name] = message_type.sample[name]
+            elif "link" in name or "url" in name:
+                context[name] = absolute_url(council, "/example/")
+            else:
+                context.setdefault(name, "[" + name + "]")
+    return context
