@@ -81,11 +81,15 @@ def profile_fields(council, *, language: str | None = None,
         if question.kind == ProfileQuestion.Kind.SINGLE:
             fields[question.key] = forms.ChoiceField(
                 label=label, required=question.required, widget=forms.RadioSelect,
+                error_messages={"required": _("Please choose an answer."),
+                                "invalid_choice": _("Please choose one of the answers.")},
                 choices=[(o.code, translated(o.label, language) or o.code) for o in question.options.all()],
             )
         elif question.kind == ProfileQuestion.Kind.MULTI:
             fields[question.key] = forms.MultipleChoiceField(
                 label=label, required=question.required, widget=forms.CheckboxSelectMultiple,
+                error_messages={"required": _("Please choose at least one answer."),
+                                "invalid_choice": _("Please choose among the answers shown.")},
                 choices=[(o.code, translated(o.label, language) or o.code) for o in question.options.all()],
             )
         elif question.kind == ProfileQuestion.Kind.BIRTH_YEAR:
@@ -95,6 +99,15 @@ def profile_fields(council, *, language: str | None = None,
                 help_text=_("For example 1984. You must be at least %(age)s years old this year.")
                 % {"age": council.minimum_age},
                 widget=forms.NumberInput(attrs={"inputmode": "numeric", "autocomplete": "bday-year"}),
+                error_messages={
+                    # Pre-formatted: Django formats these again with %(limit_value)s only.
+                    "max_value": str(_("The panel is open from the age of %(age)s; you can join in the year you turn %(age)s.")
+                                     % {"age": council.minimum_age}).replace("%", "%%"),
+                    "min_value": str(_("Please check the year: it is more than %(age)s years ago.")
+                                     % {"age": MAX_AGE}).replace("%", "%%"),
+                    "invalid": _("Please give the year as four digits, for example 1984."),
+                    "required": _("Please give your year of birth."),
+                },
             )
         elif question.kind == ProfileQuestion.Kind.DISTRICT:
             options = [o for o in question.options.all() if o.district_id]

@@ -1,0 +1,380 @@
+"""Writes for the resident-facing side of the panel: sign-up and confirmation, login links,
+self-service changes, consent, leaving, and the scheduled lifecycle.
+
+Residents are never enumerated: `member_signup` and `login_link_request` behave the same
+from the outside whether or not the address is known; only the e-mail that is sent differs.
+Self-service actions are written to the audit log with the actor "member" and the member's
+id, never with the e-mail address (the audit log is append-only and survives erasure).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from civicpanel.audit.services import audit_record
+from civicpanel.members import erasure
+from civicpanel.members.models import Campaign, ConsentRecord, ConsentVersion, Member, MemberToken
+from civicpanel.members.profile import member_profile_set
+from civicpanel.members.tasks import member_link_send
+from civicpanel.members.tokens import (
+    RENEWAL_LOGIN_LIFETIME,
+    token_find,
+    token_is_usable,
+    token_issue,
+)
+from civicpanel.tenancy.models import Council
+
+# What the audit log shows as the actor of a resident's own action.
+MEMBER_ACTOR = "member"
+SYSTEM_ACTOR = "system"
+
+SIGNUP_LIMIT_PER_IP = 10          # sign-ups per IP address and hour
+LOGIN_LIMIT_PER_IP = 10           # login-link requests per IP address and hour
+MAILS_PER_ADDRESS = 3             # link e-mails per address and hour, whoever asks for them
+RATE_WINDOW = 3600
+PENDING_KEEP_DAYS = 30
+REMINDER_DAYS_BEFORE_END = 30
+# Nobody is erased at the end of the term without having been sent a reminder this long before.
+MIN_DAYS_AFTER_REMINDER = 14
+
+ACTIVE_STATUSES = (Member.Status.ACTIVE, Member.Status.PAUSED)
+
+
+class ConsentChanged(Exception):
+    """The consent text changed after the page was shown: the member must see the new text."""
+
+
+# --- Reads (the public side needs only these few) --------------------------------------------
+
+def consent_current(*, council: Council) -> ConsentVersion | None:
+    return ConsentVersion.objects.filter(council=council).order_by("-version").first()
+
+
+def campaign_for_code(*, council: Council, code: str) -> Campaign | None:
+    code = (code or "").strip()[:40]
+    if not code:
+        return None
+    return Campaign.objects.filter(council=council, code=code).first()
+
+
+def member_for_session(*, council: Council, member_id: object) -> Member | None:
+    """The logged-in member, if still a member of this council (a member who left has no session)."""
+    try:
+        member_id = int(member_id)
+    except (TypeError, ValueError):
+        return None
+    return (
+        Member.objects.select_related("council", "consent_version", "district")
+        .filter(council=council, pk=member_id, status__in=ACTIVE_STATUSES)
+        .first()
+    )
+
+
+# --- Rate limiting ------------------------------------------------------------------------------
+
+def rate_limit_hit(*, scope: str, key: str, limit: int, window: int = RATE_WINDOW) -> bool:
+    """Count one event for (scope, key) in the shared cache; True once the limit is passed."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    cache_key = f"civicpanel:rate:{scope}:{digest}"
+    cache.add(cache_key, 0, window)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.set(cache_key, 1, window)
+        count = 1
+    return count > limit
+
+
+def _mail_allowed(*, council: Council, email: str) -> bool:
+    """At most a few link e-mails per address and hour, so the forms cannot be used to flood
+    someone's inbox; requests beyond that are answered the same but send nothing."""
+    return not rate_limit_hit(scope="mail", key=f"{council.pk}:{email.lower()}", limit=MAILS_PER_ADDRESS)
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+# --- Sign-up and confirmation -----------------------------------------------------------------------
+
+def _send_link(*, member: Member, purpose: str, kind: str, lifetime: datetime.timedelta | None = None,
+               next_path: str = "") -> MemberToken:
+    token = token_issue(member=member, purpose=purpose, lifetime=lifetime)
+    token_id = token.pk
+    transaction.on_commit(lambda: member_link_send.enqueue(token_id, kind, next_path))
+    return token
+
+
+def _answer_known_address(member: Member) -> None:
+    """Someone (perhaps not the owner) entered an address we know: tell its owner, change nothing."""
+    if not _mail_allowed(council=member.council, email=member.email):
+        return
+    if member.status == Member.Status.PENDING:
+        _send_link(member=member, purpose=MemberToken.Purpose.CONFIRM, kind="confirm")
+    elif member.status in ACTIVE_STATUSES:
+        _send_link(member=member, purpose=MemberToken.Purpose.LOGIN, kind="already_member")
+
+
+def member_signup(*, council: Council, email: str, name: str = "", language: str, profile_values: dict,
+                  consent_version: ConsentVersion, campaign: Campaign | None = None, source: str = "",
+                  request=None) -> Member:
+    """Create a pending member with their profile and consent and send the confirmation link.
+
+    For an address already in the panel nothing is created or changed; its owner gets an
+    e-mail instead (a login link, or a fresh confirmation link if still pending).
+    Raises ConsentChanged if ``consent_version`` is no longer the council's current text.
+    """
+    email = normalize_email(email)
+    with transaction.atomic():
+        current = consent_current(council=council)
+        if current is None or current.pk != consent_version.pk:
+            raise ConsentChanged
+        existing = Member.objects.filter(council=council, email__iexact=email).first()
+        if existing is not None:
+            _answer_known_address(existing)
+            return existing
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                member = Member.objects.create(
+                    council=council, email=email, name=(name or "").strip()[:200], language=language,
+                    status=Member.Status.PENDING, campaign=campaign, source=(source or "").strip()[:100],
+                    consent_version=consent_version, consent_given_at=now,
+                )
+        except IntegrityError:
+            # The same address was signed up at the same moment (a double click): answer as known.
+            existing = Member.objects.get(council=council, email=email)
+            _answer_known_address(existing)
+            return existing
+        member_profile_set(member=member, values=profile_values, partial=False)
+        ConsentRecord.objects.create(member=member, version=consent_version)
+        audit_record(council=council, actor=MEMBER_ACTOR, action="member.signup", target=member,
+                     member_ids=[member.pk], request=request,
+                     detail={"campaign": campaign.code if campaign else "", "consent_version": consent_version.version})
+        if _mail_allowed(council=council, email=email):
+            _send_link(member=member, purpose=MemberToken.Purpose.CONFIRM, kind="confirm")
+    return member
+
+
+@dataclass
+class ConfirmOutcome:
+    """``status``: confirmed (just now), already (confirmed before), expired, invalid."""
+
+    status: str
+    member: Member | None = None
+
+
+def member_confirm(*, council: Council, plaintext: str, request=None) -> ConfirmOutcome:
+    """Activate the member of a confirmation link. A second use reports "already"."""
+    now = timezone.now()
+    with transaction.atomic():
+        token = token_find(council=council, purpose=MemberToken.Purpose.CONFIRM, plaintext=plaintext, for_update=True)
+        if token is None:
+            return ConfirmOutcome("invalid")
+        member = token.member
+        if member.status in ACTIVE_STATUSES:
+            return ConfirmOutcome("already", member)
+        if member.status != Member.Status.PENDING:
+            return ConfirmOutcome("invalid")
+        if not token_is_usable(token, now=now):
+            return ConfirmOutcome("expired")
+        member.status = Member.Status.ACTIVE
+        member.confirmed_at = now
+        member.last_active_at = now
+        member.save(update_fields=["status", "confirmed_at", "last_active_at"])
+        token.used_at = now
+        token.save(update_fields=["used_at"])
+        # Older confirmation links of the same member are of no use any more.
+        member.tokens.filter(purpose=MemberToken.Purpose.CONFIRM, used_at__isnull=True).update(used_at=now)
+        audit_record(council=council, actor=MEMBER_ACTOR, action="member.confirm", target=member,
+                     member_ids=[member.pk], request=request)
+    return ConfirmOutcome("confirmed", member)
+
+
+# --- Login links ----------------------------------------------------------------------------------
+
+def login_link_request(*, council: Council, email: str) -> None:
+    """Send a login link to a member with this address (or a fresh confirmation link to a
+    pending one). An unknown address gets nothing, and the caller cannot tell the difference."""
+    email = normalize_email(email)
+    with transaction.atomic():
+        member = Member.objects.filter(council=council, email__iexact=email).first()
+        if member is None or not _mail_allowed(council=council, email=email):
+            return
+        if member.status == Member.Status.PENDING:
+            _send_link(member=member, purpose=MemberToken.Purpose.CONFIRM, kind="confirm")
+        elif member.status in ACTIVE_STATUSES:
+            _send_link(member=member, purpose=MemberToken.Purpose.LOGIN, kind="login")
+
+
+def member_login(*, council: Council, plaintext: str) -> Member | None:
+    """Use a login link once. Returns the member, or None for an unknown, used or expired link."""
+    now = timezone.now()
+    with transaction.atomic():
+        token = token_find(council=council, purpose=MemberToken.Purpose.LOGIN, plaintext=plaintext, for_update=True)
+        if token is None or not token_is_usable(token, now=now) or token.member.status not in ACTIVE_STATUSES:
+            return None
+        token.used_at = now
+        token.save(update_fields=["used_at"])
+        member = token.member
+        member.last_active_at = now
+        member.save(update_fields=["last_active_at"])
+    return member
+
+
+# --- Self-service -----------------------------------------------------------------------------------
+
+def member_touch(*, member: Member) -> None:
+    """Record a meaningful action of the member (answering a survey, signing up for an event...).
+    Other apps call this so the lifecycle knows who is still active."""
+    member.last_active_at = timezone.now()
+    Member.objects.filter(pk=member.pk).update(last_active_at=member.last_active_at)
+
+
+def member_profile_update(*, member: Member, name: str, values: dict, request=None) -> Member:
+    """The member changes their own name and profile (all questions; raises ValidationError)."""
+    with transaction.atomic():
+        member_profile_set(member=member, values=values, partial=False)
+        member.name = (name or "").strip()[:200]
+        member.last_active_at = timezone.now()
+        member.save(update_fields=["name", "last_active_at"])
+        audit_record(council=member.council, actor=MEMBER_ACTOR, action="member.profile_update", target=member,
+                     member_ids=[member.pk], request=request)
+    return member
+
+
+def member_preferences_update(*, member: Member, wants_surveys: bool, wants_events: bool, wants_news: bool,
+                              language: str) -> Member:
+    if language not in member.council.language_codes:
+        raise ValueError(f"language {language!r} is not offered by this council")
+    member.wants_surveys, member.wants_events, member.wants_news = wants_surveys, wants_events, wants_news
+    member.language = language
+    member.last_active_at = timezone.now()
+    member.save(update_fields=["wants_surveys", "wants_events", "wants_news", "language", "last_active_at"])
+    return member
+
+
+def member_consent_give(*, member: Member, consent_version: ConsentVersion, request=None) -> Member:
+    """The member agrees to the council's current consent text; this also starts a new panel term."""
+    with transaction.atomic():
+        current = consent_current(council=member.council)
+        if current is None or current.pk != consent_version.pk:
+            raise ConsentChanged
+        now = timezone.now()
+        ConsentRecord.objects.create(member=member, version=consent_version)
+        member.consent_version = consent_version
+        member.consent_given_at = now
+        member.last_active_at = now
+        member.save(update_fields=["consent_version", "consent_given_at", "last_active_at"])
+        audit_record(council=member.council, actor=MEMBER_ACTOR, action="member.consent", target=member,
+                     member_ids=[member.pk], detail={"consent_version": consent_version.version}, request=request)
+    return member
+
+
+def member_data_export(*, member: Member, file_format: str, request=None) -> dict:
+    """Everything about the member, for their own download (recorded in the audit log)."""
+    with transaction.atomic():
+        data = erasure.member_data(member)
+        member_touch(member=member)
+        audit_record(council=member.council, actor=MEMBER_ACTOR, action="member.export_own", target=member,
+                     member_ids=[member.pk], detail={"format": file_format}, request=request)
+    return data
+
+
+def member_leave(*, member: Member, request=None) -> None:
+    """The member leaves the panel: their personal data is erased (members.erasure)."""
+    with transaction.atomic():
+        audit_record(council=member.council, actor=MEMBER_ACTOR, action="member.leave", target=member,
+                     member_ids=[member.pk], request=request)
+        erasure.member_erase(member=member, status=Member.Status.LEFT)
+
+
+# --- Lifecycle (run daily by `civicpanel members_lifecycle`) ------------------------------------
+
+@dataclass
+class LifecycleReport:
+    reminded: dict[str, int] = field(default_factory=dict)
+    anonymised: dict[str, int] = field(default_factory=dict)
+    pending_deleted: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.reminded.values()) + sum(self.anonymised.values()) + sum(self.pending_deleted.values())
+
+
+def _years_before(moment: datetime.datetime, years: int) -> datetime.datetime:
+    try:
+        return moment.replace(year=moment.year - years)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year - years, day=28)
+
+
+def members_lifecycle_run(*, now: datetime.datetime | None = None, councils=None) -> LifecycleReport:
+    """Renewal reminders, erasure at the end of the term, removal of never-confirmed sign-ups.
+
+    Idempotent: a member is reminded once per term (until they give consent again), and
+    nobody is erased without a reminder sent at least MIN_DAYS_AFTER_REMINDER days before,
+    unless they have no e-mail address to remind.
+    """
+    now = now or timezone.now()
+    report = LifecycleReport()
+    consent_path = reverse("members:consent")
+    councils = councils if councils is not None else Council.objects.all()
+    for council in councils:
+        term_cutoff = _years_before(now, council.panel_term_years)
+        remind_cutoff = term_cutoff + datetime.timedelta(days=REMINDER_DAYS_BEFORE_END)
+        members = Member.objects.filter(council=council).annotate(
+            term_start=Coalesce("consent_given_at", "confirmed_at", "joined_at"))
+        not_reminded = Q(renewal_reminded_at__isnull=True) | Q(renewal_reminded_at__lt=Coalesce(
+            "consent_given_at", "confirmed_at", "joined_at"))
+
+        to_remind = members.filter(not_reminded, status=Member.Status.ACTIVE, email__isnull=False,
+                                   term_start__lt=remind_cutoff)
+        reminded = 0
+        for member in to_remind.iterator():
+            with transaction.atomic():
+                if not Member.objects.filter(pk=member.pk, renewal_reminded_at=member.renewal_reminded_at).update(
+                        renewal_reminded_at=now):
+                    continue  # another run got there first
+                _send_link(member=member, purpose=MemberToken.Purpose.LOGIN, kind="renewal",
+                           lifetime=RENEWAL_LOGIN_LIFETIME, next_path=consent_path)
+                reminded += 1
+
+        reminded_long_ago = Q(renewal_reminded_at__isnull=False,
+                              renewal_reminded_at__gte=Coalesce("consent_given_at", "confirmed_at", "joined_at"),
+                              renewal_reminded_at__lte=now - datetime.timedelta(days=MIN_DAYS_AFTER_REMINDER))
+        to_erase = members.filter(reminded_long_ago | Q(email__isnull=True), status__in=ACTIVE_STATUSES,
+                                  term_start__lt=term_cutoff)
+        anonymised = 0
+        for member in to_erase.iterator():
+            with transaction.atomic():
+                audit_record(council=council, actor=SYSTEM_ACTOR, action="member.term_ended", target=member,
+                             member_ids=[member.pk])
+                erasure.member_erase(member=member, status=Member.Status.LEFT, now=now)
+                anonymised += 1
+
+        pending_cutoff = now - datetime.timedelta(days=PENDING_KEEP_DAYS)
+        recent_link = MemberToken.objects.filter(member=OuterRef("pk"), created_at__gte=pending_cutoff)
+        stale = Member.objects.filter(council=council, status=Member.Status.PENDING, joined_at__lt=pending_cutoff).exclude(
+            Exists(recent_link))
+        stale_ids = list(stale.values_list("pk", flat=True))
+        if stale_ids:
+            with transaction.atomic():
+                Member.objects.filter(pk__in=stale_ids, status=Member.Status.PENDING).delete()
+                audit_record(council=council, actor=SYSTEM_ACTOR, action="member.pending_deleted",
+                             detail={"count": len(stale_ids)})
+
+        for bucket, count in ((report.reminded, reminded), (report.anonymised, anonymised),
+                              (report.pending_deleted, len(stale_ids))):
+            if count:
+                bucket[council.slug] = count
+    return report

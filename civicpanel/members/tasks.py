@@ -1,0 +1,44 @@
+"""E-mails to members, sent by the worker. Arguments are row ids only: the link is rebuilt
+from the token row here (members.tokens), so no working link is ever queued or stored."""
+
+from __future__ import annotations
+
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from civicpanel.common.mail import absolute_url, deliver
+from civicpanel.members.models import MemberToken
+from civicpanel.members.tokens import token_is_usable, token_path
+
+# kind -> template stem under members/email/. "already_member" is what a known address gets
+# when someone signs it up again; "renewal" is the reminder before the panel term ends.
+LINK_MAIL_KINDS = {"confirm", "login", "already_member", "renewal"}
+
+
+@task(queue_name="mail")
+def member_link_send(token_id: int, kind: str, next_path: str = "") -> None:
+    """Send one e-mail with the member's link. Does nothing if the token was used, expired
+    or erased in the meantime (a member who left must get no more mail)."""
+    if kind not in LINK_MAIL_KINDS:
+        raise ValueError(f"unknown member mail kind {kind!r}")
+    token = (
+        MemberToken.objects.select_related("member", "member__council")
+        .filter(pk=token_id)
+        .first()
+    )
+    if token is None or not token_is_usable(token) or not token.member.email:
+        return
+    member = token.member
+    council = member.council
+    link = absolute_url(council, token_path(token))
+    if next_path:
+        link = f"{link}?next={next_path}"
+    language = member.language if member.language in council.language_codes else council.default_language
+    with translation.override(language):
+        context = {"council": council, "member": member, "link": link, "expires_at": token.expires_at,
+                   "language": language}
+        subject = " ".join(render_to_string(f"members/email/{kind}_subject.txt", context).split())
+        body = render_to_string(f"members/email/{kind}.txt", context)
+        html = render_to_string(f"members/email/{kind}.html", context)
+    deliver(council=council, to=member.email, subject=subject, body=body, html=html)

@@ -1,0 +1,359 @@
+"""The resident-facing pages: sign-up, confirmation, login links and self-service ("me").
+
+A member's session holds only the member's id and the council's id; there is no password.
+Links from e-mails (confirm, log in) first show a page with a button and act only on POST,
+because mail scanners open links: a GET must never use up a login link or confirm a sign-up
+the owner of the address did not ask for.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from civicpanel.common.csvio import csv_response
+from civicpanel.members import services
+from civicpanel.members.erasure import member_data_rows
+from civicpanel.members.forms import (
+    ConsentForm,
+    EmailForm,
+    LeaveForm,
+    PreferencesForm,
+    ProfileForm,
+    SignupForm,
+)
+from civicpanel.members.models import Member, MemberToken
+from civicpanel.members.profile import member_profile_get
+from civicpanel.members.tokens import token_find, token_is_usable
+
+SESSION_MEMBER = "members.member_id"
+SESSION_COUNCIL = "members.council_id"
+
+
+def _council_or_404(request):
+    # request.council is a lazy object, so "is None" would never be true: test its truth.
+    if not request.council:
+        raise Http404
+    return request.council
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _rate_limited(request, *, scope: str, limit: int):
+    """The same clear page (HTTP 429) for every form that is over its per-IP limit."""
+    if services.rate_limit_hit(scope=scope, key=f"{request.council.pk}:{_client_ip(request)}", limit=limit):
+        return render(request, "members/rate_limited.html", status=429)
+    return None
+
+
+def _with_language_cookie(response, language: str):
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600,
+                        samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
+    return response
+
+
+def _session_start(request, member: Member) -> None:
+    request.session.cycle_key()  # a new session id on login (no session fixation)
+    request.session[SESSION_MEMBER] = member.pk
+    request.session[SESSION_COUNCIL] = member.council_id
+
+
+def _session_end(request) -> None:
+    request.session.pop(SESSION_MEMBER, None)
+    request.session.pop(SESSION_COUNCIL, None)
+    request.session.cycle_key()
+
+
+def member_view(view):
+    """Only for a member logged in on this council's site; others go to the login page."""
+
+    @wraps(view)
+    @never_cache
+    def wrapper(request, *args, **kwargs):
+        council = _council_or_404(request)
+        member = None
+        if request.session.get(SESSION_COUNCIL) == council.pk:
+            member = services.member_for_session(council=council, member_id=request.session.get(SESSION_MEMBER))
+        if member is None:
+            if SESSION_MEMBER in request.session:
+                _session_end(request)
+            return redirect("members:login")
+        request.member = member
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _member_context(request, **extra) -> dict:
+    member = request.member
+    consent = services.consent_current(council=request.council)
+    return {
+        "member": member,
+        "consent_current": consent,
+        "consent_outdated": consent is not None and member.consent_version_id != consent.pk,
+        **extra,
+    }
+
+
+# --- Sign-up ----------------------------------------------------------------------------------
+
+@never_cache
+def signup(request):
+    council = _council_or_404(request)
+    consent = services.consent_current(council=council)
+    if consent is None:
+        return render(request, "members/signup_closed.html")
+    if request.method == "POST":
+        form = SignupForm(request.POST, council=council, consent_version=consent)
+        if form.is_valid():
+            limited = _rate_limited(request, scope="signup", limit=services.SIGNUP_LIMIT_PER_IP)
+            if limited:
+                return limited
+            data = form.cleaned_data
+            try:
+                services.member_signup(
+                    council=council, email=data["email"], name=data["name"], language=data["language"],
+                    profile_values=form.profile_values, consent_version=consent,
+                    campaign=services.campaign_for_code(council=council, code=data["campaign"]),
+                    source=data["source"], request=request,
+                )
+            except services.ConsentChanged:
+                # Changed between showing the form and saving: show the new text.
+                consent = services.consent_current(council=council)
+                form = SignupForm(request.POST, council=council, consent_version=consent)
+                form.is_valid()
+            else:
+                return redirect("members:signup_sent")
+    else:
+        form = SignupForm(council=council, consent_version=consent, initial={
+            "campaign": request.GET.get("c", "")[:40], "source": request.GET.get("source", "")[:100],
+        })
+    return render(request, "members/signup.html", {"form": form, "consent": consent})
+
+
+def signup_sent(request):
+    _council_or_404(request)
+    return render(request, "members/signup_sent.html")
+
+
+@never_cache
+def confirm(request, token: str):
+    council = _council_or_404(request)
+    if request.method == "POST":
+        outcome = services.member_confirm(council=council, plaintext=token, request=request)
+        if outcome.status == "confirmed":
+            _session_start(request, outcome.member)
+            messages.success(request, _("Welcome to the panel! Your membership is confirmed."))
+            return _with_language_cookie(redirect("members:home"), outcome.member.language)
+        status = outcome.status
+    else:
+        found = token_find(council=council, purpose=MemberToken.Purpose.CONFIRM, plaintext=token)
+        if found is None:
+            status = "invalid"
+        elif found.member.status in services.ACTIVE_STATUSES:
+            status = "already"
+        elif found.member.status != Member.Status.PENDING:
+            status = "invalid"
+        elif not token_is_usable(found):
+            status = "expired"
+        else:
+            return render(request, "members/confirm.html")
+    if status == "already":
+        return render(request, "members/confirm_already.html")
+    return render(request, "members/link_invalid.html", {"expired": status == "expired"},
+                  status=410 if status == "expired" else 404)
+
+
+# --- Login links -------------------------------------------------------------------------------
+
+@never_cache
+def login(request):
+    council = _council_or_404(request)
+    if request.method == "POST":
+        form = EmailForm(request.POST)
+        if form.is_valid():
+            limited = _rate_limited(request, scope="login", limit=services.LOGIN_LIMIT_PER_IP)
+            if limited:
+                return limited
+            services.login_link_request(council=council, email=form.cleaned_data["email"])
+            return redirect("members:login_sent")
+    else:
+        form = EmailForm()
+    return render(request, "members/login.html", {"form": form})
+
+
+def login_sent(request):
+    _council_or_404(request)
+    return render(request, "members/login_sent.html")
+
+
+def _safe_next(request, value: str | None) -> str:
+    if value and value.startswith("/me/") and url_has_allowed_host_and_scheme(
+            value, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return value
+    return reverse("members:home")
+
+
+@never_cache
+def login_token(request, token: str):
+    council = _council_or_404(request)
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    if request.method == "POST":
+        member = services.member_login(council=council, plaintext=token)
+        if member is not None:
+            _session_start(request, member)
+            return _with_language_cookie(redirect(next_url), member.language)
+    else:
+        found = token_find(council=council, purpose=MemberToken.Purpose.LOGIN, plaintext=token)
+        if found is not None and token_is_usable(found) and found.member.status in services.ACTIVE_STATUSES:
+            return render(request, "members/login_confirm.html", {"next": next_url})
+    return render(request, "members/link_invalid.html", {"login": True}, status=410)
+
+
+@require_POST
+def logout(request):
+    _council_or_404(request)
+    _session_end(request)
+    messages.success(request, _("You are logged out."))
+    return redirect("home")
+
+
+# --- Self-service --------------------------------------------------------------------------------
+
+@member_view
+def home(request):
+    member = request.member
+    profile_form = ProfileForm(council=request.council)
+    answers = member_profile_get(member, questions=profile_form.questions)
+    summary = []
+    for key in profile_form.profile_keys:
+        field = profile_form.fields[key]
+        value = answers.get(key)
+        choices = dict(getattr(field, "choices", []) or [])
+        if isinstance(value, list):
+            shown = ", ".join(str(choices.get(v, v)) for v in value)
+        elif value in (None, ""):
+            shown = ""
+        else:
+            shown = str(choices.get(value, value))
+        summary.append((field.label, shown))
+    return render(request, "members/me/home.html", _member_context(request, summary=summary))
+
+
+@member_view
+def profile_edit(request):
+    member = request.member
+    if request.method == "POST":
+        form = ProfileForm(request.POST, council=request.council)
+        if form.is_valid():
+            try:
+                services.member_profile_update(member=member, name=form.cleaned_data["name"],
+                                               values=form.profile_values, request=request)
+            except ValidationError as error:
+                for key, errors in error.message_dict.items():
+                    form.add_error(key if key in form.fields else None, errors)
+            else:
+                messages.success(request, _("Your profile is saved."))
+                return redirect("members:home")
+    else:
+        form = ProfileForm(council=request.council)
+        form.initial = {"name": member.name, **member_profile_get(member, questions=form.questions)}
+    return render(request, "members/me/profile.html", _member_context(request, form=form))
+
+
+@member_view
+def preferences(request):
+    member = request.member
+    if request.method == "POST":
+        form = PreferencesForm(request.POST, council=request.council)
+        if form.is_valid():
+            services.member_preferences_update(member=member, **form.cleaned_data)
+            translation.activate(member.language)
+            messages.success(request, _("Your choices are saved."))
+            return _with_language_cookie(redirect("members:home"), member.language)
+    else:
+        form = PreferencesForm(council=request.council, initial={
+            "wants_surveys": member.wants_surveys, "wants_events": member.wants_events,
+            "wants_news": member.wants_news, "language": member.language,
+        })
+    return render(request, "members/me/preferences.html", _member_context(request, form=form))
+
+
+@member_view
+def data(request):
+    return render(request, "members/me/data.html", _member_context(request))
+
+
+@member_view
+def data_json(request):
+    content = services.member_data_export(member=request.member, file_format="json", request=request)
+    response = HttpResponse(json.dumps(content, ensure_ascii=False, indent=2),
+                            content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="my-panel-data.json"'
+    return response
+
+
+@member_view
+def data_csv(request):
+    content = services.member_data_export(member=request.member, file_format="csv", request=request)
+    return csv_response("my-panel-data.csv", ["section", "item", "field", "value"], member_data_rows(content))
+
+
+@member_view
+def consent(request):
+    member = request.member
+    current = services.consent_current(council=request.council)
+    if current is None:
+        raise Http404
+    if request.method == "POST":
+        form = ConsentForm(request.POST)
+        if form.is_valid():
+            if form.cleaned_data["consent_version"] != current.pk:
+                form = ConsentForm(initial={"consent_version": current.pk})
+                form.changed = True
+            else:
+                try:
+                    services.member_consent_give(member=member, consent_version=current, request=request)
+                except services.ConsentChanged:
+                    current = services.consent_current(council=request.council)
+                    form = ConsentForm(initial={"consent_version": current.pk})
+                    form.changed = True
+                else:
+                    messages.success(request, _("Thank you. Your consent is recorded."))
+                    return redirect("members:home")
+    else:
+        form = ConsentForm(initial={"consent_version": current.pk})
+    return render(request, "members/me/consent.html", _member_context(
+        request, form=form, consent=current, already=member.consent_version_id == current.pk))
+
+
+@member_view
+def leave(request):
+    if request.method == "POST":
+        form = LeaveForm(request.POST)
+        if form.is_valid():
+            services.member_leave(member=request.member, request=request)
+            _session_end(request)
+            return redirect("members:left")
+    else:
+        form = LeaveForm()
+    return render(request, "members/me/leave.html", _member_context(request, form=form))
+
+
+def left(request):
+    _council_or_404(request)
+    return render(request, "members/left.html")
