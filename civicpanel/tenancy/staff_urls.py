@@ -1,3 +1,5 @@
-from django.urls import path  # noqa: F401
+"""The council settings pages (general, districts, ...) are in civicpanel.members.settings_urls:
+their views need the staff gate from accounts and the profile models from members, and tenancy
+sits below both in the layer order, so it keeps no staff views of its own."""
 
 urlpatterns: list = []
