@@ -160,7 +160,7 @@ def read_margins_csv(path: str | Path) -> list[Margin]:
 
 
 def encode_feature(values: Sequence[str], margin: Margin, *, source: str | None = None,
-                   first_line: int = 2) -> np.ndarray:
+                   lines: Sequence[int] | None = None) -> np.ndarray:
     """Category codes (indices into `margin.categories`) for one feature's values.
 
     An empty value or a value the margins lack raises `RespondentsError` naming the
@@ -179,9 +179,9 @@ def encode_feature(values: Sequence[str], margin: Margin, *, source: str | None 
         value, rows = next(iter(unknown.items()))
         where = ""
         if source is not None:
-            lines = ", ".join(str(first_line + r) for r in rows[:5])
+            shown = ", ".join(str(lines[r] if lines is not None else r + 2) for r in rows[:5])
             more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
-            where = f" ({source} line{'s' if len(rows) > 1 else ''} {lines}{more})"
+            where = f" ({source} line{'s' if len(rows) > 1 else ''} {shown}{more})"
         known = ", ".join(f"'{c}'" for c in margin.categories)
         if value == "":
             raise RespondentsError(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .errors import (
     EmptyCategoryError,
@@ -157,15 +158,14 @@ def build_calibration(codes: Sequence[np.ndarray], sizes: Sequence[int],
         group_values, group = np.unique(gw, return_inverse=True)
         shape.append(len(group_values))
     radix = math.prod(shape) if shape else 1
-    dtype = np.int64 if radix >= 2**31 else np.int32
     if radix >= 2**62:
         raise WeightingError("too many combinations of categories to count cells; merge categories")
-    key = np.zeros(n, dtype=dtype)
+    key: npt.NDArray[np.integer[Any]] = np.zeros(n, dtype=np.int64 if radix >= 2**31 else np.int32)
     for c, k in zip(codes, sizes, strict=True):
         key *= k
         key += c
-    if group is not None:
-        key *= len(group_values)  # type: ignore[arg-type]
+    if group is not None and group_values is not None:
+        key *= len(group_values)
         key += group
     if radix <= max(_DENSE_CELLS, n):
         cell = key
@@ -396,7 +396,7 @@ def poststratify(codes: Mapping[str, np.ndarray], features: Sequence[str],
     for idx in np.flatnonzero((flat > 0) & (counts == 0)).tolist() + \
             np.flatnonzero((flat == 0) & (counts > 0)).tolist():
         where = np.unravel_index(idx, sizes)
-        label = " x ".join(f"{f} '{categories[a][i]}'" for a, (f, i) in
+        label = " x ".join(f"{f} '{categories[a][int(i)]}'" for a, (f, i) in
                            enumerate(zip(features, where, strict=True)))
         if flat[idx] > 0:
             raise EmptyCategoryError(
