@@ -125,6 +125,8 @@ class ImportConfirmForm(forms.Form):
         label=_("Consent is already documented for every person in the file"), required=False,
         widget=forms.CheckboxInput(attrs={"aria-describedby": "id_consent_documented_helptext"}),
         help_text=_("Tick only if the council holds each person's own consent to the current consent text "
-                    "(for example a signed paper form). They become active members at once. Otherwise they "
-                    "are added as awaiting confirmation and take part only after confirming by e-mail."),
+                    "(for example a signed paper form). They become active members at once, with that consent "
+                    "version recorded. Otherwise they are added as awaiting confirmation: they get no "
+                    "invitations and do not count until they confirm and consent themselves. The import "
+                    "sends no e-mail."),
     )

@@ -1,0 +1,124 @@
+"""Charts drawn on the server as SVG, so the same chart serves the page, a PDF and a screen
+reader. Every chart carries a <title> and a <desc>, and a page always shows the numbers in a
+table beside it (templates/analysis/includes/chart.html): the chart is never the only way
+to read the figures.
+
+matplotlib is used through its object API (Figure, not pyplot), which keeps no global
+state and is safe in a multi-threaded web process; the SVG backend needs no display.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from html import escape
+
+import matplotlib
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+# Colours with at least 3:1 contrast to white and to each other's hatch, told apart by
+# pattern too (hatching on one series), so the chart does not rely on colour alone.
+PANEL_COLOUR = "#0b5394"
+POPULATION_COLOUR = "#b9c3cf"
+INK = "#1b1f24"
+MUTED = "#4a5360"
+
+
+@dataclass
+class ChartTable:
+    """The numbers behind a chart, shown in a table next to it."""
+
+    caption: str
+    columns: list[str]
+    rows: list[list[str]]
+    row_headers: bool = True  # the first cell of each row is its header (th scope=row)
+
+
+@dataclass
+class Chart:
+    """An SVG chart (markup safe to insert in a page) with its data table."""
+
+    svg: str
+    title: str
+    description: str
+    table: ChartTable | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "chart"
+
+
+def _accessible_svg(figure: Figure, *, chart_id: str, title: str, description: str) -> str:
+    """Render the figure to SVG markup for inline use: no XML prolog, role="img", and the
+    title and description as the first children, referenced by aria-labelledby."""
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": chart_id}):
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg"):]
+    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
+    opening_end = svg.index(">") + 1
+    opening = svg[:opening_end]
+    # Fixed pixel sizes would stop the chart from shrinking on a phone; viewBox keeps the shape.
+    opening = re.sub(r'\s(width|height)="[^"]*"', "", opening)
+    opening = opening[:-1] + f' role="img" aria-labelledby="{title_id} {desc_id}" focusable="false">'
+    return (
+        opening
+        + f'<title id="{title_id}">{escape(title)}</title><desc id="{desc_id}">{escape(description)}</desc>'
+        + svg[opening_end:]
+    )
+
+
+def share_comparison_chart(
+    *,
+    chart_id: str,
+    title: str,
+    description: str,
+    labels: Sequence[str],
+    panel_shares: Sequence[float | None],
+    population_shares: Sequence[float | None],
+    panel_label: str,
+    population_label: str,
+    table: ChartTable | None = None,
+) -> Chart:
+    """A horizontal bar chart: for each group, its share of the panel (dark, solid) beside its
+    share of the population (light, hatched). Shares are fractions (0.25 = 25 %); None draws
+    no bar (a hidden or unknown figure). Reusable for any "sample vs target" comparison,
+    e.g. respondents vs population on a result page.
+    """
+    count = len(labels)
+    height = max(1.6, 0.55 * count + 0.9)
+    figure = Figure(figsize=(7.2, height), dpi=100)
+    axes = figure.add_subplot()
+    positions = list(range(count))
+    bar = 0.38
+    panel_values = [v if v is not None else 0.0 for v in panel_shares]
+    population_values = [v if v is not None else 0.0 for v in population_shares]
+    axes.barh([p - bar / 2 for p in positions], [v * 100 for v in panel_values], height=bar,
+              color=PANEL_COLOUR, label=panel_label)
+    axes.barh([p + bar / 2 for p in positions], [v * 100 for v in population_values], height=bar,
+              color=POPULATION_COLOUR, edgecolor=MUTED, hatch="//", linewidth=0.6, label=population_label)
+    top = max([*panel_values, *population_values, 0.01]) * 100
+    for position, value in zip(positions, panel_shares, strict=True):
+        if value is not None:
+            axes.text(value * 100 + top * 0.01, position - bar / 2, f"{value * 100:.0f} %", va="center",
+                      fontsize=8, color=INK)
+    for position, value in zip(positions, population_shares, strict=True):
+        if value is not None:
+            axes.text(value * 100 + top * 0.01, position + bar / 2, f"{value * 100:.0f} %", va="center",
+                      fontsize=8, color=MUTED)
+    axes.set_yticks(positions, labels=list(labels), fontsize=9, color=INK)
+    axes.invert_yaxis()
+    axes.set_xlim(0, top * 1.15)
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:.0f} %"))
+    axes.tick_params(axis="x", labelsize=8, colors=MUTED)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    axes.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=8, frameon=False)
+    figure.tight_layout()
+    svg = _accessible_svg(figure, chart_id=_slug(chart_id), title=title, description=description)
+    return Chart(svg=svg, title=title, description=description, table=table)

@@ -1,0 +1,17 @@
+"""The representativeness dashboard: aggregated, so analysts may see it too."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from civicpanel.accounts.decorators import staff_view
+from civicpanel.accounts.permissions import Capability
+from civicpanel.analysis.representativeness import representativeness
+
+
+@staff_view(Capability.RESULTS)
+@require_GET
+def representativeness_view(request):
+    return render(request, "analysis/representativeness.html",
+                  {"report": representativeness(council=request.council)})

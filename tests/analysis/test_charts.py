@@ -1,0 +1,31 @@
+"""Server-side SVG charts: inline-ready, with an accessible name and description."""
+
+from __future__ import annotations
+
+from civicpanel.analysis.charts import ChartTable, share_comparison_chart
+
+
+def chart(chart_id="c1", title="Gender & age", description="Panel <vs> residents"):
+    return share_comparison_chart(
+        chart_id=chart_id, title=title, description=description,
+        labels=["Woman", "Man", "Other"], panel_shares=[0.6, 0.35, None], population_shares=[0.5, 0.48, 0.02],
+        panel_label="Panel", population_label="Residents",
+        table=ChartTable(caption="t", columns=["Group", "Panel"], rows=[["Woman", "60 %"]]),
+    )
+
+
+def test_svg_is_inline_markup_with_escaped_title_and_description():
+    svg = chart().svg
+    assert svg.startswith("<svg") and "<?xml" not in svg and "<!DOCTYPE" not in svg
+    assert 'role="img" aria-labelledby="c1-title c1-desc"' in svg
+    assert '<title id="c1-title">Gender &amp; age</title>' in svg
+    assert '<desc id="c1-desc">Panel &lt;vs&gt; residents</desc>' in svg
+    assert "viewBox" in svg and ' width="' not in svg.split(">", 1)[0]
+    # Text stays text (readable, searchable), and the labels are in it.
+    assert "Woman" in svg and "60 %" in svg
+
+
+def test_same_input_gives_the_same_svg_and_ids_differ_between_charts():
+    assert chart().svg == chart().svg
+    first, second = chart("a").svg, chart("b").svg
+    assert 'id="a-title"' in first and 'id="b-title"' in second

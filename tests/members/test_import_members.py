@@ -1,0 +1,150 @@
+"""CSV import of members: the dry run reports every bad line and imports nothing; the import is
+all or nothing, and bad lines are skipped only when the staff member says so."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from civicpanel.audit.models import AuditEvent
+from civicpanel.members.imports import ImportRefused, import_check, members_import
+from civicpanel.members.models import ConsentRecord, Member, MemberAnswer
+from tests.factories import MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+YEAR = timezone.localdate().year
+
+GOOD_AND_BAD = f"""email;name;language;birth_year;postal_code;district;gender;interests
+anna@example.net;Anna Holm;da;{YEAR - 30};2450;;woman;green|traffic
+;No Mail;da;1980;;;;
+not-an-email;Bad Mail;da;1980;;;;
+anna@example.net;Anna Again;da;1980;;;;
+known@example.net;Known;da;1980;;;;
+bo@example.net;Bo;da;1980;;;robot;
+cille@example.net;Cille;da;{YEAR - 10};;;;
+dan@example.net;Dan;da;1980;9999;;;
+;;;;;;;
+eva@example.net;Eva;en;1985;;vigerslev;Kvinde;Parks and nature|Kultur og fritid
+"""
+
+
+def upload(client, text, name="members.csv"):
+    return client.post("/staff/members/import/", {"file": SimpleUploadedFile(name, text.encode("utf-8"), "text/csv")})
+
+
+@pytest.fixture
+def known(council):
+    return MemberFactory(council=council, email="known@example.net")
+
+
+def test_dry_run_reports_each_bad_line_and_imports_nothing(council, known, staff_client):
+    client = staff_client("manager")
+    response = upload(client, GOOD_AND_BAD)
+    assert response.status_code == 200
+    report = response.context["report"]
+    errors = {line.number: " ".join(line.errors) for line in report.bad}
+    assert errors[3] == "missing e-mail"
+    assert "invalid e-mail “not-an-email”" in errors[4]
+    assert "duplicate within the file: the same e-mail as line 2" in errors[5]
+    assert f"already a member (number {known.pk})" in errors[6]
+    assert "unknown category “robot” for question" in errors[7]
+    assert f"born in {YEAR - 10}: younger than the council's minimum age of 15" in errors[8]
+    assert "postal code 9999 is outside" in errors[9]
+    assert sorted(errors) == [3, 4, 5, 6, 7, 8, 9]
+    assert [line.number for line in report.empty] == [10]
+    assert [line.number for line in report.good] == [2, 11]
+    page = response.content.decode()
+    assert "missing e-mail" in page and "Nothing has been imported yet." in page
+    assert Member.objects.filter(council=council).count() == 1  # only `known`
+    assert AuditEvent.objects.get(action="member.import_check").member_ids == [known.pk]
+
+
+def test_confirm_without_skipping_imports_nothing(council, known, staff_client):
+    client = staff_client("manager")
+    content = upload(client, GOOD_AND_BAD).context["confirm_form"].initial["content"]
+    response = client.post("/staff/members/import/", {"confirm": "1", "content": content, "filename": "members.csv"})
+    assert response.status_code == 400
+    assert "7 line(s) have errors. Nothing was imported." in response.content.decode()
+    assert Member.objects.filter(council=council).count() == 1
+    assert not AuditEvent.objects.filter(action="member.import").exists()
+
+
+def test_skip_bad_lines_imports_the_good_ones_as_pending(council, known, staff_client):
+    client = staff_client("manager")
+    content = upload(client, GOOD_AND_BAD).context["confirm_form"].initial["content"]
+    response = client.post("/staff/members/import/", {"confirm": "1", "content": content, "filename": "members.csv",
+                                                      "skip_bad_lines": "on"})
+    assert response.status_code == 200
+    assert "2 members were imported." in response.content.decode()
+    anna = Member.objects.get(council=council, email="anna@example.net")
+    eva = Member.objects.get(council=council, email="eva@example.net")
+    assert anna.status == eva.status == Member.Status.PENDING
+    assert anna.source == "import" and anna.consent_version is None
+    assert anna.birth_year == YEAR - 30 and anna.postal_code == "2450"
+    assert anna.district.name == "Gammel Valby"  # 2450 belongs to one district only
+    assert eva.district.name == "Vigerslev" and eva.language == "en"
+    assert sorted(MemberAnswer.objects.filter(member=anna).values_list("option__code", flat=True)) == [
+        "green", "traffic", "woman"]
+    # Labels in any council language are understood.
+    assert sorted(MemberAnswer.objects.filter(member=eva).values_list("option__code", flat=True)) == [
+        "culture", "green", "woman"]
+    event = AuditEvent.objects.get(action="member.import")
+    assert event.detail["count"] == 2 and event.detail["skipped_lines"] == [3, 4, 5, 6, 7, 8, 9]
+    assert sorted(event.member_ids) == sorted([anna.pk, eva.pk])
+    # A second click on the same form imports nobody twice.
+    client.post("/staff/members/import/", {"confirm": "1", "content": content, "filename": "members.csv",
+                                           "skip_bad_lines": "on"})
+    assert Member.objects.filter(council=council, email="anna@example.net").count() == 1
+
+
+def test_consent_documented_makes_active_members_with_the_consent_recorded(council):
+    text = "email,name\nanna@example.net,Anna\nbo@example.net,Bo\n"
+    result = members_import(council=council, actor=None, data=text.encode(), consent_documented=True)
+    assert result.count == 2 and result.status == Member.Status.ACTIVE
+    anna = Member.objects.get(council=council, email="anna@example.net")
+    assert anna.status == Member.Status.ACTIVE and anna.consent_version.version == 1
+    assert anna.confirmed_at is not None
+    assert ConsentRecord.objects.filter(member__council=council).count() == 2
+
+
+def test_import_is_all_or_nothing(council, monkeypatch):
+    text = "email\nanna@example.net\nbo@example.net\n"
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("civicpanel.members.imports.audit_record", broken)
+    with pytest.raises(RuntimeError):
+        members_import(council=council, actor=None, data=text.encode())
+    assert not Member.objects.filter(council=council).exists()
+
+
+def test_unreadable_file_and_missing_email_column(council, staff_client):
+    client = staff_client("manager")
+    response = upload(client, "name;gender\nAnna;woman\n")
+    assert "missing column(s) email" in response.content.decode()
+    assert "report" not in response.context or response.context["report"] is None
+    with pytest.raises(ImportRefused):
+        import_check(council=council, data=b"")
+
+
+def test_single_choice_with_two_answers_and_ambiguous_postal_code(council):
+    report = import_check(council=council, data=b"email,gender,postal_code\na@example.net,woman|man,\nb@example.net,,2500\n")
+    errors = {line.number: " ".join(line.errors) for line in report.bad}
+    assert "only one answer allowed" in errors[2]
+    assert "postal code 2500 covers several districts" in errors[3]
+
+
+def test_semicolon_file_in_windows_1252_from_excel(council):
+    data = "email;name;gender\nase@example.net;Åse Ærø;Kvinde\n".encode("cp1252")
+    report = import_check(council=council, data=data)
+    assert not report.bad and report.good[0].name == "Åse Ærø"
+
+
+def test_template_csv_has_every_column(council, staff_client):
+    response = staff_client("manager").get("/staff/members/import/template.csv")
+    header = response.content.decode("utf-8-sig").strip().split(",")
+    assert header[:4] == ["email", "name", "language", "postal_code"]
+    assert {"gender", "birth_year", "district", "education", "interests"} <= set(header)
