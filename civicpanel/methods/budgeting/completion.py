@@ -1,0 +1,59 @@
+"""Completions of Equal Shares, which on its own often leaves money unspent.
+
+- "add1": raise every voter's share by `step` (1 currency unit) and count again, as long as the
+  outcome stays within the budget; keep the last outcome that fit. It does not stop when an
+  outcome is exhaustive (nothing more fits): this is how the official Wieliczka 2023 outcome was
+  computed (30 projects, PLN 995,079).
+- "add1-exhaustive": the same, but stop at the first exhaustive outcome (pabutools'
+  `voter_budget_increment`; on Wieliczka 2023 it gives 31 projects, PLN 984,579).
+- "greedy": fund what is left by greedy by votes.
+- "add1+greedy": "add1", then greedy on what is left.
+- "none": Equal Shares alone.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .election import BudgetingError
+from .profile import Profile
+from .rules.greedy import greedy
+from .rules.mes import MESRun, mes
+
+COMPLETIONS = ("add1", "add1-exhaustive", "greedy", "add1+greedy", "none")
+DEFAULT_COMPLETION = "add1"
+
+
+def mes_completed(profile: Profile, rank: list[int], util, *, completion: str = DEFAULT_COMPLETION,
+                  step: Fraction = Fraction(1), explain: bool = False,
+                  max_steps: int = 1_000_000) -> tuple[MESRun, list[int], int]:
+    """Equal Shares with a completion: (the Equal Shares run used, the final selection, steps)."""
+    if completion not in COMPLETIONS:
+        raise BudgetingError(f"completion {completion!r} is not one of {', '.join(COMPLETIONS)}")
+    n = max(profile.n_voters, 1)
+    base = Fraction(profile.budget, n * profile.money_scale)
+    run = mes(profile, rank, util, base, explain=explain)
+    steps = 0
+    if completion.startswith("add1"):
+        stop_when_exhaustive = completion == "add1-exhaustive"
+        candidates = [j for j in range(profile.m) if j not in profile.excluded
+                      and len(profile.supporters[j]) > 0 and profile.costs[j] > 0]
+        per_voter = base
+        while steps < max_steps:
+            cost = sum(profile.costs[j] for j in run.selected)
+            chosen = set(run.selected)
+            left = [j for j in candidates if j not in chosen]
+            if not left:
+                break
+            if stop_when_exhaustive and all(profile.costs[j] > profile.budget - cost for j in left):
+                break
+            per_voter += step
+            steps += 1
+            nxt = mes(profile, rank, util, per_voter, explain=explain)
+            if sum(profile.costs[j] for j in nxt.selected) > profile.budget:
+                break
+            run = nxt
+    selection = list(run.selected)
+    if completion in ("greedy", "add1+greedy"):
+        selection = greedy(profile, rank, selected=selection)
+    return run, selection, steps
