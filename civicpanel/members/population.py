@@ -41,6 +41,11 @@ TOTAL_WORDS = {"i alt", "total", "totalt", "alle", "sum", "i alt i alt", "begge 
                "alle aldre", "alder i alt", "køn i alt", "kjønn i alt", "hele kommunen", "all"}
 # How Statistics Denmark and Statistics Norway name the standard categories, where that differs
 # from the option labels (tables count "Mænd", the question asks "Mand").
+QUESTION_ALIASES: dict[str, tuple[str, ...]] = {
+    "gender": ("sex",),
+    "birth_year": ("alder", "age"),
+    "district": ("område", "area", "region"),
+}
 STATISTICS_ALIASES: dict[tuple[str, str], tuple[str, ...]] = {
     ("gender", "woman"): ("kvinder", "kvinner", "women", "females", "female"),
     ("gender", "man"): ("mænd", "menn", "men", "males", "male"),
@@ -130,6 +135,10 @@ class _Index:
                 for name in candidates:
                     names.setdefault(_norm(name), option)
             self.options[question.pk] = names
+        # The statistics offices' names for the standard questions, unless a question is called so.
+        for question in self.questions:
+            for name in QUESTION_ALIASES.get(question.key, ()):
+                self.by_name.setdefault(_norm(name), question)
 
 
 def decode_csv(data: bytes) -> str:

@@ -173,3 +173,21 @@ def test_demo_file_imports_into_the_demo_council():
     assert {qf.question.key: qf.total for qf in preview.questions} == {
         "gender": 50000, "birth_year": 50000, "district": 50000, "education": 50000,
         "employment": 50000, "housing": 50000}
+
+
+def test_the_documented_export_example_imports(council):
+    text = (
+        '"Befolkningen 1. januar 2025 efter køn og alder (Valby)"\n"Enhed: antal"\n;;"2025K1"\n'
+        '"Køn";"Mænd";24600\n;"Kvinder";25400\n;"Andet / ønsker ikke at oplyse";0\n;"I alt";50000\n'
+        '"Alder";"15–24 år";6100\n;"25–34 år";12400\n;"35–44 år";9300\n;"45–54 år";7200\n'
+        ';"55–64 år";5800\n;"65–74 år";5000\n;"75 år og derover";4200\n\n"Kilde: Danmarks Statistik"\n'
+    )
+    preview = population_import_csv(council=council, actor=None, data=text.encode(), dry_run=False)
+    assert {qf.question.key: qf.total for qf in preview.questions} == {"gender": 50000, "birth_year": 50000}
+    assert _figures(council)["birth_year:75-120"] == 4200
+
+
+def test_danish_header_names_and_comma_separator(council):
+    text = "spørgsmål,kategori,antal\nKøn,Kvinde,\"1 000\"\nKøn,Mand,900\nKøn,other,0\n"
+    population_import_csv(council=council, actor=None, data=text.encode(), dry_run=False)
+    assert _figures(council) == {"gender:woman": 1000, "gender:man": 900, "gender:other": 0}
