@@ -1,3 +1,29 @@
-from django.urls import path  # noqa: F401
+"""Staff pages under /staff/surveys/ (namespace "staff")."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from civicpanel.surveys import views_builder as b
+from civicpanel.surveys import views_send as s
+
+urlpatterns = [
+    path("surveys/", b.survey_list_view, name="surveys"),
+    path("surveys/new/", b.survey_create_view, name="survey_create"),
+    path("surveys/templates/<slug:key>/", b.survey_from_template_view, name="survey_from_template"),
+    path("surveys/<int:survey_id>/", b.survey_detail_view, name="survey_detail"),
+    path("surveys/<int:survey_id>/edit/", b.survey_edit_view, name="survey_edit"),
+    path("surveys/<int:survey_id>/preview/", b.preview_view, name="survey_preview"),
+    path("surveys/<int:survey_id>/do/<slug:action>/", b.survey_action_view, name="survey_action"),
+    path("surveys/<int:survey_id>/pages/<int:page_id>/", b.page_edit_view, name="survey_page_edit"),
+    path("surveys/<int:survey_id>/pages/<int:page_id>/do/<slug:action>/", b.page_action_view,
+         name="survey_page_action"),
+    path("surveys/<int:survey_id>/pages/<int:page_id>/questions/new/", b.question_create_view,
+         name="survey_question_create"),
+    path("surveys/<int:survey_id>/questions/<int:question_id>/", b.question_edit_view, name="survey_question_edit"),
+    path("surveys/<int:survey_id>/questions/<int:question_id>/do/<slug:action>/", b.question_action_view,
+         name="survey_question_action"),
+    path("surveys/<int:survey_id>/send/", s.send_view, name="survey_send"),
+    path("surveys/<int:survey_id>/remind/", s.remind_view, name="survey_remind"),
+    path("surveys/<int:survey_id>/progress/", s.progress_view, name="survey_progress"),
+    path("surveys/<int:survey_id>/results/", s.results_view, name="survey_results"),
+    path("surveys/<int:survey_id>/export/<slug:fmt>/", s.export_view, name="survey_export"),
+]

@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from civicpanel.surveys import views_answer
 
 app_name = "surveys"
-urlpatterns: list = []
+urlpatterns = [
+    path("<str:token>/", views_answer.answer_view, name="answer"),
+]

@@ -1,0 +1,153 @@
+"""Who is asked: the panel or a filter on profile questions, minus those who must be left out
+(not active, no survey e-mails, bounced, already invited, contacted recently), and how the
+result is composed by each profile question beside the population figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from civicpanel.members.models import (
+    Member,
+    MemberAnswer,
+    PopulationFigure,
+    ProfileOption,
+    ProfileQuestion,
+)
+from civicpanel.members.selectors import members_filter
+from civicpanel.surveys.models import Invitation, Survey
+
+LEFT_OUT_REASONS = {
+    "already_invited": _("already invited to this survey"),
+    "not_active": _("not active (awaiting confirmation or paused)"),
+    "no_surveys": _("do not want survey invitations"),
+    "no_email": _("e-mail bounced or missing"),
+    "contacted_recently": _("contacted recently"),
+}
+
+
+def profile_questions(*, council) -> list[ProfileQuestion]:
+    return list(
+        ProfileQuestion.objects.filter(council=council, active=True).prefetch_related("options").order_by("order", "id")
+    )
+
+
+def category_q(question: ProfileQuestion, option: ProfileOption, *, member: str = "", today=None) -> Q:
+    """A filter that holds for members in one profile category.
+
+    `member` is the path from the queried model to the member ("" on Member itself,
+    "member__" on Invitation), so the same categories serve audience and response rates.
+    """
+    kind = question.kind
+    if kind == ProfileQuestion.Kind.BIRTH_YEAR:
+        year = (today or timezone.localdate()).year
+        bounds = {}
+        if option.max_age is not None:
+            bounds[f"{member}birth_year__gte"] = year - option.max_age
+        if option.min_age is not None:
+            bounds[f"{member}birth_year__lte"] = year - option.min_age
+        return Q(**bounds) & Q(**{f"{member}birth_year__isnull": False})
+    if kind == ProfileQuestion.Kind.DISTRICT:
+        return Q(**{f"{member}district_id": option.district_id})
+    ref = OuterRef(f"{member}pk") if member else OuterRef("pk")
+    return Q(Exists(MemberAnswer.objects.filter(member=ref, option=option)))
+
+
+def _filter_members(*, council, filters: dict[str, list[str]]) -> QuerySet[Member]:
+    return members_filter(council=council, filters=filters)
+
+
+def clean_filters(*, council, filters: dict) -> dict[str, list[str]]:
+    """Keep only real question keys and option codes (a saved segment may predate a change)."""
+    clean = {}
+    for question in profile_questions(council=council):
+        codes = [o.code for o in question.options.all() if o.code in (filters.get(question.key) or [])]
+        if codes:
+            clean[question.key] = codes
+    return clean
+
+
+@dataclass
+class AudiencePlan:
+    member_ids: list[int]
+    left_out: dict[str, int]
+    base_count: int
+    composition: list[dict] = field(default_factory=list)
+
+    @property
+    def left_out_rows(self) -> list[tuple[str, int]]:
+        return [(LEFT_OUT_REASONS[key], n) for key, n in self.left_out.items() if n]
+
+
+def recently_contacted_q(*, council, now: datetime) -> Q:
+    """Members who already reached the council's contact limit in its window."""
+    since = now - timedelta(days=council.contact_limit_days)
+    recent = (
+        Invitation.objects.filter(member=OuterRef("pk"), survey__council=council, invited_at__gte=since)
+        .order_by().values("member").annotate(n=Count("id")).values("n")
+    )
+    limit = council.contact_limit_count
+    return Q(pk__in=Member.objects.annotate(
+        recent=Coalesce(Subquery(recent, output_field=IntegerField()), Value(0))
+    ).filter(council=council, recent__gte=limit).values("pk"))
+
+
+def audience_plan(*, council, survey: Survey, filters: dict[str, list[str]], now: datetime | None = None,
+                  with_composition: bool = True) -> AudiencePlan:
+    """Who would be invited now, and who is left out and why (each member counted once,
+    under the first reason that applies)."""
+    now = now or timezone.now()
+    base = _filter_members(council=council, filters=filters).filter(council=council).exclude(
+        status=Member.Status.LEFT
+    )
+    reasons = [
+        ("already_invited", Q(survey_invitations__survey=survey)),
+        ("not_active", ~Q(status=Member.Status.ACTIVE)),
+        ("no_surveys", Q(wants_surveys=False)),
+        ("no_email", Q(email_bounced=True) | Q(email__isnull=True) | Q(email="")),
+        ("contacted_recently", recently_contacted_q(council=council, now=now)),
+    ]
+    remaining = base
+    left_out = {}
+    base_count = base.count()
+    for key, condition in reasons:
+        excluded = remaining.filter(condition).values("pk").distinct().count()
+        left_out[key] = excluded
+        if excluded:
+            remaining = remaining.exclude(condition)
+    member_ids = list(remaining.values_list("pk", flat=True).distinct().order_by("pk"))
+    plan = AudiencePlan(member_ids=member_ids, left_out=left_out, base_count=base_count)
+    if with_composition:
+        plan.composition = composition(council=council, members=Member.objects.filter(pk__in=member_ids))
+    return plan
+
+
+def composition(*, council, members: QuerySet[Member]) -> list[dict]:
+    """For each profile question: count and share of the members in each category, beside the
+    population count and share. One query per profile question."""
+    figures = dict(PopulationFigure.objects.filter(council=council).values_list("option_id", "count"))
+    total = members.count()
+    result = []
+    for question in profile_questions(council=council):
+        options = list(question.options.all())
+        if not options:
+            continue
+        counts = members.aggregate(**{
+            f"o{o.pk}": Count("pk", filter=category_q(question, o)) for o in options
+        })
+        population_total = sum(figures.get(o.pk, 0) for o in options)
+        rows = []
+        for o in options:
+            n = counts[f"o{o.pk}"]
+            pop = figures.get(o.pk)
+            rows.append({
+                "option": o, "count": n, "share": (n / total) if total else None,
+                "population": pop, "population_share": (pop / population_total) if pop is not None and population_total else None,
+            })
+        result.append({"question": question, "rows": rows, "has_population": population_total > 0})
+    return result

@@ -1,0 +1,275 @@
+"""Staff forms for the builder and for sending. Texts are asked for in each of the council's
+languages; the form turns them into {"da": ..., "en": ...} dicts for the services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from civicpanel.surveys import conditions
+from civicpanel.surveys.models import Question, Survey
+from civicpanel.surveys.questions import CHOICE_KINDS, option_codes
+
+LANGUAGE_NAMES = {"da": gettext_lazy("Danish"), "nb": gettext_lazy("Norwegian"), "en": gettext_lazy("English")}
+
+
+def _add_texts(form: forms.Form, name: str, label, languages: list[str], *, required_first: bool = True,
+               textarea: bool = False, rows: int = 3, help_text="", initial: dict | None = None) -> None:
+    for i, language in enumerate(languages):
+        widget = forms.Textarea(attrs={"rows": rows}) if textarea else forms.TextInput()
+        form.fields[f"{name}_{language}"] = forms.CharField(
+            label=f"{label} ({LANGUAGE_NAMES.get(language, language)})", required=required_first and i == 0,
+            widget=widget, help_text=help_text if i == 0 else "", initial=(initial or {}).get(language, ""),
+        )
+
+
+def _texts(cleaned: dict, name: str, languages: list[str]) -> dict[str, str]:
+    return {lang: cleaned[f"{name}_{lang}"].strip() for lang in languages if cleaned.get(f"{name}_{lang}", "").strip()}
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class SurveyForm(forms.Form):
+    opens_at = forms.DateTimeField(label=gettext_lazy("Opens"), required=False, widget=DateTimeInput(),
+                                   help_text=gettext_lazy("Leave empty to take answers as soon as the survey is opened."))
+    closes_at = forms.DateTimeField(label=gettext_lazy("Closes"), required=False, widget=DateTimeInput())
+    anonymous = forms.BooleanField(
+        label=gettext_lazy("Anonymous: cut the link between answers and members when the survey closes"),
+        required=False,
+        help_text=gettext_lazy("Cannot be switched off once someone has answered."),
+    )
+    reminder_count = forms.IntegerField(label=gettext_lazy("Number of reminders"), min_value=0, max_value=5, initial=1)
+    reminder_interval_days = forms.IntegerField(label=gettext_lazy("Days between invitation and each reminder"),
+                                                min_value=1, max_value=60, initial=4)
+
+    def __init__(self, *args, languages: list[str], survey: Survey | None = None, **kwargs):
+        if survey is not None:
+            kwargs.setdefault("initial", {
+                "opens_at": survey.opens_at, "closes_at": survey.closes_at, "anonymous": survey.anonymous,
+                "reminder_count": survey.reminder_count, "reminder_interval_days": survey.reminder_interval_days,
+            })
+        super().__init__(*args, **kwargs)
+        self.languages = languages
+        fields = dict(self.fields)
+        self.fields.clear()
+        _add_texts(self, "title", _("Title"), languages, initial=survey.title if survey else None)
+        _add_texts(self, "intro", _("Introduction"), languages, required_first=False, textarea=True,
+                   initial=survey.intro if survey else None,
+                   help_text=_("Shown above the first page: what the survey is about and how long it takes."))
+        _add_texts(self, "thanks", _("Thank-you text"), languages, required_first=False, textarea=True,
+                   initial=survey.thanks if survey else None,
+                   help_text=_("Shown at the end: say what happens next and when the results will be shared."))
+        self.fields.update(fields)
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "title": _texts(data, "title", self.languages), "intro": _texts(data, "intro", self.languages),
+            "thanks": _texts(data, "thanks", self.languages), "opens_at": data["opens_at"],
+            "closes_at": data["closes_at"], "anonymous": data["anonymous"],
+            "reminder_count": data["reminder_count"], "reminder_interval_days": data["reminder_interval_days"],
+        }
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class ConditionFields(forms.Form):
+    """The three fields of a display condition, shared by the question and page forms."""
+
+    def add_condition_fields(self, sources: list[Question], current: dict | None) -> None:
+        choices = [("", _("Always show"))] + [(q.uid, q.label[:80]) for q in sources
+                                                if q.kind in conditions.CONDITION_KINDS]
+        value = (current or {}).get("value", "")
+        self.fields["condition_question"] = forms.ChoiceField(
+            label=_("Show only if the answer to"), choices=choices, required=False,
+            initial=(current or {}).get("question", ""),
+            help_text=_("Only questions on earlier pages can be chosen."),
+        )
+        self.fields["condition_op"] = forms.ChoiceField(
+            label=_("Condition"), choices=list(conditions.OPERATORS.items()), required=False,
+            initial=(current or {}).get("op", "equals"),
+        )
+        codes = "; ".join(
+            f"{q.label[:40]}: " + ", ".join(f"{c} = {label}" for c, label in _option_pairs(q))
+            for q in sources if q.kind in (Question.Kind.SINGLE, Question.Kind.MULTI)
+        )
+        self.fields["condition_value"] = forms.CharField(
+            label=_("Value"), required=False,
+            initial=", ".join(str(v) for v in value) if isinstance(value, list) else value,
+            help_text=_("An option code (several separated by commas for “is one of”), yes or no, or a number. Codes: %(codes)s")
+            % {"codes": codes or "–"},
+        )
+
+    def condition(self) -> dict | None:
+        uid = self.cleaned_data.get("condition_question")
+        if not uid:
+            return None
+        return {"question": uid, "op": self.cleaned_data.get("condition_op") or "equals",
+                "value": self.cleaned_data.get("condition_value", "")}
+
+
+def _option_pairs(question: Question) -> list[tuple[str, str]]:
+    from civicpanel.surveys.questions import option_label
+
+    return [(code, option_label(question, code)) for code in option_codes(question)]
+
+
+class PageForm(ConditionFields):
+    def __init__(self, *args, languages: list[str], page, sources: list[Question], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.languages = languages
+        _add_texts(self, "title", _("Page title"), languages, required_first=False, initial=page.title)
+        self.add_condition_fields(sources, page.condition)
+
+    def titles(self) -> dict:
+        return _texts(self.cleaned_data, "title", self.languages)
+
+
+class QuestionForm(ConditionFields):
+    """Everything about one question; which fields appear depends on its kind."""
+
+    def __init__(self, *args, languages: list[str], kind: str, question: Question | None = None,
+                 sources: list[Question], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.languages, self.kind, self.question = languages, kind, question
+        settings = question.settings if question else {}
+        _add_texts(self, "text", _("Information text") if kind == Question.Kind.INFO else _("Question"), languages,
+                   textarea=True, rows=2, initial=question.text if question else None)
+        if kind != Question.Kind.INFO:
+            _add_texts(self, "help", _("Help text"), languages, required_first=False,
+                       initial=question.help if question else None)
+            self.fields["required"] = forms.BooleanField(label=_("An answer is required"), required=False,
+                                                         initial=question.required if question else False)
+        if kind in CHOICE_KINDS:
+            self._multiline("options", _("Options, one per line"), question.options if question else [], languages)
+        if kind == Question.Kind.SINGLE:
+            self.fields["allow_other"] = forms.BooleanField(
+                label=_("Add “Other, namely …” with a text field"), required=False,
+                initial=settings.get("allow_other", False))
+        if kind == Question.Kind.MULTI:
+            self.fields["max_choices"] = forms.IntegerField(
+                label=_("Most choices allowed"), required=False, min_value=1, initial=settings.get("max_choices"),
+                help_text=_("Leave empty for no limit."))
+        if kind in (Question.Kind.SCALE, Question.Kind.MATRIX):
+            self.fields["scale"] = forms.ChoiceField(
+                label=_("Scale"), choices=[("1-5", _("1 to 5 (Likert)")), ("0-10", _("0 to 10")), ("1-7", _("1 to 7"))],
+                initial=f"{settings.get('scale_min', 1)}-{settings.get('scale_max', 5)}")
+            _add_texts(self, "low_label", _("Label of the lowest point"), languages, required_first=False,
+                       initial=settings.get("low_label"))
+            _add_texts(self, "high_label", _("Label of the highest point"), languages, required_first=False,
+                       initial=settings.get("high_label"))
+        if kind == Question.Kind.MATRIX:
+            self._multiline("rows", _("Rows, one per line"), settings.get("rows", []), languages)
+        if kind == Question.Kind.NUMBER:
+            self.fields["min"] = forms.FloatField(label=_("Lowest allowed number"), required=False,
+                                                  initial=settings.get("min"))
+            self.fields["max"] = forms.FloatField(label=_("Highest allowed number"), required=False,
+                                                  initial=settings.get("max"))
+        if kind != Question.Kind.INFO or sources:
+            self.add_condition_fields(sources, question.condition if question else None)
+
+    def _multiline(self, name: str, label: str, items: list[dict], languages: list[str]) -> None:
+        for i, language in enumerate(languages):
+            self.fields[f"{name}_{language}"] = forms.CharField(
+                label=f"{label} ({LANGUAGE_NAMES.get(language, language)})", required=i == 0,
+                widget=forms.Textarea(attrs={"rows": 5}),
+                initial="\n".join(item["label"].get(language, "") for item in items),
+                help_text=_("Keep the same order in every language. Once answers come in, add new options at the end.")
+                if i == 0 else "",
+            )
+
+    def _coded(self, name: str, existing: list[dict]) -> list[dict]:
+        """Lines per language -> [{"code", "label"}]; codes stay with their position, so a
+        condition or an export column keeps its meaning when a label is reworded."""
+        per_language = {lang: _lines(self.cleaned_data.get(f"{name}_{lang}", "")) for lang in self.languages}
+        count = len(per_language[self.languages[0]])
+        for lang in self.languages[1:]:
+            if per_language[lang] and len(per_language[lang]) != count:
+                self.add_error(f"{name}_{lang}", _("Give the same number of lines in every language (%(n)s).") % {"n": count})
+                return []
+        codes = [str(item["code"]) for item in existing]
+        next_code = max([int(c) for c in codes if c.isdigit()] + [0]) + 1
+        items = []
+        for i in range(count):
+            if i < len(codes):
+                code = codes[i]
+            else:
+                code, next_code = str(next_code), next_code + 1
+            items.append({"code": code, "label": {lang: lines[i] for lang, lines in per_language.items() if lines}})
+        return items
+
+    def clean(self):
+        cleaned = super().clean()
+        question = self.question
+        settings: dict = {}
+        options: list = []
+        if self.kind in CHOICE_KINDS:
+            options = self._coded("options", question.options if question else [])
+        if self.kind == Question.Kind.SINGLE and cleaned.get("allow_other"):
+            settings["allow_other"] = True
+        if self.kind == Question.Kind.MULTI and cleaned.get("max_choices"):
+            settings["max_choices"] = cleaned["max_choices"]
+        if self.kind in (Question.Kind.SCALE, Question.Kind.MATRIX) and cleaned.get("scale"):
+            low, high = cleaned["scale"].split("-")
+            settings.update(scale_min=int(low), scale_max=int(high),
+                            low_label=_texts(cleaned, "low_label", self.languages),
+                            high_label=_texts(cleaned, "high_label", self.languages))
+        if self.kind == Question.Kind.MATRIX:
+            settings["rows"] = self._coded("rows", question.settings.get("rows", []) if question else [])
+        if self.kind == Question.Kind.NUMBER:
+            for name in ("min", "max"):
+                value = cleaned.get(name)
+                if value is not None:
+                    settings[name] = int(value) if float(value).is_integer() else value
+        cleaned["options_list"], cleaned["settings_dict"] = options, settings
+        return cleaned
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "text": _texts(data, "text", self.languages), "help": _texts(data, "help", self.languages),
+            "required": data.get("required", False), "options": data["options_list"],
+            "settings": data["settings_dict"], "condition": self.condition(),
+        }
+
+
+class AudienceForm(forms.Form):
+    """Who is asked: a saved segment, or a filter of profile categories (nothing ticked under a
+    question means everyone for that question)."""
+
+    segment = forms.ChoiceField(label=gettext_lazy("Saved segment"), required=False)
+    segment_name = forms.CharField(label=gettext_lazy("Save this filter as a segment named"), required=False,
+                                   max_length=120)
+    send_at = forms.DateTimeField(label=gettext_lazy("Send at"), required=False, widget=DateTimeInput(),
+                                  help_text=gettext_lazy("Leave empty to send now."))
+
+    def __init__(self, *args, questions, segments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        self.fields["segment"].choices = [("", _("None: use the filter below"))] + [(str(s.pk), s.name) for s in segments]
+        self.segments = {str(s.pk): s for s in segments}
+        for question in questions:
+            self.fields[f"f_{question.key}"] = forms.MultipleChoiceField(
+                label=question.text, required=False, widget=forms.CheckboxSelectMultiple,
+                choices=[(o.code, o.text) for o in question.options.all()],
+            )
+
+    def filter_fields(self):
+        return [self[f"f_{q.key}"] for q in self.questions]
+
+    def chosen_segment(self):
+        return self.segments.get(self.cleaned_data.get("segment") or "")
+
+    def filters(self) -> dict[str, list[str]]:
+        segment = self.chosen_segment()
+        if segment is not None:
+            return dict(segment.filters)
+        return {q.key: self.cleaned_data[f"f_{q.key}"] for q in self.questions if self.cleaned_data.get(f"f_{q.key}")}

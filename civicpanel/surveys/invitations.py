@@ -1,0 +1,51 @@
+"""Personal survey links. The token is derived from (secret key, invitation id, salt) so the
+e-mail task can rebuild it at send time; the database keeps only the salt and the hash."""
+
+from __future__ import annotations
+
+from civicpanel.common.mail import absolute_url
+from civicpanel.common.security import derived_token, token_hash
+from civicpanel.surveys.models import Invitation
+
+TOKEN_PURPOSE = "survey-invitation"  # noqa: S105 - a label, not a secret
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return derived_token(TOKEN_PURPOSE, invitation.pk, invitation.token_salt)
+
+
+def invitation_path(invitation: Invitation) -> str:
+    return f"/s/{invitation_token(invitation)}/"
+
+
+def invitation_link(invitation: Invitation) -> str:
+    return absolute_url(invitation.survey.council, invitation_path(invitation))
+
+
+def invitation_by_token(*, council, token: str) -> Invitation | None:
+    """The invitation a link belongs to, in this council only (None for an unknown link)."""
+    if not token or len(token) > 100:
+        return None
+    return (
+        Invitation.objects.select_related("survey", "member", "survey__council")
+        .filter(token_hash=token_hash(token), survey__council=council)
+        .first()
+    )
+
+
+def message_context(delivery) -> dict:
+    """The outreach context_provider: called by the mail worker at send time for one delivery
+    whose reference_id is an Invitation id. The link is rebuilt here and never stored."""
+    invitation = Invitation.objects.select_related("survey", "survey__council").get(pk=delivery.reference_id)
+    survey = invitation.survey
+    from civicpanel.common.models import translated
+
+    language = getattr(delivery.member, "language", None) or survey.council.default_language
+    from django.utils import timezone
+
+    closes = timezone.localtime(survey.closes_at) if survey.closes_at else None
+    return {
+        "link": invitation_link(invitation),
+        "survey_title": translated(survey.title, language),
+        "closes_at": closes.strftime("%d.%m.%Y") if closes else "",
+    }

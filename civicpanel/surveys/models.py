@@ -1,0 +1,224 @@
+"""Surveys: the questionnaire (pages, questions, display conditions), who was invited (waves,
+invitations), and what they answered (responses, answers)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from civicpanel.common.models import translated
+
+
+class Survey(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    council = models.ForeignKey("tenancy.Council", on_delete=models.CASCADE, related_name="surveys")
+    title = models.JSONField(_("title"), default=dict)
+    intro = models.JSONField(_("introduction"), default=dict, blank=True)
+    thanks = models.JSONField(_("thank-you text"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT,
+                              db_index=True)
+    opens_at = models.DateTimeField(_("opens"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("closes"), null=True, blank=True)
+    anonymous = models.BooleanField(
+        _("anonymous"), default=False,
+        help_text=_("When the survey closes, the link between each answer and the member is removed."),
+    )
+    reminder_count = models.PositiveSmallIntegerField(_("number of reminders"), default=1)
+    reminder_interval_days = models.PositiveSmallIntegerField(_("days between reminders"), default=4)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return translated(self.title) or f"#{self.pk}"
+
+    def is_accepting_answers(self, now=None) -> bool:
+        """Open for answers now: status open and inside the dates (if set)."""
+        now = now or timezone.now()
+        if self.status != self.Status.OPEN:
+            return False
+        if self.opens_at and now < self.opens_at:
+            return False
+        return not (self.closes_at and now >= self.closes_at)
+
+
+class Page(models.Model):
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="pages")
+    order = models.PositiveIntegerField(default=0)
+    title = models.JSONField(_("page title"), default=dict, blank=True)
+    # {"question": <uid>, "op": "equals|in|not|gt|lt", "value": ...} or None: see conditions.py
+    condition = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return translated(self.title) or f"{self.order + 1}"
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        SINGLE = "single", _("Single choice")
+        MULTI = "multi", _("Multiple choice")
+        SCALE = "scale", _("Rating scale")
+        MATRIX = "matrix", _("Matrix (rows on one scale)")
+        NUMBER = "number", _("Number")
+        SHORT_TEXT = "short_text", _("Short text")
+        LONG_TEXT = "long_text", _("Long text")
+        RANKING = "ranking", _("Ranking")
+        YESNO = "yesno", _("Yes / no")
+        INFO = "info", _("Information text (no answer)")
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="questions")
+    # Stable id that conditions point at: survives reordering; a copy gets new uids (remapped).
+    uid = models.CharField(max_length=16)
+    order = models.PositiveIntegerField(default=0)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    text = models.JSONField(_("question"), default=dict)
+    help = models.JSONField(_("help text"), default=dict, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    # [{"code": "1", "label": {"da": ..., "en": ...}}, ...] for choices, ranking; matrix rows in `rows`
+    options = models.JSONField(default=list, blank=True)
+    # kind-specific: max_choices, allow_other, scale_min/scale_max, low_label/high_label, min/max, rows
+    settings = models.JSONField(default=dict, blank=True)
+    condition = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["page__order", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "uid"], name="question_uid_unique_per_survey"),
+        ]
+
+    def __str__(self) -> str:
+        return translated(self.text) or self.uid
+
+    @property
+    def label(self) -> str:
+        return translated(self.text) or self.uid
+
+    @property
+    def answerable(self) -> bool:
+        return self.kind != self.Kind.INFO
+
+
+class Segment(models.Model):
+    """A named, reusable audience filter: profile question key -> list of option codes."""
+
+    council = models.ForeignKey("tenancy.Council", on_delete=models.CASCADE, related_name="segments")
+    name = models.CharField(_("name"), max_length=120)
+    filters = models.JSONField(default=dict)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "name"], name="segment_name_unique_per_council"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Wave(models.Model):
+    """One sending: the first invitations to an audience, or a reminder. One outreach Mailing."""
+
+    class Kind(models.TextChoices):
+        INVITATION = "invitation", _("Invitation")
+        REMINDER = "reminder", _("Reminder")
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="waves")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    reminder_number = models.PositiveSmallIntegerField(default=0)
+    mailing = models.ForeignKey("outreach.Mailing", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+")
+    segment = models.ForeignKey(Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    filters = models.JSONField(default=dict, blank=True)
+    recipient_count = models.PositiveIntegerField(default=0)
+    left_out = models.JSONField(default=dict, blank=True)  # reason -> count
+    send_at = models.DateTimeField()
+    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["send_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.send_at:%Y-%m-%d %H:%M}"
+
+
+class Invitation(models.Model):
+    """One member's personal link to one survey. Only the hash of the link token is stored;
+    the token is rebuilt from (secret key, pk, salt) at send time."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="survey_invitations")
+    wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="invitations")
+    token_salt = models.CharField(max_length=32)
+    token_hash = models.CharField(max_length=64, unique=True, null=True)
+    invited_at = models.DateTimeField(db_index=True)
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+    # That the member finished (not what they answered): kept in anonymous mode for response rates.
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "member"], name="one_invitation_per_member_per_survey"),
+        ]
+
+    def __str__(self) -> str:
+        return f"invitation #{self.pk}"
+
+
+class Response(models.Model):
+    """The answers of one invited member. One per invitation (unique); in anonymous mode the
+    invitation link is cut when the survey closes."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
+    invitation = models.OneToOneField(Invitation, on_delete=models.SET_NULL, null=True, blank=True,
+                                      related_name="response")
+    language = models.CharField(max_length=5, blank=True)
+    current_page = models.PositiveIntegerField(default=0)  # Page.pk to resume on; 0 = the first
+    started_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"response #{self.pk}"
+
+
+class Answer(models.Model):
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    value = models.JSONField(null=True)
+    other_text = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="one_answer_per_question"),
+        ]
+
+    def __str__(self) -> str:
+        return f"answer #{self.pk}"

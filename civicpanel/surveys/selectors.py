@@ -1,0 +1,85 @@
+"""Reads for surveys. Every function takes the council."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from civicpanel.surveys.models import Page, Question, Segment, Survey, Wave
+
+
+def survey_list(*, council) -> QuerySet[Survey]:
+    return Survey.objects.filter(council=council).annotate(
+        invited=Count("invitations", distinct=True),
+        completed=Count("invitations", filter=Q(invitations__completed_at__isnull=False), distinct=True),
+    ).order_by("-created_at", "-id")
+
+
+def survey_get(*, council, survey_id: int) -> Survey:
+    """The survey or 404: a survey of another council does not exist for this one."""
+    return get_object_or_404(Survey, pk=survey_id, council=council)
+
+
+def question_get(*, council, survey: Survey, question_id: int) -> Question:
+    return get_object_or_404(Question, pk=question_id, survey=survey, survey__council=council)
+
+
+def page_get(*, council, survey: Survey, page_id: int) -> Page:
+    return get_object_or_404(Page, pk=page_id, survey=survey, survey__council=council)
+
+
+def segment_list(*, council) -> QuerySet[Segment]:
+    return Segment.objects.filter(council=council)
+
+
+def wave_list(*, council, survey: Survey) -> QuerySet[Wave]:
+    return Wave.objects.filter(survey=survey, survey__council=council).select_related("created_by")
+
+
+@dataclass
+class Structure:
+    """A survey's pages with their questions, in order, loaded in two queries."""
+
+    pages: list[Page]
+    questions: list[Question] = field(default_factory=list)
+
+    @property
+    def by_uid(self) -> dict[str, Question]:
+        return {q.uid: q for q in self.questions}
+
+    @property
+    def positions(self) -> dict[str, int]:
+        return {q.uid: i for i, q in enumerate(self.questions)}
+
+    def page_start(self, page: Page) -> int:
+        """Position of the first question on the page (questions before it)."""
+        count = 0
+        for p in self.pages:
+            if p.pk == page.pk:
+                return count
+            count += len(p.survey_questions)
+        return count
+
+    def number_of(self, question: Question) -> int:
+        """The number shown beside a question in the builder (information texts are not numbered)."""
+        number = 0
+        for q in self.questions:
+            if q.answerable:
+                number += 1
+            if q.pk == question.pk:
+                return number
+        return number
+
+
+def survey_structure(survey: Survey) -> Structure:
+    pages = list(Page.objects.filter(survey=survey).order_by("order", "id"))
+    questions = list(Question.objects.filter(survey=survey).order_by("page__order", "page_id", "order", "id"))
+    by_page: dict[int, list[Question]] = {p.pk: [] for p in pages}
+    for q in questions:
+        by_page.setdefault(q.page_id, []).append(q)
+    for p in pages:
+        p.survey_questions = by_page[p.pk]
+    ordered = [q for p in pages for q in p.survey_questions]
+    return Structure(pages=pages, questions=ordered)

@@ -1,0 +1,704 @@
+"""Writes for surveys: the builder, opening and closing, answering, audiences and sending.
+
+Each service opens its transaction and writes the audit row; e-mail goes through the outreach
+app (`mailing_create`), which owns delivery, unsubscribe and the worker.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from civicpanel.audit.services import audit_record
+from civicpanel.common.security import new_salt, token_hash
+from civicpanel.outreach.services import mailing_create
+from civicpanel.surveys import conditions
+from civicpanel.surveys.audience import audience_plan, clean_filters
+from civicpanel.surveys.invitations import invitation_token
+from civicpanel.surveys.models import (
+    Answer,
+    Invitation,
+    Page,
+    Question,
+    Response,
+    Segment,
+    Survey,
+    Wave,
+)
+from civicpanel.surveys.questions import parse_answer, settings_problems
+from civicpanel.surveys.selectors import Structure, survey_structure
+from civicpanel.surveys.survey_templates import TEMPLATES
+
+INVITATION_MESSAGE = "survey_invitation"
+REMINDER_MESSAGE = "survey_reminder"
+
+
+def _new_uid() -> str:
+    return "q" + secrets.token_hex(5)
+
+
+def _has_answers(survey: Survey) -> bool:
+    return Response.objects.filter(survey=survey).exists()
+
+
+# --- Survey ------------------------------------------------------------------------------
+
+SURVEY_FIELDS = ("title", "intro", "thanks", "opens_at", "closes_at", "anonymous",
+                 "reminder_count", "reminder_interval_days")
+
+
+def _check_dates(opens_at, closes_at) -> None:
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise ValidationError({"closes_at": _("The closing time must be after the opening time.")})
+
+
+def survey_create(*, council, actor, title: dict, request=None, **fields) -> Survey:
+    """A draft survey with one empty page."""
+    _check_dates(fields.get("opens_at"), fields.get("closes_at"))
+    with transaction.atomic():
+        survey = Survey.objects.create(council=council, title=title, created_by=actor,
+                                       **{k: v for k, v in fields.items() if k in SURVEY_FIELDS})
+        Page.objects.create(survey=survey, order=0)
+        audit_record(council=council, actor=actor, action="survey.create", target=survey, request=request)
+    return survey
+
+
+def survey_update(*, council, actor, survey: Survey, request=None, **fields) -> Survey:
+    _check_dates(fields.get("opens_at", survey.opens_at), fields.get("closes_at", survey.closes_at))
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().get(pk=survey.pk, council=council)
+        if survey.anonymous and fields.get("anonymous") is False and _has_answers(survey):
+            raise ValidationError({"anonymous": _(
+                "The survey has answers given under the promise of anonymity; it cannot stop being anonymous."
+            )})
+        changed = []
+        for name, value in fields.items():
+            if name in SURVEY_FIELDS and getattr(survey, name) != value:
+                setattr(survey, name, value)
+                changed.append(name)
+        if changed:
+            survey.save(update_fields=[*changed, "updated_at"])
+            audit_record(council=council, actor=actor, action="survey.update", target=survey,
+                         detail={"fields": changed}, request=request)
+    return survey
+
+
+def survey_open(*, council, actor, survey: Survey, request=None) -> Survey:
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().get(pk=survey.pk, council=council)
+        if survey.status == Survey.Status.OPEN:
+            return survey
+        if survey.status == Survey.Status.CLOSED and survey.anonymised_at:
+            raise ValidationError(_("This anonymous survey has closed and cannot be opened again."))
+        structure = survey_structure(survey)
+        if not any(q.answerable for q in structure.questions):
+            raise ValidationError(_("Add at least one question before opening the survey."))
+        _check_all_conditions(structure)
+        if survey.closes_at and survey.closes_at <= timezone.now():
+            raise ValidationError(_("The closing time has passed; set a later closing time first."))
+        survey.status = Survey.Status.OPEN
+        survey.save(update_fields=["status", "updated_at"])
+        audit_record(council=council, actor=actor, action="survey.open", target=survey, request=request)
+    return survey
+
+
+def survey_close(*, council, actor, survey: Survey, request=None) -> Survey:
+    """Close for answers. In anonymous mode the link between responses and members is cut now."""
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().get(pk=survey.pk, council=council)
+        if survey.status != Survey.Status.CLOSED:
+            survey.status = Survey.Status.CLOSED
+            survey.save(update_fields=["status", "updated_at"])
+            audit_record(council=council, actor=actor, action="survey.close", target=survey, request=request)
+        if survey.anonymous and not survey.anonymised_at:
+            cut = Response.objects.filter(survey=survey, invitation__isnull=False).update(invitation=None)
+            survey.anonymised_at = timezone.now()
+            survey.save(update_fields=["anonymised_at"])
+            audit_record(council=council, actor=actor, action="survey.anonymise", target=survey,
+                         detail={"responses": cut}, request=request)
+    return survey
+
+
+def surveys_close_due(*, now: datetime | None = None) -> list[Survey]:
+    """Close every open survey whose closing time has passed (the scheduled command)."""
+    now = now or timezone.now()
+    closed = []
+    for survey in Survey.objects.filter(status=Survey.Status.OPEN, closes_at__lte=now).select_related("council"):
+        closed.append(survey_close(council=survey.council, actor=None, survey=survey))
+    return closed
+
+
+def _build(*, council, actor, spec: dict) -> Survey:
+    """Create a draft from a plain description (a template or a copy), giving every question a
+    fresh uid and rewriting the conditions to the new uids."""
+    uid_map = {q["uid"]: _new_uid() for page in spec["pages"] for q in page["questions"]}
+
+    def remap(condition):
+        if not condition:
+            return None
+        return {**condition, "question": uid_map.get(condition["question"], condition["question"])}
+
+    survey = Survey.objects.create(
+        council=council, created_by=actor,
+        **{k: spec[k] for k in SURVEY_FIELDS if k in spec},
+    )
+    for p_order, page_spec in enumerate(spec["pages"]):
+        page = Page.objects.create(survey=survey, order=p_order, title=page_spec.get("title") or {},
+                                   condition=remap(page_spec.get("condition")))
+        Question.objects.bulk_create([
+            Question(
+                survey=survey, page=page, uid=uid_map[q["uid"]], order=q_order, kind=q["kind"],
+                text=q.get("text") or {}, help=q.get("help") or {}, required=q.get("required", False),
+                options=q.get("options") or [], settings=q.get("settings") or {}, condition=remap(q.get("condition")),
+            )
+            for q_order, q in enumerate(page_spec["questions"])
+        ])
+    return survey
+
+
+def survey_copy(*, council, actor, survey: Survey, request=None) -> Survey:
+    """A new draft with the same pages, questions and conditions (new uids, remapped), no dates,
+    no invitations and no answers."""
+    structure = survey_structure(survey)
+    title = {}
+    for language, text in survey.title.items():
+        with translation.override(language):
+            title[language] = _("%(title)s (copy)") % {"title": text}
+    spec = {
+        "title": title, "intro": survey.intro, "thanks": survey.thanks, "anonymous": survey.anonymous,
+        "reminder_count": survey.reminder_count, "reminder_interval_days": survey.reminder_interval_days,
+        "pages": [
+            {"title": p.title, "condition": p.condition,
+             "questions": [{"uid": q.uid, "kind": q.kind, "text": q.text, "help": q.help, "required": q.required,
+                            "options": q.options, "settings": q.settings, "condition": q.condition}
+                           for q in p.survey_questions]}
+            for p in structure.pages
+        ],
+    }
+    with transaction.atomic():
+        copy = _build(council=council, actor=actor, spec=spec)
+        audit_record(council=council, actor=actor, action="survey.copy", target=copy,
+                     detail={"from": survey.pk}, request=request)
+    return copy
+
+
+def survey_from_template(*, council, actor, key: str, request=None) -> Survey:
+    template = TEMPLATES.get(key)
+    if template is None:
+        raise ValidationError(_("Unknown template."))
+    languages = council.language_codes
+
+    def only(texts):
+        return {lang: text for lang, text in (texts or {}).items() if lang in languages} or dict(texts or {})
+
+    def clean(q):
+        q = dict(q)
+        q["text"] = only(q.get("text"))
+        q["options"] = [{**o, "label": only(o["label"])} for o in q.get("options", [])]
+        settings = dict(q.get("settings") or {})
+        for name in ("low_label", "high_label"):
+            if name in settings:
+                settings[name] = only(settings[name])
+        if "rows" in settings:
+            settings["rows"] = [{**r, "label": only(r["label"])} for r in settings["rows"]]
+        q["settings"] = settings
+        return q
+
+    spec = {
+        "title": only(template["title"]), "intro": only(template["intro"]), "thanks": only(template["thanks"]),
+        "pages": [{"questions": [clean(q) for q in page]} for page in template["pages"]],
+    }
+    with transaction.atomic():
+        survey = _build(council=council, actor=actor, spec=spec)
+        audit_record(council=council, actor=actor, action="survey.create", target=survey,
+                     detail={"template": key}, request=request)
+    return survey
+
+
+# --- Pages and questions -------------------------------------------------------------------
+
+def _check_all_conditions(structure: Structure) -> None:
+    """After a structural change: every condition must still point backwards at a question
+    that exists. Raises ValidationError naming the question or page (the change is rolled back)."""
+    positions = structure.positions
+    for page_number, page in enumerate(structure.pages, start=1):
+        start = structure.page_start(page)
+        try:
+            conditions.check_order(condition=page.condition, page_start=start, positions=positions)
+        except conditions.ConditionError as error:
+            raise ValidationError(_("Page %(n)s: %(error)s") % {"n": page_number, "error": error}) from error
+        for question in page.survey_questions:
+            try:
+                conditions.check_order(condition=question.condition, page_start=start, positions=positions)
+            except conditions.ConditionError as error:
+                raise ValidationError(_("Question “%(q)s”: %(error)s") % {"q": question.label, "error": error}) from error
+
+
+def _resolve_condition(*, structure: Structure, raw: dict | None, page_start: int) -> dict | None:
+    """Builder input {"question": uid, "op": ..., "value": "text"} -> a checked condition."""
+    if not raw or not raw.get("question"):
+        return None
+    source = structure.by_uid.get(raw["question"])
+    if source is None:
+        raise ValidationError({"condition_question": _(
+            "The condition points at a question that has been deleted. Choose another question or remove the condition."
+        )})
+    try:
+        conditions.check_order(condition={"question": source.uid}, page_start=page_start, positions=structure.positions)
+        return conditions.normalise(op=raw.get("op", ""), raw_value=str(raw.get("value", "")), source=source)
+    except conditions.ConditionError as error:
+        raise ValidationError({"condition_question": str(error)}) from error
+
+
+def _ensure_editable(survey: Survey) -> None:
+    if survey.status == Survey.Status.CLOSED:
+        raise ValidationError(_("The survey is closed; make a copy to change it."))
+
+
+def page_add(*, council, actor, survey: Survey, request=None) -> Page:
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().get(pk=survey.pk, council=council)
+        _ensure_editable(survey)
+        last = Page.objects.filter(survey=survey).order_by("-order").first()
+        page = Page.objects.create(survey=survey, order=(last.order + 1) if last else 0)
+        audit_record(council=council, actor=actor, action="survey.page_add", target=survey, request=request)
+    return page
+
+
+def page_update(*, council, actor, page: Page, title: dict, condition: dict | None, request=None) -> Page:
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().get(pk=page.survey_id, council=council)
+        _ensure_editable(survey)
+        structure = survey_structure(survey)
+        page = next(p for p in structure.pages if p.pk == page.pk)
+        page.title = title
+        page.condition = _resolve_condition(structure=structure, raw=condition, page_start=structure.page_start(page))
+        page.save(update_fields=["title", "condition"])
+        audit_record(council=council, actor=actor, action="survey.page_update", target=survey, request=request)
+    return page
+
+
+def page_delete(*, council, actor, page: Page, request=None) -> None:
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().get(pk=page.survey_id, council=council)
+        _ensure_editable(survey)
+        if Page.objects.filter(survey=survey).count() <= 1:
+            raise ValidationError(_("A survey needs at least one page."))
+        if Answer.objects.filter(question__page=page).exists():
+            raise ValidationError(_("Questions on this page have answers; the page cannot be deleted."))
+        uids = set(Question.objects.filter(page=page).values_list("uid", flat=True))
+        page.delete()
+        structure = survey_structure(survey)
+        for question in structure.questions:
+            if question.condition and question.condition.get("question") in uids:
+                raise ValidationError(_("Question “%(q)s” has a condition on a question of this page; change that condition first.")
+                                      % {"q": question.label})
+        for p in structure.pages:
+            if p.condition and p.condition.get("question") in uids:
+                raise ValidationError(_("Another page has a condition on a question of this page; change that condition first."))
+        for order, p in enumerate(structure.pages):
+            if p.order != order:
+                Page.objects.filter(pk=p.pk).update(order=order)
+        audit_record(council=council, actor=actor, action="survey.page_delete", target=survey, request=request)
+
+
+def page_move(*, council, actor, page: Page, direction: int, request=None) -> None:
+    """Move a page one place up (-1) or down (+1)."""
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().get(pk=page.survey_id, council=council)
+        _ensure_editable(survey)
+        pages = list(Page.objects.filter(survey=survey).order_by("order", "id"))
+        index = next(i for i, p in enumerate(pages) if p.pk == page.pk)
+        target = index + direction
+        if not 0 <= target < len(pages):
+            return
+        pages[index], pages[target] = pages[target], pages[index]
+        for order, p in enumerate(pages):
+            Page.objects.filter(pk=p.pk).update(order=order)
+        _check_all_conditions(survey_structure(survey))
+        audit_record(council=council, actor=actor, action="survey.page_move", target=survey, request=request)
+
+
+QUESTION_FIELDS = ("text", "help", "required", "options", "settings")
+
+
+def _check_setup(kind: str, options: list, settings: dict) -> None:
+    problems = settings_problems(kind, options, settings)
+    if problems:
+        raise ValidationError({"options" if "option" in problems[0] else "__all__": problems})
+
+
+def question_create(*, council, actor, page: Page, kind: str, text: dict, help: dict | None = None,
+                    required: bool = False, options: list | None = None, settings: dict | None = None,
+                    condition: dict | None = None, request=None) -> Question:
+    if kind not in Question.Kind.values:
+        raise ValidationError({"kind": _("Choose a kind of question.")})
+    options, settings = options or [], settings or {}
+    _check_setup(kind, options, settings)
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().get(pk=page.survey_id, council=council)
+        _ensure_editable(survey)
+        structure = survey_structure(survey)
+        page = next(p for p in structure.pages if p.pk == page.pk)
+        resolved = _resolve_condition(structure=structure, raw=condition, page_start=structure.page_start(page))
+        last = page.survey_questions[-1].order + 1 if page.survey_questions else 0
+        question = Question.objects.create(
+            survey=survey, page=page, uid=_new_uid(), order=last, kind=kind, text=text, help=help or {},
+            required=required and kind != Question.Kind.INFO, options=options, settings=settings, condition=resolved,
+        )
+        audit_record(council=council, actor=actor, action="survey.question_create", target=survey,
+                     detail={"question": question.uid}, request=request)
+    return question
+
+
+def question_update(*, council, actor, question: Question, text: dict, help: dict | None = None,
+                    required: bool = False, options: list | None = None, settings: dict | None = None,
+                    condition: dict | None = None, request=None) -> Question:
+    options, settings = options or [], settings or {}
+    _check_setup(question.kind, options, settings)
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().get(pk=question.survey_id, council=council)
+        _ensure_editable(survey)
+        structure = survey_structure(survey)
+        question = structure.by_uid[question.uid]
+        page = next(p for p in structure.pages if p.pk == question.page_id)
+        resolved = _resolve_condition(structure=structure, raw=condition, page_start=structure.page_start(page))
+        removed = {str(o["code"]) for o in question.options} - {str(o["code"]) for o in options}
+        if removed:
+            for other in structure.questions:
+                values = (other.condition or {}).get("value")
+                values = values if isinstance(values, list) else [values]
+                if (other.condition or {}).get("question") == question.uid and removed & {str(v) for v in values}:
+                    raise ValidationError({"options": _(
+                        "Question “%(q)s” has a condition on an option you removed; change that condition first."
+                    ) % {"q": other.label}})
+        question.text, question.help, question.options, question.settings = text, help or {}, options, settings
+        question.required = required and question.kind != Question.Kind.INFO
+        question.condition = resolved
+        question.save(update_fields=[*QUESTION_FIELDS, "condition"])
+        audit_record(council=council, actor=actor, action="survey.question_update", target=survey,
+                     detail={"question": question.uid}, request=request)
+    return question
+
+
+def question_delete(*, council, actor, question: Question, request=None) -> None:
+    """Delete a question; refused while another question or page has a condition on it."""
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().get(pk=question.survey_id, council=council)
+        _ensure_editable(survey)
+        if Answer.objects.filter(question=question).exists():
+            raise ValidationError(_("This question has answers and cannot be deleted."))
+        structure = survey_structure(survey)
+        for other in structure.questions:
+            if (other.condition or {}).get("question") == question.uid:
+                raise ValidationError(_("Question “%(q)s” is shown depending on this one; change or remove that condition first.")
+                                      % {"q": other.label})
+        for number, page in enumerate(structure.pages, start=1):
+            if (page.condition or {}).get("question") == question.uid:
+                raise ValidationError(_("Page %(n)s is shown depending on this question; change or remove that condition first.")
+                                      % {"n": number})
+        question.delete()
+        audit_record(council=council, actor=actor, action="survey.question_delete", target=survey,
+                     detail={"question": question.uid}, request=request)
+
+
+def question_move(*, council, actor, question: Question, direction: int, request=None) -> None:
+    """Move a question one place up (-1) or down (+1). At the top or bottom of a page it moves
+    on to the end of the previous page or the start of the next one. Refused if a condition
+    would then point forward."""
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().get(pk=question.survey_id, council=council)
+        _ensure_editable(survey)
+        structure = survey_structure(survey)
+        pages = structure.pages
+        page_index = next(i for i, p in enumerate(pages) if p.pk == question.page_id)
+        items = pages[page_index].survey_questions
+        index = next(i for i, q in enumerate(items) if q.pk == question.pk)
+        moving = items.pop(index)
+        target = index + direction
+        if 0 <= target <= len(items) and not (direction > 0 and index == len(items)):
+            items.insert(target, moving)
+        elif direction < 0 and page_index > 0:
+            pages[page_index - 1].survey_questions.append(moving)
+        elif direction > 0 and page_index < len(pages) - 1:
+            pages[page_index + 1].survey_questions.insert(0, moving)
+        else:
+            items.insert(index, moving)
+            return
+        for page in pages:
+            for order, q in enumerate(page.survey_questions):
+                if q.order != order or q.page_id != page.pk:
+                    Question.objects.filter(pk=q.pk).update(order=order, page=page)
+        _check_all_conditions(survey_structure(survey))
+        audit_record(council=council, actor=actor, action="survey.question_move", target=survey,
+                     detail={"question": question.uid}, request=request)
+
+
+# --- Answering ------------------------------------------------------------------------------
+
+class SurveyNotOpen(Exception):
+    """The survey does not take answers (closed, not yet open, or a draft)."""
+
+
+def visible_flow(structure: Structure, answers: dict[str, object]) -> list[tuple[Page, list[Question]]]:
+    """The pages a resident sees given their answers, each with its visible questions; pages
+    whose questions are all hidden are skipped. Conditions look only at earlier pages, so one
+    pass in order decides everything; answers to hidden questions do not count."""
+    seen: dict[str, object] = {}
+    flow = []
+    for page in structure.pages:
+        if not conditions.holds(page.condition, seen):
+            continue
+        shown = [q for q in page.survey_questions if conditions.holds(q.condition, seen)]
+        for q in shown:
+            if q.uid in answers:
+                seen[q.uid] = answers[q.uid]
+        if shown:
+            flow.append((page, shown))
+    return flow
+
+
+@dataclass
+class PageResult:
+    response: Response | None
+    errors: dict[str, str] = field(default_factory=dict)
+    values: dict[str, object] = field(default_factory=dict)
+    others: dict[str, str] = field(default_factory=dict)
+    done: bool = False
+
+
+def _answers_of(response: Response) -> tuple[dict[str, object], dict[str, str]]:
+    values, others = {}, {}
+    for uid, value, other in Answer.objects.filter(response=response).values_list("question__uid", "value", "other_text"):
+        values[uid] = value
+        if other:
+            others[uid] = other
+    return values, others
+
+
+def read_page(*, structure: Structure, page_questions: list[Question], data) -> PageResult:
+    """Parse and check one submitted page without saving (also used by the preview)."""
+    result = PageResult(response=None)
+    for question in page_questions:
+        parsed = parse_answer(question, data)
+        if parsed.error:
+            result.errors[question.uid] = parsed.error
+        result.values[question.uid] = parsed.value if parsed.value is not None else data.get(f"q_{question.uid}", None)
+        if parsed.other_text:
+            result.others[question.uid] = parsed.other_text
+    return result
+
+
+def response_submit_page(*, invitation: Invitation, page_id: int, data, language: str) -> PageResult:
+    """Save one page of answers for an invitation and move the response on.
+
+    One response per invitation, whatever the number of clicks, tabs or devices: the
+    invitation row is locked, the response is got-or-created under a unique constraint, and a
+    page sent twice simply writes the same answers again. Nothing is saved if the page has errors.
+    """
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().select_related("survey").get(pk=invitation.pk)
+        survey = invitation.survey
+        if not survey.is_accepting_answers():
+            raise SurveyNotOpen
+        try:
+            with transaction.atomic():
+                response, _created = Response.objects.get_or_create(
+                    invitation=invitation, defaults={"survey": survey, "language": language[:5]}
+                )
+        except IntegrityError:  # a parallel first submit won the race on a database without row locks
+            response = Response.objects.get(invitation=invitation)
+        response = Response.objects.select_for_update().get(pk=response.pk)
+        if response.completed_at:
+            return PageResult(response=response, done=True)
+        structure = survey_structure(survey)
+        answers, _others = _answers_of(response)
+        flow = visible_flow(structure, answers)
+        current = next(((p, qs) for p, qs in flow if p.pk == page_id), None)
+        if current is None:  # a stale page (hidden now, or from another survey): show the current one
+            return PageResult(response=response)
+        page, page_questions = current
+        result = read_page(structure=structure, page_questions=page_questions, data=data)
+        result.response = response
+        if result.errors:
+            return result
+        existing = {a.question_id: a for a in Answer.objects.filter(response=response, question__in=page_questions)}
+        for question in page_questions:
+            if not question.answerable:
+                continue
+            value = result.values.get(question.uid)
+            answer = existing.get(question.pk)
+            if value in (None, "", [], {}):
+                if answer:
+                    answer.delete()
+                continue
+            other = result.others.get(question.uid, "")
+            if answer is None:
+                Answer.objects.create(response=response, question=question, value=value, other_text=other)
+            elif answer.value != value or answer.other_text != other:
+                answer.value, answer.other_text = value, other
+                answer.save(update_fields=["value", "other_text"])
+            answers[question.uid] = value
+        for question in page_questions:
+            if question.answerable and result.values.get(question.uid) in (None, "", [], {}):
+                answers.pop(question.uid, None)
+        flow = visible_flow(structure, answers)
+        order = [p.pk for p, _qs in flow]
+        position = order.index(page.pk) if page.pk in order else -1
+        if position + 1 < len(order):
+            response.current_page = order[position + 1]
+            response.language = language[:5]
+            response.save(update_fields=["current_page", "language", "updated_at"])
+            return result
+        # Last page: drop answers to questions that the final answers hide, then finish.
+        visible = {q.pk for _p, qs in flow for q in qs}
+        Answer.objects.filter(response=response).exclude(question__in=visible).delete()
+        now = timezone.now()
+        response.completed_at = now
+        response.current_page = 0
+        response.save(update_fields=["completed_at", "current_page", "updated_at"])
+        Invitation.objects.filter(pk=invitation.pk).update(completed_at=now)
+        result.done = True
+        return result
+
+
+def response_state(*, invitation: Invitation) -> tuple[Response | None, dict, dict]:
+    response = Response.objects.filter(invitation=invitation).first()
+    if response is None:
+        return None, {}, {}
+    values, others = _answers_of(response)
+    return response, values, others
+
+
+# --- Audience and sending ---------------------------------------------------------------------
+
+def segment_save(*, council, actor, name: str, filters: dict, request=None) -> Segment:
+    """Save (or overwrite) a named audience filter."""
+    filters = clean_filters(council=council, filters=filters)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"segment_name": _("Give the segment a name.")})
+    with transaction.atomic():
+        segment, _created = Segment.objects.update_or_create(
+            council=council, name=name, defaults={"filters": filters, "created_by": actor}
+        )
+        audit_record(council=council, actor=actor, action="segment.save", target=segment,
+                     detail={"filters": filters}, request=request)
+    return segment
+
+
+def _issue_invitations(*, survey: Survey, wave: Wave, member_ids: list[int], invited_at: datetime) -> dict[int, int]:
+    """One invitation per member (the unique constraint keeps a member from a second one even
+    if two sends race), with the token's hash stored; returns member_id -> invitation_id."""
+    rows = [Invitation(survey=survey, member_id=m, wave=wave, token_salt=new_salt(), invited_at=invited_at)
+            for m in member_ids]
+    Invitation.objects.bulk_create(rows, batch_size=500)
+    created = list(Invitation.objects.filter(wave=wave).only("pk", "member_id", "token_salt"))
+    for invitation in created:
+        invitation.token_hash = token_hash(invitation_token(invitation))
+    Invitation.objects.bulk_update(created, ["token_hash"], batch_size=500)
+    return {i.member_id: i.pk for i in created}
+
+
+def wave_send(*, council, actor, survey: Survey, filters: dict | None = None, segment: Segment | None = None,
+              send_at: datetime | None = None, request=None) -> Wave:
+    """Invite an audience: one invitation per member not yet invited, after leaving out those
+    who must not be contacted; one outreach mailing for the wave, sent now or at `send_at`.
+
+    Safe to call twice: members already invited to this survey are left out the second time.
+    """
+    if segment is not None:
+        if segment.council_id != council.pk:
+            raise ValidationError(_("Unknown segment."))
+        filters = segment.filters
+    filters = clean_filters(council=council, filters=filters or {})
+    now = timezone.now()
+    if send_at is not None and send_at < now - timedelta(minutes=5):
+        raise ValidationError({"send_at": _("The sending time is in the past.")})
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().get(pk=survey.pk, council=council)
+        if survey.status != Survey.Status.OPEN:
+            raise ValidationError(_("Open the survey before sending invitations."))
+        if survey.closes_at and (send_at or now) >= survey.closes_at:
+            raise ValidationError(_("The survey closes before the invitations would be sent."))
+        plan = audience_plan(council=council, survey=survey, filters=filters, now=now, with_composition=False)
+        if not plan.member_ids:
+            raise ValidationError(_("Nobody to invite: everyone in this audience is left out or already invited."))
+        wave = Wave.objects.create(
+            survey=survey, kind=Wave.Kind.INVITATION, segment=segment, filters=filters,
+            recipient_count=len(plan.member_ids), left_out=plan.left_out, send_at=send_at or now, created_by=actor,
+        )
+        reference_ids = _issue_invitations(survey=survey, wave=wave, member_ids=plan.member_ids,
+                                           invited_at=send_at or now)
+        mailing = mailing_create(
+            council=council, actor=actor, message_type=INVITATION_MESSAGE, member_ids=plan.member_ids,
+            reference=f"survey:{survey.pk}", reference_ids=reference_ids, send_at=send_at,
+        )
+        wave.mailing = mailing
+        wave.save(update_fields=["mailing"])
+        audit_record(council=council, actor=actor, action="survey.send", target=survey,
+                     member_ids=plan.member_ids,
+                     detail={"wave": wave.pk, "filters": filters, "invited": len(plan.member_ids),
+                             "left_out": plan.left_out, "send_at": (send_at or now).isoformat()},
+                     request=request)
+    return wave
+
+
+def _reminder_due_q(survey: Survey, now: datetime, *, due_only: bool) -> Q:
+    condition = Q(survey=survey, completed_at__isnull=True, invited_at__lte=now,
+                  reminders_sent__lt=survey.reminder_count,
+                  member__status="active", member__wants_surveys=True, member__email_bounced=False)
+    if due_only:
+        gap = now - timedelta(days=survey.reminder_interval_days)
+        condition &= (Q(last_reminded_at__isnull=True, invited_at__lte=gap) | Q(last_reminded_at__lte=gap))
+    return condition
+
+
+def reminder_send(*, council, actor, survey: Survey, due_only: bool = True, now: datetime | None = None,
+                  request=None) -> Wave | None:
+    """Remind the invited members who have not finished: only those whose last e-mail (invitation
+    or reminder) is at least the survey's interval old and who have had fewer reminders than the
+    survey allows. `due_only=False` (the staff button) skips the interval, not the count.
+    Returns None if nobody is due."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().get(pk=survey.pk, council=council)
+        if not survey.is_accepting_answers(now):
+            return None
+        due = list(Invitation.objects.select_for_update().filter(_reminder_due_q(survey, now, due_only=due_only)))
+        if not due:
+            return None
+        number = max(i.reminders_sent for i in due) + 1
+        wave = Wave.objects.create(survey=survey, kind=Wave.Kind.REMINDER, reminder_number=number,
+                                   recipient_count=len(due), send_at=now, created_by=actor)
+        Invitation.objects.filter(pk__in=[i.pk for i in due]).update(
+            reminders_sent=F("reminders_sent") + 1, last_reminded_at=now
+        )
+        member_ids = [i.member_id for i in due]
+        mailing = mailing_create(
+            council=council, actor=actor, message_type=REMINDER_MESSAGE, member_ids=member_ids,
+            reference=f"survey:{survey.pk}", reference_ids={i.member_id: i.pk for i in due},
+        )
+        wave.mailing = mailing
+        wave.save(update_fields=["mailing"])
+        audit_record(council=council, actor=actor, action="survey.remind", target=survey, member_ids=member_ids,
+                     detail={"wave": wave.pk, "reminded": len(member_ids), "reminder": number}, request=request)
+    return wave
+
+
+def reminders_send_due(*, now: datetime | None = None) -> list[Wave]:
+    """The scheduled job: send every due reminder of every open survey (all councils)."""
+    now = now or timezone.now()
+    waves = []
+    for survey in Survey.objects.filter(status=Survey.Status.OPEN, reminder_count__gt=0).select_related("council"):
+        wave = reminder_send(council=survey.council, actor=None, survey=survey, due_only=True, now=now)
+        if wave is not None:
+            waves.append(wave)
+    return waves

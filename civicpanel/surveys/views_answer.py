@@ -1,0 +1,125 @@
+"""The resident's side: /s/<token>/. No login: the personal link is the key."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from civicpanel.surveys import services
+from civicpanel.surveys.invitations import invitation_by_token
+from civicpanel.surveys.models import Survey
+from civicpanel.surveys.questions import question_view
+from civicpanel.surveys.selectors import survey_structure
+
+
+def _language_for(request, member_language: str | None) -> str:
+    """The member's own language, unless they chose another with the language switcher."""
+    council = request.council
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    for candidate in (chosen, member_language, council.default_language):
+        if candidate and candidate in council.language_codes:
+            return candidate
+    return council.default_language
+
+
+def _message(request, *, kind: str, survey: Survey | None = None, status: int = 200, preview: bool = False):
+    headings = {
+        "unknown": _("This link does not work"),
+        "closed": _("The survey has closed"),
+        "not_open": _("The survey has not opened yet"),
+        "thanks": _("Thank you!"),
+    }
+    lines = {
+        "unknown": [_("The link may be incomplete: copy the whole link from the e-mail, or ask us for a new one.")],
+        "closed": [_("It is no longer possible to answer. Thank you for your interest.")],
+        "not_open": [_("Please come back when the survey opens.")],
+        "thanks": [],
+    }[kind]
+    if kind == "not_open" and survey and survey.opens_at:
+        lines = [_("You can answer from %(date)s.") % {"date": timezone.localtime(survey.opens_at).strftime("%d.%m.%Y %H:%M")}]
+    return render(request, "surveys/answer_message.html",
+                  {"heading": headings[kind], "lines": lines, "survey": survey, "kind": kind, "preview": preview},
+                  status=status)
+
+
+def page_context(*, survey: Survey, flow, page, values: dict, others: dict, errors: dict, structure) -> dict:
+    """What answer_page.html needs for one page (shared with the staff preview)."""
+    order = [p.pk for p, _qs in flow]
+    index = order.index(page.pk)
+    questions = dict(flow).get(page, [])
+    numbers = {q.uid: structure.number_of(q) for q in questions if q.answerable}
+    views = [question_view(q, number=numbers.get(q.uid), value=values.get(q.uid), other_text=others.get(q.uid, ""),
+                           error=errors.get(q.uid, "")) for q in questions]
+    return {
+        "survey": survey, "page": page, "views": views, "errors": errors,
+        "page_index": index + 1, "page_total": len(order), "is_last": index == len(order) - 1,
+        "previous_page": order[index - 1] if index > 0 else None,
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def answer_view(request, token: str):
+    if request.council is None:
+        raise Http404
+    invitation = invitation_by_token(council=request.council, token=token)
+    if invitation is None:
+        with translation.override(_language_for(request, None)):
+            return _message(request, kind="unknown", status=404)
+    survey = invitation.survey
+    language = _language_for(request, invitation.member.language)
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    response, values, others = services.response_state(invitation=invitation)
+    if response is not None and response.completed_at:
+        return _message(request, kind="thanks", survey=survey)
+    if not survey.is_accepting_answers():
+        if survey.status == Survey.Status.OPEN and survey.opens_at and timezone.now() < survey.opens_at:
+            return _message(request, kind="not_open", survey=survey)
+        return _message(request, kind="closed", survey=survey, status=410 if survey.status == Survey.Status.CLOSED else 200)
+
+    errors: dict = {}
+    page_id = None
+    if request.method == "POST":
+        try:
+            page_id = int(request.POST.get("page", "0"))
+        except ValueError:
+            page_id = 0
+        try:
+            result = services.response_submit_page(invitation=invitation, page_id=page_id, data=request.POST,
+                                                   language=language)
+        except services.SurveyNotOpen:
+            return _message(request, kind="closed", survey=survey)
+        if result.done:
+            return redirect(request.path)
+        if not result.errors:
+            return redirect(request.path)  # post/redirect/get: a reload never re-sends the page
+        errors = result.errors
+        values = {**values, **result.values}
+        others = {**others, **result.others}
+        response = result.response
+    structure = survey_structure(survey)
+    flow = services.visible_flow(structure, values)
+    if not flow:
+        return _message(request, kind="closed", survey=survey)
+    order = [p.pk for p, _qs in flow]
+    current_id = response.current_page if response and response.current_page in order else order[0]
+    if request.method == "GET" and request.GET.get("page"):
+        # Going back is allowed to any page up to the one reached so far.
+        try:
+            wanted = int(request.GET["page"])
+        except ValueError:
+            wanted = current_id
+        if wanted in order and order.index(wanted) <= order.index(current_id):
+            current_id = wanted
+    if errors and page_id in order:
+        current_id = page_id
+    page = next(p for p, _qs in flow if p.pk == current_id)
+    context = page_context(survey=survey, flow=flow, page=page, values=values, others=others, errors=errors,
+                           structure=structure)
+    return render(request, "surveys/answer_page.html", context)

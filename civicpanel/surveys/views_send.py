@@ -1,0 +1,102 @@
+"""Staff pages for choosing who is asked, sending, reminding, following and results."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
+
+from civicpanel.accounts.decorators import staff_view
+from civicpanel.accounts.permissions import Capability, can
+from civicpanel.surveys import exports, results, selectors, services
+from civicpanel.surveys.audience import audience_plan, profile_questions
+from civicpanel.surveys.forms import AudienceForm
+from civicpanel.surveys.views_builder import add_errors
+
+
+@staff_view(Capability.SURVEYS)
+@require_http_methods(["GET", "POST"])
+def send_view(request, survey_id: int):
+    """Choose the audience, see how many and how they are composed, then send (now or later)."""
+    survey = selectors.survey_get(council=request.council, survey_id=survey_id)
+    questions = profile_questions(council=request.council)
+    segments = list(selectors.segment_list(council=request.council))
+    data = request.POST if request.method == "POST" else (request.GET if request.GET else None)
+    form = AudienceForm(data, questions=questions, segments=segments)
+    plan = None
+    if form.is_bound and form.is_valid():
+        action = request.POST.get("action") if request.method == "POST" else None
+        try:
+            if action == "save_segment":
+                segment = services.segment_save(council=request.council, actor=request.user,
+                                                name=form.cleaned_data["segment_name"], filters=form.filters(),
+                                                request=request)
+                messages.success(request, _("Segment “%(name)s” saved.") % {"name": segment.name})
+                return redirect(f"{request.path}?segment={segment.pk}")
+            if action == "send":
+                wave = services.wave_send(
+                    council=request.council, actor=request.user, survey=survey, filters=form.filters(),
+                    segment=form.chosen_segment(), send_at=form.cleaned_data.get("send_at"), request=request,
+                )
+                text = ngettext("%(n)s invitation queued.", "%(n)s invitations queued.", wave.recipient_count) % {
+                    "n": wave.recipient_count}
+                left = sum(wave.left_out.values())
+                if left:
+                    text += " " + ngettext("%(n)s member left out (see the list before sending).",
+                                           "%(n)s members left out (see the list before sending).", left) % {"n": left}
+                messages.success(request, text)
+                return redirect("staff:survey_progress", survey.pk)
+        except ValidationError as error:
+            add_errors(form, error)
+        plan = audience_plan(council=request.council, survey=survey, filters=form.filters())
+    return render(request, "surveys/staff/send.html", {"survey": survey, "form": form, "plan": plan})
+
+
+@staff_view(Capability.SURVEYS)
+@require_POST
+def remind_view(request, survey_id: int):
+    survey = selectors.survey_get(council=request.council, survey_id=survey_id)
+    wave = services.reminder_send(council=request.council, actor=request.user, survey=survey, due_only=False,
+                                  request=request)
+    if wave is None:
+        messages.info(request, _("Nobody to remind: everyone has answered or had all the reminders this survey allows."))
+    else:
+        messages.success(request, ngettext("Reminder queued for %(n)s member who has not answered.",
+                                           "Reminder queued for %(n)s members who have not answered.",
+                                           wave.recipient_count) % {"n": wave.recipient_count})
+    return redirect("staff:survey_progress", survey.pk)
+
+
+@staff_view(Capability.RESULTS)
+def progress_view(request, survey_id: int):
+    survey = selectors.survey_get(council=request.council, survey_id=survey_id)
+    return render(request, "surveys/staff/progress.html", {
+        "survey": survey, "rates": results.response_rates(council=request.council, survey=survey),
+        "can_send": can(request.membership, Capability.SURVEYS),
+    })
+
+
+@staff_view(Capability.RESULTS)
+def results_view(request, survey_id: int):
+    survey = selectors.survey_get(council=request.council, survey_id=survey_id)
+    questions = profile_questions(council=request.council)
+    breakdown = next((q for q in questions if q.key == request.GET.get("by")), None)
+    items, hidden = results.question_results(council=request.council, survey=survey, breakdown=breakdown)
+    return render(request, "surveys/staff/results.html", {
+        "survey": survey, "items": items, "profile_questions": questions, "breakdown": breakdown,
+        "hidden_groups": hidden, "min_group": results.MIN_GROUP,
+        "can_build": can(request.membership, Capability.SURVEYS),
+    })
+
+
+@staff_view(Capability.RESULTS)
+def export_view(request, survey_id: int, fmt: str):
+    if fmt not in ("csv", "xlsx", "codebook"):
+        raise Http404
+    survey = selectors.survey_get(council=request.council, survey_id=survey_id)
+    return exports.responses_export(council=request.council, actor=request.user, survey=survey, fmt=fmt,
+                                    request=request)
