@@ -82,6 +82,10 @@ class QuestionFigures:
     total: int = 0
     complete: bool = True
 
+    @property
+    def empty(self) -> bool:
+        return all(row.count is None for row in self.rows)
+
 
 @dataclass
 class PopulationPreview:
