@@ -91,8 +91,8 @@ def share_comparison_chart(
     e.g. respondents vs population on a result page.
     """
     count = len(labels)
-    height = max(1.6, 0.55 * count + 0.9)
-    figure = Figure(figsize=(7.2, height), dpi=100)
+    height = max(1.8, 0.6 * count + 1.0)
+    figure = Figure(figsize=(6.0, height), dpi=100)
     axes = figure.add_subplot()
     positions = list(range(count))
     bar = 0.38
@@ -106,19 +106,19 @@ def share_comparison_chart(
     for position, value in zip(positions, panel_shares, strict=True):
         if value is not None:
             axes.text(value * 100 + top * 0.01, position - bar / 2, f"{value * 100:.0f} %", va="center",
-                      fontsize=8, color=INK)
+                      fontsize=9, color=INK)
     for position, value in zip(positions, population_shares, strict=True):
         if value is not None:
             axes.text(value * 100 + top * 0.01, position + bar / 2, f"{value * 100:.0f} %", va="center",
-                      fontsize=8, color=MUTED)
-    axes.set_yticks(positions, labels=list(labels), fontsize=9, color=INK)
+                      fontsize=9, color=MUTED)
+    axes.set_yticks(positions, labels=list(labels), fontsize=10, color=INK)
     axes.invert_yaxis()
     axes.set_xlim(0, top * 1.15)
     axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:.0f} %"))
-    axes.tick_params(axis="x", labelsize=8, colors=MUTED)
+    axes.tick_params(axis="x", labelsize=9, colors=MUTED)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
-    axes.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=8, frameon=False)
+    axes.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=9, frameon=False)
     figure.tight_layout()
     svg = _accessible_svg(figure, chart_id=_slug(chart_id), title=title, description=description)
     return Chart(svg=svg, title=title, description=description, table=table)

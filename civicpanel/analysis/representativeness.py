@@ -48,6 +48,12 @@ class QuestionComposition:
     population_total: int
     chart: Chart | None = None
 
+    @property
+    def title(self) -> str:
+        if self.question.kind == ProfileQuestion.Kind.BIRTH_YEAR:
+            return _("Age")
+        return self.question.text
+
 
 @dataclass
 class Representativeness:
@@ -138,7 +144,7 @@ def _chart(composition: QuestionComposition) -> Chart:
         description = _("Share of the active panel beside the share of residents for each answer. "
                         "No group is below its share of residents.")
     table = ChartTable(
-        caption=_("%(question)s: panel and residents") % {"question": question.text},
+        caption=_("%(question)s: panel and residents") % {"question": composition.title},
         columns=[_("Group"), _("Active members"), _("Share of panel"), _("Residents"), _("Share of residents"),
                  _("Difference (percentage points)")],
         rows=[[row.option.text, str(row.panel_count), _percent(row.panel_share),
@@ -147,7 +153,7 @@ def _chart(composition: QuestionComposition) -> Chart:
     )
     return share_comparison_chart(
         chart_id=f"representativeness-{question.key}",
-        title=_("%(question)s: share of panel and of residents") % {"question": question.text},
+        title=_("%(question)s: share of panel and of residents") % {"question": composition.title},
         description=description,
         labels=[row.option.text for row in composition.rows],
         panel_shares=[row.panel_share for row in composition.rows],

@@ -146,6 +146,7 @@ def import_check(*, council, data: bytes, filename: str = "file") -> ImportRepor
             continue
         errors = line.errors
         email = row.get("email", "").strip()
+        line.email = email[:254]  # as written, until it is known to be valid
         line.name = row.get("name", "").strip()[:200]
         if not email:
             errors.append(_("missing e-mail"))

@@ -130,3 +130,7 @@ class ImportConfirmForm(forms.Form):
                     "invitations and do not count until they confirm and consent themselves. The import "
                     "sends no e-mail."),
     )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # the checkbox labels are sentences
+        super().__init__(*args, **kwargs)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from civicpanel.audit.services import audit_record
 from civicpanel.members import selectors
 from civicpanel.members.models import Member, MemberAnswer, ProfileQuestion
-from civicpanel.members.profile import member_profile_set
+from civicpanel.members.profile import member_profile_get, member_profile_set
 
 PAGE_SIZE = 50
 
@@ -135,9 +135,12 @@ def member_update(*, council, actor, member: Member, name: str, language: str, p
         member.name, member.language = name, language
         if changed:
             member.save(update_fields=changed)
+        before = member_profile_get(member)
         member_profile_set(member=member, values=profile, partial=True)
+        after = member_profile_get(member)
+        changed += sorted(key for key in after if after[key] != before.get(key))
         audit_record(council=council, actor=actor, action="member.update", target=member, member_ids=[member.pk],
-                     detail={"fields": changed + sorted(k for k in profile)}, request=request)
+                     detail={"fields": changed}, request=request)
     return member
 
 
