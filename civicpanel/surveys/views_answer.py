@@ -77,6 +77,8 @@ def answer_view(request, token: str):
     request.LANGUAGE_CODE = language
     response, values, others = services.response_state(invitation=invitation)
     if response is not None and response.completed_at:
+        if request.method == "POST":  # a resent last page: nothing to save, show the thanks
+            return redirect(request.path)
         return _message(request, kind="thanks", survey=survey)
     if not survey.is_accepting_answers():
         if survey.status == Survey.Status.OPEN and survey.opens_at and timezone.now() < survey.opens_at:
