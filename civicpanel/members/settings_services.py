@@ -11,16 +11,18 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from civicpanel.audit.services import audit_record
-from civicpanel.members.defaults import district_options_sync
+from civicpanel.members.defaults import age_band_label, district_options_sync
 from civicpanel.members.models import (
     Campaign,
     ConsentVersion,
     Member,
     MemberAnswer,
+    PopulationFigure,
     ProfileOption,
     ProfileQuestion,
 )
 from civicpanel.tenancy.models import Council, District
+from civicpanel.tenancy.services import council_settings_update
 
 Kind = ProfileQuestion.Kind
 # Kinds whose options the admin edits directly; age bands and districts have their own rules.
@@ -42,6 +44,59 @@ def _renumber(items: list, *, start: int = 0) -> None:
         if obj.order != order:
             obj.order = order
             obj.save(update_fields=["order"])
+
+
+# --- general settings ------------------------------------------------------------------------
+
+def council_general_update(*, council: Council, actor, changes: dict, request=None) -> list[str]:
+    """Save the general settings; when the minimum age changes, the youngest age band follows it.
+
+    Returns the names of what changed ("age_bands" when the bands were adjusted too).
+    """
+    with transaction.atomic():
+        changed = council_settings_update(council=council, actor=actor, changes=changes, request=request)
+        if "minimum_age" in changed:
+            council.refresh_from_db(fields=["minimum_age"])
+            if age_bands_follow_minimum_age(council=council, actor=actor, request=request):
+                changed.append("age_bands")
+    return changed
+
+
+def age_bands_follow_minimum_age(*, council: Council, actor, request=None) -> bool:
+    """Make the youngest age band start at the council's minimum age (bands entirely below it go).
+
+    A band whose ages change loses its population figure: the count was for other ages and has
+    to be entered again. Birth years are stored on the member, so no answer is lost.
+    """
+    question = ProfileQuestion.objects.filter(council=council, kind=Kind.BIRTH_YEAR).first()
+    if question is None:
+        return False
+    minimum = council.minimum_age
+    bands = list(question.options.exclude(min_age=None).order_by("min_age", "order"))
+    detail: dict = {"minimum_age": minimum, "removed": [], "changed": []}
+    for band in [b for b in bands if b.max_age is not None and b.max_age < minimum]:
+        detail["removed"].append(band.code)
+        band.delete()
+        bands.remove(band)
+    if bands and bands[0].min_age != minimum:
+        band = bands[0]
+        standard_label = band.label == age_band_label(band.min_age, band.max_age)
+        old_code = band.code
+        band.min_age = minimum
+        code = f"{minimum}-{band.max_age}"
+        if not question.options.filter(code=code).exclude(pk=band.pk).exists():
+            band.code = code
+        if standard_label:
+            band.label = age_band_label(minimum, band.max_age)
+        band.save(update_fields=["min_age", "code", "label"])
+        PopulationFigure.objects.filter(council=council, option=band).delete()
+        detail["changed"].append({"from": old_code, "to": band.code})
+    if not detail["removed"] and not detail["changed"]:
+        return False
+    _renumber(list(question.options.order_by("order", "id")))
+    audit_record(council=council, actor=actor, action="profile_question.age_bands_follow", target=question,
+                 detail=detail, request=request)
+    return True
 
 
 # --- districts -------------------------------------------------------------------------------

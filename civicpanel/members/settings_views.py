@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -33,7 +34,6 @@ from civicpanel.members.settings_forms import (
     ProfileQuestionForm,
 )
 from civicpanel.tenancy.forms import CouncilGeneralForm, DistrictForm
-from civicpanel.tenancy.services import council_settings_update
 
 settings_view = staff_view(Capability.SETTINGS)
 
@@ -66,8 +66,11 @@ def settings_general_view(request):
     # A copy: an invalid form must not leave its values on request.council (the page header).
     form = CouncilGeneralForm(request.POST or None, request.FILES or None, instance=copy.copy(request.council))
     if request.method == "POST" and form.is_valid():
-        changed = council_settings_update(council=request.council, actor=request.user,
-                                          changes=form.cleaned_data, request=request)
+        changed = settings_services.council_general_update(council=request.council, actor=request.user,
+                                                           changes=form.cleaned_data, request=request)
+        if "age_bands" in changed:
+            messages.warning(request, _("The youngest age band now starts at the new minimum age. Enter its "
+                                        "population figure again."))
         if changed:
             messages.success(request, _("The settings are saved."))
         else:
@@ -330,6 +333,7 @@ def settings_campaigns_view(request):
             messages.success(request, _("The campaign %(name)s is added.") % {"name": campaign.name})
             return redirect("staff:settings_campaigns")
     campaigns = list(settings_selectors.settings_campaigns(council=request.council))
+    signup = reverse("members:signup")
     for campaign in campaigns:
-        campaign.signup_url = absolute_url(request.council, f"/join/?c={campaign.code}")
+        campaign.signup_url = absolute_url(request.council, f"{signup}?{urlencode({'c': campaign.code})}")
     return render(request, "members/settings/campaigns.html", {"campaigns": campaigns, "form": form})
