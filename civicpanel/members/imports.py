@@ -121,7 +121,7 @@ def import_check(*, council, data: bytes, filename: str = "file") -> ImportRepor
 
     questions = [q for q in selectors.profile_questions(council=council) if q.active]
     by_key = {q.key: q for q in questions}
-    known = set(FIXED_COLUMNS) | set(by_key)
+    known = set(FIXED_COLUMNS) | {key.lower() for key in by_key}
     ignored = [column for column in header if column and column not in known]
     lookups = {q.key: _option_lookup(q) for q in questions if q.kind != ProfileQuestion.Kind.BIRTH_YEAR}
     districts = list(council.districts.all())
@@ -180,7 +180,7 @@ def import_check(*, council, data: bytes, filename: str = "file") -> ImportRepor
         line.postal_code = postal[:10]
 
         for question in questions:
-            raw = row.get(question.key, "").strip()
+            raw = row.get(question.key.lower(), "").strip()  # the header is read lower-cased
             if not raw:
                 continue
             if question.kind == ProfileQuestion.Kind.BIRTH_YEAR:
@@ -233,7 +233,7 @@ def import_check(*, council, data: bytes, filename: str = "file") -> ImportRepor
                 line.district_id = next(iter(candidates))
                 district = next(d for d in districts if d.pk == line.district_id)
                 line.summary.append(f"{district_question.text}: {district.name}")
-            elif not row.get(district_question.key, "").strip():
+            elif not row.get(district_question.key.lower(), "").strip():
                 errors.append(_("postal code %(code)s covers several districts: fill in the column “%(column)s”")
                               % {"code": postal, "column": district_question.key})
     return ImportReport(filename=filename, header=header, ignored_columns=ignored, lines=lines)

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicpanel.members.models import (
     Campaign,
@@ -163,6 +164,41 @@ def members_filter(*, council, filters: dict | None, questions: list[ProfileQues
     if joined_before:
         members = members.filter(joined_at__date__lte=joined_before)
     return members
+
+
+def members_filter_describe(*, council, filters: dict | None,
+                            questions: list[ProfileQuestion] | None = None) -> list[str]:
+    """The filter in words, one line per key ("Gender: Woman or Man"), for pages that show
+    which members a list, export or audience covers. Unknown codes are shown as written."""
+    filters = filters or {}
+    if questions is None:
+        questions = profile_questions(council=council)
+    by_key = {question.key: question for question in questions}
+    lines = []
+    for key, raw in filters.items():
+        values = _as_list(raw)
+        if not values:
+            continue
+        question = by_key.get(key)
+        if question is not None and key not in RESERVED_FILTER_KEYS:
+            texts = {option.code: option.text for option in question.options.all()}
+            label = _("Age") if question.kind == ProfileQuestion.Kind.BIRTH_YEAR else question.text
+            answers = [texts.get(value, value) for value in values]
+        elif key == "status":
+            label, answers = _("Status"), [str(Member.Status(v).label) if v in Member.Status.values else v for v in values]
+        elif key == "q":
+            label, answers = _("Search"), [f"“{values[0]}”"]
+        elif key == "campaign":
+            names = dict(Campaign.objects.filter(council=council, code__in=values).values_list("code", "name"))
+            label, answers = _("Campaign"), [names.get(v, v) for v in values]
+        elif key == "joined_after":
+            label, answers = _("Joined on or after"), values
+        elif key == "joined_before":
+            label, answers = _("Joined on or before"), values
+        else:
+            label, answers = key, values
+        lines.append(_("%(label)s: %(values)s") % {"label": label, "values": str(_(" or ")).join(answers)})
+    return lines
 
 
 def member_counts_by_option(*, council, queryset: QuerySet[Member], questions: list[ProfileQuestion] | None = None,

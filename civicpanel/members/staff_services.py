@@ -34,6 +34,7 @@ class MemberListing:
     rows: list[MemberRow]
     total: int
     status_counts: dict[str, int]
+    description: list[str]
 
 
 def _json_filters(filters: dict) -> dict:
@@ -79,7 +80,8 @@ def member_search(*, council, actor, filters: dict, page_number=None, request=No
             detail={"filter": filters, "page": page.number, "total": total} if filters else {"page": page.number, "total": total},
             request=request,
         )
-    return MemberListing(page=page, rows=rows, total=total, status_counts=status_counts)
+    description = selectors.members_filter_describe(council=council, filters=filters, questions=questions)
+    return MemberListing(page=page, rows=rows, total=total, status_counts=status_counts, description=description)
 
 
 def member_view(*, council, actor, member_id: int, request=None) -> Member:

@@ -143,3 +143,14 @@ def test_member_detail_is_scoped_to_the_council(council, other_council, people):
     assert member_detail(council=council, member_id=people["anna"].pk).name == "Anna Holm"
     with pytest.raises(Member.DoesNotExist):
         member_detail(council=other_council, member_id=people["anna"].pk)
+
+
+def test_filter_in_words(council, people):
+    from django.utils import translation
+
+    from civicpanel.members.selectors import members_filter_describe
+
+    with translation.override("en"):
+        lines = members_filter_describe(council=council, filters={
+            "gender": ["woman", "man"], "birth_year": ["15-24"], "status": ["active"], "q": "holm"})
+    assert lines == ["Gender: Woman or Man", "Age: 15–24", "Status: Active", "Search: “holm”"]
