@@ -38,9 +38,11 @@ def message_context(delivery) -> dict:
     whose reference_id is an Invitation id. The link is rebuilt here and never stored."""
     invitation = Invitation.objects.select_related("survey", "survey__council").get(pk=delivery.reference_id)
     survey = invitation.survey
+    from django.utils.translation import get_language
+
     from civicpanel.common.models import translated
 
-    language = getattr(delivery.member, "language", None) or survey.council.default_language
+    language = get_language()  # outreach renders inside override(<the member's language>)
     from django.utils import timezone
 
     closes = timezone.localtime(survey.closes_at) if survey.closes_at else None

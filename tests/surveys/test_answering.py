@@ -78,7 +78,7 @@ def test_answer_half_resume_on_another_device_and_finish(setup, council):
     assert "Page 2 of 2" in html and "Why do you feel unsafe?" in html
     # Back to page 1 shows the saved answers.
     html = phone.get(url + f"?page={pages[0].pk}").content.decode()
-    assert f'value="2" checked' in html
+    assert 'value="2" checked' in html
     too_many = {"page": pages[1].pk, f"q_{survey.q['wishes'].uid}": ["1", "2", "3"], f"q_{survey.q['days'].uid}": "40"}
     html = phone.post(url, too_many).content.decode()
     assert "Choose at most 2." in html and "Write a number from 0 to 31." in html
