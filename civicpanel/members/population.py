@@ -73,6 +73,7 @@ class FigureRow:
     option: ProfileOption
     count: int | None
     share: float | None = None
+    previous: int | None = None  # the figure saved now, shown beside a file's figure in the preview
 
 
 @dataclass
@@ -232,6 +233,10 @@ def population_parse_csv(*, council: Council, data: bytes) -> PopulationPreview:
     figures = _check_entries(index, entries, problems)
     if problems:
         raise PopulationCsvError(sorted(problems, key=lambda p: (p.line or 0)))
+    saved = dict(PopulationFigure.objects.filter(council=council, option__question__in=[f.question for f in figures])
+                 .values_list("option_id", "count"))
+    for row in (row for qf in figures for row in qf.rows):
+        row.previous = saved.get(row.option.pk)
     return PopulationPreview(layout=layout, source=source, questions=figures)
 
 

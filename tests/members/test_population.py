@@ -67,6 +67,10 @@ def test_dry_run_saves_nothing_and_reimport_is_idempotent(council):
     population_import_csv(council=council, actor=None, data=GOOD_PLAIN.encode(), dry_run=False)
     population_import_csv(council=council, actor=None, data=GOOD_PLAIN.encode(), dry_run=False)
     assert PopulationFigure.objects.filter(council=council).count() == 5
+    again = population_import_csv(council=council, actor=None, data=GOOD_PLAIN.replace("510", "520").encode(),
+                                  dry_run=True)
+    woman = next(r for r in again.questions[0].rows if r.option.code == "woman")
+    assert (woman.previous, woman.count) == (510, 520)
 
 
 def test_statbank_export_layout_with_title_total_and_windows_encoding(council):
