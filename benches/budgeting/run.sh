@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Benchmark civicpanel's participatory-budgeting rules against pabutools on the Pabulib files.
+#   bash benches/budgeting/run.sh [--timeout SECONDS] [--files PATTERN] [--rules greedy,mes,...]
+# Creates benches/budgeting/.venv with pabutools the first time. Results: benches/budgeting/results/.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+venv="$here/.venv"
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q -r "$here/requirements.txt"
+fi
+mkdir -p "$here/results"
+# civicpanel is imported from the repository root (numpy is its only need here).
+PYTHONPATH="$root" "$venv/bin/python" "$here/bench.py" --data "$root/../shared/data/pabulib" "$@"

@@ -1,0 +1,21 @@
+META
+key;value
+description;Hand-made cumulative round
+unit;Testtown
+instance;2024
+num_projects;3
+num_votes;3
+budget;10
+vote_type;cumulative
+max_sum_points;5
+currency;CHF
+PROJECTS
+project_id;cost;name
+x;5;Trees
+y;5;Lights
+z;2.5;Bins
+VOTES
+voter_id;vote;points;age
+1;x,y;4,1;30
+2;y;5;41
+3;x,z;2,3;52

@@ -1,0 +1,21 @@
+META
+key;value
+description;Hand-made ordinal round
+unit;Testtown
+instance;2024
+num_projects;4
+num_votes;3
+budget;1000
+vote_type;ordinal
+max_length;3
+PROJECTS
+project_id;cost;name
+A;600;Pool
+B;400;Park
+C;300;Path
+D;100;Fountain
+VOTES
+voter_id;vote
+v1;A,B,C
+v2;B,A
+v3;C,D,B
