@@ -24,8 +24,12 @@ class Command(BaseCommand):
         parser.add_argument("--addr", default="127.0.0.1:8000", help="Address for the web server.")
         parser.add_argument("--reset", action="store_true", help="Delete the demo's data and start afresh.")
         parser.add_argument("--no-serve", action="store_true", help="Prepare the data, print the logins and stop.")
+        parser.add_argument("--code", metavar="EMAIL", help="Print the current TOTP code of a demo staff account.")
 
-    def handle(self, *args, addr: str, reset: bool, no_serve: bool, **options):
+    def handle(self, *args, addr: str, reset: bool, no_serve: bool, code: str | None, **options):
+        if code:
+            call_command("totp_code", code)
+            return
         data_dir = Path(settings.DATA_DIR)
         if reset and data_dir.exists() and data_dir.name == "demo":
             shutil.rmtree(data_dir)
@@ -57,8 +61,8 @@ class Command(BaseCommand):
         out("  Staff logins (password, then the code from an authenticator app):")
         for email, role, password, secret in lines:
             out(f"    {role:8} {email:22} password {password}   TOTP secret {secret}")
-        out("  No phone at hand? Print the current code with:")
-        out(f"    civicpanel totp_code {lines[0][0]}")
+        out("  No phone at hand? Print an account's current code with:")
+        out(f"    .venv/bin/civicpanel demo --code {lines[0][0]}")
         out("=" * 78)
         out("")
 
@@ -68,7 +72,7 @@ class Command(BaseCommand):
         catcher_dir = Path(settings.CIVICPANEL_MAIL_CATCHER_DIR)
         catcher_dir.mkdir(parents=True, exist_ok=True)
         start_catcher_thread("127.0.0.1", 1025, str(catcher_dir))
-        worker = subprocess.Popen([sys.executable, "-m", "civicpanel.cli", "db_worker", "--queue-name", "mail", "--queue-name", "default"],
+        worker = subprocess.Popen([sys.executable, "-m", "civicpanel.cli", "db_worker", "--queue-name", "mail,default"],
                                   env=os.environ.copy())
         try:
             call_command("runserver", addr, use_reloader=False, skip_checks=True)
