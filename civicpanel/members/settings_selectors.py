@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from civicpanel.members.models import Campaign, ConsentVersion, ProfileOption, ProfileQuestion
+from civicpanel.members.population import population_overview
 from civicpanel.tenancy.models import Council, District
 
 
@@ -41,3 +42,18 @@ def settings_consent_versions(*, council: Council) -> QuerySet[ConsentVersion]:
 
 def settings_campaigns(*, council: Council) -> QuerySet[Campaign]:
     return Campaign.objects.filter(council=council).annotate(member_count=Count("members")).order_by("name")
+
+
+def settings_summary(*, council: Council) -> dict:
+    """One line of state per settings section for the overview page."""
+    figures = population_overview(council=council)
+    latest = ConsentVersion.objects.filter(council=council).order_by("-version").first()
+    return {
+        "districts": District.objects.filter(council=council).count(),
+        "questions_active": ProfileQuestion.objects.filter(council=council, active=True).count(),
+        "questions": ProfileQuestion.objects.filter(council=council).count(),
+        "consent_version": latest.version if latest else None,
+        "figures_complete": sum(1 for qf in figures if qf.complete),
+        "figures_questions": len(figures),
+        "campaigns": Campaign.objects.filter(council=council).count(),
+    }

@@ -57,7 +57,8 @@ def _errors(request, form, error: ValidationError) -> None:
 
 @settings_view
 def settings_home_view(request):
-    return render(request, "members/settings/home.html")
+    return render(request, "members/settings/home.html",
+                  {"summary": settings_selectors.settings_summary(council=request.council)})
 
 
 @settings_view

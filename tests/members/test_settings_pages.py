@@ -86,13 +86,15 @@ def test_settings_menu_entry_and_overview(admin):
     for name in ("settings_general", "settings_districts", "settings_profile", "settings_consent",
                  "settings_population", "settings_campaigns"):
         assert reverse(f"staff:{name}") in page
+    assert "2 districts" in page and "7 of 7 active" in page and "Version 1" in page
+    assert "0 of 6 questions complete" in page
 
 
 def test_list_pages_use_a_bounded_number_of_queries(council, admin, django_assert_max_num_queries):
     for i in range(5):
         MemberFactory(council=council, district=council.districts.first(), email=f"m{i}@example.net")
         Campaign.objects.create(council=council, code=f"c{i}", name=f"Campaign {i}", channel="poster")
-    for name in ("settings_districts", "settings_profile", "settings_consent", "settings_population",
+    for name in ("settings", "settings_districts", "settings_profile", "settings_consent", "settings_population",
                  "settings_campaigns"):
         with django_assert_max_num_queries(14):
             assert admin.get(reverse(f"staff:{name}")).status_code == 200
