@@ -1,0 +1,214 @@
+"""People grouped into types, quota checks, infeasibility explanations and relaxations.
+
+People with the same value on every feature are interchangeable for the quotas, so
+every optimisation here runs over types (at most the product of the feature sizes,
+whatever the pool size): a panel is an integer count x_t per type with
+0 <= x_t <= n_t, sum x_t = N and min <= sum of x_t over a value's types <= max.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+from .data import Features, Pool, QuotaCount
+from .errors import InfeasibleQuotasError, Relaxation, SelectionError
+
+
+@dataclass(frozen=True)
+class TypeTable:
+    """The pool grouped by feature-value combination, in a canonical order.
+
+    Types are sorted by their values' positions in the features file; within a type
+    members are sorted by id, so nothing depends on the order of the people file.
+    """
+
+    keys: np.ndarray  # (T, F) value index per feature
+    counts: np.ndarray  # (T,) n_t
+    members: tuple[np.ndarray, ...]  # pool row indices per type, sorted by id
+    person_type: np.ndarray  # (n,) type of each pool row
+    incidence: np.ndarray  # (Q, T) 1 where the type has the quota's value
+    lo: np.ndarray  # (Q,)
+    hi: np.ndarray  # (Q,)
+    features: Features
+
+    @property
+    def size(self) -> int:
+        return len(self.counts)
+
+    def label(self, t: int) -> str:
+        names = self.features.names
+        return ", ".join(
+            f"{f} {self.features.values(f)[self.keys[t, j]]}" for j, f in enumerate(names)
+        )
+
+
+def build_types(pool: Pool, features: Features) -> TypeTable:
+    names = features.names
+    n = len(pool)
+    codes = np.zeros((n, len(names)), dtype=np.int64)
+    for j, f in enumerate(names):
+        index = {v: k for k, v in enumerate(features.values(f))}
+        codes[:, j] = [index[v] for v in pool.values[f]]
+    if n:
+        keys, person_type = np.unique(codes, axis=0, return_inverse=True)
+        person_type = person_type.reshape(-1)
+    else:
+        keys, person_type = np.zeros((0, len(names)), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    counts = np.bincount(person_type, minlength=len(keys))
+    ids = np.asarray(pool.ids, dtype=object)
+    members = []
+    for t in range(len(keys)):
+        rows = np.flatnonzero(person_type == t)
+        members.append(rows[np.argsort(ids[rows].astype(str), kind="stable")])
+    incidence = np.zeros((len(features.quotas), len(keys)))
+    for q_index, q in enumerate(features.quotas):
+        j = names.index(q.feature)
+        incidence[q_index] = keys[:, j] == features.values(q.feature).index(q.value)
+    lo = np.array([q.min for q in features.quotas], dtype=float)
+    hi = np.array([q.max for q in features.quotas], dtype=float)
+    return TypeTable(keys, counts, tuple(members), person_type, incidence, lo, hi, features)
+
+
+def panel_constraints(types: TypeTable, size: int, lo=None, hi=None) -> list[LinearConstraint]:
+    lo = types.lo if lo is None else lo
+    hi = types.hi if hi is None else hi
+    T = types.size
+    return [
+        LinearConstraint(np.ones((1, T)), size, size),
+        LinearConstraint(types.incidence, lo, hi),
+    ]
+
+
+def find_composition(types: TypeTable, size: int, weights: np.ndarray | None = None) -> np.ndarray | None:
+    """A feasible integer composition maximising weights . x, or None if none exists."""
+    T = types.size
+    c = np.zeros(T) if weights is None else -np.asarray(weights, dtype=float)
+    res = milp(
+        c,
+        constraints=panel_constraints(types, size),
+        integrality=np.ones(T),
+        bounds=Bounds(np.zeros(T), types.counts.astype(float)),
+        options={"mip_rel_gap": 1e-9},
+    )
+    if res.x is None or res.status not in (0,):
+        return None
+    return np.round(res.x).astype(np.int64)
+
+
+def lp_bound(types: TypeTable, size: int) -> float:
+    """The largest minimum selection probability any lottery could give (an LP).
+
+    maximise z subject to z <= p_i <= 1, sum p_i = N and every quota holding for the
+    sums of p_i. By symmetry an optimum gives everyone in a type the same p, so it is
+    solved over types with y_t = n_t p_t.
+    """
+    T = types.size
+    n = types.counts.astype(float)
+    # variables: y (T), z
+    c = np.zeros(T + 1)
+    c[-1] = -1.0
+    A_ub = np.hstack([-np.eye(T), n[:, None]])  # z n_t - y_t <= 0
+    A_q = np.hstack([types.incidence, np.zeros((len(types.lo), 1))])
+    A_ub = np.vstack([A_ub, A_q, -A_q])
+    b_ub = np.concatenate([np.zeros(T), types.hi, -types.lo])
+    A_eq = np.hstack([np.ones((1, T)), np.zeros((1, 1))])
+    bounds = [(0, float(k)) for k in n] + [(0, 1)]
+    res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=[size], bounds=bounds, method="highs")
+    if res.status != 0:
+        return 0.0
+    return float(-res.fun)
+
+
+def quota_counts(types: TypeTable, composition: np.ndarray) -> tuple[QuotaCount, ...]:
+    counts = types.incidence @ composition
+    return tuple(
+        QuotaCount(q.feature, q.value, q.min, q.max, int(round(k)))
+        for q, k in zip(types.features.quotas, counts, strict=True)
+    )
+
+
+def explain(pool: Pool, features: Features, types: TypeTable, size: int, noun: str = "volunteers") -> list[str]:
+    """Plain-language reasons the quotas cannot be met (the simple, named collisions)."""
+    problems: list[str] = []
+    available = types.incidence @ types.counts
+    if size > len(pool):
+        problems.append(f"panel size {size} but only {len(pool)} {noun} in the pool")
+    for q, have in zip(features.quotas, available, strict=True):
+        if q.min > have:
+            problems.append(f"{q.feature} {q.value}: min {q.min}, but only {int(have)} such {noun}")
+    for f in features.names:
+        qs = [(q, have) for q, have in zip(features.quotas, available, strict=True) if q.feature == f]
+        mins = sum(q.min for q, _ in qs)
+        if mins > size:
+            problems.append(f"{f} mins add up to {mins} > panel size {size}")
+        maxes = sum(min(q.max, int(have)) for q, have in qs)
+        if maxes < size:
+            capped = any(q.max > have for q, have in qs)
+            what = "maxes (capped at the volunteers available)" if capped else "maxes"
+            problems.append(f"{f} {what} add up to {maxes} < panel size {size}")
+    return problems
+
+
+def relax(types: TypeTable, size: int) -> list[Relaxation] | None:
+    """The smallest change to min/max that makes the quotas feasible, or None.
+
+    Minimises the total slack, lowering a min weighted 1 + 2/min (so a min of 1 is
+    reluctantly dropped to 0) and raising a max weighted 1, within min_flex/max_flex.
+    """
+    T, Q = types.size, len(types.lo)
+    quotas = types.features.quotas
+    if size > int(types.counts.sum()):
+        return None
+    # variables: x (T), s_lo (Q), s_hi (Q)
+    w_lo = np.array([0.0 if q.min == 0 else 1 + 2 / q.min for q in quotas])
+    c = np.concatenate([np.zeros(T), w_lo + 1e-6, np.ones(Q)])
+    lo_cap = np.array([q.min - (q.min_flex if q.min_flex is not None else 0) for q in quotas], dtype=float)
+    hi_cap = np.array([
+        (q.max_flex - q.max) if q.max_flex is not None else max(size - q.max, 0) for q in quotas
+    ], dtype=float)
+    if np.any(lo_cap < 0) or np.any(hi_cap < 0):
+        return None
+    eye = np.eye(Q)
+    A = types.incidence
+    constraints = [
+        LinearConstraint(np.concatenate([np.ones(T), np.zeros(2 * Q)])[None, :], size, size),
+        LinearConstraint(np.hstack([A, eye, np.zeros((Q, Q))]), types.lo, np.inf),  # Ax + s_lo >= lo
+        LinearConstraint(np.hstack([A, np.zeros((Q, Q)), -eye]), -np.inf, types.hi),  # Ax - s_hi <= hi
+    ]
+    bounds = Bounds(np.zeros(T + 2 * Q), np.concatenate([types.counts, lo_cap, hi_cap]).astype(float))
+    res = milp(c, constraints=constraints, integrality=np.ones(T + 2 * Q), bounds=bounds)
+    if res.x is None or res.status != 0:
+        return None
+    s_lo = np.round(res.x[T:T + Q]).astype(int)
+    s_hi = np.round(res.x[T + Q:]).astype(int)
+    out = []
+    for q, a, b in zip(quotas, s_lo, s_hi, strict=True):
+        if a:
+            out.append(Relaxation(q.feature, q.value, "min", q.min, q.min - int(a)))
+        if b:
+            out.append(Relaxation(q.feature, q.value, "max", q.max, q.max + int(b)))
+    return out
+
+
+def check_feasible(pool: Pool, features: Features, types: TypeTable, size: int, noun: str = "volunteers") -> np.ndarray:
+    """Return one feasible composition, or raise InfeasibleQuotasError explaining why not."""
+    if size < 0:
+        raise SelectionError(f"panel size must be positive, got {size}")
+    problems = explain(pool, features, types, size, noun)
+    composition = None if problems else find_composition(types, size)
+    if composition is not None:
+        return composition
+    relaxation = relax(types, size)
+    if not problems:
+        if relaxation:
+            touched = sorted({f"{r.feature} {r.value}" for r in relaxation})
+            problems.append(
+                "no panel of " + str(size) + " meets all quotas at once; the quotas that collide "
+                "involve " + "; ".join(touched)
+            )
+        else:
+            problems.append(f"no panel of {size} meets all quotas at once")
+    raise InfeasibleQuotasError(problems, relaxation)
