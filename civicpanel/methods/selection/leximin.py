@@ -148,10 +148,10 @@ def decompose(types: TypeTable, target: np.ndarray, pricer: Pricer,
                 slack, weights, y, y_conv = dec.solve()
                 if slack <= 1e-10 or len(cols) >= max_columns:
                     return np.array(cols), weights, slack
-                x = pricer.best(y / n)
-                if x is None or float(y @ (x / n)) + y_conv <= 1e-10 or x.tobytes() in seen:
+                found = pricer.best(y / n)
+                if found is None or float(y @ (found / n)) + y_conv <= 1e-10 or found.tobytes() in seen:
                     break
-                for extra in [x, *pricer.extra]:
+                for extra in [found, *pricer.extra]:
                     if extra.tobytes() not in seen:
                         seen.add(extra.tobytes())
                         cols.append(extra)
@@ -208,16 +208,17 @@ def _column_generation(types: TypeTable, size: int, start: list[np.ndarray], met
         master.add_column(x / n)
         return True
 
-    for x in start:
-        add(x)
+    for column in start:
+        add(column)
     levels = 0
     while master.free.any():
         levels += 1
         while True:
             z, weights, w, mu = master.solve()
-            x = pricer.best(w / n)
-            value = float(w @ (x / n))
-            if value <= mu + TOL * max(1.0, abs(mu)) or not add(x):
+            best = pricer.best(w / n)
+            assert best is not None  # the quotas are feasible
+            value = float(w @ (best / n))
+            if value <= mu + TOL * max(1.0, abs(mu)) or not add(best):
                 break
         free = master.free
         tight = free & (w > 1e-7)

@@ -23,7 +23,7 @@ def _quiet(h: highspy.Highs) -> None:
 class Pricer:
     """max weights . x over integer compositions meeting the quotas."""
 
-    def __init__(self, types: TypeTable, size: int):
+    def __init__(self, types: TypeTable, size: int, size_range: tuple[int, int] | None = None):
         h = highspy.Highs()
         _quiet(h)
         h.setOptionValue("mip_rel_gap", 1e-9)
@@ -36,7 +36,8 @@ class Pricer:
             h.addCol(0.0, 0.0, float(types.counts[t]), 0, np.array([], dtype=np.int32), np.array([]))
         h.changeColsIntegrality(T, np.arange(T, dtype=np.int32),
                                 np.array([highspy.HighsVarType.kInteger] * T))
-        h.addRow(float(size), float(size), T, np.arange(T, dtype=np.int32), np.ones(T))
+        size_lo, size_hi = size_range or (size, size)
+        h.addRow(float(size_lo), float(size_hi), T, np.arange(T, dtype=np.int32), np.ones(T))
         for q in range(len(types.lo)):
             idx = np.flatnonzero(types.incidence[q]).astype(np.int32)
             h.addRow(float(types.lo[q]), float(types.hi[q]), len(idx), idx, np.ones(len(idx)))
@@ -57,7 +58,7 @@ class Pricer:
         Q = len(self.lo)
         row_lo = self.lo if row_lo is None else np.asarray(row_lo, dtype=float)
         row_hi = self.hi if row_hi is None else np.asarray(row_hi, dtype=float)
-        self.h.changeRowsBounds(Q, np.arange(1, Q + 1, dtype=np.int32), row_lo, row_hi)
+        self.h.changeRowsBounds(Q, np.arange(1, Q + 1, dtype=np.int32), row_lo, row_hi)  # type: ignore[attr-defined]
         self.cache.clear()
 
     def best(self, weights: np.ndarray) -> np.ndarray | None:
