@@ -1,0 +1,78 @@
+"""A member answers half a survey on a phone, comes back on another device and finishes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from civicpanel.surveys.models import Answer, Response
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed"),
+]
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+def phone_page(browser):
+    context = browser.new_context(locale="da-DK", viewport={"width": 390, "height": 844},
+                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return context, page
+
+
+def test_answer_half_on_a_phone_then_finish_on_another_device(live_server, browser):
+    from tests.factories import MemberFactory, council_with_profile
+    from tests.surveys.factories import build_survey, invite
+
+    council = council_with_profile(slug="valby", name="Valby Lokaludvalg")
+    survey = build_survey(council)
+    _invitation, token = invite(survey, MemberFactory(council=council, language="en"))
+    url = f"{live_server.url}/s/{token}/"
+
+    context, page = phone_page(browser)
+    page.goto(url)
+    assert page.locator("html").get_attribute("lang") == "en"
+    # Sending the page empty: the error summary names the problem and links to the question.
+    page.get_by_role("button", name="Save and continue").click()
+    assert page.get_by_role("alert").is_visible()
+    page.get_by_role("alert").get_by_role("link", name="How do you travel?").click()
+    page.get_by_role("group", name="How do you travel?").get_by_label("Bike").check()
+    page.get_by_role("group", name="How safe do you feel?").get_by_label("2", exact=True).check()
+    page.get_by_role("button", name="Save and continue").click()
+    assert page.get_by_text("Page 2 of 2").is_visible()
+    # No horizontal scrolling on a phone.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    context.close()
+
+    context, page = phone_page(browser)  # later, on another device
+    page.goto(url)
+    assert page.get_by_text("Page 2 of 2").is_visible()
+    page.get_by_label("Why do you feel unsafe?").fill("Fast cars on the main road")
+    page.get_by_role("group", name="What do you want?").get_by_label("Trees").check()
+    page.get_by_label("Days in a park?").fill("3")
+    page.get_by_role("button", name="Send my answers").click()
+    assert page.get_by_role("heading", name="Thank you!").is_visible()
+    assert page.get_by_text("Results in March.").is_visible()
+    context.close()
+
+    response = Response.objects.get()
+    assert response.completed_at is not None
+    assert Answer.objects.filter(response=response).count() == 5  # the yes/no was left out: optional
