@@ -47,7 +47,8 @@ class ProfileFormMixin:
         questions = [q for q in self.questions if q.key not in skip and not (
             q.kind == "district" and POSTAL_CODE_FIELD in skip)]
         try:
-            self.profile_values = profile_validate(self.council, values, questions=questions)
+            self.profile_values = profile_validate(self.council, values, questions=questions,
+                                                   name_questions=False)
         except ValidationError as error:
             for key, messages in error.message_dict.items():
                 self.add_error(key if key in self.fields else None, messages)
@@ -58,7 +59,9 @@ class ProfileFormMixin:
 
 class SignupForm(ProfileFormMixin, forms.Form):
     email = forms.EmailField(label=_("E-mail address"), max_length=254,
-                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+                             error_messages={"required": _("Please give your e-mail address."),
+                                             "invalid": _("Please give a whole e-mail address, like name@example.dk.")})
     name = forms.CharField(label=_("Name (optional)"), max_length=200, required=False,
                            widget=forms.TextInput(attrs={"autocomplete": "name"}),
                            help_text=_("So that we can greet you by name. You can leave it empty."))
@@ -100,7 +103,9 @@ class SignupForm(ProfileFormMixin, forms.Form):
 
 class EmailForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"), max_length=254,
-                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+                             error_messages={"required": _("Please give your e-mail address."),
+                                             "invalid": _("Please give a whole e-mail address, like name@example.dk.")})
 
 
 class ProfileForm(ProfileFormMixin, forms.Form):

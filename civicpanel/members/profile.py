@@ -125,12 +125,13 @@ def profile_fields(council, *, language: str | None = None,
 
 
 def profile_validate(council, values: dict, *, questions: Iterable[ProfileQuestion] | None = None,
-                     partial: bool = False) -> dict:
+                     partial: bool = False, name_questions: bool = True) -> dict:
     """Check the values for the council's questions and return them normalised.
 
-    Raises ValidationError with a dict {field name: [message naming the question]}. With
-    ``partial=True`` only the questions whose key is present are checked (CSV import of a
-    few columns, for instance).
+    Raises ValidationError with a dict {field name: [message]}; each message starts with the
+    question ("Gender: ...") unless ``name_questions=False`` (a form shows the message beside
+    the question already). With ``partial=True`` only the questions whose key is present are
+    checked (CSV import of a few columns, for instance).
     """
     questions = list(questions) if questions is not None else active_questions(council)
     errors: dict[str, list] = {}
@@ -220,8 +221,19 @@ def profile_validate(council, values: dict, *, questions: Iterable[ProfileQuesti
             cleaned[key] = option.code if option is not None else None
             cleaned[POSTAL_CODE_FIELD] = postal
     if errors:
+        if not name_questions:
+            prefixes = tuple(f"{q.text}: " for q in questions)
+            errors = {key: [_strip_prefix(str(m), prefixes) for m in messages] for key, messages in errors.items()}
         raise ValidationError(errors)
     return cleaned
+
+
+def _strip_prefix(message: str, prefixes: tuple[str, ...]) -> str:
+    for prefix in prefixes:
+        if message.startswith(prefix):
+            rest = message[len(prefix):]
+            return rest[:1].upper() + rest[1:]
+    return message
 
 
 def member_profile_set(*, member: Member, values: dict, partial: bool = True) -> None:
