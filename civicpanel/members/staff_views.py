@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -39,6 +40,9 @@ def _filter_form(request) -> MemberFilterForm:
 @require_GET
 def member_list_view(request):
     form = _filter_form(request)
+    if form.is_bound and not form.is_valid():
+        # Never fall back to "everyone" on a filter that could not be read.
+        return render(request, "members/staff/list.html", {"form": form, "listing": None}, status=400)
     listing = staff_services.member_search(
         council=request.council, actor=request.user, filters=form.filters(),
         page_number=request.GET.get("page"), request=request,
@@ -55,6 +59,9 @@ def member_list_view(request):
 @require_GET
 def member_export_view(request):
     form = _filter_form(request)
+    if form.is_bound and not form.is_valid():
+        messages.error(request, _("The filter could not be read, so nothing was exported. Correct it and export again."))
+        return redirect(f"{reverse('staff:members')}?{request.GET.urlencode()}")
     header, rows = staff_services.members_export(
         council=request.council, actor=request.user, filters=form.filters(), request=request,
     )

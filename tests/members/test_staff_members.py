@@ -212,3 +212,13 @@ def test_export_is_filtered_formula_safe_and_audited(council, staff_client):
     event = AuditEvent.objects.get(action="member.export")
     assert event.member_ids == [evil.pk]
     assert event.detail["filter"] == {"gender": ["woman"]} and event.detail["count"] == 1
+
+
+def test_an_unreadable_filter_never_falls_back_to_everyone(council, staff_client):
+    member_with_profile(council, name="Anna Holm")
+    client = staff_client("manager")
+    response = client.get("/staff/members/", {"gender": "robot"})
+    assert response.status_code == 400 and "Anna Holm" not in response.content.decode()
+    response = client.get("/staff/members/export.csv", {"joined_after": "not a date"})
+    assert response.status_code == 302 and "/staff/members/?" in response["Location"]
+    assert not AuditEvent.objects.filter(action__in=["member.export", "member.list", "member.search"]).exists()
