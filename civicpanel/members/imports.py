@@ -185,7 +185,11 @@ def import_check(*, council, data: bytes, filename: str = "file") -> ImportRepor
                 continue
             if question.kind == ProfileQuestion.Kind.BIRTH_YEAR:
                 try:
-                    birth_year = int(raw)
+                    # A spreadsheet may write 1984 as "1984.0".
+                    number = float(raw.replace(",", "."))
+                    if not number.is_integer():
+                        raise ValueError(raw)
+                    birth_year = int(number)
                 except ValueError:
                     errors.append(_("“%(value)s” is not a year of birth (question “%(question)s”)")
                                   % {"value": raw, "question": question.text})

@@ -148,3 +148,9 @@ def test_template_csv_has_every_column(council, staff_client):
     header = response.content.decode("utf-8-sig").strip().split(",")
     assert header[:4] == ["email", "name", "language", "postal_code"]
     assert {"gender", "birth_year", "district", "education", "interests"} <= set(header)
+
+
+def test_birth_year_as_a_spreadsheet_writes_it(council):
+    report = import_check(council=council, data=b"email,birth_year\na@example.net,1984.0\nb@example.net,19x4\n")
+    assert report.good[0].birth_year == 1984
+    assert "“19x4” is not a year of birth" in report.bad[0].errors[0]

@@ -222,3 +222,15 @@ def test_an_unreadable_filter_never_falls_back_to_everyone(council, staff_client
     response = client.get("/staff/members/export.csv", {"joined_after": "not a date"})
     assert response.status_code == 302 and "/staff/members/?" in response["Location"]
     assert not AuditEvent.objects.filter(action__in=["member.export", "member.list", "member.search"]).exists()
+
+
+def test_export_query_count_does_not_grow_with_members(council, staff_client, django_assert_max_num_queries):
+    client = staff_client("manager")
+    member_with_profile(council)
+    with django_assert_max_num_queries(25) as few:
+        client.get("/staff/members/export.csv")
+    for _ in range(30):
+        member_with_profile(council)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get("/staff/members/export.csv")
+    assert response.content.decode("utf-8-sig").count("\n") == 32
