@@ -4,7 +4,8 @@ self-service changes, consent, leaving, and the scheduled lifecycle.
 Residents are never enumerated: `member_signup` and `login_link_request` behave the same
 from the outside whether or not the address is known; only the e-mail that is sent differs.
 Self-service actions are written to the audit log with the actor "member" and the member's
-id, never with the e-mail address (the audit log is append-only and survives erasure).
+id, never with the e-mail address or the resident's IP address (the audit log is append-only
+and survives erasure).
 """
 
 from __future__ import annotations
@@ -125,8 +126,7 @@ def _answer_known_address(member: Member) -> None:
 
 
 def member_signup(*, council: Council, email: str, name: str = "", language: str, profile_values: dict,
-                  consent_version: ConsentVersion, campaign: Campaign | None = None, source: str = "",
-                  request=None) -> Member:
+                  consent_version: ConsentVersion, campaign: Campaign | None = None, source: str = "") -> Member:
     """Create a pending member with their profile and consent and send the confirmation link.
 
     For an address already in the panel nothing is created or changed; its owner gets an
@@ -158,7 +158,7 @@ def member_signup(*, council: Council, email: str, name: str = "", language: str
         member_profile_set(member=member, values=profile_values, partial=False)
         ConsentRecord.objects.create(member=member, version=consent_version)
         audit_record(council=council, actor=MEMBER_ACTOR, action="member.signup", target=member,
-                     member_ids=[member.pk], request=request,
+                     member_ids=[member.pk],
                      detail={"campaign": campaign.code if campaign else "", "consent_version": consent_version.version})
         if _mail_allowed(council=council, email=email):
             _send_link(member=member, purpose=MemberToken.Purpose.CONFIRM, kind="confirm")
@@ -167,14 +167,27 @@ def member_signup(*, council: Council, email: str, name: str = "", language: str
 
 @dataclass
 class ConfirmOutcome:
-    """``status``: confirmed (just now), already (confirmed before), expired, invalid."""
+    """``status``: confirmed (just now), already (confirmed before), expired, invalid, or
+    needs_consent (the member was added by staff without a recorded consent: the confirmation
+    must include agreeing to the current text)."""
 
     status: str
     member: Member | None = None
 
 
-def member_confirm(*, council: Council, plaintext: str, request=None) -> ConfirmOutcome:
-    """Activate the member of a confirmation link. A second use reports "already"."""
+def member_needs_consent(member: Member) -> bool:
+    """A pending member without any recorded consent (added by a staff import) must agree to
+    the consent text when confirming; one who signed up agreed on the sign-up form."""
+    return member.consent_version_id is None
+
+
+def member_confirm(*, council: Council, plaintext: str,
+                   consent_version: ConsentVersion | None = None) -> ConfirmOutcome:
+    """Activate the member of a confirmation link. A second use reports "already".
+
+    ``consent_version`` is the text the person agreed to on the confirmation page; it is
+    required (and must be the current text) when `member_needs_consent`.
+    """
     now = timezone.now()
     with transaction.atomic():
         token = token_find(council=council, purpose=MemberToken.Purpose.CONFIRM, plaintext=plaintext, for_update=True)
@@ -187,17 +200,45 @@ def member_confirm(*, council: Council, plaintext: str, request=None) -> Confirm
             return ConfirmOutcome("invalid")
         if not token_is_usable(token, now=now):
             return ConfirmOutcome("expired")
+        fields = ["status", "confirmed_at", "last_active_at"]
+        if member_needs_consent(member):
+            current = consent_current(council=council)
+            if consent_version is None or current is None or consent_version.pk != current.pk:
+                return ConfirmOutcome("needs_consent", member)
+            ConsentRecord.objects.create(member=member, version=current)
+            member.consent_version, member.consent_given_at = current, now
+            fields += ["consent_version", "consent_given_at"]
         member.status = Member.Status.ACTIVE
         member.confirmed_at = now
         member.last_active_at = now
-        member.save(update_fields=["status", "confirmed_at", "last_active_at"])
+        member.save(update_fields=fields)
         token.used_at = now
         token.save(update_fields=["used_at"])
         # Older confirmation links of the same member are of no use any more.
         member.tokens.filter(purpose=MemberToken.Purpose.CONFIRM, used_at__isnull=True).update(used_at=now)
         audit_record(council=council, actor=MEMBER_ACTOR, action="member.confirm", target=member,
-                     member_ids=[member.pk], request=request)
+                     member_ids=[member.pk])
     return ConfirmOutcome("confirmed", member)
+
+
+def members_confirmation_invite(*, council: Council, actor, members) -> int:
+    """Staff ask members who are awaiting confirmation (for instance imported ones) to confirm:
+    each gets a confirmation link valid 7 days. Others are skipped. Returns how many were sent.
+
+    An imported member without a recorded consent sees the consent text on the confirmation
+    page and must agree to it there.
+    """
+    sent = 0
+    with transaction.atomic():
+        pending = list(Member.objects.filter(council=council, status=Member.Status.PENDING, email__isnull=False,
+                                             pk__in=[m.pk for m in members]))
+        for member in pending:
+            _send_link(member=member, purpose=MemberToken.Purpose.CONFIRM, kind="invite_confirm")
+            sent += 1
+        if pending:
+            audit_record(council=council, actor=actor, action="member.confirmation_invite",
+                         member_ids=[m.pk for m in pending], detail={"count": sent})
+    return sent
 
 
 # --- Login links ----------------------------------------------------------------------------------
@@ -240,7 +281,7 @@ def member_touch(*, member: Member) -> None:
     Member.objects.filter(pk=member.pk).update(last_active_at=member.last_active_at)
 
 
-def member_profile_update(*, member: Member, name: str, values: dict, request=None) -> Member:
+def member_profile_update(*, member: Member, name: str, values: dict) -> Member:
     """The member changes their own name and profile (all questions; raises ValidationError)."""
     with transaction.atomic():
         member_profile_set(member=member, values=values, partial=False)
@@ -248,7 +289,7 @@ def member_profile_update(*, member: Member, name: str, values: dict, request=No
         member.last_active_at = timezone.now()
         member.save(update_fields=["name", "last_active_at"])
         audit_record(council=member.council, actor=MEMBER_ACTOR, action="member.profile_update", target=member,
-                     member_ids=[member.pk], request=request)
+                     member_ids=[member.pk])
     return member
 
 
@@ -263,7 +304,7 @@ def member_preferences_update(*, member: Member, wants_surveys: bool, wants_even
     return member
 
 
-def member_consent_give(*, member: Member, consent_version: ConsentVersion, request=None) -> Member:
+def member_consent_give(*, member: Member, consent_version: ConsentVersion) -> Member:
     """The member agrees to the council's current consent text; this also starts a new panel term."""
     with transaction.atomic():
         current = consent_current(council=member.council)
@@ -276,25 +317,25 @@ def member_consent_give(*, member: Member, consent_version: ConsentVersion, requ
         member.last_active_at = now
         member.save(update_fields=["consent_version", "consent_given_at", "last_active_at"])
         audit_record(council=member.council, actor=MEMBER_ACTOR, action="member.consent", target=member,
-                     member_ids=[member.pk], detail={"consent_version": consent_version.version}, request=request)
+                     member_ids=[member.pk], detail={"consent_version": consent_version.version})
     return member
 
 
-def member_data_export(*, member: Member, file_format: str, request=None) -> dict:
+def member_data_export(*, member: Member, file_format: str) -> dict:
     """Everything about the member, for their own download (recorded in the audit log)."""
     with transaction.atomic():
         data = erasure.member_data(member)
         member_touch(member=member)
         audit_record(council=member.council, actor=MEMBER_ACTOR, action="member.export_own", target=member,
-                     member_ids=[member.pk], detail={"format": file_format}, request=request)
+                     member_ids=[member.pk], detail={"format": file_format})
     return data
 
 
-def member_leave(*, member: Member, request=None) -> None:
+def member_leave(*, member: Member) -> None:
     """The member leaves the panel: their personal data is erased (members.erasure)."""
     with transaction.atomic():
         audit_record(council=member.council, actor=MEMBER_ACTOR, action="member.leave", target=member,
-                     member_ids=[member.pk], request=request)
+                     member_ids=[member.pk])
         erasure.member_erase(member=member, status=Member.Status.LEFT)
 
 
@@ -337,7 +378,7 @@ def members_lifecycle_run(*, now: datetime.datetime | None = None, councils=None
         not_reminded = Q(renewal_reminded_at__isnull=True) | Q(renewal_reminded_at__lt=Coalesce(
             "consent_given_at", "confirmed_at", "joined_at"))
 
-        to_remind = members.filter(not_reminded, status=Member.Status.ACTIVE, email__isnull=False,
+        to_remind = members.filter(not_reminded, status__in=ACTIVE_STATUSES, email__isnull=False,
                                    term_start__lt=remind_cutoff)
         reminded = 0
         for member in to_remind.iterator():

@@ -13,7 +13,8 @@ from civicpanel.members.tokens import token_is_usable, token_path
 
 # kind -> template stem under members/email/. "already_member" is what a known address gets
 # when someone signs it up again; "renewal" is the reminder before the panel term ends.
-LINK_MAIL_KINDS = {"confirm", "login", "already_member", "renewal"}
+# "invite_confirm" asks a member added by staff (an import) to confirm.
+LINK_MAIL_KINDS = {"confirm", "login", "already_member", "renewal", "invite_confirm"}
 
 
 @task(queue_name="mail")

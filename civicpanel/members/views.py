@@ -129,7 +129,7 @@ def signup(request):
                     council=council, email=data["email"], name=data["name"], language=data["language"],
                     profile_values=form.profile_values, consent_version=consent,
                     campaign=services.campaign_for_code(council=council, code=data["campaign"]),
-                    source=data["source"], request=request,
+                    source=data["source"],
                 )
             except services.ConsentChanged:
                 # Changed between showing the form and saving: show the new text.
@@ -153,8 +153,13 @@ def signup_sent(request):
 @never_cache
 def confirm(request, token: str):
     council = _council_or_404(request)
+    consent = services.consent_current(council=council)
+    form = None
     if request.method == "POST":
-        outcome = services.member_confirm(council=council, plaintext=token, request=request)
+        form = ConsentForm(request.POST)
+        agreed = consent if (form.is_valid() and consent is not None
+                             and form.cleaned_data["consent_version"] == consent.pk) else None
+        outcome = services.member_confirm(council=council, plaintext=token, consent_version=agreed)
         if outcome.status == "confirmed":
             _session_start(request, outcome.member)
             messages.success(request, _("Welcome to the panel! Your membership is confirmed."))
@@ -171,7 +176,18 @@ def confirm(request, token: str):
         elif not token_is_usable(found):
             status = "expired"
         else:
-            return render(request, "members/confirm.html")
+            status = "needs_consent" if services.member_needs_consent(found.member) else "ready"
+    if status in ("ready", "needs_consent"):
+        if status == "needs_consent" and consent is None:
+            return render(request, "members/signup_closed.html")
+        if status == "needs_consent" and (form is None or not form.errors):
+            changed = form is not None  # agreed, but to a text that has been replaced since
+            form = ConsentForm(initial={"consent_version": consent.pk})
+            form.changed = changed
+        return render(request, "members/confirm.html", {
+            "consent": consent if status == "needs_consent" else None,
+            "form": form if status == "needs_consent" else None,
+        })
     if status == "already":
         return render(request, "members/confirm_already.html")
     return render(request, "members/link_invalid.html", {"expired": status == "expired"},
@@ -262,7 +278,7 @@ def profile_edit(request):
         if form.is_valid():
             try:
                 services.member_profile_update(member=member, name=form.cleaned_data["name"],
-                                               values=form.profile_values, request=request)
+                                               values=form.profile_values)
             except ValidationError as error:
                 for key, errors in error.message_dict.items():
                     form.add_error(key if key in form.fields else None, errors)
@@ -300,7 +316,7 @@ def data(request):
 
 @member_view
 def data_json(request):
-    content = services.member_data_export(member=request.member, file_format="json", request=request)
+    content = services.member_data_export(member=request.member, file_format="json")
     response = HttpResponse(json.dumps(content, ensure_ascii=False, indent=2),
                             content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="my-panel-data.json"'
@@ -309,7 +325,7 @@ def data_json(request):
 
 @member_view
 def data_csv(request):
-    content = services.member_data_export(member=request.member, file_format="csv", request=request)
+    content = services.member_data_export(member=request.member, file_format="csv")
     return csv_response("my-panel-data.csv", ["section", "item", "field", "value"], member_data_rows(content))
 
 
@@ -327,7 +343,7 @@ def consent(request):
                 form.changed = True
             else:
                 try:
-                    services.member_consent_give(member=member, consent_version=current, request=request)
+                    services.member_consent_give(member=member, consent_version=current)
                 except services.ConsentChanged:
                     current = services.consent_current(council=request.council)
                     form = ConsentForm(initial={"consent_version": current.pk})
@@ -346,7 +362,7 @@ def leave(request):
     if request.method == "POST":
         form = LeaveForm(request.POST)
         if form.is_valid():
-            services.member_leave(member=request.member, request=request)
+            services.member_leave(member=request.member)
             _session_end(request)
             return redirect("members:left")
     else:

@@ -247,3 +247,35 @@ def test_language_choices_follow_the_council(resident_client, council):
     assert [code for code, _ in response.context["form"].fields["language"].choices] == ["da", "en"]
     response = resident_client.post("/join/", signup_data(council, language="nb"))
     assert "language" in response.context["form"].errors
+
+
+def test_member_added_without_consent_agrees_when_confirming(resident_client, council, mailoutbox, staff_client,
+                                                             django_capture_on_commit_callbacks):
+    from civicpanel.audit.models import AuditEvent
+    from civicpanel.members.services import members_confirmation_invite
+
+    imported = MemberFactory(council=council, email="imported@example.org", status=Member.Status.PENDING,
+                             source="import")
+    active = MemberFactory(council=council, email="active@example.org")
+    actor = staff_client("manager").user
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = members_confirmation_invite(council=council, actor=actor, members=[imported, active])
+    assert sent == 1 and [m.to for m in mailoutbox] == [["imported@example.org"]]
+    assert "added your e-mail address" in mailoutbox[0].body
+    assert AuditEvent.objects.filter(action="member.confirmation_invite", member_ids=[imported.pk]).exists()
+    path = link_path(mailoutbox[0])
+
+    consent = ConsentVersion.objects.get(council=council)
+    page = resident_client.get(path)
+    assert page.status_code == 200 and f'name="consent_version" value="{consent.pk}"'.encode() in page.content
+    # Without ticking the box nothing happens.
+    response = resident_client.post(path, {"consent_version": consent.pk})
+    assert response.status_code == 200 and "consent" in response.context["form"].errors
+    imported.refresh_from_db()
+    assert imported.status == Member.Status.PENDING and imported.consent_version is None
+    response = resident_client.post(path, {"consent": "on", "consent_version": consent.pk})
+    assert response.status_code == 302
+    imported.refresh_from_db()
+    assert imported.status == Member.Status.ACTIVE and imported.consent_version == consent
+    assert ConsentRecord.objects.get(member=imported).version == consent
+
