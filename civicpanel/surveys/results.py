@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from civicpanel.common.models import translated
 from civicpanel.members.models import MemberAnswer, PopulationFigure, ProfileQuestion
+from civicpanel.outreach.selectors import mailings_with_status
 from civicpanel.surveys.audience import category_q, profile_questions
 from civicpanel.surveys.charts import bar_chart
 from civicpanel.surveys.models import Answer, Invitation, Question, Response, Survey, Wave
@@ -41,12 +42,14 @@ def response_rates(*, council, survey: Survey) -> dict:
     by_wave = {row["wave_id"]: row for row in invitations.values("wave_id").annotate(
         invited=Count("id"), completed=Count("id", filter=Q(completed_at__isnull=False))).order_by()}
     waves = list(Wave.objects.filter(survey=survey).order_by("send_at", "id"))
+    mail_status = {m.pk: m.status for m in mailings_with_status(council=council, reference=f"survey:{survey.pk}")}
     completions = list(invitations.filter(completed_at__isnull=False).values_list("completed_at", flat=True))
     timeline = []
     for i, wave in enumerate(waves):
         until = waves[i + 1].send_at if i + 1 < len(waves) else None
         after = sum(1 for c in completions if c >= wave.send_at and (until is None or c < until))
-        row = {"wave": wave, "recipients": wave.recipient_count, "answered_after": after, "until": until}
+        row = {"wave": wave, "recipients": wave.recipient_count, "answered_after": after, "until": until,
+               "mail": mail_status.get(wave.mailing_id)}
         if wave.kind == Wave.Kind.INVITATION:
             counts = by_wave.get(wave.pk, {"invited": 0, "completed": 0})
             row.update(invited=counts["invited"], completed=counts["completed"],

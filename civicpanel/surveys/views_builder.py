@@ -77,6 +77,7 @@ def survey_detail_view(request, survey_id: int):
     structure = selectors.survey_structure(survey)
     by_uid = structure.by_uid
     pages = []
+    first, last = (structure.questions[0].pk, structure.questions[-1].pk) if structure.questions else (None, None)
     for page in structure.pages:
         items = []
         for question in page.survey_questions:
@@ -84,6 +85,8 @@ def survey_detail_view(request, survey_id: int):
                 "q": question, "number": structure.number_of(question) if question.answerable else None,
                 "condition": conditions.describe(question.condition, by_uid),
                 "codes": [(code, option_label(question, code)) for code in option_codes(question)],
+                "details": question_details(question),
+                "can_up": question.pk != first, "can_down": question.pk != last,
             })
         pages.append({"page": page, "items": items, "condition": conditions.describe(page.condition, by_uid)})
     return render(request, "surveys/staff/detail.html", {
@@ -135,6 +138,27 @@ def survey_action_view(request, survey_id: int, action: str):
     except ValidationError as error:
         _flash(request, error)
     return redirect("staff:survey_detail", survey.pk)
+
+
+def question_details(question: Question) -> str:
+    """A one-line summary of a question's set-up for the builder list."""
+    from civicpanel.common.models import translated
+
+    settings = question.settings
+    kind = question.kind
+    if kind in (Question.Kind.SCALE, Question.Kind.MATRIX):
+        text = _("Scale %(low)s–%(high)s") % {"low": settings.get("scale_min", 1), "high": settings.get("scale_max", 5)}
+        ends = [translated(settings.get("low_label")), translated(settings.get("high_label"))]
+        if any(ends):
+            text += f" ({ends[0]} … {ends[1]})"
+        if kind == Question.Kind.MATRIX:
+            text += "; " + _("rows: %(rows)s") % {"rows": ", ".join(translated(r["label"]) for r in settings.get("rows", []))}
+        return text
+    if kind == Question.Kind.NUMBER and (settings.get("min") is not None or settings.get("max") is not None):
+        return _("From %(low)s to %(high)s") % {"low": settings.get("min", "–"), "high": settings.get("max", "–")}
+    if kind == Question.Kind.MULTI and settings.get("max_choices"):
+        return _("At most %(n)s choices") % {"n": settings["max_choices"]}
+    return ""
 
 
 def _sources_before(structure, page) -> list[Question]:

@@ -25,10 +25,11 @@ def send_view(request, survey_id: int):
     survey = selectors.survey_get(council=request.council, survey_id=survey_id)
     questions = profile_questions(council=request.council)
     segments = list(selectors.segment_list(council=request.council))
-    data = request.POST if request.method == "POST" else (request.GET if request.GET else None)
+    # Always bound: no filter at all is the whole panel, shown with its numbers straight away.
+    data = request.POST if request.method == "POST" else request.GET
     form = AudienceForm(data, questions=questions, segments=segments)
     plan = None
-    if form.is_bound and form.is_valid():
+    if form.is_valid():
         action = request.POST.get("action") if request.method == "POST" else None
         try:
             if action == "save_segment":
@@ -77,6 +78,7 @@ def progress_view(request, survey_id: int):
     return render(request, "surveys/staff/progress.html", {
         "survey": survey, "rates": results.response_rates(council=request.council, survey=survey),
         "can_send": can(request.membership, Capability.SURVEYS),
+        "can_mailings": can(request.membership, Capability.MAILINGS),
     })
 
 
