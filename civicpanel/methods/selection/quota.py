@@ -82,13 +82,14 @@ def panel_constraints(types: TypeTable, size: int, lo=None, hi=None) -> list[Lin
     ]
 
 
-def find_composition(types: TypeTable, size: int, weights: np.ndarray | None = None) -> np.ndarray | None:
+def find_composition(types: TypeTable, size: int, weights: np.ndarray | None = None,
+                     lo: np.ndarray | None = None, hi: np.ndarray | None = None) -> np.ndarray | None:
     """A feasible integer composition maximising weights . x, or None if none exists."""
     T = types.size
     c = np.zeros(T) if weights is None else -np.asarray(weights, dtype=float)
     res = milp(
         c,
-        constraints=panel_constraints(types, size),
+        constraints=panel_constraints(types, size, lo, hi),
         integrality=np.ones(T),
         bounds=Bounds(np.zeros(T), types.counts.astype(float)),
         options={"mip_rel_gap": 1e-9},
@@ -203,12 +204,33 @@ def check_feasible(pool: Pool, features: Features, types: TypeTable, size: int, 
         return composition
     relaxation = relax(types, size)
     if not problems:
-        if relaxation:
-            touched = sorted({f"{r.feature} {r.value}" for r in relaxation})
-            problems.append(
-                "no panel of " + str(size) + " meets all quotas at once; the quotas that collide "
-                "involve " + "; ".join(touched)
-            )
-        else:
-            problems.append(f"no panel of {size} meets all quotas at once")
+        problems.append(_colliding(types, size))
     raise InfeasibleQuotasError(problems, relaxation)
+
+
+def _colliding(types: TypeTable, size: int) -> str:
+    """Name a smallest set of quota bounds that cannot hold together (a deletion filter:
+    drop each bound in turn and keep it out if the rest is still infeasible)."""
+    lo, hi = types.lo.copy(), types.hi.copy()
+    big = float(size)
+    for q in range(len(lo)):
+        for bound in ("min", "max"):
+            trial_lo, trial_hi = lo.copy(), hi.copy()
+            if bound == "min":
+                if trial_lo[q] == 0:
+                    continue
+                trial_lo[q] = 0
+            else:
+                if trial_hi[q] >= big:
+                    continue
+                trial_hi[q] = big
+            if find_composition(types, size, lo=trial_lo, hi=trial_hi) is None:
+                lo, hi = trial_lo, trial_hi
+    parts = []
+    for q, quota in enumerate(types.features.quotas):
+        if lo[q] > 0:
+            parts.append(f"{quota.feature} {quota.value} min {quota.min}")
+        if hi[q] < big:
+            parts.append(f"{quota.feature} {quota.value} max {quota.max}")
+    return (f"these quotas cannot all hold in one panel of {size} from this pool: "
+            + "; ".join(parts))
