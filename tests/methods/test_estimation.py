@@ -185,3 +185,27 @@ def test_property_estimates_do_not_depend_on_respondent_order(seed):
         for a, b in zip(t1.estimates, t2.estimates, strict=True):
             assert a.estimate == pytest.approx(b.estimate, rel=1e-9)
             assert a.se == pytest.approx(b.se, rel=1e-7)
+
+
+def test_poststratified_se_matches_rs_design_weighted_stratum_means():
+    from civicpanel.methods.weighting import poststratify
+
+    rng = np.random.default_rng(9)
+    n = 1500
+    f0, f1 = rng.integers(0, 2, n), rng.integers(0, 3, n)
+    d = rng.choice([1.0, 2.0, 5.0], n)
+    y = rng.normal(1 + f0 + f1, 1)
+    pop = np.array([[100.0, 200, 300], [150, 150, 100]])
+    res = poststratify({"f0": f0, "f1": f1}, ["f0", "f1"], [["a", "b"], ["x", "y", "z"]], pop,
+                       design_weights=d)
+    e = estimate_mean(res.calibration, y).get("mean")
+    # R's svyrecvar for a postStratify design: subtract the design-weighted stratum mean
+    w = res.weights
+    stratum = f0 * 3 + f1
+    z = (y - np.sum(w * y) / w.sum()) / w.sum()
+    for s in range(6):
+        sel = stratum == s
+        z[sel] -= np.sum(d[sel] * z[sel]) / d[sel].sum()
+    x = w * z
+    se = np.sqrt(n / (n - 1) * np.sum((x - x.mean()) ** 2))
+    assert e.se == pytest.approx(se, rel=1e-10)

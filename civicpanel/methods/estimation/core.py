@@ -149,7 +149,10 @@ def _linearised(cal: Calibration, A: np.ndarray, B: np.ndarray, D: np.ndarray,
     J = Z.shape[1]
     margins = [(np.ascontiguousarray(cal.cell_categories[:, j]), k)
                for j, k in enumerate(cal.n_categories)]
-    counts = [np.bincount(c, weights=cnt, minlength=k) for c, k in margins]
+    # plain means within categories (raking), or design-weighted ones (post-stratification)
+    pw = cal.stratum_weight
+    counts = [np.bincount(c, weights=cnt if pw is None else cnt * pw, minlength=k)
+              for c, k in margins]
     limit = sweeps if sweeps is not None else 1000
     cols = np.arange(J)
     scale = float(np.abs(Z).max()) if Z.size else 0.0
@@ -157,7 +160,8 @@ def _linearised(cal: Calibration, A: np.ndarray, B: np.ndarray, D: np.ndarray,
         biggest = 0.0
         for (c, k), nk in zip(margins, counts, strict=True):
             idx = (c[:, None] * J + cols).ravel()
-            sums = np.bincount(idx, weights=U.ravel(), minlength=k * J).reshape(k, J)
+            V = U if pw is None else U * pw[:, None]
+            sums = np.bincount(idx, weights=V.ravel(), minlength=k * J).reshape(k, J)
             a = np.divide(sums, nk[:, None], out=np.zeros_like(sums), where=nk[:, None] > 0)
             step = a[c]
             S += step

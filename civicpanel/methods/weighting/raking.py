@@ -50,6 +50,9 @@ class Calibration:
     cell_weight: np.ndarray
     cell_count: np.ndarray
     cell_categories: np.ndarray
+    stratum_weight: np.ndarray | None = None
+    """For post-stratification: the design weight of each cell, by which R's
+    `postStratify` weights the means within strata; None for raking (plain means)."""
 
     @property
     def n(self) -> int:
@@ -171,6 +174,15 @@ def build_calibration(codes: Sequence[np.ndarray], sizes: Sequence[int],
         cell = key
         cell_count = np.bincount(cell, minlength=radix)
         cell_keys = np.arange(radix)
+        occupied = np.flatnonzero(cell_count)
+        if radix > 256 and 2 * len(occupied) < radix:
+            # mostly empty (few respondents): keep the occupied cells only, so that
+            # estimation sweeps over them and not over the whole cross-classification
+            lookup = np.zeros(radix, dtype=np.int32)
+            lookup[occupied] = np.arange(len(occupied), dtype=np.int32)
+            cell = lookup[key]
+            cell_count = cell_count[occupied]
+            cell_keys = occupied
     else:
         cell_keys, cell, cell_count = np.unique(key, return_inverse=True, return_counts=True)
     unravelled = np.unravel_index(cell_keys, shape) if shape else ()
@@ -421,7 +433,7 @@ def poststratify(codes: Mapping[str, np.ndarray], features: Sequence[str],
     cell_weight = np.divide(t, count, out=np.zeros_like(t), where=count > 0)
     cal = Calibration(features=(joint_name,), n_categories=(radix,), cell=cal.cell,
                       cell_weight=cell_weight, cell_count=count,
-                      cell_categories=cal.cell_categories)
+                      cell_categories=cal.cell_categories, stratum_weight=cal.cell_weight)
     eff, deff = _kish_cells(count, cell_weight)
     return WeightingResult(
         weights=cell_weight[cal.cell], converged=True, iterations=1, max_margin_error=err,
