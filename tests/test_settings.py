@@ -14,7 +14,8 @@ PRODUCTION_ENV = {
 
 
 def _manage(*args, env):
-    clean = {k: v for k, v in os.environ.items() if k not in {"CIVICPANEL_ENV", "DATABASE_URL", "SECRET_KEY"}}
+    clean = {k: v for k, v in os.environ.items()
+             if k not in {"CIVICPANEL_ENV", "DATABASE_URL", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     return subprocess.run([sys.executable, "-m", "civicpanel.cli", *args], env={**clean, **env},
                           capture_output=True, text=True, timeout=120)
 

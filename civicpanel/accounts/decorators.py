@@ -11,12 +11,14 @@ from django.http import Http404
 from civicpanel.accounts.permissions import Capability, can, membership_for
 
 
-def staff_view(capability: Capability | None = None):
+def staff_view(*capabilities: Capability | None):
     """Allow a view only to staff of the request's council (anyone else: 404, so that a
-    council's pages are not even confirmed to exist) with the capability (else 403).
+    council's pages are not even confirmed to exist) whose role has one of the capabilities
+    (else 403); with none given, any staff role of the council may see it.
 
     Sets `request.membership` for the view and its template.
     """
+    needed = frozenset(c for c in capabilities if c is not None)
 
     def decorator(view):
         @wraps(view)
@@ -28,12 +30,12 @@ def staff_view(capability: Capability | None = None):
             membership = membership_for(request.user, request.council)
             if membership is None:
                 raise Http404
-            if capability is not None and not can(membership, capability):
+            if needed and not any(can(membership, capability) for capability in needed):
                 raise PermissionDenied
             request.membership = membership
             return view(request, *args, **kwargs)
 
-        wrapper.staff_capability = capability
+        wrapper.staff_capabilities = needed
         return wrapper
 
     return decorator

@@ -3,10 +3,8 @@ the status of waves."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -16,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicpanel.accounts.decorators import staff_view
-from civicpanel.accounts.permissions import Capability, can
+from civicpanel.accounts.permissions import Capability
 from civicpanel.common.mail import sender_for
 from civicpanel.outreach import selectors, services
 from civicpanel.outreach.forms import MessageTextForm
@@ -69,15 +67,7 @@ def unsubscribe_view(request, token: str):
 
 def texts_view(view):
     """Message texts and waves belong to both survey work and mailings: either capability."""
-
-    @staff_view(None)
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not (can(request.membership, Capability.SURVEYS) or can(request.membership, Capability.MAILINGS)):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+    return staff_view(Capability.SURVEYS, Capability.MAILINGS)(view)
 
 
 @texts_view

@@ -35,7 +35,7 @@ STAFF_ROUTES = sorted({(_concrete(route), view) for route, view in _patterns(sta
 
 
 def test_every_staff_view_is_gated():
-    ungated = [route for route, view in STAFF_ROUTES if not hasattr(view, "staff_capability")]
+    ungated = [route for route, view in STAFF_ROUTES if not hasattr(view, "staff_capabilities")]
     assert ungated == []
 
 
@@ -52,7 +52,7 @@ def test_role_matrix(role, staff_client):
     allowed = ROLE_CAPABILITIES[role]
     for url, view in STAFF_ROUTES:
         status = client.get(url).status_code
-        if view.staff_capability is not None and view.staff_capability not in allowed:
+        if view.staff_capabilities and not (view.staff_capabilities & allowed):
             assert status == 403, f"{role} must not reach {url}, got {status}"
         else:
             assert status != 403, f"{role} must reach {url}, got 403"
