@@ -78,7 +78,12 @@ class SurveysConfig(AppConfig):
     label = "surveys"
 
     def ready(self) -> None:
+        from civicpanel.members.erasure import register_eraser, register_member_data_provider
         from civicpanel.outreach.registry import register_message_type
+        from civicpanel.surveys.member_data import survey_member_data, survey_member_erase
+
+        register_member_data_provider(survey_member_data)
+        register_eraser(survey_member_erase)
         from civicpanel.surveys.invitations import message_context
 
         register_message_type("survey_invitation", subject=INVITATION_TEXTS["subject"], body=INVITATION_TEXTS["body"],

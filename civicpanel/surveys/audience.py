@@ -123,7 +123,8 @@ def audience_plan(*, council, survey: Survey, filters: dict[str, list[str]], now
     member_ids = list(remaining.values_list("pk", flat=True).distinct().order_by("pk"))
     plan = AudiencePlan(member_ids=member_ids, left_out=left_out, base_count=base_count)
     if with_composition:
-        plan.composition = composition(council=council, members=Member.objects.filter(pk__in=member_ids))
+        # A subquery rather than the id list: no limit on query parameters, however big the panel.
+        plan.composition = composition(council=council, members=Member.objects.filter(pk__in=remaining.values("pk")))
     return plan
 
 

@@ -678,9 +678,11 @@ def reminder_send(*, council, actor, survey: Survey, due_only: bool = True, now:
         number = max(i.reminders_sent for i in due) + 1
         wave = Wave.objects.create(survey=survey, kind=Wave.Kind.REMINDER, reminder_number=number,
                                    recipient_count=len(due), send_at=now, created_by=actor)
-        Invitation.objects.filter(pk__in=[i.pk for i in due]).update(
-            reminders_sent=F("reminders_sent") + 1, last_reminded_at=now
-        )
+        due_ids = [i.pk for i in due]
+        for start in range(0, len(due_ids), 500):  # chunks: SQLite limits query parameters
+            Invitation.objects.filter(pk__in=due_ids[start:start + 500]).update(
+                reminders_sent=F("reminders_sent") + 1, last_reminded_at=now
+            )
         member_ids = [i.member_id for i in due]
         mailing = mailing_create(
             council=council, actor=actor, message_type=REMINDER_MESSAGE, member_ids=member_ids,

@@ -1,0 +1,46 @@
+"""A member's survey data in their own export, and what erasure does to it.
+
+Registered with civicpanel.members.erasure in SurveysConfig.ready().
+"""
+
+from __future__ import annotations
+
+from civicpanel.common.models import translated
+from civicpanel.surveys.models import Answer, Invitation, Question, Response
+from civicpanel.surveys.questions import answer_display
+
+FREE_TEXT_KINDS = (Question.Kind.SHORT_TEXT, Question.Kind.LONG_TEXT)
+
+
+def survey_member_data(member) -> dict[str, list[dict]]:
+    """Every survey the member was invited to and, where still linked, what they answered."""
+    rows = []
+    invitations = Invitation.objects.filter(member=member).select_related("survey").order_by("invited_at")
+    responses = {r.invitation_id: r for r in Response.objects.filter(invitation__member=member)}
+    answers: dict[int, list] = {}
+    for answer in Answer.objects.filter(response__invitation__member=member).select_related("question").order_by(
+        "question__page__order", "question__order"
+    ):
+        answers.setdefault(answer.response_id, []).append(answer)
+    for invitation in invitations:
+        response = responses.get(invitation.pk)
+        rows.append({
+            "survey": translated(invitation.survey.title),
+            "invited_at": invitation.invited_at.isoformat(),
+            "completed_at": invitation.completed_at.isoformat() if invitation.completed_at else None,
+            "answers": [
+                {"question": translated(a.question.text), "answer": answer_display(a.question, a.value, a.other_text)}
+                for a in answers.get(response.pk, [])
+            ] if response else [],
+        })
+    return {"survey_invitations": rows}
+
+
+def survey_member_erase(member) -> None:
+    """Unlink the member's responses (the answers stay as anonymous rows for the statistics),
+    delete their free-text answers (which may name them), and kill their links."""
+    responses = Response.objects.filter(invitation__member=member)
+    Answer.objects.filter(response__in=responses, question__kind__in=FREE_TEXT_KINDS).delete()
+    Answer.objects.filter(response__in=responses).exclude(other_text="").update(other_text="")
+    responses.update(invitation=None)
+    Invitation.objects.filter(member=member).update(token_hash=None, token_salt="")
