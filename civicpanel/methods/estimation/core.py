@@ -156,17 +156,20 @@ def _linearised(cal: Calibration, A: np.ndarray, B: np.ndarray, D: np.ndarray,
     limit = sweeps if sweeps is not None else 1000
     cols = np.arange(J)
     scale = float(np.abs(Z).max()) if Z.size else 0.0
+    plan = [(c, k, (c[:, None] * J + cols).ravel(), nk[:, None] > 0, np.maximum(nk, 1e-300)[:, None])
+            for (c, k), nk in zip(margins, counts, strict=True)]
+    cnt_col = cnt[:, None]
     for _ in range(limit if margins else 0):
         biggest = 0.0
-        for (c, k), nk in zip(margins, counts, strict=True):
-            idx = (c[:, None] * J + cols).ravel()
+        for c, k, idx, has, nk in plan:
             V = U if pw is None else U * pw[:, None]
             sums = np.bincount(idx, weights=V.ravel(), minlength=k * J).reshape(k, J)
-            a = np.divide(sums, nk[:, None], out=np.zeros_like(sums), where=nk[:, None] > 0)
+            a = np.where(has, sums / nk, 0.0)
             step = a[c]
             S += step
-            U -= cnt[:, None] * step
-            biggest = max(biggest, float(np.abs(a).max()) if a.size else 0.0)
+            U -= cnt_col * step
+            if sweeps is None:
+                biggest = max(biggest, float(np.abs(a).max()) if a.size else 0.0)
         if sweeps is None and biggest <= 1e-15 * max(scale, 1e-300):
             break
     R1 = w * U
