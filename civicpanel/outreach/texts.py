@@ -4,9 +4,9 @@ typed, and rendering it to the subject, plain body and HTML body of an e-mail.""
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
-from django.template import Context, Engine, TemplateSyntaxError
+from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.utils.html import escape, linebreaks, urlize
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -76,13 +76,17 @@ def texts_for(council, message_type: MessageType) -> dict[str, tuple[str, str]]:
     return texts
 
 
+@lru_cache(maxsize=256)
+def _compiled(text: str) -> Template:
+    # A wave renders the same few texts thousands of times: parse each once.
+    return _engine().from_string(text)
+
+
 def render(subject: str, body: str, context: dict) -> tuple[str, str, str]:
     """(subject, plain body, HTML body). The subject is one line: a line break in a header
     would be refused by the mailer, or worse, start a new header."""
-    engine = _engine()
-    ctx = Context(context, autoescape=False)
-    rendered_subject = " ".join(engine.from_string(subject).render(ctx).split())
-    rendered_body = engine.from_string(body).render(Context(context, autoescape=False)).strip() + "\n"
+    rendered_subject = " ".join(_compiled(subject).render(Context(context, autoescape=False)).split())
+    rendered_body = _compiled(body).render(Context(context, autoescape=False)).strip() + "\n"
     return rendered_subject, rendered_body, html_body(rendered_body)
 
 

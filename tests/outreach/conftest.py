@@ -9,34 +9,14 @@ from email import message_from_bytes, policy
 import pytest
 
 from civicpanel.outreach import registry
-
-
-def provide_link(delivery) -> dict:
-    # What a surveys app does: rebuild the personal link at send time from its own row.
-    return {"link": f"https://example.test/s/{delivery.reference_id}/"}
+from tests.outreach.message_types import register_test_types
 
 
 @pytest.fixture(autouse=True)
 def message_types():
     """The test message types, registered for the test and removed after it."""
     saved = dict(registry._TYPES)
-    registry.register_message_type(
-        "test_invitation",
-        subject={"da": "Ny undersøgelse: {{ survey_title }}", "nb": "Ny undersøkelse: {{ survey_title }}",
-                 "en": "New survey: {{ survey_title }}"},
-        body={"da": "Kære {{ member_name }}\n\nSvar her: {{ link }}\n\nAfmeld: {{ unsubscribe_url }}\n{{ council_name }}",
-              "nb": "Hei {{ member_name }}\n\nSvar her: {{ link }}\n\nMeld av: {{ unsubscribe_url }}\n{{ council_name }}",
-              "en": "Dear {{ member_name }}\n\nAnswer here: {{ link }}\n\nUnsubscribe: {{ unsubscribe_url }}\n{{ council_name }}"},
-        variables=["survey_title", "link"],
-        context_provider=provide_link,
-        preference="wants_surveys",
-        label={"en": "Survey invitation (test)", "da": "Invitation til undersøgelse (test)"},
-        sample={"survey_title": "Trafik i Valby"},
-    )
-    registry.register_message_type(
-        "test_login", subject={"en": "Your login link"}, body={"en": "Log in: {{ link }}"},
-        variables=["link"], context_provider=provide_link, preference=None,
-    )
+    register_test_types()
     yield
     registry._TYPES.clear()
     registry._TYPES.update(saved)
@@ -63,10 +43,13 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         with self.lock:
-            self.messages.append((list(envelope.rcpt_tos), message))
+            self.messages.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
         return "250 Message accepted"
+
+    def parsed(self) -> list:
+        with self.lock:
+            return [message_from_bytes(raw, policy=policy.default) for _rcpts, raw in self.messages]
 
     def recipients(self) -> list[str]:
         with self.lock:
