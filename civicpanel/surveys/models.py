@@ -153,6 +153,7 @@ class Wave(models.Model):
     recipient_count = models.PositiveIntegerField(default=0)
     left_out = models.JSONField(default=dict, blank=True)  # reason -> count
     send_at = models.DateTimeField()
+    cancelled_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -162,6 +163,11 @@ class Wave(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.send_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def cancellable(self) -> bool:
+        """A scheduled sending that has not started can be called off."""
+        return self.cancelled_at is None and self.kind == self.Kind.INVITATION and self.send_at > timezone.now()
 
 
 class Invitation(models.Model):

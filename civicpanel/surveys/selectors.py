@@ -38,6 +38,10 @@ def wave_list(*, council, survey: Survey) -> QuerySet[Wave]:
     return Wave.objects.filter(survey=survey, survey__council=council).select_related("created_by")
 
 
+def wave_get(*, council, survey: Survey, wave_id: int) -> Wave:
+    return get_object_or_404(Wave, pk=wave_id, survey=survey, survey__council=council)
+
+
 @dataclass
 class Structure:
     """A survey's pages with their questions, in order, loaded in two queries."""

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from civicpanel.audit.services import audit_record
 from civicpanel.common.security import new_salt, token_hash
-from civicpanel.outreach.services import mailing_create
+from civicpanel.outreach.services import mailing_cancel, mailing_create
 from civicpanel.surveys import conditions
 from civicpanel.surveys.audience import audience_plan, clean_filters
 from civicpanel.surveys.invitations import invitation_token
@@ -648,6 +648,27 @@ def wave_send(*, council, actor, survey: Survey, filters: dict | None = None, se
                      detail={"wave": wave.pk, "filters": filters, "invited": len(plan.member_ids),
                              "left_out": plan.left_out, "send_at": (send_at or now).isoformat()},
                      request=request)
+    return wave
+
+
+def wave_cancel(*, council, actor, wave: Wave, request=None) -> Wave:
+    """Call off a scheduled sending before it starts: its e-mails are cancelled and its
+    invitations withdrawn, so those members can be invited again later."""
+    with transaction.atomic():
+        wave = Wave.objects.select_for_update().select_related("mailing").get(pk=wave.pk, survey__council=council)
+        if wave.cancelled_at is not None:
+            return wave
+        if not wave.cancellable:
+            raise ValidationError(_("This sending has started or is not a scheduled invitation; it cannot be cancelled."))
+        if wave.mailing is not None:
+            mailing_cancel(council=council, actor=actor, mailing=wave.mailing)
+        withdrawn = Invitation.objects.filter(wave=wave, response__isnull=True, completed_at__isnull=True)
+        member_ids = list(withdrawn.values_list("member_id", flat=True))
+        withdrawn.delete()
+        wave.cancelled_at = timezone.now()
+        wave.save(update_fields=["cancelled_at"])
+        audit_record(council=council, actor=actor, action="survey.send_cancel", target=wave.survey,
+                     member_ids=member_ids, detail={"wave": wave.pk, "withdrawn": len(member_ids)}, request=request)
     return wave
 
 

@@ -23,6 +23,7 @@ urlpatterns = [
          name="survey_question_action"),
     path("surveys/<int:survey_id>/send/", s.send_view, name="survey_send"),
     path("surveys/<int:survey_id>/remind/", s.remind_view, name="survey_remind"),
+    path("surveys/<int:survey_id>/waves/<int:wave_id>/cancel/", s.wave_cancel_view, name="survey_wave_cancel"),
     path("surveys/<int:survey_id>/progress/", s.progress_view, name="survey_progress"),
     path("surveys/<int:survey_id>/results/", s.results_view, name="survey_results"),
     path("surveys/<int:survey_id>/export/<slug:fmt>/", s.export_view, name="survey_export"),

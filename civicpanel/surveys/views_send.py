@@ -72,6 +72,21 @@ def remind_view(request, survey_id: int):
     return redirect("staff:survey_progress", survey.pk)
 
 
+@staff_view(Capability.SURVEYS)
+@require_POST
+def wave_cancel_view(request, survey_id: int, wave_id: int):
+    survey = selectors.survey_get(council=request.council, survey_id=survey_id)
+    wave = selectors.wave_get(council=request.council, survey=survey, wave_id=wave_id)
+    try:
+        services.wave_cancel(council=request.council, actor=request.user, wave=wave, request=request)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The scheduled sending is cancelled; no e-mail goes out and the invitations are withdrawn."))
+    return redirect("staff:survey_progress", survey.pk)
+
+
 @staff_view(Capability.RESULTS)
 def progress_view(request, survey_id: int):
     survey = selectors.survey_get(council=request.council, survey_id=survey_id)

@@ -219,3 +219,22 @@ def test_close_due_command(council):
     call_command("surveys_close_due")
     survey.refresh_from_db()
     assert survey.status == "closed" and survey.anonymised_at is not None
+
+
+def test_cancel_a_scheduled_sending(council, panel, staff_client, mailoutbox, django_capture_on_commit_callbacks):
+    survey = build_survey(council)
+    later = timezone.now() + timedelta(hours=3)
+    wave = services.wave_send(council=council, actor=None, survey=survey,
+                              filters={"district": [district_code(council, 1)]}, send_at=later)
+    client = staff_client("manager")
+    html = client.get(reverse("staff:survey_progress", args=[survey.pk])).content.decode()
+    assert "Cancel this sending" in html
+    assert staff_client("analyst").post(reverse("staff:survey_wave_cancel", args=[survey.pk, wave.pk])).status_code == 403
+    response = client.post(reverse("staff:survey_wave_cancel", args=[survey.pk, wave.pk]), follow=True)
+    assert "The scheduled sending is cancelled" in response.content.decode()
+    assert not Invitation.objects.filter(survey=survey).exists()
+    assert set(Delivery.objects.filter(mailing=wave.mailing).values_list("state", flat=True)) == {"cancelled"}
+    # Those members can be invited again.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.wave_send(council=council, actor=None, survey=survey, filters={"district": [district_code(council, 1)]})
+    assert len(mailoutbox) == 2
