@@ -19,7 +19,7 @@ the sample takes everyone it can there and the shortfall is reported.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -27,7 +27,7 @@ from .data import Features, Pool, StratifiedResult
 from .draw import pick_index, rng_for, sample_without_replacement
 from .errors import SelectionError
 from .leximin import decompose, round_decompose
-from .quota import build_types
+from .quota import TypeTable, build_types
 from .solver import Pricer
 
 
@@ -62,13 +62,31 @@ def rake(A: np.ndarray, start: np.ndarray, cap: np.ndarray, targets: np.ndarray,
     return e
 
 
-def stratified_sample(pool: Pool, features: Features, size: int, seed: int) -> StratifiedResult:
-    """Draw a sample of `size` expected completes matching the population shares.
+@dataclass(frozen=True)
+class StratifiedDesign:
+    """The lottery behind a stratified sample, ready to be drawn from with any seed."""
 
-    With `pool.response_rates` set, invitations exceed `size` where fewer answer;
-    without, response is taken as certain and exactly about `size` are invited.
-    """
-    started = time.perf_counter()
+    pool: Pool
+    types: TypeTable
+    compositions: np.ndarray
+    weights: np.ndarray
+    inclusion: np.ndarray
+    rate_t: np.ndarray
+    targets: np.ndarray
+    shortfalls: tuple[str, ...]
+
+    def draw(self, seed: int) -> tuple[np.ndarray, list[int]]:
+        rng = rng_for(seed)
+        composition = self.compositions[pick_index(rng, self.weights)]
+        rows: list[int] = []
+        for t in range(self.types.size):
+            members = self.types.members[t]
+            rows += [int(members[i]) for i in sample_without_replacement(rng, len(members), int(composition[t]))]
+        return composition, rows
+
+
+def stratified_design(pool: Pool, features: Features, size: int) -> StratifiedDesign:
+    """The lottery over invitation counts per type (steps 1-3 above)."""
     if size <= 0:
         raise SelectionError(f"sample size must be positive, got {size}")
     types = build_types(pool, features)
@@ -79,11 +97,11 @@ def stratified_sample(pool: Pool, features: Features, size: int, seed: int) -> S
     rate_t = np.array([rates[m].mean() for m in types.members]) if types.size else np.zeros(0)
     cap = n * rate_t
     shortfalls = []
-    for q, target, can in zip(features.quotas, targets, A @ cap, strict=True):
+    for q, target, can, people in zip(features.quotas, targets, A @ cap, A @ n, strict=True):
         if can < target - 1e-9:
             shortfalls.append(
                 f"{q.feature} {q.value}: target {target:.1f} completes, but the pool can give at most "
-                f"{can:.1f} ({int(A[features.quotas.index(q)] @ n)} people)"
+                f"{can:.1f} ({int(people)} people)"
             )
     completes = rake(A, cap, cap, targets)
     invites = np.divide(completes, rate_t, out=np.zeros_like(completes), where=rate_t > 0)
@@ -91,14 +109,14 @@ def stratified_sample(pool: Pool, features: Features, size: int, seed: int) -> S
     # Invitations per value and in total, rounded down or up, bound every draw.
     margins = A @ invites
     total = float(invites.sum())
-    table = replace(types, incidence=A, lo=np.floor(margins + 1e-9), hi=np.ceil(margins - 1e-9))
     size_range = (int(np.floor(total + 1e-9)), int(np.ceil(total - 1e-9)))
-    with_total = replace(table, incidence=np.vstack([A, np.ones(types.size)]),
-                         lo=np.append(table.lo, size_range[0]), hi=np.append(table.hi, size_range[1]))
+    with_total = replace(types, incidence=np.vstack([A, np.ones(types.size)]),
+                         lo=np.append(np.floor(margins + 1e-9), size_range[0]),
+                         hi=np.append(np.ceil(margins - 1e-9), size_range[1]))
     pricer = Pricer(with_total, size_range[0], size_range)
     cols, weights = round_decompose(with_total, invites, pricer)
     if weights is None or np.abs((cols / n).T @ weights - invites / n).max() > 1e-7:
-        start = [c for c in cols] if len(cols) else []
+        start = list(cols)
         if not start:
             first = pricer.best(np.zeros(types.size))
             if first is None:
@@ -108,13 +126,21 @@ def stratified_sample(pool: Pool, features: Features, size: int, seed: int) -> S
     keep = weights > 1e-12
     cols, weights = cols[keep], weights[keep] / weights[keep].sum()
     expected_invites = cols.T @ weights
-    rng = rng_for(seed)
-    composition = cols[pick_index(rng, weights)]
-    rows: list[int] = []
-    for t in range(types.size):
-        members = types.members[t]
-        rows += [int(members[i]) for i in sample_without_replacement(rng, len(members), int(composition[t]))]
     inclusion = np.clip((expected_invites / n)[types.person_type], 0.0, 1.0)
+    return StratifiedDesign(pool, types, cols, weights, inclusion, rate_t, targets, tuple(shortfalls))
+
+
+def stratified_sample(pool: Pool, features: Features, size: int, seed: int) -> StratifiedResult:
+    """Draw a sample of `size` expected completes matching the population shares.
+
+    With `pool.response_rates` set, invitations exceed `size` where fewer answer;
+    without, response is taken as certain and exactly about `size` are invited.
+    """
+    started = time.perf_counter()
+    design = stratified_design(pool, features, size)
+    composition, rows = design.draw(seed)
+    A = design.types.incidence
+    expected_invites = design.compositions.T @ design.weights
     labels = [(q.feature, q.value) for q in features.quotas]
     return StratifiedResult(
         method="stratified",
@@ -122,12 +148,13 @@ def stratified_sample(pool: Pool, features: Features, size: int, seed: int) -> S
         size=size,
         ids=pool.ids,
         selected=tuple(sorted(pool.ids[r] for r in rows)),
-        inclusion=inclusion,
-        target=tuple((f, v, float(t)) for (f, v), t in zip(labels, targets, strict=True)),
-        expected=tuple((f, v, float(e)) for (f, v), e in zip(labels, A @ (expected_invites * rate_t), strict=True)),
+        inclusion=design.inclusion,
+        target=tuple((f, v, float(t)) for (f, v), t in zip(labels, design.targets, strict=True)),
+        expected=tuple((f, v, float(e)) for (f, v), e in
+                       zip(labels, A @ (expected_invites * design.rate_t), strict=True)),
         drawn=tuple((f, v, int(d)) for (f, v), d in zip(labels, A @ composition, strict=True)),
-        shortfalls=tuple(shortfalls),
-        expected_completes=float(expected_invites @ rate_t),
-        panels_mixed=len(weights),
+        shortfalls=design.shortfalls,
+        expected_completes=float(expected_invites @ design.rate_t),
+        panels_mixed=len(design.weights),
         seconds=time.perf_counter() - started,
     )
