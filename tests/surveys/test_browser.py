@@ -76,3 +76,53 @@ def test_answer_half_on_a_phone_then_finish_on_another_device(live_server, brows
     response = Response.objects.get()
     assert response.completed_at is not None
     assert Answer.objects.filter(response=response).count() == 5  # the yes/no was left out: optional
+
+
+def axe_violations(page) -> str:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]})
+    return results.generate_report() if results.violations_count else ""
+
+
+def test_answer_pages_of_every_kind_pass_axe(live_server, browser):
+    from civicpanel.surveys import services
+    from civicpanel.surveys.selectors import survey_structure
+    from tests.factories import MemberFactory, council_with_profile
+    from tests.surveys.factories import invite
+
+    council = council_with_profile(slug="valby", name="Valby Lokaludvalg")
+    context, page = phone_page(browser)
+    for key in ("local_satisfaction", "traffic_green", "blank_consultation"):
+        survey = services.survey_from_template(council=council, actor=None, key=key)
+        survey = services.survey_open(council=council, actor=None, survey=survey)
+        _invitation, token = invite(survey, MemberFactory(council=council, language="da"))
+        for number, p in enumerate(survey_structure(survey).pages):
+            page.goto(f"{live_server.url}/s/{token}/?page={p.pk}")
+            if number == 0:
+                page.get_by_role("button").last.click()  # empty page: the error state
+            assert axe_violations(page) == "", key
+    page.goto(f"{live_server.url}/s/unknown-token/")
+    assert axe_violations(page) == ""
+    context.close()
+
+
+def test_staff_survey_pages_pass_axe(live_server, browser, council, staff_client):
+    from django.urls import reverse
+
+    from tests.surveys.factories import build_survey
+
+    survey = build_survey(council)
+    client = staff_client("manager")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    page = context.new_page()
+    for url in [reverse("staff:surveys"), reverse("staff:survey_detail", args=[survey.pk]),
+                reverse("staff:survey_edit", args=[survey.pk]),
+                reverse("staff:survey_question_edit", args=[survey.pk, survey.q["why"].pk]),
+                reverse("staff:survey_send", args=[survey.pk]), reverse("staff:survey_progress", args=[survey.pk]),
+                reverse("staff:survey_results", args=[survey.pk]) + "?by=district",
+                reverse("staff:survey_preview", args=[survey.pk]) + "?restart=1"]:
+        page.goto(live_server.url + url)
+        assert axe_violations(page) == "", url
+    context.close()
