@@ -142,3 +142,23 @@ def test_estimate_without_weight_column_says_what_to_do(files, capsys):
     assert cli.main(["estimate", "--respondents", str(resp), "--variable", "q1"]) == 2
     err = capsys.readouterr().err
     assert "no column 'weight'" in err
+
+
+def test_estimate_multiple_choice_splits_answers(tmp_path, capsys):
+    resp = tmp_path / "w.csv"
+    lines = ["id,transport,weight"]
+    rng = np.random.default_rng(12)
+    for i in range(200):
+        chosen = [o for o in ("bus", "bike", "car") if rng.random() < 0.4]
+        lines.append(f"{i},{';'.join(chosen)},{rng.uniform(0.5, 2):.6f}")
+    resp.write_text("\n".join(lines) + "\n")
+    assert cli.main(["estimate", "--respondents", str(resp), "--variable", "transport",
+                     "--type", "multiple", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["kind"] == "multiple" and set(report["options"]) == {"bus", "bike", "car"}
+    assert "fixed" in report["se_method"]  # no --margins: weights taken as fixed
+    answered = [ln.split(",") for ln in lines[1:] if ln.split(",")[1]]
+    w = np.array([float(a[2]) for a in answered])
+    bus = np.array(["bus" in a[1].split(";") for a in answered])
+    est = next(e for e in report["estimates"] if e["option"] == "bus")
+    assert est["estimate"] == pytest.approx(np.sum(w * bus) / w.sum(), rel=1e-9)
