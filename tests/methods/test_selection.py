@@ -267,3 +267,33 @@ def test_nothing_is_drawn_for_a_panel_bigger_than_the_pool():
     with pytest.raises(InfeasibleQuotasError) as err:
         select_panel(pool, features, 5, seed=1)
     assert "panel size 5 but only 3 volunteers in the pool" in err.value.problems
+
+
+@settings(max_examples=20, deadline=None)
+@given(instances(max_people=40), st.integers(0, 2**63 - 1), st.randoms(use_true_random=False))
+def test_reproducible_for_any_seed_and_file_order(instance, seed, random):
+    people, size, quotas = instance
+    pool, features = make(people, quotas)
+    try:
+        a = select_panel(pool, features, size, seed=seed, reserve=3)
+    except InfeasibleQuotasError:
+        return
+    order = list(range(len(pool)))
+    random.shuffle(order)
+    shuffled = Pool.build([pool.ids[i] for i in order],
+                          {f: [pool.values[f][i] for i in order] for f in features.names}, features)
+    b = select_panel(shuffled, features, size, seed=seed, reserve=3)
+    assert (a.selected, a.reserve) == (b.selected, b.reserve)
+    assert a.probability_of(a.selected[0]) == pytest.approx(b.probability_of(a.selected[0]), abs=1e-9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(people_strategy, st.sampled_from([(f, v) for f, vals in FEATURE_VALUES.items() for v in vals]),
+       st.integers(1, 5))
+def test_a_min_above_the_volunteers_available_is_named(people, fv, excess):
+    available = sum(p[list(FEATURE_VALUES).index(fv[0])] == fv[1] for p in people)
+    size = len(people)
+    pool, features = make(people, {fv: (available + excess, available + excess)})
+    with pytest.raises(InfeasibleQuotasError) as err:
+        select_panel(pool, features, min(size, available + excess), seed=1)
+    assert f"{fv[0]} {fv[1]}: min {available + excess}, but only {available} such volunteers" in err.value.problems
