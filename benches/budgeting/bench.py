@@ -64,7 +64,11 @@ def main() -> int:
     ap.add_argument("--memory-gib", type=float, default=8)
     ap.add_argument("--files", default="*.pb", help="comma-separated glob patterns")
     ap.add_argument("--rules", default=",".join(RULES))
+    ap.add_argument("--reuse", action="store_true",
+                    help="reuse pabutools results from results/pabutools-cache.json (same file, rule, bound)")
     args = ap.parse_args()
+    cache_path = HERE / "results" / "pabutools-cache.json"
+    cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
     found = {p for pattern in args.files.split(",") for p in Path(args.data).glob(pattern)}
     files = sorted(found, key=lambda p: p.stat().st_size)
     if not files:
@@ -82,7 +86,14 @@ def main() -> int:
             if rule == "phragmen" and not approval:
                 continue
             mine, my_s = ours(election, rule)
-            t = theirs(path, rule, args.timeout, args.memory_gib)
+            key = f"{path.name}|{rule}|{args.timeout:g}|{args.memory_gib:g}"
+            if args.reuse and key in cache:
+                t = cache[key]
+            else:
+                t = theirs(path, rule, args.timeout, args.memory_gib)
+                cache[key] = t
+                cache_path.parent.mkdir(exist_ok=True)
+                cache_path.write_text(json.dumps(cache, indent=1))
             if t["status"] == "ok":
                 ratio = f"{t['seconds'] / my_s:,.0f}x" if my_s > 0 else "-"
                 same = "yes" if t["winners"] == mine else "NO"

@@ -299,3 +299,33 @@ def test_add1_outcome_is_never_smaller_in_cost_than_plain_mes(data):
     plain = count(e, "mes", completion="none")
     full = count(e, "mes", completion="add1")
     assert set(plain.winners) <= set(full.winners) or full.total_cost >= plain.total_cost
+
+
+tie_heavy = st.integers(min_value=2, max_value=6).flatmap(
+    lambda m: st.tuples(
+        st.lists(st.sampled_from([1, 2, 3, 6]), min_size=m, max_size=m),
+        st.lists(st.lists(st.integers(min_value=0, max_value=m - 1), unique=True, max_size=m), min_size=1, max_size=12),
+        st.integers(min_value=1, max_value=30),
+    ))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(rounds, tie_heavy), st.sampled_from(["cost", "points"]), st.sampled_from([0, 1, 2, 7]))
+def test_fast_equal_shares_equals_the_all_integer_one(data, utility, extra):
+    """The floating-point fast path (approval) decides every close call exactly: same outcome as
+    the all-integer implementation, also on rounds full of exact ties, and at raised shares."""
+    from civicpanel.methods.budgeting.profile import build_profile
+    from civicpanel.methods.budgeting.rules.mes import mes, utilities
+    from civicpanel.methods.budgeting.ties import tie_order
+
+    e = as_election(data)
+    p = build_profile(e)
+    rank = tie_order(p, "pabutools")
+    util = utilities(p, utility)
+    share = Fraction(p.budget, len(e.ballots) * p.money_scale) + extra
+    fast = mes(p, rank, util, share, explain=True)
+    exact = mes(p, rank, util, share, explain=True, exact=True)
+    assert fast.selected == exact.selected
+    assert [(x.project, x.rho, x.payments) for x in fast.purchases] == \
+        [(x.project, x.rho, x.payments) for x in exact.purchases]
+    assert fast.left_for == exact.left_for

@@ -150,8 +150,8 @@ class _State:
             have = num[k]
             if owed >= have:
                 new_id[(k, u)] = 0
-                if record:
-                    payments.append((c, Fraction(have, den), True))
+                if record:  # paying exactly what is left is paying the share, not running short
+                    payments.append((c, Fraction(have, den), owed > have))
             else:
                 new_id[(k, u)] = len(num)
                 num.append(have - owed)
@@ -194,11 +194,18 @@ class _State:
 
 
 def mes(profile: Profile, rank: list[int], util, per_voter: Fraction | None = None, *,
-        explain: bool = False) -> MESRun:
-    """One run of Equal Shares with `per_voter` money for each voter (default: budget / voters)."""
+        explain: bool = False, exact: bool = False) -> MESRun:
+    """One run of Equal Shares with `per_voter` money for each voter (default: budget / voters).
+
+    Approval-like profiles (one utility per project) take the fast path of `mes_fast`, which
+    checks every close decision exactly; `exact=True` forces the all-integer path."""
     n = profile.n_voters
     if per_voter is None:
         per_voter = Fraction(profile.budget, max(n, 1) * profile.money_scale)
+    if not exact and all(u is not None for u, _ in util):
+        from .mes_fast import mes_uniform  # noqa: PLC0415
+
+        return mes_uniform(profile, rank, [int(u) for u, _ in util], per_voter, explain=explain)
     run = MESRun(selected=[], per_voter=per_voter)
     if n == 0:
         return run

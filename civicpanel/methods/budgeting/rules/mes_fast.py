@@ -1,0 +1,234 @@
+"""Equal Shares when every supporter of a project gets the same utility from it (approval
+ballots, with cost or unit utilities): the fast path.
+
+Budgets are kept per voter in floating point for speed. Exactly, a voter with money left has
+paid the full price of every project she supported that was bought so far, so her budget is the
+share minus those prices: each voter keeps one bit per purchase, and exact sums over any group of
+voters come from counting bits, in integers over one common denominator. Every decision that
+floating point could get wrong is checked exactly: a poor/rich split whose margin is below `tol`
+(a millionth of a voter's share), an affordability test near equality, and any two prices within
+`tol` of each other. Outcomes are therefore exactly those of the all-integer `mes`."""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from fractions import Fraction
+from math import lcm
+
+import numpy as np
+
+from ..profile import Profile
+
+TOL = 1e-6
+
+
+@dataclass
+class _Eval:
+    sup: np.ndarray  # supporters with money left
+    poor: np.ndarray  # mask over sup: pay all they have
+    pi: float  # price per rich supporter
+    exact: Fraction | None = None
+
+
+class _Purses:
+    """Float budgets per voter; exact budgets as share - sum of the prices paid, over `den`."""
+
+    def __init__(self, n: int, per_voter: Fraction, costs: list[Fraction], max_purchases: int):
+        self.bud = np.full(n, float(per_voter))
+        self.words = max(1, (max_purchases + 63) // 64)
+        self.bits = np.zeros((n, self.words), dtype=np.uint64)
+        self.den = lcm(per_voter.denominator, *(c.denominator for c in costs))
+        self.share = int(per_voter * self.den)
+        self.costs = [int(c * self.den) for c in costs]
+        self.prices: list[int] = []  # price of purchase r, times den
+
+    def add_price(self, pi: Fraction) -> int:
+        if self.den % pi.denominator:
+            f = lcm(self.den, pi.denominator) // self.den
+            self.den *= f
+            self.share *= f
+            self.costs = [c * f for c in self.costs]
+            self.prices = [p * f for p in self.prices]
+        self.prices.append(int(pi * self.den))
+        return len(self.prices) - 1
+
+    def counts(self, voters: np.ndarray) -> np.ndarray:
+        """For each purchase so far, how many of `voters` paid for it."""
+        r = len(self.prices)
+        if r == 0 or len(voters) == 0:
+            return np.zeros(r, dtype=np.int64)
+        rows = self.bits[voters]
+        per_word = np.unpackbits(rows.view(np.uint8), axis=1, bitorder="little")
+        return per_word.sum(axis=0, dtype=np.int64)[:r]
+
+    def money(self, voters: np.ndarray) -> int:
+        """Exact money (times den) of voters who all have money left."""
+        cnt = self.counts(voters)
+        nz = np.flatnonzero(cnt).tolist()
+        prices = self.prices
+        return len(voters) * self.share - sum(int(cnt[r]) * prices[r] for r in nz)
+
+    def groups(self, voters: np.ndarray) -> tuple[list[int], np.ndarray, np.ndarray]:
+        """Distinct payment histories among voters: exact budgets (times den), counts, inverse."""
+        rows, inv, cnt = np.unique(self.bits[voters], axis=0, return_inverse=True, return_counts=True)
+        values = []
+        r_all = len(self.prices)
+        for row in rows:
+            bits = np.unpackbits(row.view(np.uint8), bitorder="little")[:r_all]
+            values.append(self.share - sum(self.prices[r] for r in np.flatnonzero(bits).tolist()))
+        return values, cnt, inv.reshape(-1)
+
+    def pay(self, r: int, rich: np.ndarray, poor: np.ndarray, pi: float, tol: float) -> None:
+        self.bud[poor] = 0.0
+        if len(rich):
+            self.bud[rich] -= pi
+            self.bits[rich, r // 64] |= np.uint64(1 << (r % 64))
+            # Near zero, floating point cannot tell an empty purse from a nearly empty one.
+            low = rich[self.bud[rich] < tol]
+            if len(low):
+                values, _, inv = self.groups(low)
+                exact = np.array([max(float(Fraction(v, self.den)), 1e-300) if v > 0 else 0.0 for v in values])
+                self.bud[low] = exact[inv]
+
+
+def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter: Fraction,
+                explain: bool = False):
+    """Same contract as `mes.mes` for profiles where project j gives each supporter `uniform[j]`."""
+    from .mes import MESRun, Purchase  # noqa: PLC0415 - avoid an import cycle
+
+    run = MESRun(selected=[], per_voter=per_voter)
+    n = profile.n_voters
+    if n == 0:
+        return run
+    scale = profile.money_scale
+    costs = [Fraction(c, scale) for c in profile.costs]
+    costs_f = [float(c) for c in costs]
+    active: list[int] = []
+    for j in range(profile.m):
+        if j in profile.excluded or len(profile.supporters[j]) == 0 or uniform[j] <= 0:
+            continue
+        if profile.costs[j] == 0:
+            run.selected.append(j)
+            continue
+        active.append(j)
+    if not active:
+        if explain:
+            run.left_for = {j: Fraction(0) for j in range(profile.m)
+                            if j not in run.selected and j not in profile.excluded}
+        return run
+    purses = _Purses(n, per_voter, costs, len(active))
+    tol = TOL * float(per_voter)
+    window = tol / min(uniform[j] for j in active)  # prices closer than this are compared exactly
+
+    def exact_eval(j: int, sup: np.ndarray) -> _Eval | None:
+        values, cnt, inv = purses.groups(sup)
+        order = sorted(range(len(values)), key=values.__getitem__)
+        need, rem = purses.costs[j], int(cnt.sum())
+        poor_groups: list[int] = []
+        for g in order:
+            v, c = values[g], int(cnt[g])
+            if need <= v * rem:  # price need/rem per rich voter is within this group's budget
+                poor = np.isin(inv, poor_groups)
+                pi = Fraction(need, rem * purses.den)
+                return _Eval(sup, poor, float(pi), pi)
+            need -= c * v
+            rem -= c
+            poor_groups.append(g)
+        return None
+
+    def evaluate(j: int) -> _Eval | None:
+        sup = profile.supporters[j]
+        b = purses.bud[sup]
+        live = b > 0
+        if not live.all():
+            sup, b = sup[live], b[live]
+        k = len(b)
+        if k == 0:
+            return None
+        c = costs_f[j]
+        total = float(b.sum())
+        if total < c - tol * k:
+            return None
+        if total <= c + tol * k:
+            return exact_eval(j, sup)
+        pi = c / k
+        if float(b.min()) >= pi + tol:
+            return _Eval(sup, np.zeros(k, dtype=bool), pi)
+        poor = b < pi
+        npoor = int(poor.sum())
+        while True:
+            pi = (c - float(b[poor].sum())) / (k - npoor)
+            poor2 = b < pi
+            n2 = int(poor2.sum())
+            if n2 == npoor:
+                break
+            poor, npoor = poor2, n2
+        rich_min = float(b[~poor].min())
+        poor_max = float(b[poor].max()) if npoor else -np.inf
+        if rich_min < pi + tol or poor_max > pi - tol:
+            return exact_eval(j, sup)
+        return _Eval(sup, poor, pi)
+
+    def exact_price(j: int, ev: _Eval) -> Fraction:
+        if ev.exact is None:
+            poor = ev.sup[ev.poor]
+            paid = purses.money(poor)
+            ev.exact = Fraction(purses.costs[j] - paid, purses.den * (len(ev.sup) - len(poor)))
+        return ev.exact
+
+    heap = [(costs_f[j] / (uniform[j] * len(profile.supporters[j])), rank[j], j) for j in active]
+    heapq.heapify(heap)
+    while heap:
+        best = np.inf
+        seen: dict[int, tuple[float, _Eval]] = {}
+        while heap:
+            lb, _, j = heap[0]
+            if lb > best + window:
+                break
+            heapq.heappop(heap)
+            ev = evaluate(j)
+            if ev is None:
+                run.unaffordable.add(j)
+                continue
+            rho = ev.pi / uniform[j]
+            seen[j] = (rho, ev)
+            best = min(best, rho)
+        if not seen:
+            break
+        close = [j for j, (rho, _) in seen.items() if rho <= best + window]
+        if len(close) == 1:
+            w = close[0]
+        else:
+            w = min(close, key=lambda j: (exact_price(j, seen[j][1]) / uniform[j], rank[j]))
+        for j, (rho, _) in seen.items():
+            if j != w:
+                heapq.heappush(heap, (rho, rank[j], j))
+        ev = seen[w][1]
+        pi = exact_price(w, ev)
+        poor = ev.sup[ev.poor]
+        rich = ev.sup[~ev.poor]
+        if explain:
+            payments = [(len(rich), pi, False)] if len(rich) else []
+            if len(poor):
+                values, cnt, _ = purses.groups(poor)
+                payments += [(int(c), Fraction(v, purses.den), True) for v, c in zip(values, cnt, strict=True)]
+            run.purchases.append(Purchase(w, pi / uniform[w], _merge_payments(payments)))
+        r = purses.add_price(pi)
+        purses.pay(r, rich, poor, float(pi), tol)
+        run.selected.append(w)
+    if explain:
+        chosen = set(run.selected)
+        for j in range(profile.m):
+            if j not in chosen and j not in profile.excluded:
+                sup = profile.supporters[j]
+                sup = sup[purses.bud[sup] > 0]
+                run.left_for[j] = Fraction(purses.money(sup), purses.den)
+    return run
+
+
+def _merge_payments(payments):
+    acc: dict[tuple[Fraction, bool], int] = {}
+    for c, amount, full in payments:
+        acc[(amount, full)] = acc.get((amount, full), 0) + c
+    return sorted(((c, a, f) for (a, f), c in acc.items()), key=lambda t: (-t[1], t[2]))
