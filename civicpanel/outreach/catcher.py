@@ -79,7 +79,7 @@ def caught_list(directory: str | os.PathLike, *, limit: int = 200) -> tuple[list
     mails = []
     for name in names[:limit]:
         message = _parse(folder / name, headers_only=True)
-        received = datetime.strptime(name[:22], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
+        received = datetime.strptime(name[:21], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
         mails.append(CaughtMail(name=name, received=received, to=str(message.get("To", "")),
                                 sender=str(message.get("From", "")), subject=str(message.get("Subject", ""))))
     return mails, len(names)
@@ -109,7 +109,7 @@ def caught_read(path: Path) -> CaughtMessage:
     message = _parse(path, headers_only=False)
     text_part = message.get_body(preferencelist=("plain",))
     html_part = message.get_body(preferencelist=("html",))
-    received = datetime.strptime(path.name[:22], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
+    received = datetime.strptime(path.name[:21], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
     return CaughtMessage(
         mail=CaughtMail(name=path.name, received=received, to=str(message.get("To", "")),
                         sender=str(message.get("From", "")), subject=str(message.get("Subject", ""))),

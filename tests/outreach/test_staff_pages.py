@@ -16,9 +16,21 @@ pytestmark = pytest.mark.django_db
 EDIT = reverse("staff:outreach_message_edit", args=["test_invitation", "en"])
 
 
+@pytest.fixture
+def staff(staff_client):
+    """staff_client whose pages come in English, the language these assertions read."""
+
+    def make(role: str = "admin", **kwargs):
+        client = staff_client(role, **kwargs)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return client
+
+    return make
+
+
 @pytest.mark.parametrize(("role", "status"), [("admin", 200), ("manager", 200), ("analyst", 403)])
-def test_role_matrix(role, status, council, staff_client):
-    client = staff_client(role)
+def test_role_matrix(role, status, council, staff):
+    client = staff(role)
     mailing = mailing_create(council=council, actor=None, message_type="test_invitation",
                              member_ids=[m.pk for m in members(council, 1)])
     for url in (reverse("staff:outreach_messages"), EDIT, reverse("staff:outreach_mailings"),
@@ -28,23 +40,23 @@ def test_role_matrix(role, status, council, staff_client):
     assert response.status_code == (302 if status == 200 else 403)
 
 
-def test_staff_of_another_council_see_nothing_of_ours(council, other_council, staff_client):
+def test_staff_of_another_council_see_nothing_of_ours(council, other_council, staff):
     ours = mailing_create(council=council, actor=None, message_type="test_invitation",
                           member_ids=[m.pk for m in members(council, 1)])
-    theirs = staff_client("admin", council=other_council)
+    theirs = staff("admin", council=other_council)
     assert theirs.get(reverse("staff:outreach_mailing", args=[ours.pk])).status_code == 404
     assert theirs.post(reverse("staff:outreach_mailing_cancel", args=[ours.pk])).status_code == 404
     ours.refresh_from_db()
     assert ours.cancelled_at is None
     # A person who is staff elsewhere only, on our host: not even a 403.
-    outsider = staff_client("admin", council=other_council)
+    outsider = staff("admin", council=other_council)
     outsider.defaults["HTTP_HOST"] = f"{council.slug}.localhost"
     assert outsider.get(reverse("staff:outreach_messages")).status_code == 404
 
 
-def test_texts_of_one_council_do_not_reach_another(council, other_council, staff_client, mailoutbox,
+def test_texts_of_one_council_do_not_reach_another(council, other_council, staff, mailoutbox,
                                                    django_capture_on_commit_callbacks):
-    client = staff_client("manager")
+    client = staff("manager")
     client.post(EDIT, {"subject": "Valby asks: {{ survey_title }}", "body": "{{ link }}", "save": "1"})
     person = members(other_council, 1, language="en")[0]
     with django_capture_on_commit_callbacks(execute=True):
@@ -53,8 +65,8 @@ def test_texts_of_one_council_do_not_reach_another(council, other_council, staff
     assert mailoutbox[0].subject == "New survey: Bergen"
 
 
-def test_list_shows_each_type_and_whether_the_text_is_own(council, staff_client, django_assert_max_num_queries):
-    client = staff_client("manager")
+def test_list_shows_each_type_and_whether_the_text_is_own(council, staff, django_assert_max_num_queries):
+    client = staff("manager")
     MessageTemplate.objects.create(council=council, key="test_invitation", language="da", subject="s", body="b")
     with django_assert_max_num_queries(12):
         page = client.get(reverse("staff:outreach_messages")).content.decode()
@@ -63,8 +75,8 @@ def test_list_shows_each_type_and_whether_the_text_is_own(council, staff_client,
     assert page.count("Own text") + page.count("Egen tekst") >= 1
 
 
-def test_edit_preview_save_and_reset(council, staff_client, mailoutbox, django_capture_on_commit_callbacks):
-    client = staff_client("manager")
+def test_edit_preview_save_and_reset(council, staff, mailoutbox, django_capture_on_commit_callbacks):
+    client = staff("manager")
     page = client.get(EDIT).content.decode()
     assert "New survey: Trafik i Valby" in page  # the default, previewed with sample data
     assert "{{ survey_title }}" in page and "{{ unsubscribe_url }}" in page  # the variables are listed
@@ -95,8 +107,8 @@ def test_edit_preview_save_and_reset(council, staff_client, mailoutbox, django_c
     assert AuditEvent.objects.filter(action="message_template.reset").exists()
 
 
-def test_bad_text_is_refused_with_the_reason_at_the_field(council, staff_client):
-    client = staff_client("admin")
+def test_bad_text_is_refused_with_the_reason_at_the_field(council, staff):
+    client = staff("admin")
     response = client.post(EDIT, {"subject": "Hello {{ surname }}", "body": "{% load static %}{{ link }}",
                                   "save": "1"})
     assert response.status_code == 200
@@ -107,14 +119,14 @@ def test_bad_text_is_refused_with_the_reason_at_the_field(council, staff_client)
     assert not MessageTemplate.objects.exists()
 
 
-def test_unknown_type_or_language_is_404(council, staff_client):
-    client = staff_client("admin")
+def test_unknown_type_or_language_is_404(council, staff):
+    client = staff("admin")
     assert client.get(reverse("staff:outreach_message_edit", args=["nope", "en"])).status_code == 404
     assert client.get(reverse("staff:outreach_message_edit", args=["test_invitation", "fr"])).status_code == 404
 
 
-def test_mailing_pages_show_counts_per_state(council, staff_client, django_assert_max_num_queries):
-    client = staff_client("manager")
+def test_mailing_pages_show_counts_per_state(council, staff, django_assert_max_num_queries):
+    client = staff("manager")
     people = members(council, 3)
     people[2].wants_surveys = False
     people[2].save(update_fields=["wants_surveys"])
@@ -131,8 +143,8 @@ def test_mailing_pages_show_counts_per_state(council, staff_client, django_asser
     assert "Unsubscribed from this kind of e-mail" in page
 
 
-def test_cancel_from_the_status_page(council, staff_client, mailoutbox):
-    client = staff_client("manager")
+def test_cancel_from_the_status_page(council, staff, mailoutbox):
+    client = staff("manager")
     mailing = mailing_create(council=council, actor=client.user, message_type="test_invitation",
                              member_ids=[m.pk for m in members(council, 2)])
     response = client.post(reverse("staff:outreach_mailing_cancel", args=[mailing.pk]), follow=True)

@@ -35,6 +35,7 @@ def test_get_shows_a_button_and_changes_nothing(council, sent_link):
     assert response.status_code == 200
     page = response.content.decode()
     assert "<form method=\"post\"" in page and "Invitation til undersøgelse (test)" in page
+    assert 'href="/me/preferences/"' in page  # manage all preferences
     assert 'lang="da"' in page  # the member's language
     person.refresh_from_db()
     assert person.wants_surveys is True
