@@ -28,6 +28,7 @@ from civicpanel.members.models import (
     ProfileQuestion,
 )
 from civicpanel.members.profile import MAX_AGE
+from civicpanel.members.services import members_confirmation_invite
 
 FIXED_COLUMNS = ["email", "name", "language", "postal_code"]
 MULTI_SEPARATOR = "|"
@@ -89,6 +90,7 @@ class ImportResult:
     skipped_lines: list[int]
     member_ids: list[int]
     status: str
+    invited: int = 0
 
 
 def import_columns(*, council) -> list[tuple[str, ProfileQuestion | None]]:
@@ -256,16 +258,17 @@ def import_check_audited(*, council, actor, data: bytes, filename: str = "file",
 
 
 def members_import(*, council, actor, data: bytes, filename: str = "file", skip_bad_lines: bool = False,
-                   consent_documented: bool = False, request=None) -> ImportResult:
+                   consent_documented: bool = False, invite: bool = False, request=None) -> ImportResult:
     """Import the good lines of the file, all in one transaction.
 
     The file is checked again here (the panel may have changed since the dry run). With bad
     lines and `skip_bad_lines` False, ImportRefused is raised and nothing is written.
 
     Without `consent_documented` the new members are "awaiting confirmation": they count for
-    nothing and get nothing until they confirm themselves. With it (the council holds each
-    person's signed consent to the current consent text) they are active at once, and the
-    current consent version is recorded for them.
+    nothing and get nothing until they confirm and agree to the consent text themselves; with
+    `invite` each is e-mailed a link to do so (after the commit). With `consent_documented`
+    (the council holds each person's signed consent to the current consent text) they are
+    active at once, and the current consent version is recorded for them.
     """
     report = import_check(council=council, data=data, filename=filename)
     if report.bad and not skip_bad_lines:
@@ -301,17 +304,21 @@ def members_import(*, council, actor, data: bytes, filename: str = "file", skip_
                 ConsentRecord.objects.bulk_create([ConsentRecord(member=member, version=consent) for member in members])
             member_ids = [member.pk for member in members]
             skipped = [line.number for line in report.bad]
+            invited = 0
+            if invite and status == Member.Status.PENDING and members:
+                invited = members_confirmation_invite(council=council, actor=actor, members=members)
             audit_record(
                 council=council, actor=actor, action="member.import", member_ids=member_ids,
                 detail={"count": len(members), "filename": filename, "skipped_lines": skipped,
-                        "consent_documented": consent_documented, "status": status},
+                        "consent_documented": consent_documented, "status": status, "invited": invited},
                 request=request,
             )
     except IntegrityError as error:
         # Someone signed up with one of these e-mails between the check and the insert.
         raise ImportRefused(_("The panel changed while importing (an e-mail in the file was just used). "
                               "Nothing was imported; please check the file again."), report) from error
-    return ImportResult(count=len(member_ids), skipped_lines=skipped, member_ids=member_ids, status=status)
+    return ImportResult(count=len(member_ids), skipped_lines=skipped, member_ids=member_ids, status=status,
+                        invited=invited)
 
 
 def import_template(*, council) -> list[str]:

@@ -127,8 +127,15 @@ class ImportConfirmForm(forms.Form):
         help_text=_("Tick only if the council holds each person's own consent to the current consent text "
                     "(for example a signed paper form). They become active members at once, with that consent "
                     "version recorded. Otherwise they are added as awaiting confirmation: they get no "
-                    "invitations and do not count until they confirm and consent themselves. The import "
-                    "sends no e-mail."),
+                    "survey invitations and do not count until they confirm and agree to the consent text "
+                    "themselves."),
+    )
+    invite = forms.BooleanField(
+        label=_("E-mail each new member a link to confirm"), required=False, initial=True,
+        widget=forms.CheckboxInput(attrs={"aria-describedby": "id_invite_helptext"}),
+        help_text=_("Only for members awaiting confirmation. The link is valid for 7 days; you can send a new "
+                    "one from the member's page. Members who never confirm are deleted 30 days after the "
+                    "import or after their last link, whichever is later."),
     )
 
     def __init__(self, *args, **kwargs):

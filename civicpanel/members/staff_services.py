@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from civicpanel.audit.services import audit_record
 from civicpanel.members import selectors
-from civicpanel.members.models import Member, MemberAnswer, ProfileQuestion
+from civicpanel.members.models import Member, MemberAnswer, MemberToken, ProfileQuestion
 from civicpanel.members.profile import member_profile_get, member_profile_set
+from civicpanel.members.services import members_confirmation_invite
 
 PAGE_SIZE = 50
 
@@ -144,6 +145,26 @@ def member_update(*, council, actor, member: Member, name: str, language: str, p
         audit_record(council=council, actor=actor, action="member.update", target=member, member_ids=[member.pk],
                      detail={"fields": changed}, request=request)
     return member
+
+
+# A second click within this time sends no second e-mail.
+INVITE_REPEAT_AFTER = timedelta(minutes=5)
+
+
+def member_confirmation_send(*, council, actor, member: Member, request=None) -> bool:
+    """E-mail a member awaiting confirmation (an imported one, say) a fresh link to confirm and,
+    if none is recorded, to agree to the consent text. Returns False when nothing was sent:
+    the member is not awaiting confirmation, has no e-mail, or got a link moments ago."""
+    if member.council_id != council.pk:
+        raise Member.DoesNotExist
+    with transaction.atomic():
+        member = Member.objects.select_for_update().get(pk=member.pk, council=council)
+        if member.status != Member.Status.PENDING or not member.email:
+            return False
+        if member.tokens.filter(purpose=MemberToken.Purpose.CONFIRM,
+                                created_at__gte=timezone.now() - INVITE_REPEAT_AFTER).exists():
+            return False
+        return members_confirmation_invite(council=council, actor=actor, members=[member]) > 0
 
 
 EXPORT_FIXED_COLUMNS = [

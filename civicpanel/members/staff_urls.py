@@ -10,4 +10,5 @@ urlpatterns = [
     path("members/<int:member_id>/", staff_views.member_detail_view, name="member_detail"),
     path("members/<int:member_id>/status/", staff_views.member_status_view, name="member_status"),
     path("members/<int:member_id>/edit/", staff_views.member_edit_view, name="member_edit"),
+    path("members/<int:member_id>/invite/", staff_views.member_invite_view, name="member_invite"),
 ]

@@ -114,6 +114,22 @@ def member_status_view(request, member_id: int):
 
 
 @staff_view(Capability.MEMBERS)
+@require_POST
+def member_invite_view(request, member_id: int):
+    try:
+        member = selectors.member_detail(council=request.council, member_id=member_id)
+    except Member.DoesNotExist as error:
+        raise Http404 from error
+    if staff_services.member_confirmation_send(council=request.council, actor=request.user, member=member,
+                                               request=request):
+        messages.success(request, _("A link to confirm is on its way to %(email)s.") % {"email": member.email})
+    else:
+        messages.warning(request, _("No e-mail was sent: the member is not awaiting confirmation, has no "
+                                    "e-mail address, or was sent a link a few minutes ago."))
+    return redirect("staff:member_detail", member_id=member.pk)
+
+
+@staff_view(Capability.MEMBERS)
 @require_http_methods(["GET", "POST"])
 def member_edit_view(request, member_id: int):
     try:
@@ -161,7 +177,8 @@ def member_import_view(request):
             result = imports.members_import(
                 council=request.council, actor=request.user, data=data, filename=filename,
                 skip_bad_lines=form.cleaned_data["skip_bad_lines"],
-                consent_documented=form.cleaned_data["consent_documented"], request=request,
+                consent_documented=form.cleaned_data["consent_documented"],
+                invite=form.cleaned_data["invite"], request=request,
             )
         except imports.ImportRefused as refused:
             context.update({"error": str(refused), "report": refused.report, "confirm_form": form})

@@ -23,8 +23,19 @@ YEAR = timezone.localdate().year
 
 @pytest.fixture(autouse=True)
 def _english():
+    """Assert on the English source texts, whatever translations exist."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def staff_client(staff_client):
+    def make(*args, **kwargs):
+        client = staff_client(*args, **kwargs)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return client
+
+    return make
 
 
 def answer(member, key, code):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from civicpanel.audit.models import AuditEvent
 from civicpanel.members.imports import ImportRefused, import_check, members_import
@@ -13,6 +13,23 @@ from civicpanel.members.models import ConsentRecord, Member, MemberAnswer
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Assert on the English source texts, whatever translations exist."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def staff_client(staff_client):
+    def make(*args, **kwargs):
+        client = staff_client(*args, **kwargs)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return client
+
+    return make
 
 YEAR = timezone.localdate().year
 
@@ -154,3 +171,47 @@ def test_birth_year_as_a_spreadsheet_writes_it(council):
     report = import_check(council=council, data=b"email,birth_year\na@example.net,1984.0\nb@example.net,19x4\n")
     assert report.good[0].birth_year == 1984
     assert "“19x4” is not a year of birth" in report.bad[0].errors[0]
+
+
+def test_imported_members_are_invited_and_confirm_with_consent(council, staff_client, mailoutbox,
+                                                             django_capture_on_commit_callbacks):
+    import re
+
+    from django.test import Client
+
+    from civicpanel.members.models import ConsentVersion
+
+    client = staff_client("manager")
+    content = upload(client, "email,name\nanna@example.net,Anna\nbo@example.net,Bo\n").context["confirm_form"].initial["content"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/staff/members/import/", {"confirm": "1", "content": content, "filename": "m.csv",
+                                                          "invite": "on"})
+    assert "2 e-mails with a link to confirm are on their way." in response.content.decode()
+    assert sorted(m.to[0] for m in mailoutbox) == ["anna@example.net", "bo@example.net"]
+    assert AuditEvent.objects.get(action="member.import").detail["invited"] == 2
+    # The link asks for consent first, and records it.
+    message = next(m for m in mailoutbox if m.to == ["anna@example.net"])
+    path = re.search(r"http://[\w.:-]+(/[^\s\"<>]+)", message.body).group(1)
+    resident = Client(HTTP_HOST=f"{council.slug}.localhost")
+    consent = ConsentVersion.objects.get(council=council, version=1)
+    assert resident.get(path).status_code == 200
+    resident.post(path, {"consent": "on", "consent_version": consent.pk})
+    anna = Member.objects.get(council=council, email="anna@example.net")
+    assert anna.status == Member.Status.ACTIVE and anna.consent_version == consent
+    assert ConsentRecord.objects.filter(member=anna).count() == 1
+
+
+def test_without_invite_no_mail_and_a_link_can_be_sent_later(council, staff_client, mailoutbox,
+                                                            django_capture_on_commit_callbacks):
+    client = staff_client("manager")
+    members_import(council=council, actor=client.user, data=b"email\nanna@example.net\n")
+    assert mailoutbox == []
+    anna = Member.objects.get(council=council, email="anna@example.net")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/staff/members/{anna.pk}/invite/").status_code == 302
+        client.post(f"/staff/members/{anna.pk}/invite/")  # a double click sends no second e-mail
+    assert [m.to for m in mailoutbox] == [["anna@example.net"]]
+    active = MemberFactory(council=council)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/staff/members/{active.pk}/invite/")
+    assert len(mailoutbox) == 1

@@ -7,7 +7,7 @@ import csv
 import io
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from civicpanel.audit.models import AuditEvent
 from civicpanel.members.models import (
@@ -20,6 +20,23 @@ from civicpanel.members.models import (
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Assert on the English source texts, whatever translations exist."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def staff_client(staff_client):
+    def make(*args, **kwargs):
+        client = staff_client(*args, **kwargs)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return client
+
+    return make
 
 YEAR = timezone.localdate().year
 
