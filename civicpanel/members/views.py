@@ -56,7 +56,9 @@ def _client_ip(request) -> str:
 def _rate_limited(request, *, scope: str, limit: int):
     """The same clear page (HTTP 429) for every form that is over its per-IP limit."""
     if services.rate_limit_hit(scope=scope, key=f"{request.council.pk}:{_client_ip(request)}", limit=limit):
-        return render(request, "members/rate_limited.html", status=429)
+        response = render(request, "members/rate_limited.html", status=429)
+        response["Retry-After"] = str(services.RATE_WINDOW)
+        return response
     return None
 
 

@@ -9,9 +9,9 @@ from django.test import Client
 
 
 def site_client(council, capture) -> Client:
-    """A visitor on the council's site whose requests run their on-commit work (the mail
-    tasks) before returning, as they would after a real commit."""
-    client = Client(HTTP_HOST=f"{council.slug}.localhost")
+    """A visitor on the council's site (browser set to English) whose requests run their
+    on-commit work (the mail tasks) before returning, as they would after a real commit."""
+    client = Client(HTTP_HOST=f"{council.slug}.localhost", HTTP_ACCEPT_LANGUAGE="en")
     original = client.request
 
     def request(**kwargs):

@@ -116,7 +116,7 @@ def _visible(response) -> bytes:
 
 
 def test_known_address_gets_the_same_response_and_no_duplicate(resident_client, council, mailoutbox):
-    MemberFactory(council=council, email="known@example.org", name="Known Person")
+    MemberFactory(council=council, email="known@example.org", name="Known Person", language="en")
     pending = MemberFactory(council=council, email="pending@example.org", status=Member.Status.PENDING)
 
     responses = {}
@@ -222,7 +222,7 @@ def test_rate_limit_per_ip(resident_client, council, settings):
         assert response.status_code == 302
     response = resident_client.post("/join/", signup_data(council, email="one-too-many@example.org"),
                                     HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 429
+    assert response.status_code == 429 and response["Retry-After"] == "3600"
     assert b"Too many requests" in response.content
     assert not Member.objects.filter(email="one-too-many@example.org").exists()
     # Another address (another IP) is not affected.
@@ -255,7 +255,7 @@ def test_member_added_without_consent_agrees_when_confirming(resident_client, co
     from civicpanel.members.services import members_confirmation_invite
 
     imported = MemberFactory(council=council, email="imported@example.org", status=Member.Status.PENDING,
-                             source="import")
+                             source="import", language="en")
     active = MemberFactory(council=council, email="active@example.org")
     actor = staff_client("manager").user
     with django_capture_on_commit_callbacks(execute=True):
