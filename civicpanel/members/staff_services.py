@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -165,6 +165,23 @@ def member_confirmation_send(*, council, actor, member: Member, request=None) ->
                                 created_at__gte=timezone.now() - INVITE_REPEAT_AFTER).exists():
             return False
         return members_confirmation_invite(council=council, actor=actor, members=[member]) > 0
+
+
+def members_confirmation_send(*, council, actor, filters: dict) -> int:
+    """E-mail a link to confirm to every member awaiting confirmation who matches `filters`
+    (whatever status the filter names), except those sent one moments ago. Returns how many."""
+    filters = {key: value for key, value in _json_filters(filters).items() if key != "status"}
+    recent = MemberToken.objects.filter(member=OuterRef("pk"), purpose=MemberToken.Purpose.CONFIRM,
+                                        created_at__gte=timezone.now() - INVITE_REPEAT_AFTER)
+    with transaction.atomic():
+        members = list(
+            selectors.members_filter(council=council, filters=filters)
+            .filter(status=Member.Status.PENDING, email__isnull=False)
+            .exclude(Exists(recent))
+        )
+        if not members:
+            return 0
+        return members_confirmation_invite(council=council, actor=actor, members=members)
 
 
 EXPORT_FIXED_COLUMNS = [

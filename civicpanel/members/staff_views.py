@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civicpanel.accounts.decorators import staff_view
@@ -111,6 +112,23 @@ def member_status_view(request, member_id: int):
         else:
             messages.success(request, _("The member is active again."))
     return redirect("staff:member_detail", member_id=member.pk)
+
+
+@staff_view(Capability.MEMBERS)
+@require_POST
+def members_invite_view(request):
+    """E-mail a link to confirm to the members awaiting confirmation in the list's filter
+    (the filter comes in the query string, as on the list)."""
+    form = _filter_form(request)
+    back = f"{reverse('staff:members')}?{request.GET.urlencode()}"
+    if form.is_bound and not form.is_valid():
+        messages.error(request, _("The filter could not be read, so no e-mail was sent."))
+        return redirect(back)
+    sent = staff_services.members_confirmation_send(council=request.council, actor=request.user,
+                                                    filters=form.filters())
+    messages.success(request, ngettext("A link to confirm is on its way to %(n)s member.",
+                                       "A link to confirm is on its way to %(n)s members.", sent) % {"n": sent})
+    return redirect(back)
 
 
 @staff_view(Capability.MEMBERS)

@@ -251,3 +251,20 @@ def test_export_query_count_does_not_grow_with_members(council, staff_client, dj
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get("/staff/members/export.csv")
     assert response.content.decode("utf-8-sig").count("\n") == 32
+
+
+def test_link_to_confirm_for_every_pending_member_in_the_filter(council, staff_client, mailoutbox,
+                                                               django_capture_on_commit_callbacks):
+    woman = member_with_profile(council, status=Member.Status.PENDING, email="w@example.net")
+    MemberFactory(council=council, status=Member.Status.PENDING, email="nogender@example.net")
+    member_with_profile(council, email="active@example.net")
+    client = staff_client("manager")
+    assert "E-mail a link to confirm to the 1 member awaiting confirmation" in client.get(
+        "/staff/members/", {"gender": "woman"}).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/staff/members/invite/?gender=woman&status=active")
+        client.post("/staff/members/invite/?gender=woman")  # again at once: nobody is mailed twice
+    assert response.status_code == 302 and response["Location"].startswith("/staff/members/?gender=woman")
+    assert [m.to for m in mailoutbox] == [["w@example.net"]]
+    assert AuditEvent.objects.get(action="member.confirmation_invite").member_ids == [woman.pk]
+    assert staff_client("analyst").post("/staff/members/invite/").status_code == 403
