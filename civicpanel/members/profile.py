@@ -83,6 +83,7 @@ def profile_fields(council, *, language: str | None = None,
                 label=label, required=question.required, widget=forms.RadioSelect,
                 error_messages={"required": _("Please choose an answer."),
                                 "invalid_choice": _("Please choose one of the answers.")},
+                help_text="" if question.required else _("Optional."),
                 choices=[(o.code, translated(o.label, language) or o.code) for o in question.options.all()],
             )
         elif question.kind == ProfileQuestion.Kind.MULTI:
@@ -90,6 +91,8 @@ def profile_fields(council, *, language: str | None = None,
                 label=label, required=question.required, widget=forms.CheckboxSelectMultiple,
                 error_messages={"required": _("Please choose at least one answer."),
                                 "invalid_choice": _("Please choose among the answers shown.")},
+                help_text=_("Choose as many as you like.") if question.required
+                else _("Optional. Choose as many as you like."),
                 choices=[(o.code, translated(o.label, language) or o.code) for o in question.options.all()],
             )
         elif question.kind == ProfileQuestion.Kind.BIRTH_YEAR:
