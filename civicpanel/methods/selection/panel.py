@@ -34,6 +34,8 @@ def select_panel(
     """
     if method not in METHODS:
         raise SelectionError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if seed < 0:
+        raise SelectionError(f"the seed must be a whole number 0 or more, got {seed}")
     if reserve < 0:
         raise SelectionError(f"reserve must be 0 or more, got {reserve}")
     started = time.perf_counter()

@@ -137,6 +137,8 @@ def stratified_sample(pool: Pool, features: Features, size: int, seed: int) -> S
     without, response is taken as certain and exactly about `size` are invited.
     """
     started = time.perf_counter()
+    if seed < 0:
+        raise SelectionError(f"the seed must be a whole number 0 or more, got {seed}")
     design = stratified_design(pool, features, size)
     composition, rows = design.draw(seed)
     A = design.types.incidence
