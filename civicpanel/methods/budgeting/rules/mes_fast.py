@@ -38,19 +38,33 @@ class _Purses:
         self.bud = np.full(n, float(per_voter))
         self.words = max(1, (max_purchases + 63) // 64)
         self.bits = np.zeros((n, self.words), dtype=np.uint64)
+        self.share_f = per_voter
+        self.cost_f = costs
         self.den = lcm(per_voter.denominator, *(c.denominator for c in costs))
-        self.share = int(per_voter * self.den)
-        self.costs = [int(c * self.den) for c in costs]
-        self.prices: list[int] = []  # price of purchase r, times den
+        self.prices: list[Fraction] = []  # price per voter of purchase r
+        self._scaled: dict[int, int] = {}  # price r times den, for the current den
+        self.broke_epoch = 0  # raised whenever a voter's purse becomes empty
+
+    @property
+    def share(self) -> int:
+        return self.share_f.numerator * (self.den // self.share_f.denominator)
+
+    def cost(self, j: int) -> int:
+        c = self.cost_f[j]
+        return c.numerator * (self.den // c.denominator)
+
+    def price(self, r: int) -> int:
+        v = self._scaled.get(r)
+        if v is None:
+            p = self.prices[r]
+            v = self._scaled[r] = p.numerator * (self.den // p.denominator)
+        return v
 
     def add_price(self, pi: Fraction) -> int:
         if self.den % pi.denominator:
-            f = lcm(self.den, pi.denominator) // self.den
-            self.den *= f
-            self.share *= f
-            self.costs = [c * f for c in self.costs]
-            self.prices = [p * f for p in self.prices]
-        self.prices.append(int(pi * self.den))
+            self.den = lcm(self.den, pi.denominator)
+            self._scaled = {}
+        self.prices.append(pi)
         return len(self.prices) - 1
 
     def counts(self, voters: np.ndarray) -> np.ndarray:
@@ -66,30 +80,37 @@ class _Purses:
         """Exact money (times den) of voters who all have money left."""
         cnt = self.counts(voters)
         nz = np.flatnonzero(cnt).tolist()
-        prices = self.prices
-        return len(voters) * self.share - sum(int(cnt[r]) * prices[r] for r in nz)
+        return len(voters) * self.share - sum(int(cnt[r]) * self.price(r) for r in nz)
 
     def groups(self, voters: np.ndarray) -> tuple[list[int], np.ndarray, np.ndarray]:
         """Distinct payment histories among voters: exact budgets (times den), counts, inverse."""
-        rows, inv, cnt = np.unique(self.bits[voters], axis=0, return_inverse=True, return_counts=True)
+        sel = np.ascontiguousarray(self.bits[voters])
+        keys = sel.view(np.dtype((np.void, 8 * self.words))).ravel()
+        _, first, inv, cnt = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
+        rows = sel[first]
         values = []
+        share = self.share
         r_all = len(self.prices)
         for row in rows:
             bits = np.unpackbits(row.view(np.uint8), bitorder="little")[:r_all]
-            values.append(self.share - sum(self.prices[r] for r in np.flatnonzero(bits).tolist()))
+            values.append(share - sum(self.price(r) for r in np.flatnonzero(bits).tolist()))
         return values, cnt, inv.reshape(-1)
 
     def pay(self, r: int, rich: np.ndarray, poor: np.ndarray, pi: float, tol: float) -> None:
-        self.bud[poor] = 0.0
+        if len(poor):
+            self.bud[poor] = 0.0
+            self.broke_epoch += 1
         if len(rich):
             self.bud[rich] -= pi
-            self.bits[rich, r // 64] |= np.uint64(1 << (r % 64))
+            col = self.bits[:, r // 64]  # a column view: far faster than 2-d fancy indexing
+            col[rich] |= np.uint64(1 << (r % 64))
             # Near zero, floating point cannot tell an empty purse from a nearly empty one.
             low = rich[self.bud[rich] < tol]
             if len(low):
                 values, _, inv = self.groups(low)
                 exact = np.array([max(float(Fraction(v, self.den)), 1e-300) if v > 0 else 0.0 for v in values])
                 self.bud[low] = exact[inv]
+                self.broke_epoch += 1
 
 
 def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter: Fraction,
@@ -124,7 +145,7 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
     def exact_eval(j: int, sup: np.ndarray) -> _Eval | None:
         values, cnt, inv = purses.groups(sup)
         order = sorted(range(len(values)), key=values.__getitem__)
-        need, rem = purses.costs[j], int(cnt.sum())
+        need, rem = purses.cost(j), int(cnt.sum())
         poor_groups: list[int] = []
         for g in order:
             v, c = values[g], int(cnt[g])
@@ -137,24 +158,30 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
             poor_groups.append(g)
         return None
 
+    live_sup = {j: profile.supporters[j] for j in active}
+    live_epoch = dict.fromkeys(active, 0)
+
     def evaluate(j: int) -> _Eval | None:
-        sup = profile.supporters[j]
+        sup = live_sup[j]
         b = purses.bud[sup]
-        live = b > 0
-        if not live.all():
-            sup, b = sup[live], b[live]
+        if live_epoch[j] != purses.broke_epoch:  # someone ran out of money since: drop empty purses
+            live = b > 0
+            if not live.all():
+                sup, b = sup[live], b[live]
+                live_sup[j] = sup
+            live_epoch[j] = purses.broke_epoch
         k = len(b)
         if k == 0:
             return None
         c = costs_f[j]
+        pi = c / k
+        if float(b.min()) >= pi + tol:  # everyone pays the same share: affordable, no one short
+            return _Eval(sup, np.zeros(k, dtype=bool), pi)
         total = float(b.sum())
         if total < c - tol * k:
             return None
         if total <= c + tol * k:
             return exact_eval(j, sup)
-        pi = c / k
-        if float(b.min()) >= pi + tol:
-            return _Eval(sup, np.zeros(k, dtype=bool), pi)
         poor = b < pi
         npoor = int(poor.sum())
         while True:
@@ -174,7 +201,10 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
         if ev.exact is None:
             poor = ev.sup[ev.poor]
             paid = purses.money(poor)
-            ev.exact = Fraction(purses.costs[j] - paid, purses.den * (len(ev.sup) - len(poor)))
+            if len(poor) == 0:
+                ev.exact = Fraction(costs[j].numerator, costs[j].denominator * len(ev.sup))
+            else:
+                ev.exact = Fraction(purses.cost(j) - paid, purses.den * (len(ev.sup) - len(poor)))
         return ev.exact
 
     heap = [(costs_f[j] / (uniform[j] * len(profile.supporters[j])), rank[j], j) for j in active]
