@@ -329,3 +329,42 @@ def test_fast_equal_shares_equals_the_all_integer_one(data, utility, extra):
     assert [(x.project, x.rho, x.payments) for x in fast.purchases] == \
         [(x.project, x.rho, x.payments) for x in exact.purchases]
     assert fast.left_for == exact.left_for
+
+
+def reference_phragmen(costs, ballots, budget, rank):
+    """Sequential Phragmén voter by voter in Fractions (stops when the next project does not fit)."""
+    load = [Fraction(0)] * len(ballots)
+    left = [p for p in costs]
+    chosen, spent = [], 0
+    while left:
+        scores = {}
+        for p in left:
+            sup = [i for i, b in enumerate(ballots) if p in b]
+            if sup:
+                scores[p] = (sum(load[i] for i in sup) + costs[p]) / len(sup)
+        if scores:
+            best = min(scores.values())
+            ties = [p for p in left if scores.get(p) == best]
+        else:
+            best, ties = None, list(left)
+        if any(spent + costs[p] > budget for p in ties):
+            return chosen
+        p = min(ties, key=rank)
+        if best is not None:
+            for i, b in enumerate(ballots):
+                if p in b:
+                    load[i] = best
+        chosen.append(p)
+        spent += costs[p]
+        left.remove(p)
+    return chosen
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.one_of(rounds, tie_heavy))
+def test_phragmen_matches_the_reference_voter_by_voter(data):
+    e = as_election(data)
+    costs = {p: pr.cost for p, pr in e.projects.items()}
+    ballots = [set(b.projects) for b in e.ballots]
+    expected = reference_phragmen(costs, ballots, e.budget, rank=lambda p: p)
+    assert list(count(e, "phragmen", tie_breaking="pabutools").winners) == expected

@@ -111,8 +111,13 @@ def count(election: Election, rule: str = "mes", *, options: Options | None = No
     """Count `election` with `rule` ("greedy", "greedy-cost", "mes", "phragmen",
     "utilitarian"). Options are given as an `Options` or as keyword arguments."""
     if options is None:
-        options = Options(**{k: (Fraction(v) if k in ("exclude_low_support", "step") and v is not None
-                                 else v) for k, v in kwargs.items()})
+        given: dict[str, Any] = {k: (Fraction(v) if k in ("exclude_low_support", "step") and v is not None
+                                     else v) for k, v in kwargs.items()}
+        unknown = sorted(set(given) - set(Options.__dataclass_fields__))
+        if unknown:
+            raise BudgetingError(f"unknown option {unknown[0]!r}; options are "
+                                 f"{', '.join(Options.__dataclass_fields__)}")
+        options = Options(**given)
     elif kwargs:
         raise BudgetingError("give options either as Options or as keywords, not both")
     options.check()
