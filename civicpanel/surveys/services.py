@@ -655,7 +655,7 @@ def wave_cancel(*, council, actor, wave: Wave, request=None) -> Wave:
     """Call off a scheduled sending before it starts: its e-mails are cancelled and its
     invitations withdrawn, so those members can be invited again later."""
     with transaction.atomic():
-        wave = Wave.objects.select_for_update().select_related("mailing").get(pk=wave.pk, survey__council=council)
+        wave = Wave.objects.select_for_update().get(pk=wave.pk, survey__council=council)
         if wave.cancelled_at is not None:
             return wave
         if not wave.cancellable:

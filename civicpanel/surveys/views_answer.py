@@ -18,10 +18,13 @@ from civicpanel.surveys.selectors import survey_structure
 
 
 def _language_for(request, member_language: str | None) -> str:
-    """The member's own language, unless they chose another with the language switcher."""
+    """The member's own language, unless they chose another with the language switcher; for
+    an unknown link the browser's; else the council's default."""
     council = request.council
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-    for candidate in (chosen, member_language, council.default_language):
+    # Without a member (an unknown link) the browser's language is the best guess.
+    browser = getattr(request, "LANGUAGE_CODE", None) if member_language is None else None
+    for candidate in (chosen, member_language, browser, council.default_language):
         if candidate and candidate in council.language_codes:
             return candidate
     return council.default_language

@@ -154,7 +154,7 @@ def test_closed_page_is_in_the_members_language(council):
 
 def test_anonymous_survey_cuts_the_link_on_close(council):
     survey = build_survey(council, anonymous=True)
-    invitation, token = invite(survey, MemberFactory(council=council))
+    invitation, token = invite(survey, MemberFactory(council=council, language="en"))
     client = Client(HTTP_HOST=f"{council.slug}.localhost")
     pages = survey_structure(survey).pages
     client.post(f"/s/{token}/", page1(survey, pages, safety="4"))
