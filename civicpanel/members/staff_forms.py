@@ -48,6 +48,12 @@ class MemberFilterForm(forms.Form):
         return [self[name] for name in ("q", "status", "campaign", "joined_after", "joined_before") if name in self.fields]
 
     @property
+    def profile_filtered(self) -> bool:
+        """Whether any profile question is part of the filter (the profile part starts open)."""
+        return self.is_bound and any(self.data.getlist(key) if hasattr(self.data, "getlist") else self.data.get(key)
+                                     for key in self.question_fields)
+
+    @property
     def profile_bound_fields(self):
         return [self[name] for name in self.question_fields]
 

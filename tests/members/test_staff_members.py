@@ -268,3 +268,9 @@ def test_link_to_confirm_for_every_pending_member_in_the_filter(council, staff_c
     assert [m.to for m in mailoutbox] == [["w@example.net"]]
     assert AuditEvent.objects.get(action="member.confirmation_invite").member_ids == [woman.pk]
     assert staff_client("analyst").post("/staff/members/invite/").status_code == 403
+
+
+def test_profile_filters_start_open_only_when_used(council, staff_client):
+    client = staff_client("manager")
+    assert '<details class="profile-filters" open>' in client.get("/staff/members/", {"gender": "woman"}).content.decode()
+    assert '<details class="profile-filters">' in client.get("/staff/members/", {"q": "anna"}).content.decode()
