@@ -74,6 +74,9 @@ def main(argv: list[str]) -> int:
     print(f"{election.label}: {args.rule}" + (f", completion {args.completion}" if args.rule == "mes" else ""))
     print(f"funded {len(outcome.winners)} of {len(election.projects)} projects for "
           f"{money(outcome.total_cost, cur)} of {money(outcome.budget, cur)} ({outcome.seconds:.2f} s)")
+    if outcome.per_voter is not None:
+        print(f"Equal Shares counted with {money(outcome.per_voter, cur)} per voter"
+              + (f" (the share raised {outcome.steps} times by {format_number(args.step)})" if outcome.steps else ""))
     for pid in outcome.winners:
         p = election.projects[pid]
         print(f"  {pid:>12}  {money(p.cost, cur):>16}  {p.name}")
