@@ -251,7 +251,7 @@ def as_election(data):
                          ballots=[[ids[j] for j in b] for b in ballots])
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(rounds)
 def test_mes_matches_the_reference_voter_by_voter(data):
     e = as_election(data)
@@ -261,7 +261,7 @@ def test_mes_matches_the_reference_voter_by_voter(data):
     assert list(count(e, "mes", completion="none", tie_breaking="pabutools").winners) == expected
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(rounds)
 def test_utilitarian_is_the_best_subset(data):
     e = as_election(data)
@@ -309,7 +309,7 @@ tie_heavy = st.integers(min_value=2, max_value=6).flatmap(
     ))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.one_of(rounds, tie_heavy), st.sampled_from(["cost", "points"]), st.sampled_from([0, 1, 2, 7]))
 def test_fast_equal_shares_equals_the_all_integer_one(data, utility, extra):
     """The floating-point fast path (approval) decides every close call exactly: same outcome as
@@ -360,7 +360,7 @@ def reference_phragmen(costs, ballots, budget, rank):
     return chosen
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.one_of(rounds, tie_heavy))
 def test_phragmen_matches_the_reference_voter_by_voter(data):
     e = as_election(data)
