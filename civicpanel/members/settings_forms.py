@@ -8,9 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from civicpanel.members.models import Campaign, ProfileQuestion
 from civicpanel.members.population import MAX_BYTES
+from civicpanel.members.profile import RESERVED_FIELD_NAMES
 from civicpanel.tenancy.models import LANGUAGE_CHOICES
 
 LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
+RESERVED_PROFILE_KEYS = RESERVED_FIELD_NAMES | {"status", "q", "campaign", "joined_after", "joined_before", "page"}
 
 
 class TranslatedTextMixin:
@@ -60,7 +62,11 @@ class ProfileQuestionAddForm(TranslatedTextMixin, forms.Form):
         self.order_fields(["key"] + [f"label_{lang}" for lang in languages] + ["kind", "required"])
 
     def clean_key(self):
-        return self.cleaned_data["key"].lower()
+        key = self.cleaned_data["key"].lower()
+        # Keys name form fields and member-filter parameters: these are taken.
+        if key in RESERVED_PROFILE_KEYS:
+            raise forms.ValidationError(_("The key %(key)s is reserved; choose another.") % {"key": key})
+        return key
 
 
 class ProfileOptionForm(TranslatedTextMixin, forms.Form):

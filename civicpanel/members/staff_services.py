@@ -78,11 +78,20 @@ def member_search(*, council, actor, filters: dict, page_number=None, request=No
         audit_record(
             council=council, actor=actor, action="member.search" if filters else "member.list",
             member_ids=[row.member.pk for row in rows],
-            detail={"filter": filters, "page": page.number, "total": total} if filters else {"page": page.number, "total": total},
+            detail={"filter": audit_safe_filter(filters), "page": page.number, "total": total}
+            if filters else {"page": page.number, "total": total},
             request=request,
         )
     description = selectors.members_filter_describe(council=council, filters=filters, questions=questions)
     return MemberListing(page=page, rows=rows, total=total, status_counts=status_counts, description=description)
+
+
+def audit_safe_filter(filters: dict) -> dict:
+    """The filter as the audit log keeps it. The free-text search may be a resident's e-mail or
+    name, and the log is append-only and outlives erasure, so only its length is kept."""
+    if not filters.get("q"):
+        return filters
+    return {**filters, "q": f"<search text, {len(str(filters['q']))} characters>"}
 
 
 def member_view(*, council, actor, member_id: int, request=None) -> Member:
@@ -220,7 +229,7 @@ def members_export(*, council, actor, filters: dict, request=None) -> tuple[list
         ])
     with transaction.atomic():
         audit_record(council=council, actor=actor, action="member.export", member_ids=[m.pk for m in members],
-                     detail={"filter": filters, "count": len(members)}, request=request)
+                     detail={"filter": audit_safe_filter(filters), "count": len(members)}, request=request)
     return header, rows
 
 
