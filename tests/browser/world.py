@@ -1,0 +1,188 @@
+"""Data and sessions for the browser tests: a council with members, figures, a survey that has
+been sent, and ways to put a logged-in staff member or resident into a browser context."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.core import mail
+from django.utils import timezone
+
+from civicpanel.members import services as member_services
+from civicpanel.members.models import (
+    Member,
+    MemberAnswer,
+    MemberToken,
+    PopulationFigure,
+    ProfileOption,
+    ProfileQuestion,
+)
+from civicpanel.tenancy.models import Council
+from tests.conftest import login_with_second_factor
+from tests.factories import MemberFactory, council_with_profile, staff_user
+
+YEAR = timezone.localdate().year
+GENDERS = ["woman", "man", "other"]
+EDUCATIONS = ["basic", "upper_secondary", "vocational", "short_higher", "bachelor", "master"]
+PROFILE = {"gender": "woman", "birth_year": 1980, "district": "vigerslev", "postal_code": "2500",
+           "education": "master", "employment": "employed", "housing": "owner", "interests": []}
+
+
+def link_path(text: str, marker: str) -> str:
+    """The path of the first link in `text` that contains `marker` (mail links carry the
+    council's configured host, the browser goes to the live server instead)."""
+    match = re.search(r"https?://[^/\s]+([^\s\"'<>]*" + re.escape(marker) + r"[^\s\"'<>]*)", text)
+    assert match, f"no link with {marker!r} in:\n{text}"
+    return match.group(1)
+
+
+def new_council() -> Council:
+    return council_with_profile(slug="valby", name="Valby Lokaludvalg")
+
+
+def population_figures(council: Council) -> None:
+    """Figures for gender, age, district and education, so the dashboard compares four questions."""
+    counts = {
+        "gender": {"woman": 5100, "man": 4900, "other": 100},
+        "birth_year": {"15-24": 1400, "25-34": 2000, "35-44": 2000, "45-54": 1600, "55-64": 1200,
+                       "65-74": 1000, "75-120": 800},
+        "education": {"basic": 1500, "upper_secondary": 1500, "vocational": 2000, "short_higher": 800,
+                      "bachelor": 2500, "master": 1700},
+    }
+    for key, by_code in counts.items():
+        for code, count in by_code.items():
+            option = ProfileOption.objects.get(question__council=council, question__key=key, code=code)
+            PopulationFigure.objects.create(council=council, option=option, count=count)
+    for i, option in enumerate(ProfileOption.objects.filter(question__council=council, question__key="district")
+                               .order_by("order")):
+        PopulationFigure.objects.create(council=council, option=option, count=6000 - 2000 * i)
+
+
+def seed_members(council: Council, count: int = 100) -> list[Member]:
+    """`count` members with varied profiles; every tenth is pending, paused or gone."""
+    districts = list(council.districts.order_by("order"))
+    questions = {q.key: q for q in ProfileQuestion.objects.filter(council=council)}
+    options = {(o.question.key, o.code): o for o in ProfileOption.objects.filter(question__council=council)
+               .select_related("question")}
+    statuses = [Member.Status.PENDING, Member.Status.PAUSED, Member.Status.LEFT]
+    members, answers = [], []
+    for i in range(count):
+        status = statuses[(i // 10) % 3] if i % 10 == 9 else Member.Status.ACTIVE
+        member = MemberFactory(
+            council=council, status=status, birth_year=YEAR - 18 - (i * 7) % 70,
+            district=districts[i % 3] if i % 3 < len(districts) else None,
+            email=None if status == Member.Status.LEFT else f"resident{i}@example.net",
+            name=f"Resident {i}",
+        )
+        members.append(member)
+        if i % 11 != 10:  # some never answered the gender question
+            answers.append(MemberAnswer(member=member, question=questions["gender"],
+                                        option=options[("gender", GENDERS[(i * 5) % 7 % 3])]))
+        answers.append(MemberAnswer(member=member, question=questions["education"],
+                                    option=options[("education", EDUCATIONS[i % 6 if i % 4 else 5])]))
+    MemberAnswer.objects.bulk_create(answers)
+    return members
+
+
+def add_session_cookie(context, live_server, session_key: str) -> None:
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session_key, "url": live_server.url}])
+
+
+def staff_session(context, live_server, council: Council, role: str, **user_kwargs):
+    """Logs a new staff user of `role` into the browser context (password + TOTP done); returns the user."""
+    from django.test import Client
+
+    user = staff_user(council, role, **user_kwargs)
+    client = login_with_second_factor(Client(HTTP_HOST=f"{council.slug}.localhost"), user)
+    add_session_cookie(context, live_server, client.cookies[settings.SESSION_COOKIE_NAME].value)
+    return user
+
+
+def member_session(context, live_server, member: Member) -> None:
+    """Logs a resident into the browser context, as a used login link would."""
+    from civicpanel.members.views import SESSION_COUNCIL, SESSION_MEMBER
+
+    session = SessionStore()
+    session[SESSION_MEMBER] = member.pk
+    session[SESSION_COUNCIL] = member.council_id
+    session.create()
+    add_session_cookie(context, live_server, session.session_key)
+
+
+@dataclass
+class World:
+    """Everything the page sweep needs, by name."""
+
+    council: Council
+    member: Member
+    paths: dict[str, str] = field(default_factory=dict)
+    survey: object = None
+
+
+def build_world(*needs: str) -> World:
+    """A council with 30 members and population figures, plus what the pages need:
+    "links": a pending sign-up with a live and an expired confirmation link, and a login link;
+    "survey": an open survey with eight answers, the first member's link, a closed survey's link;
+    "mailing": the survey sent to a district through outreach (a mailing, an unsubscribe link)."""
+    council = new_council()
+    population_figures(council)
+    members = seed_members(council, 30)
+    member = members[0]
+    member.language = "en"
+    member.save(update_fields=["language"])
+    world = World(council=council, member=member)
+    if "links" in needs:
+        _links(world)
+    if "survey" in needs or "mailing" in needs:
+        _survey(world, send="mailing" in needs)
+    return world
+
+
+def _links(world: World) -> None:
+    council, paths = world.council, world.paths
+    consent = member_services.consent_current(council=council)
+    mail.outbox.clear()
+    member_services.member_signup(council=council, email="new@example.net", language="en",
+                                  profile_values=PROFILE, consent_version=consent)
+    paths["confirm"] = link_path(mail.outbox[-1].body, "/join/confirm/")
+    member_services.member_signup(council=council, email="late@example.net", language="en",
+                                  profile_values=PROFILE, consent_version=consent)
+    paths["confirm_expired"] = link_path(mail.outbox[-1].body, "/join/confirm/")
+    MemberToken.objects.filter(member__email="late@example.net").update(
+        expires_at=timezone.now() - timedelta(days=1))
+    member_services.login_link_request(council=council, email=world.member.email)
+    paths["login_link"] = link_path(mail.outbox[-1].body, "/me/login/")
+
+
+def _survey(world: World, *, send: bool) -> None:
+    from civicpanel.surveys import services as survey_services
+    from tests.surveys.factories import build_survey, invite
+    from tests.surveys.test_results import answer
+
+    council, member, paths = world.council, world.member, world.paths
+    survey = build_survey(council)
+    if send:
+        mail.outbox.clear()
+        survey_services.wave_send(council=council, actor=None, survey=survey,
+                                  filters={"district": [survey_district_code(council)]})
+        invitation_mail = next(m for m in mail.outbox if m.to == [member.email])
+        paths["survey"] = link_path(invitation_mail.body, "/s/")
+        paths["unsubscribe"] = link_path(invitation_mail.extra_headers["List-Unsubscribe"], "/o/unsubscribe/")
+    else:
+        paths["survey"] = f"/s/{invite(survey, member)[1]}/"
+        others = Member.objects.filter(council=council, status=Member.Status.ACTIVE).exclude(pk=member.pk)
+        for i, other in enumerate(others.order_by("pk")[:8]):
+            answer(survey, invite(survey, other)[0], transport=str(1 + i % 3), safety=str(1 + i % 5),
+                   wishes=["1", "3"] if i % 2 else ["2"], days=str(i))
+    closed = build_survey(council)
+    paths["survey_closed"] = f"/s/{invite(closed, member)[1]}/"
+    survey_services.survey_close(council=council, actor=None, survey=closed)
+    world.survey = survey
+
+
+def survey_district_code(council: Council) -> str:
+    return ProfileOption.objects.filter(question__council=council, question__key="district").order_by("order")[0].code
