@@ -441,6 +441,29 @@ def question_move(*, council, actor, question: Question, direction: int, request
                      detail={"question": question.uid}, request=request)
 
 
+def question_place(*, council, actor, question: Question, page: Page, index: int, request=None) -> None:
+    """Put a question at position `index` (0 = first) of `page` (drag and drop in the builder).
+    Refused, with nothing changed, if a condition would then point forward."""
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().get(pk=question.survey_id, council=council)
+        _ensure_editable(survey)
+        if page.survey_id != survey.pk:
+            raise ValidationError(_("That page belongs to another survey."))
+        structure = survey_structure(survey)
+        for p in structure.pages:
+            p.survey_questions = [q for q in p.survey_questions if q.pk != question.pk]
+        target = next(p for p in structure.pages if p.pk == page.pk)
+        moving = Question.objects.get(pk=question.pk)
+        target.survey_questions.insert(max(0, min(index, len(target.survey_questions))), moving)
+        for p in structure.pages:
+            for order, q in enumerate(p.survey_questions):
+                if q.order != order or q.page_id != p.pk:
+                    Question.objects.filter(pk=q.pk).update(order=order, page=p)
+        _check_all_conditions(survey_structure(survey))
+        audit_record(council=council, actor=actor, action="survey.question_move", target=survey,
+                     detail={"question": question.uid}, request=request)
+
+
 # --- Answering ------------------------------------------------------------------------------
 
 class SurveyNotOpen(Exception):

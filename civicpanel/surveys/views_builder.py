@@ -275,6 +275,14 @@ def question_action_view(request, survey_id: int, question_id: int, action: str)
             services.question_move(direction=-1, **kwargs)
         elif action == "down":
             services.question_move(direction=1, **kwargs)
+        elif action == "place":
+            # The drag-and-drop script: page and position to drop the question at.
+            try:
+                page = selectors.page_get(council=request.council, survey=survey, page_id=int(request.POST["page"]))
+                index = int(request.POST["index"])
+            except (KeyError, ValueError):
+                raise Http404 from None
+            services.question_place(page=page, index=index, **kwargs)
         elif action == "delete":
             services.question_delete(**kwargs)
             messages.success(request, _("Question deleted."))

@@ -125,4 +125,11 @@ def test_staff_survey_pages_pass_axe(live_server, browser, council, staff_client
                 reverse("staff:survey_preview", args=[survey.pk]) + "?restart=1"]:
         page.goto(live_server.url + url)
         assert axe_violations(page) == "", url
+    # Drag "Do you own a car?" onto the first question: it moves there (the script posts the place).
+    from civicpanel.surveys.selectors import survey_structure
+
+    page.goto(live_server.url + reverse("staff:survey_detail", args=[survey.pk]))
+    with page.expect_navigation():
+        page.locator(f"#question-{survey.q['car'].pk}").drag_to(page.locator(f"#question-{survey.q['transport'].pk}"))
+    assert survey_structure(survey).questions[0].uid == survey.q["car"].uid
     context.close()

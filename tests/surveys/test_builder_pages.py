@@ -130,3 +130,18 @@ def test_survey_list_query_count(council, staff_client, django_assert_max_num_qu
     with django_assert_max_num_queries(12):
         response = client.get(reverse("staff:surveys"))
     assert response.content.decode().count("/results/") == 5
+
+
+def test_drag_and_drop_places_a_question(council, staff_client):
+    survey = build_survey(council, open_it=False)
+    client = staff_client("manager")
+    pages = survey_structure(survey).pages
+    url = reverse("staff:survey_question_action", args=[survey.pk, survey.q["car"].pk, "place"])
+    assert client.post(url, {"page": pages[1].pk, "index": 1}).status_code == 302
+    assert [q.uid for q in survey_structure(survey).pages[1].survey_questions][:2] == [survey.q["why"].uid, survey.q["car"].uid]
+    # Dropping "safety" after the question that depends on it is refused and changes nothing.
+    url = reverse("staff:survey_question_action", args=[survey.pk, survey.q["safety"].pk, "place"])
+    response = client.post(url, {"page": pages[1].pk, "index": 3}, follow=True)
+    assert "earlier page" in response.content.decode()
+    assert survey_structure(survey).pages[0].survey_questions[1].uid == survey.q["safety"].uid
+    assert 'draggable' in client.get(reverse("staff:survey_detail", args=[survey.pk])).content.decode()
