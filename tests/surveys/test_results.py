@@ -149,3 +149,48 @@ def test_anonymous_closed_survey_keeps_results_but_not_profiles(council, staff_c
     assert items[0]["n"] == 1
     html = staff_client("analyst").get(reverse("staff:survey_results", args=[survey.pk]), {"by": "district"}).content.decode()
     assert "can no longer be linked" in html
+
+
+def test_matrix_and_ranking_results_and_export_columns(council, staff_client):
+    from civicpanel.surveys.models import Page
+    from tests.surveys.factories import opts, t
+
+    survey = services.survey_create(council=council, actor=None, title=t("Grid"))
+    page = Page.objects.get(survey=survey)
+    matrix = services.question_create(council=council, actor=None, page=page, kind="matrix", text=t("Rate"),
+                                      settings={"scale_min": 1, "scale_max": 5, "rows": opts("Shops", "Buses")})
+    ranking = services.question_create(council=council, actor=None, page=page, kind="ranking", text=t("Rank"),
+                                       options=opts("A", "B", "C"))
+    survey = services.survey_open(council=council, actor=None, survey=survey)
+    for shops, buses, order in [(5, 1, ["2", "1", "3"]), (3, 3, ["2", "3", "1"])]:
+        invitation, _ = invite(survey, MemberFactory(council=council))
+        data = QueryDict(mutable=True)
+        data.update({f"q_{matrix.uid}_1": str(shops), f"q_{matrix.uid}_2": str(buses)})
+        data.update({f"q_{ranking.uid}_{code}": str(order.index(code) + 1) for code in order})
+        result = services.response_submit_page(invitation=invitation, page_id=page.pk, data=data, language="en")
+        assert result.done and not result.errors
+    items, _hidden = question_results(council=council, survey=survey)
+    rows = {r["label"]: r for r in items[0]["matrix"]}
+    assert rows["Shops"]["mean"] == 4 and rows["Buses"]["counts"] == [1, 0, 1, 0, 0]
+    ranked = {r["label"]: r for r in items[1]["ranking"]}
+    assert ranked["B"]["first"] == 2 and ranked["B"]["mean"] == 1
+    assert items[1]["ranking"][0]["label"] == "B"
+    text = staff_client("analyst").get(reverse("staff:survey_export", args=[survey.pk, "csv"])).content.decode("utf-8-sig")
+    data = list(csv.DictReader(io.StringIO(text)))
+    assert {row["Q1_1"] for row in data} == {"5", "3"} and {row["Q2_2"] for row in data} == {"1"}
+
+
+def test_ranking_needs_distinct_places(council):
+    from civicpanel.surveys.models import Page
+    from tests.surveys.factories import opts, t
+
+    survey = services.survey_create(council=council, actor=None, title=t("Rank"))
+    page = Page.objects.get(survey=survey)
+    ranking = services.question_create(council=council, actor=None, page=page, kind="ranking", text=t("Rank"),
+                                       options=opts("A", "B", "C"))
+    survey = services.survey_open(council=council, actor=None, survey=survey)
+    invitation, _ = invite(survey, MemberFactory(council=council))
+    data = QueryDict(mutable=True)
+    data.update({f"q_{ranking.uid}_1": "1", f"q_{ranking.uid}_2": "1", f"q_{ranking.uid}_3": "2"})
+    result = services.response_submit_page(invitation=invitation, page_id=page.pk, data=data, language="en")
+    assert "its own place" in result.errors[ranking.uid]
