@@ -16,7 +16,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field
 from fractions import Fraction
-from math import gcd
+from math import gcd, lcm
 
 import numpy as np
 
@@ -103,14 +103,14 @@ class _State:
                 return [(k, u, int(cnt[k])) for k in nz]
             return [(k, u, cl[k]) for k in nz]
         assert uarr is not None
-        uvals, uidx = np.unique(uarr, return_inverse=True)
+        uvals, uidx, big = _distinct(uarr)
         key = self.cls[sup] * len(uvals) + uidx
         keys, cnts = np.unique(key, return_counts=True)
         self._fresh({int(k) // len(uvals) for k in keys.tolist()})
         num = self.num
         gs = [(int(k) // len(uvals), int(uvals[int(k) % len(uvals)]), int(c))
               for k, c in zip(keys.tolist(), cnts.tolist(), strict=True) if int(k) // len(uvals) != 0]
-        gs.sort(key=lambda g: Fraction(num[g[0]], g[1]))
+        gs.sort(key=lambda g: num[g[0]] * (big // g[1]))  # orders by budget / utility, in integers
         return gs
 
     def price(self, j: int, groups) -> tuple[int, int] | None:
@@ -165,7 +165,7 @@ class _State:
                 mapping[k] = nid
             self.cls[sup] = mapping[cls_sup]
         else:
-            uvals, uidx = np.unique(uarr, return_inverse=True)
+            uvals, uidx, _ = _distinct(uarr)
             lu = len(uvals)
             key = cls_sup * lu + uidx
             table = {k * lu + int(np.searchsorted(uvals, u)): nid for (k, u), nid in new_id.items()}
@@ -218,7 +218,7 @@ def mes(profile: Profile, rank: list[int], util, per_voter: Fraction | None = No
         if j in profile.excluded or len(profile.supporters[j]) == 0:
             continue
         u, uarr = util[j]
-        total = u * len(profile.supporters[j]) if u is not None else int(sum(int(x) for x in uarr))
+        total = u * len(profile.supporters[j]) if u is not None else int(uarr.sum())
         if total <= 0:
             continue
         if profile.costs[j] == 0:
@@ -269,6 +269,23 @@ def mes(profile: Profile, rank: list[int], util, per_voter: Fraction | None = No
             if j not in chosen and j not in profile.excluded:
                 run.left_for[j] = state.money_of(profile.supporters[j])
     return run
+
+
+_DISTINCT: dict[int, tuple[np.ndarray, tuple[np.ndarray, np.ndarray, int]]] = {}
+
+
+def _distinct(uarr: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Distinct utilities of a project's supporters, each supporter's index among them, and their
+    lcm (for exact integer sort keys). Cached: the same arrays are used in every add-one step."""
+    hit = _DISTINCT.get(id(uarr))
+    if hit is not None and hit[0] is uarr:
+        return hit[1]
+    uvals, uidx = np.unique(uarr, return_inverse=True)
+    res = (uvals, uidx.reshape(-1), lcm(*(int(x) for x in uvals.tolist())))
+    if len(_DISTINCT) > 4096:
+        _DISTINCT.clear()
+    _DISTINCT[id(uarr)] = (uarr, res)
+    return res
 
 
 def _merge(payments: list[tuple[int, Fraction, bool]]) -> list[tuple[int, Fraction, bool]]:
