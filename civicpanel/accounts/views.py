@@ -30,7 +30,11 @@ def staff_add_view(request):
             form.add_error(None, error)
         else:
             link = None
-            if not membership.user.has_usable_password():
+            # Only for a person new to the install: one already staff of another council (even
+            # one who has not chosen a password yet) must not get a password link from this
+            # council's admin, which would open the other council's pages to that admin.
+            if (not membership.user.has_usable_password()
+                    and not StaffMembership.objects.filter(user=membership.user).exclude(pk=membership.pk).exists()):
                 link = request.build_absolute_uri(services.staff_password_link_path(membership.user))
             return render(request, "accounts/staff_added.html", {"membership": membership, "link": link})
     return render(request, "accounts/staff_add.html", {"form": form})
