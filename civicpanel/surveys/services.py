@@ -101,6 +101,8 @@ def survey_open(*, council, actor, survey: Survey, request=None) -> Survey:
         if not any(q.answerable for q in structure.questions):
             raise ValidationError(_("Add at least one question before opening the survey."))
         _check_all_conditions(structure)
+        if not any((text or "").strip() for text in (survey.thanks or {}).values()):
+            raise ValidationError(_("Write the thank-you text first: say what happens next and when the results will be shared."))
         if survey.closes_at and survey.closes_at <= timezone.now():
             raise ValidationError(_("The closing time has passed; set a later closing time first."))
         survey.status = Survey.Status.OPEN

@@ -136,3 +136,17 @@ def test_question_setup_is_checked(council):
     with pytest.raises(ValidationError):
         services.question_create(council=council, actor=None, page=page, kind="matrix", text=t("x"),
                                  settings={"scale_min": 1, "scale_max": 5, "rows": []})
+
+
+def test_opening_needs_questions_and_a_thank_you_text(council):
+    survey = services.survey_create(council=council, actor=None, title=t("Empty"))
+    with pytest.raises(ValidationError) as error:
+        services.survey_open(council=council, actor=None, survey=survey)
+    assert "at least one question" in str(error.value)
+    page = Page.objects.get(survey=survey)
+    services.question_create(council=council, actor=None, page=page, kind="yesno", text=t("Ok?"))
+    with pytest.raises(ValidationError) as error:
+        services.survey_open(council=council, actor=None, survey=survey)
+    assert "thank-you text" in str(error.value)
+    services.survey_update(council=council, actor=None, survey=survey, thanks=t("Results in June."))
+    assert services.survey_open(council=council, actor=None, survey=survey).status == Survey.Status.OPEN

@@ -155,7 +155,7 @@ def test_matrix_and_ranking_results_and_export_columns(council, staff_client):
     from civicpanel.surveys.models import Page
     from tests.surveys.factories import opts, t
 
-    survey = services.survey_create(council=council, actor=None, title=t("Grid"))
+    survey = services.survey_create(council=council, actor=None, title=t("Grid"), thanks=t("Thanks."))
     page = Page.objects.get(survey=survey)
     matrix = services.question_create(council=council, actor=None, page=page, kind="matrix", text=t("Rate"),
                                       settings={"scale_min": 1, "scale_max": 5, "rows": opts("Shops", "Buses")})
@@ -184,7 +184,7 @@ def test_ranking_needs_distinct_places(council):
     from civicpanel.surveys.models import Page
     from tests.surveys.factories import opts, t
 
-    survey = services.survey_create(council=council, actor=None, title=t("Rank"))
+    survey = services.survey_create(council=council, actor=None, title=t("Rank"), thanks=t("Thanks."))
     page = Page.objects.get(survey=survey)
     ranking = services.question_create(council=council, actor=None, page=page, kind="ranking", text=t("Rank"),
                                        options=opts("A", "B", "C"))
