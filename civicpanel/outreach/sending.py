@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from email.utils import make_msgid
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail import EmailMessage, mailers
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -147,6 +147,7 @@ def _send_batches(mailing: Mailing, message_type: MessageType, texts: dict, toke
             # One SMTP connection per batch: opening one per e-mail costs more than the e-mail.
             mailer = mailers["default"]
             try:
+                _open(mailer)
                 for delivery in batch:
                     delivery.mailing = mailing
                     _send_one(delivery, message_type, texts, token, report, mailer)
@@ -196,8 +197,11 @@ def _sendable(ids: list[int], token: str, message_type: MessageType, report: Sen
 
 
 def build_message(delivery: Delivery, message_type: MessageType, texts: dict[str, tuple[str, str]],
-                  unsubscribe: str | None) -> tuple[str, str, str, dict[str, str]]:
-    """(subject, plain body, HTML body, headers) of one delivery, in the member's language."""
+                  unsubscribe: str | None) -> tuple[str, str, dict[str, str]]:
+    """(subject, body, headers) of one delivery, in the member's language.
+
+    Plain text only: it reads well in every mail program and screen reader, mail programs make
+    its links clickable, and an HTML copy of the same text would double the work per e-mail."""
     mailing, member = delivery.mailing, delivery.member
     council = mailing.council
     language = message_language(council, member.language)
@@ -216,13 +220,22 @@ def build_message(delivery: Delivery, message_type: MessageType, texts: dict[str
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         if message_type.context_provider is not None:
             context.update(message_type.context_provider(delivery) or {})
-        subject, body, html = render(subject_src, body_src, context)
-    return subject, body, html, headers
+        subject, body = render(subject_src, body_src, context)
+    return subject, body, headers
 
 
 def _error_text(error: BaseException) -> str:
     """The error for staff, without the recipient's address (which must not outlive erasure)."""
     return ADDRESS_RE.sub("<address>", f"{type(error).__name__}: {error}")[:300]
+
+
+def _open(mailer) -> None:
+    """Open the connection for the whole batch (send_messages would open and close one per
+    e-mail otherwise)."""
+    try:
+        mailer.open()
+    except (smtplib.SMTPException, OSError) as error:
+        raise ServerUnavailable(_error_text(error)) from error
 
 
 def _close_quietly(mailer) -> None:
@@ -232,16 +245,15 @@ def _close_quietly(mailer) -> None:
         logger.warning("could not close the SMTP connection cleanly", exc_info=True)
 
 
-def _deliver(mailer, *, council, to: str, subject: str, body: str, html: str, headers: dict[str, str]) -> str:
+def _deliver(mailer, *, council, to: str, subject: str, body: str, headers: dict[str, str]) -> str:
     """Send one e-mail over an open mailer connection; the message is built as
     civicpanel.common.mail.deliver builds it (same sender, Reply-To and Message-ID)."""
     message_id = make_msgid(domain="civicpanel")
-    message = EmailMultiAlternatives(
+    message = EmailMessage(
         subject=subject, body=body, from_email=sender_for(council), to=[to],
         headers={"Message-ID": message_id, **headers},
         reply_to=[council.contact_email] if council.contact_email else None,
     )
-    message.attach_alternative(html, "text/html")
     mailer.send_messages([message])
     return message_id
 
@@ -258,7 +270,7 @@ def _send_one(delivery: Delivery, message_type: MessageType, texts: dict, token:
         return  # cancelled, or our lease was taken over
     delivery.attempts += 1
     try:
-        subject, body, html, headers = build_message(delivery, message_type, texts, unsubscribe)
+        subject, body, headers = build_message(delivery, message_type, texts, unsubscribe)
     except Exception as error:  # a broken text or context provider fails this e-mail, not the wave
         logger.exception("delivery %s: cannot build the message", delivery.pk)
         _fail(delivery, _error_text(error), report)
@@ -266,7 +278,7 @@ def _send_one(delivery: Delivery, message_type: MessageType, texts: dict, token:
     council = delivery.mailing.council
     try:
         message_id = _deliver(mailer, council=council, to=delivery.member.email, subject=subject, body=body,
-                              html=html, headers=headers)
+                              headers=headers)
     except smtplib.SMTPRecipientsRefused as error:
         code = min((response[0] for response in error.recipients.values()), default=550)
         if code >= 500:

@@ -7,7 +7,6 @@ import re
 from functools import cache, lru_cache
 
 from django.template import Context, Engine, Template, TemplateSyntaxError
-from django.utils.html import escape, linebreaks, urlize
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -82,19 +81,12 @@ def _compiled(text: str) -> Template:
     return _engine().from_string(text)
 
 
-def render(subject: str, body: str, context: dict) -> tuple[str, str, str]:
-    """(subject, plain body, HTML body). The subject is one line: a line break in a header
-    would be refused by the mailer, or worse, start a new header."""
+def render(subject: str, body: str, context: dict) -> tuple[str, str]:
+    """(subject, body). The subject is one line: a line break in a header would be refused by
+    the mailer, or worse, start a new header."""
     rendered_subject = " ".join(_compiled(subject).render(Context(context, autoescape=False)).split())
     rendered_body = _compiled(body).render(Context(context, autoescape=False)).strip() + "\n"
-    return rendered_subject, rendered_body, html_body(rendered_body)
-
-
-def html_body(text: str) -> str:
-    """The HTML alternative: the plain text, escaped, with paragraphs and clickable links."""
-    return ('<!doctype html><html><body style="font-family: sans-serif; line-height: 1.5;">'
-            + linebreaks(urlize(escape(text), autoescape=False), autoescape=False)
-            + "</body></html>")
+    return rendered_subject, rendered_body
 
 
 def sample_context(council, message_type: MessageType, language: str) -> dict[str, str]:

@@ -114,7 +114,7 @@ def message_edit_view(request, key: str, language: str):
     preview = None
     if shown is not None:
         context = sample_context(request.council, message_type, language)
-        subject, body, _html = render_text(shown["subject"], shown["body"], context)
+        subject, body = render_text(shown["subject"], shown["body"], context)
         preview = {"subject": subject, "body": body, "from": sender_for(request.council),
                    "unsubscribe": not message_type.transactional}
     return render(request, "outreach/message_edit.html", {

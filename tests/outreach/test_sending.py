@@ -62,8 +62,7 @@ def test_member_language_and_council_text_are_used(council, mailoutbox, django_c
         create(council, [english])
     assert mailoutbox[0].subject == "Your voice on Trafik i Valby"
     assert mailoutbox[0].body.startswith(f"Hello {english.name}: https://example.test/s/")
-    html = mailoutbox[0].alternatives[0][0]
-    assert 'href="https://example.test/s/' in html
+    assert mailoutbox[0].content_subtype == "plain"
 
 
 def test_list_unsubscribe_headers_on_bulk_mail_not_on_transactional(council, mailoutbox,
@@ -234,7 +233,7 @@ def test_unreachable_server_keeps_the_wave_for_later(council, settings):
     assert report.sent == 0 and report.failed == 0
     rows = list(Delivery.objects.filter(mailing=mailing))
     assert all(row.state == "queued" and row.next_attempt_at and not row.claim_token for row in rows)
-    assert sorted(row.attempts for row in rows) == [0, 0, 1]  # only the one tried counts an attempt
+    assert [row.attempts for row in rows] == [0, 0, 0]  # the server never answered: no attempt used up
 
 
 def test_crashed_run_is_resent_but_sent_rows_never(council, mailoutbox):
