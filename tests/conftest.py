@@ -7,10 +7,15 @@ since the pure-method tests do not depend on it.
 from __future__ import annotations
 
 import os
+import shutil
 import time
 
 import pytest
 from django.test import Client
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 DB_FIXTURES = {"db", "transactional_db", "client", "live_server", "council", "staff_client"}
 
@@ -80,3 +85,21 @@ def staff_client(db, council):
         return login_with_second_factor(client, user)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole run (Playwright's sync API allows one per process).
+
+    Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    between page actions are still plain synchronous code, hence DJANGO_ALLOW_ASYNC_UNSAFE.
+    """
+    if CHROMIUM is None:
+        pytest.skip("no Chromium installed")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
