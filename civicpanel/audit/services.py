@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from civicpanel.audit.models import AuditEvent
+from civicpanel.common.security import client_ip
 
 
 def audit_record(
@@ -24,7 +25,7 @@ def audit_record(
     """
     ip = None
     if request is not None:
-        ip = request.META.get("REMOTE_ADDR")
+        ip = client_ip(request)
     return AuditEvent.objects.create(
         council=council,
         actor=actor if getattr(actor, "pk", None) else None,

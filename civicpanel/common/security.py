@@ -47,3 +47,30 @@ def derived_token(purpose: str, pk: int, salt: str) -> str:
 
 def new_salt() -> str:
     return secrets.token_hex(16)
+
+
+def client_ip(request) -> str | None:
+    """The address of the person making the request, for rate limits and the audit log.
+
+    Behind a reverse proxy REMOTE_ADDR is the proxy's own address (the same for everyone), so
+    per-address limits would count every resident together and one person could lock out all.
+    With TRUSTED_PROXY_COUNT = n > 0 the n-th address from the right of X-Forwarded-For is
+    taken (what the nearest trusted proxy saw); entries further left are client-supplied and
+    never trusted. Anything that is not an IP address falls back to REMOTE_ADDR.
+    """
+    import ipaddress
+
+    from django.conf import settings
+
+    remote = request.META.get("REMOTE_ADDR") or None
+    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if count > 0 and forwarded:
+        entries = [part.strip() for part in forwarded.split(",")]
+        if len(entries) >= count:
+            candidate = entries[-count]
+            try:
+                return str(ipaddress.ip_address(candidate))
+            except ValueError:
+                pass
+    return remote

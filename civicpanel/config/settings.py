@@ -8,6 +8,8 @@ DEFAULT_FROM_EMAIL    sender of every e-mail
 ALLOWED_HOSTS         comma-separated; development adds localhost and *.localhost
 CIVICPANEL_DATA_DIR   where SQLite, uploads and the demo's mail live (default ./var)
 CIVICPANEL_BASE_SCHEME  http or https, for links in e-mails
+TRUSTED_PROXY_COUNT   reverse proxies in front of the web server that append to X-Forwarded-For
+                      (production default 1: the proxy the operations guide prescribes; 0 = none)
 """
 
 from __future__ import annotations
@@ -205,6 +207,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CIVICPANEL_BASE_SCHEME = env.str("CIVICPANEL_BASE_SCHEME", default="https" if PRODUCTION else "http")
 CIVICPANEL_BASE_PORT = env.str("CIVICPANEL_BASE_PORT", default="" if PRODUCTION else "8000")
 CIVICPANEL_MAIL_CATCHER_DIR = env.str("CIVICPANEL_MAIL_CATCHER_DIR", default="")
+if PRODUCTION and CIVICPANEL_MAIL_CATCHER_DIR:
+    # The catcher's pages are public and show every e-mail, login and survey links included.
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("CIVICPANEL_MAIL_CATCHER_DIR is for the demo only; unset it in production.")
 
 TASKS = {
     "default": {
@@ -229,6 +236,12 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Behind a reverse proxy every request comes from the proxy's address: per-address rate limits
+# (residents' sign-up and login links, staff logins) would then lock out everyone at once.
+# common.security.client_ip and allauth read the client's address from X-Forwarded-For instead.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if PRODUCTION else 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 LOGGING = {
     "version": 1,

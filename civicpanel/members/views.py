@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civicpanel.common.csvio import csv_response
+from civicpanel.common.security import client_ip
 from civicpanel.members import services
 from civicpanel.members.erasure import member_data_rows
 from civicpanel.members.forms import (
@@ -50,7 +51,7 @@ def _council_or_404(request):
 
 
 def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    return client_ip(request) or "unknown"
 
 
 def _rate_limited(request, *, scope: str, limit: int):
