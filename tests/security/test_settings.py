@@ -1,0 +1,26 @@
+"""Production settings that protect residents: the demo's public mailbox can never be switched
+on in production."""
+
+from __future__ import annotations
+
+from tests.test_settings import PRODUCTION_ENV, _manage
+
+
+def test_production_refuses_the_demo_mail_catcher(tmp_path):
+    result = _manage("check", env={**PRODUCTION_ENV, "CIVICPANEL_MAIL_CATCHER_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "CIVICPANEL_MAIL_CATCHER_DIR" in result.stderr
+
+
+def test_production_trusts_one_proxy_by_default_and_can_be_told_otherwise():
+    code = ("from django.conf import settings; import django; django.setup(); "
+            "print(settings.TRUSTED_PROXY_COUNT, settings.ALLAUTH_TRUSTED_PROXY_COUNT)")
+    import os
+    import subprocess
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if k not in {"CIVICPANEL_ENV", "DATABASE_URL", "SECRET_KEY"}}
+    for extra, expected in (({}, "1 1"), ({"TRUSTED_PROXY_COUNT": "0"}, "0 0")):
+        result = subprocess.run([sys.executable, "-c", code], env={**clean, **PRODUCTION_ENV, **extra},
+                                capture_output=True, text=True, timeout=60)
+        assert result.stdout.strip() == expected, result.stderr
