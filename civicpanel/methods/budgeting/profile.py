@@ -68,7 +68,7 @@ def build_profile(election: Election, *, ordinal_scoring: str = "max-length",
     if vote_type == "ordinal" and ordinal_scoring == "max-length":
         raw = election.meta.get("max_length", "").strip()
         max_len = int(raw) if raw else max((len(b.projects) for b in election.ballots), default=0)
-    for i, b in enumerate(election.ballots):
+    for i, b in enumerate(election.ballots if weighted else ()):
         if vote_type == "ordinal":
             top = max_len if max_len is not None else len(b.projects) - 1
             for r, p in enumerate(b.projects):
@@ -83,19 +83,24 @@ def build_profile(election: Election, *, ordinal_scoring: str = "max-length",
                     j = index[p]
                     sup_lists[j].append(i)
                     pts_lists[j].append(x)
-        else:
-            for p in b.projects:
-                sup_lists[index[p]].append(i)
+    if not weighted:  # approval: one sort instead of a Python append per vote
+        flat = np.fromiter((index[p] for b in election.ballots for p in b.projects), dtype=np.int64)
+        voters = np.repeat(np.arange(len(election.ballots), dtype=np.int64),
+                           [len(b.projects) for b in election.ballots])
+        order = np.argsort(flat, kind="stable")
+        bounds = np.searchsorted(flat[order], np.arange(m + 1))
+        sorted_voters = voters[order]
+        sup_lists = [sorted_voters[bounds[j]:bounds[j + 1]] for j in range(m)]  # type: ignore[misc]
     pscale = 1
     if weighted:
-        pscale = lcm(1, *(Fraction(x).denominator for lst in pts_lists for x in lst))
+        pscale = lcm(1, *{x.denominator for lst in pts_lists for x in lst})
     supporters = [np.asarray(s, dtype=np.int64) for s in sup_lists]
     points: list[np.ndarray | None] = []
     for lst in pts_lists:
         if not weighted:
             points.append(None)
         else:
-            points.append(np.asarray([int(Fraction(x) * pscale) for x in lst], dtype=np.int64))
+            points.append(np.asarray([int(x * pscale) for x in lst], dtype=np.int64))
     excluded = frozenset(index[p] for p in exclude if p in index)
     return Profile(ids=ids, costs=[int(c * scale) for c in costs_f], budget=int(budget_f * scale),
                    money_scale=scale, n_voters=len(election.ballots), supporters=supporters,
