@@ -12,7 +12,7 @@ from civicpanel.tenancy.models import LANGUAGE_CHOICES, Council
 
 LOGO_MAX_BYTES = 1024 * 1024
 # Formats every browser shows; Pillow names them so.
-LOGO_FORMATS = {"PNG", "JPEG", "WEBP", "GIF"}
+LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif"}
 POSTAL_CODE_RE = re.compile(r"^\d{4}$")
 
 
@@ -56,6 +56,9 @@ class CouncilGeneralForm(forms.ModelForm):
         image = getattr(logo, "image", None)
         if image is None or (image.format or "").upper() not in LOGO_FORMATS:
             raise ValidationError(_("The logo must be a PNG, JPEG, WebP or GIF image."))
+        # Stored under its real format, not the uploader's name: the web server picks the
+        # content type from the extension, and Pillow also accepts names such as .pdf or .eps.
+        logo.name = "logo." + LOGO_FORMATS[image.format.upper()]
         return logo
 
     def clean_panel_term_years(self):
