@@ -200,10 +200,10 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
     def exact_price(j: int, ev: _Eval) -> Fraction:
         if ev.exact is None:
             poor = ev.sup[ev.poor]
-            paid = purses.money(poor)
             if len(poor) == 0:
                 ev.exact = Fraction(costs[j].numerator, costs[j].denominator * len(ev.sup))
             else:
+                paid = purses.money(poor)
                 ev.exact = Fraction(purses.cost(j) - paid, purses.den * (len(ev.sup) - len(poor)))
         return ev.exact
 
