@@ -1,0 +1,78 @@
+"""Analysts see answers, never identities: every staff page an analyst can open (walked from the
+URL table, so a page added later is covered too) and every export an analyst can download is
+free of the names and e-mail addresses of the members behind the answers."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import pytest
+from django.urls import URLPattern, URLResolver
+
+from civicpanel.accounts.models import Role
+from civicpanel.accounts.permissions import ROLE_CAPABILITIES
+from civicpanel.config import staff_urls
+from tests.factories import MemberFactory
+from tests.surveys.factories import build_survey, invite
+from tests.surveys.test_results import answer
+
+pytestmark = pytest.mark.django_db
+
+NAME, EMAIL = "Zelda Identifiable", "zelda.identifiable@example.org"
+
+
+def _patterns(patterns, prefix="/staff/"):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _patterns(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern.callback
+
+
+def _analyst_routes() -> list[str]:
+    allowed = ROLE_CAPABILITIES[Role.ANALYST]
+    return sorted({route for route, view in _patterns(staff_urls.urlpatterns)
+                   if not view.staff_capabilities or view.staff_capabilities & allowed})
+
+
+def _fill(route: str, values: dict[str, list[str]]) -> list[str]:
+    urls = [route]
+    for name in re.findall(r"<(?:\w+:)?(\w+)>", route):
+        urls = [re.sub(rf"<(?:\w+:)?{name}>", value, url, count=1) for url in urls for value in values[name]]
+    return urls
+
+
+def _text(content: bytes) -> str:
+    if content.startswith(b"PK"):  # an XLSX: read every part of the archive
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return "".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+    return content.decode("utf-8", "replace")
+
+
+def test_no_analyst_page_or_export_shows_an_identity(council, staff_client):
+    survey = build_survey(council)
+    district = council.districts.first()
+    members = [MemberFactory(council=council, district=district) for _ in range(6)]
+    members[0].name, members[0].email = NAME, EMAIL
+    members[0].save(update_fields=["name", "email"])
+    for number, member in enumerate(members):
+        invitation, _token = invite(survey, member)
+        answer(survey, invitation, transport="other", safety="4", wishes=["1"], days=str(number))
+    wave = survey.waves.first()
+    values = {"survey_id": [str(survey.pk)], "wave_id": [str(wave.pk)], "fmt": ["csv", "xlsx", "codebook"]}
+    analyst = staff_client("analyst")
+
+    checked = []
+    for route in _analyst_routes():
+        for url in _fill(route, values):
+            for query in ("", "?by=district", "?by=gender", "?by=birth_year"):
+                response = analyst.get(url + query)
+                assert response.status_code == 200, (url + query, response.status_code)
+                text = _text(response.content)
+                assert NAME not in text and EMAIL not in text, url + query
+                checked.append(url)
+    # The walk really reached the survey pages and the exports.
+    assert any(url.endswith("/results/") for url in checked)
+    assert any(url.endswith("/export/xlsx/") for url in checked)
