@@ -7,6 +7,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.cache import add_never_cache_headers
 
 from civicpanel.accounts.permissions import Capability, can, membership_for
 
@@ -33,7 +34,11 @@ def staff_view(*capabilities: Capability | None):
             if needed and not any(can(membership, capability) for capability in needed):
                 raise PermissionDenied
             request.membership = membership
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+            # Staff pages and exports carry personal data: keep them out of the browser's cache
+            # (a shared office computer) and out of any cache on the way.
+            add_never_cache_headers(response)
+            return response
 
         wrapper.staff_capabilities = needed
         return wrapper

@@ -4,6 +4,7 @@ from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 
 # Pages a signed-in staff member may reach before the second factor is in place.
 OPEN_PREFIXES = ("/accounts/", "/static/", "/i18n/")
@@ -31,6 +32,6 @@ class StaffSecondFactorMiddleware:
                 from django.contrib.auth import logout
 
                 logout(request)
-                return redirect(f"{reverse('account_login')}?next={request.path}")
+                return redirect(f"{reverse('account_login')}?{urlencode({'next': request.path})}")
             return redirect("mfa_activate_totp")
         return self.get_response(request)
