@@ -108,3 +108,40 @@ def test_wave_survives_killed_workers_without_losing_or_repeating_mail(transacti
     duplicates = sum(count - 1 for count in received.values())
     assert duplicates <= kills
     assert Delivery.objects.filter(mailing=mailing, state=Delivery.State.SENT).count() == RECIPIENTS
+
+
+def test_two_workers_on_one_wave_never_send_the_same_email(transactional_db, smtp_server):
+    """Two runs of the same wave at once (two workers): each e-mail goes out exactly once."""
+    import threading
+
+    from django.db import connections
+
+    from civicpanel.outreach.sending import send_mailing_now
+
+    council = council_with_profile(slug="valby", name="Valby Lokaludvalg")
+    Member.objects.bulk_create([
+        Member(council=council, email=f"resident{i}@example.net", name=f"Resident {i}", status="active")
+        for i in range(300)
+    ])
+    member_ids = list(Member.objects.filter(council=council).values_list("pk", flat=True))
+    dummy = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend", "QUEUES": ["default", "mail"]}}
+    with override_settings(TASKS=dummy):
+        mailing = mailing_create(council=council, actor=None, message_type="test_invitation",
+                                 member_ids=member_ids, extra_context={"survey_title": "Trafik"})
+    reports = []
+
+    def run() -> None:
+        try:
+            reports.append(send_mailing_now(mailing.pk, batch_size=10))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    received = Counter(smtp_server.recipients())
+    assert len(received) == 300 and set(received.values()) == {1}
+    assert sorted(report.sent > 0 for report in reports) == [True, True]  # both did part of the work
+    assert sum(report.sent for report in reports) == 300
