@@ -33,6 +33,12 @@ class Mailing(models.Model):
     def __str__(self) -> str:
         return f"{self.message_type} #{self.pk}"
 
+    @property
+    def type_label(self) -> str:
+        from civicpanel.outreach.registry import label_for
+
+        return label_for(self.message_type)
+
 
 class Delivery(models.Model):
     """One member's e-mail in a wave, and where it stands.

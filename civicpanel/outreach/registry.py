@@ -78,3 +78,11 @@ def get_message_type(key: str) -> MessageType:
 
 def message_types() -> list[MessageType]:
     return sorted(_TYPES.values(), key=lambda t: t.key)
+
+
+def label_for(key: str) -> str:
+    """The name staff see for a message type, in the active language (the key if unknown)."""
+    from civicpanel.common.models import translated
+
+    message_type = _TYPES.get(key)
+    return (translated(message_type.label) if message_type else "") or key

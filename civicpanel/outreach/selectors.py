@@ -60,12 +60,13 @@ def _status_from(row) -> MailingStatus:
     return status
 
 
-def mailings_with_status(*, council, reference: str | None = None) -> list[Mailing]:
-    """The council's waves, newest first, each with `.status` (a MailingStatus), in one query."""
+def mailings_with_status(*, council, reference: str | None = None, limit: int | None = None) -> list[Mailing]:
+    """The council's waves (with this reference, if given), newest first, each with `.status`
+    (a MailingStatus), in one query."""
     mailings = Mailing.objects.filter(council=council).select_related("created_by").annotate(**_state_counts())
     if reference is not None:
         mailings = mailings.filter(reference=reference)
-    result = list(mailings)
+    result = list(mailings[:limit] if limit else mailings)
     for mailing in result:
         mailing.status = _status_from(mailing)
     return result

@@ -129,7 +129,7 @@ def message_edit_view(request, key: str, language: str):
 @texts_view
 def mailing_list_view(request):
     return render(request, "outreach/mailing_list.html",
-                  {"mailings": selectors.mailings_with_status(council=request.council)[:200]})
+                  {"mailings": selectors.mailings_with_status(council=request.council, limit=200)})
 
 
 @texts_view
