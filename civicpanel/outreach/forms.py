@@ -13,6 +13,11 @@ class MessageTextForm(forms.Form):
     def __init__(self, *args, variables: tuple[str, ...], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.variables = variables
+        # As help text, so each field points at it (aria-describedby) for screen readers.
+        names = ", ".join("{{ " + name + " }}" for name in variables)
+        self.fields["body"].help_text = _("Variables you can use, each replaced in every e-mail: %(names)s. "
+                                          "Conditions ({%% if %%}) and lists ({%% for %%}) also work.") % {"names": names}
+        self.fields["subject"].help_text = _("The same variables work here.")
 
     def _check(self, name: str) -> str:
         value = self.cleaned_data[name]

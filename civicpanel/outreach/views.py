@@ -120,7 +120,8 @@ def message_edit_view(request, key: str, language: str):
     return render(request, "outreach/message_edit.html", {
         "message_type": message_type, "language": language, "language_name": dict(LANGUAGE_CHOICES)[language],
         "form": form, "own": own, "preview": preview,
-        "languages": selectors.council_message_languages(request.council),
+        "other_languages": [(code, dict(LANGUAGE_CHOICES)[code])
+                            for code in selectors.council_message_languages(request.council) if code != language],
     })
 
 

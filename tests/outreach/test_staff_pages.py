@@ -80,6 +80,7 @@ def test_edit_preview_save_and_reset(council, staff, mailoutbox, django_capture_
     page = client.get(EDIT).content.decode()
     assert "New survey: Trafik i Valby" in page  # the default, previewed with sample data
     assert "{{ survey_title }}" in page and "{{ unsubscribe_url }}" in page  # the variables are listed
+    assert 'aria-describedby="id_body_helptext"' in page
 
     preview = client.post(EDIT, {"subject": "Have your say: {{ survey_title }}",
                                  "body": "Hi {{ member_name }}, answer at {{ link }}", "preview": "1"})
