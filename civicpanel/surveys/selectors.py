@@ -17,6 +17,16 @@ def survey_list(*, council) -> QuerySet[Survey]:
     ).order_by("-created_at", "-id")
 
 
+def survey_counts(*, council, survey: Survey) -> dict:
+    """Invited, answered and started-not-finished, for the builder's summary line."""
+    from civicpanel.surveys.models import Invitation, Response
+
+    counts = Invitation.objects.filter(survey=survey, survey__council=council).aggregate(
+        invited=Count("id"), completed=Count("id", filter=Q(completed_at__isnull=False)))
+    counts["started"] = Response.objects.filter(survey=survey, completed_at__isnull=True).count()
+    return counts
+
+
 def survey_get(*, council, survey_id: int) -> Survey:
     """The survey or 404: a survey of another council does not exist for this one."""
     return get_object_or_404(Survey, pk=survey_id, council=council)

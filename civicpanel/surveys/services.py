@@ -718,7 +718,7 @@ def reminder_send(*, council, actor, survey: Survey, due_only: bool = True, now:
         survey = Survey.objects.select_for_update().get(pk=survey.pk, council=council)
         if not survey.is_accepting_answers(now):
             return None
-        due = list(Invitation.objects.select_for_update().filter(_reminder_due_q(survey, now, due_only=due_only)))
+        due = list(Invitation.objects.select_for_update(of=("self",)).filter(_reminder_due_q(survey, now, due_only=due_only)))
         if not due:
             return None
         number = max(i.reminders_sent for i in due) + 1

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -93,6 +94,8 @@ def survey_detail_view(request, survey_id: int):
         "survey": survey, "pages": pages, "kinds": Question.Kind.choices,
         "editable": survey.status != Survey.Status.CLOSED,
         "waves": selectors.wave_list(council=request.council, survey=survey),
+        "counts": selectors.survey_counts(council=request.council, survey=survey),
+        "now_time": timezone.now(),
     })
 
 
