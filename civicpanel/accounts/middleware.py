@@ -8,6 +8,10 @@ from django.utils.http import urlencode
 
 # Pages a signed-in staff member may reach before the second factor is in place.
 OPEN_PREFIXES = ("/accounts/", "/static/", "/i18n/")
+# Pages that need the second factor: the staff pages, and allauth's e-mail page, where a
+# password-only session could attach an address it does not own (addresses are not verified,
+# and a council admin who adds that address as staff would give the role to this account).
+PROTECTED_PREFIXES = ("/staff/", "/accounts/email/")
 
 
 def second_factor_done(request) -> bool:
@@ -27,7 +31,8 @@ class StaffSecondFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith("/staff/") and request.user.is_authenticated and not second_factor_done(request):
+        if (request.path.startswith(PROTECTED_PREFIXES) and request.user.is_authenticated
+                and not second_factor_done(request)):
             if Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists():
                 from django.contrib.auth import logout
 

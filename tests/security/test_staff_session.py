@@ -48,3 +48,21 @@ def test_removed_role_and_deactivated_account_lose_access_at_once(council, staff
     client.user.save(update_fields=["is_active"])
     response = client.get("/staff/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_staff_without_a_second_factor_cannot_take_over_another_address(council, other_council):
+    """An address is a staff identity: when another council's admin adds that address, they give
+    the role to whoever holds it. A new staff member who has only a password (no TOTP yet) must
+    not be able to claim an address they do not own on the unverified e-mail page."""
+    from allauth.account.models import EmailAddress
+
+    user = staff_user(council, "analyst", with_totp=False)
+    client = Client(HTTP_HOST=f"{council.slug}.localhost")
+    client.post("/accounts/login/", {"login": user.email, "password": "correct horse battery staple"})
+    assert "_auth_user_id" in client.session  # logged in with the password alone
+
+    response = client.post("/accounts/email/", {"action_add": "", "email": "future.admin@example.org"})
+    assert response.status_code == 302
+    assert not EmailAddress.objects.filter(email="future.admin@example.org").exists()
+    user.refresh_from_db()
+    assert user.email != "future.admin@example.org"
