@@ -169,7 +169,9 @@ def _survey(world: World, *, send: bool) -> None:
         mail.outbox.clear()
         survey_services.wave_send(council=council, actor=None, survey=survey,
                                   filters={"district": [survey_district_code(council)]})
-        invitation_mail = next(m for m in mail.outbox if m.to == [member.email])
+        sent = [m for m in mail.outbox if m.to == [member.email]]
+        assert sent, f"no invitation to {member.email}: {wave_state(survey)}"
+        invitation_mail = sent[0]
         paths["survey"] = link_path(invitation_mail.body, "/s/")
         paths["unsubscribe"] = link_path(invitation_mail.extra_headers["List-Unsubscribe"], "/o/unsubscribe/")
     else:
@@ -182,6 +184,14 @@ def _survey(world: World, *, send: bool) -> None:
     paths["survey_closed"] = f"/s/{invite(closed, member)[1]}/"
     survey_services.survey_close(council=council, actor=None, survey=closed)
     world.survey = survey
+
+
+def wave_state(survey) -> dict:
+    from civicpanel.outreach.models import Delivery
+
+    return {"outbox": [m.to for m in mail.outbox],
+            "deliveries": list(Delivery.objects.filter(mailing__reference=f"survey:{survey.pk}").values_list(
+                "member_id", "state", "last_error", "attempts"))}
 
 
 def survey_district_code(council: Council) -> str:
