@@ -150,10 +150,14 @@ def member_invite_view(request, member_id: int):
 @staff_view(Capability.MEMBERS)
 @require_http_methods(["GET", "POST"])
 def member_edit_view(request, member_id: int):
-    try:
-        member = selectors.member_detail(council=request.council, member_id=member_id)
-    except Member.DoesNotExist as error:
-        raise Http404 from error
+    if request.method == "GET":
+        # The form shows the member's name and profile: a view of personal data, audited.
+        member = _member_or_404(request, member_id)
+    else:
+        try:
+            member = selectors.member_detail(council=request.council, member_id=member_id)
+        except Member.DoesNotExist as error:
+            raise Http404 from error
     if member.status == Member.Status.LEFT:
         messages.error(request, _("This member has left the panel; their data can no longer be changed."))
         return redirect("staff:member_detail", member_id=member.pk)
