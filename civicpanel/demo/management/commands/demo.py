@@ -72,6 +72,8 @@ class Command(BaseCommand):
         catcher_dir = Path(settings.CIVICPANEL_MAIL_CATCHER_DIR)
         catcher_dir.mkdir(parents=True, exist_ok=True)
         start_catcher_thread("127.0.0.1", 1025, str(catcher_dir))
+        # Waves that a stopped demo left half-sent go back on the queue before the worker starts.
+        call_command("mailings_resume", verbosity=0)
         worker = subprocess.Popen([sys.executable, "-m", "civicpanel.cli", "db_worker", "--queue-name", "mail,default"],
                                   env=os.environ.copy())
         try:
