@@ -6,6 +6,7 @@ app (`mailing_create`), which owns delivery, unsubscribe and the worker.
 
 from __future__ import annotations
 
+import random
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -120,12 +121,40 @@ def survey_close(*, council, actor, survey: Survey, request=None) -> Survey:
             survey.save(update_fields=["status", "updated_at"])
             audit_record(council=council, actor=actor, action="survey.close", target=survey, request=request)
         if survey.anonymous and not survey.anonymised_at:
-            cut = Response.objects.filter(survey=survey, invitation__isnull=False).update(invitation=None)
+            cut = _responses_anonymise(survey)
             survey.anonymised_at = timezone.now()
             survey.save(update_fields=["anonymised_at"])
             audit_record(council=council, actor=actor, action="survey.anonymise", target=survey,
                          detail={"responses": cut}, request=request)
     return survey
+
+
+def _responses_anonymise(survey: Survey) -> int:
+    """Cut every link between the survey's answers and its members.
+
+    Dropping the invitation link is not enough: a response's timestamps equal its invitation's
+    completion time, and row ids follow the order people answered in. So the responses and
+    answers are written afresh in random order, with the closing time as their only time, and
+    the old rows deleted. Returns the number of responses.
+    """
+    rng = random.SystemRandom()
+    old = list(Response.objects.filter(survey=survey).values_list("pk", "language", "completed_at"))
+    rng.shuffle(old)
+    answers: dict[int, list[tuple]] = {}
+    for response_id, question_id, value, other in Answer.objects.filter(response__survey=survey).values_list(
+        "response_id", "question_id", "value", "other_text"
+    ):
+        answers.setdefault(response_id, []).append((question_id, value, other))
+    now = timezone.now()
+    for pk, language, completed_at in old:
+        fresh = Response.objects.create(survey=survey, language=language, completed_at=now if completed_at else None)
+        rows = answers.get(pk, [])
+        rng.shuffle(rows)
+        Answer.objects.bulk_create([Answer(response=fresh, question_id=q, value=v, other_text=o) for q, v, o in rows])
+    old_ids = [pk for pk, _language, _completed in old]
+    for start in range(0, len(old_ids), 500):
+        Response.objects.filter(pk__in=old_ids[start:start + 500]).delete()
+    return len(old)
 
 
 def surveys_close_due(*, now: datetime | None = None) -> list[Survey]:

@@ -160,9 +160,15 @@ def test_anonymous_survey_cuts_the_link_on_close(council):
     client.post(f"/s/{token}/", page1(survey, pages, safety="4"))
     client.post(f"/s/{token}/", {"page": pages[1].pk})
     assert Response.objects.get().invitation_id == invitation.pk
+    before = Response.objects.get()
+    answers_before = sorted((a.question_id, str(a.value)) for a in Answer.objects.all())
     services.survey_close(council=council, actor=None, survey=survey)
     response = Response.objects.get()
     assert response.invitation_id is None and response.completed_at is not None
+    # Written afresh: no old id, no timestamp shared with the invitation, the same answers.
+    assert response.pk != before.pk
+    assert response.completed_at != Invitation.objects.get().completed_at
+    assert sorted((a.question_id, str(a.value)) for a in Answer.objects.all()) == answers_before
     assert Invitation.objects.get().completed_at is not None  # the rate stays known, the answers are unlinked
     assert "The survey has closed" in client.get(f"/s/{token}/").content.decode()
 
