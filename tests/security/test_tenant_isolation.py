@@ -1,0 +1,133 @@
+"""Tenant isolation with real objects: every staff URL that names an object, filled with the
+ids of ANOTHER council's objects (survey, page, question, wave, member, district, profile
+question and option, mailing, staff membership), answers 404 to an admin of this council, for
+GET and for POST, and changes nothing over there. Nested URLs are also tried with this
+council's survey and the other council's page, question or wave.
+
+(The URL-table test in tests/accounts uses ids that exist nowhere, which a lookup without a
+council filter would pass as well; this one does not.)"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver
+from django.utils import timezone
+
+from civicpanel.audit.models import AuditEvent
+from civicpanel.config import staff_urls
+from civicpanel.members.models import ProfileQuestion
+from civicpanel.outreach.models import Mailing
+from civicpanel.surveys import services
+from civicpanel.surveys.models import Page, Question, Survey, Wave
+from tests.factories import MemberFactory, staff_user
+from tests.surveys.factories import build_survey
+
+pytestmark = pytest.mark.django_db
+
+ACTIONS = {
+    "/do/": ["copy", "open", "close", "add_page", "up", "down", "delete", "place"],
+}
+
+
+def _patterns(patterns, prefix="/staff/"):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _patterns(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern)
+
+
+def _objects(council, *, open_it: bool) -> dict[str, str]:
+    survey = build_survey(council, open_it=open_it)
+    page = Page.objects.filter(survey=survey).first()
+    question = survey.q["transport"]
+    wave = Wave.objects.create(survey=survey, kind=Wave.Kind.INVITATION,
+                               send_at=timezone.now() + timezone.timedelta(days=2))
+    member = MemberFactory(council=council)
+    district = council.districts.first()
+    profile_question = ProfileQuestion.objects.get(council=council, key="gender")
+    option = profile_question.options.first()
+    mailing = Mailing.objects.create(council=council, message_type="survey_invitation")
+    membership = staff_user(council, "manager").memberships.get(council=council)
+    return {
+        "survey_id": str(survey.pk), "page_id": str(page.pk), "question_id": str(question.pk),
+        "wave_id": str(wave.pk), "member_id": str(member.pk), "district_id": str(district.pk),
+        "profile_question_id": str(profile_question.pk), "option_id": str(option.pk),
+        "mailing_id": str(mailing.pk), "membership_id": str(membership.pk),
+    }
+
+
+def _urls(route: str, ours: dict[str, str], theirs: dict[str, str]) -> list[str]:
+    names = re.findall(r"<(?:\w+:)?(\w+)>", route)
+    id_names = [name for name in names if name.endswith("_id")]
+    if not id_names:
+        return []
+    urls = []
+    # Every id foreign; and, for nested routes, this council's survey with a foreign child.
+    choices = [theirs] + ([ours] if len(id_names) > 1 else [])
+    for parent in choices:
+        url = route
+        for name in names:
+            if name == "survey_id":
+                value = parent["survey_id"]
+            elif name == "question_id" and route.startswith("/staff/settings/"):
+                value = theirs["profile_question_id"]
+            elif name.endswith("_id"):
+                value = theirs[name]
+            else:
+                value = "csv" if name == "fmt" else "x"
+            url = re.sub(rf"<(?:\w+:)?{name}>", value, url, count=1)
+        urls.append(url)
+    expanded = []
+    for url in dict.fromkeys(urls):
+        if "/do/x/" in url:
+            expanded += [url.replace("/do/x/", f"/do/{action}/") for action in ACTIONS["/do/"]]
+        else:
+            expanded.append(url)
+    return expanded
+
+
+def test_another_councils_objects_are_404_for_every_staff_url(council, other_council, staff_client):
+    ours = _objects(council, open_it=False)
+    theirs = _objects(other_council, open_it=False)
+    their_surveys = Survey.objects.filter(council=other_council).count()
+    their_events = AuditEvent.objects.filter(council=other_council).count()
+    admin = staff_client("admin", council=council)
+    post_data = {"page": theirs["page_id"], "index": "0", "direction": "up", "status": "paused", "delete": "1",
+                 "remove": "1", "save": "1", "confirm": "1", "action": "send", "name": "X", "role": "analyst"}
+
+    tried = []
+    for route in sorted(set(_patterns(staff_urls.urlpatterns))):
+        for url in _urls(route, ours, theirs):
+            for method in ("get", "post"):
+                response = getattr(admin, method)(url, post_data if method == "post" else None)
+                assert response.status_code in (404, 405), f"{method.upper()} {url}: {response.status_code}"
+                tried.append(url)
+    assert len(tried) > 60
+    assert Survey.objects.filter(council=other_council).count() == their_surveys
+    assert AuditEvent.objects.filter(council=other_council).count() == their_events
+
+
+def test_ids_in_the_form_data_are_checked_against_the_council(council, other_council, staff_client):
+    """Ids that come in POST data rather than in the URL: the page a question is dropped on,
+    and the saved segment a survey is sent to."""
+    ours = _objects(council, open_it=True)
+    theirs = _objects(other_council, open_it=True)
+    MemberFactory(council=other_council, status="active")
+    segment = services.segment_save(council=other_council, actor=None, name="Theirs", filters={})
+    manager = staff_client("manager", council=council)
+    question = Question.objects.get(pk=ours["question_id"])
+
+    response = manager.post(f"/staff/surveys/{ours['survey_id']}/questions/{question.pk}/do/place/",
+                            {"page": theirs["page_id"], "index": "0"})
+    assert response.status_code == 404
+    assert Question.objects.get(pk=question.pk).page_id == question.page_id
+
+    waves_before = Wave.objects.count()
+    response = manager.post(f"/staff/surveys/{ours['survey_id']}/send/", {"segment": str(segment.pk), "action": "send"})
+    assert response.status_code == 200  # the form says the choice is not one of ours
+    assert Wave.objects.count() == waves_before
+    assert not Mailing.objects.filter(council=council, message_type="survey_invitation",
+                                      deliveries__isnull=False).exists()
