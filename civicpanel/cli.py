@@ -58,6 +58,12 @@ def _demo_environment() -> None:
 
 def _serve(rest: list[str]) -> int:
     """Run gunicorn on the WSGI app; options after `serve` go to gunicorn."""
+    if os.environ.get("CIVICPANEL_ENV") != "production":
+        # Without it the development settings apply: DEBUG pages that show residents' data to
+        # anyone who provokes an error, a publicly known SECRET_KEY, and no HTTPS-only cookies.
+        print("civicpanel serve runs only with CIVICPANEL_ENV=production (see docs/operations.md); "
+              "for development use `civicpanel runserver` or `civicpanel demo`.", file=sys.stderr)
+        return 2
     from gunicorn.app.wsgiapp import run
 
     bind = os.environ.get("CIVICPANEL_BIND", "127.0.0.1:8000")

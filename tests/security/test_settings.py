@@ -24,3 +24,21 @@ def test_production_trusts_one_proxy_by_default_and_can_be_told_otherwise():
         result = subprocess.run([sys.executable, "-c", code], env={**clean, **PRODUCTION_ENV, **extra},
                                 capture_output=True, text=True, timeout=60)
         assert result.stdout.strip() == expected, result.stderr
+
+
+def test_serve_refuses_the_development_settings(monkeypatch, capsys):
+    """`civicpanel serve` is the production web server: started without CIVICPANEL_ENV=production
+    it would run with DEBUG pages and a publicly known SECRET_KEY, so it refuses to start."""
+    import gunicorn.app.wsgiapp
+
+    from civicpanel import cli
+
+    def must_not_run():
+        raise AssertionError("gunicorn started with the development settings")
+
+    monkeypatch.setattr(gunicorn.app.wsgiapp, "run", must_not_run)
+    monkeypatch.delenv("CIVICPANEL_ENV", raising=False)
+    assert cli.main(["serve"]) == 2
+    assert "CIVICPANEL_ENV=production" in capsys.readouterr().err
+    monkeypatch.setenv("CIVICPANEL_ENV", "development")
+    assert cli.main(["serve"]) == 2
