@@ -36,7 +36,7 @@ from civicpanel.tenancy.models import Council, District
 
 SEED = 20261123
 PANEL_SIZE = 2000
-DEMO_PASSWORD = "valby-demo-2026"
+DEMO_PASSWORD = "valby-demo-2026"  # noqa: S105 - the demo prints it; demo accounts only
 
 # Valby's quarters with their postal codes (2500 Valby; parts of Folehaven and Vigerslev are 2450 SV).
 DISTRICTS = [
@@ -96,6 +96,10 @@ def seed_demo() -> list[StaffLogin]:
     _load_population(council)
     logins = _create_staff(council, rng)
     _create_members(council, rng)
+    from civicpanel.demo.surveys_seed import seed_demo_surveys
+
+    manager = User.objects.get(email="manager@valby.demo")
+    seed_demo_surveys(council=council, actor=manager, rng=rng)
     return logins
 
 
@@ -150,7 +154,7 @@ def _create_members(council: Council, rng: np.random.Generator) -> None:
         joined = now - dt.timedelta(days=int(rng.integers(5, 900)))
         first, last = rng.choice(first_names), rng.choice(last_names)
         member = Member(
-            council=council, email=f"{first.lower()}.{last.lower()}.{i}@example.dk", name=f"{first} {last}",
+            council=council, email=f"{_ascii(first)}.{_ascii(last)}.{i}@example.dk", name=f"{first} {last}",
             language=rng.choice(["da", "en", "nb"], p=[0.9, 0.08, 0.02]), birth_year=today.year - age,
             postal_code=rng.choice(district.postal_codes), district=district, status=status,
             campaign=campaigns[int(rng.integers(len(campaigns)))] if rng.random() < 0.7 else None,
@@ -183,3 +187,8 @@ def _create_members(council: Council, rng: np.random.Generator) -> None:
             answers.append(MemberAnswer(member=member, question=interests, option=option))
     MemberAnswer.objects.bulk_create(answers, batch_size=2000)
     ConsentRecord.objects.bulk_create(consents, batch_size=1000)
+
+
+def _ascii(name: str) -> str:
+    """Danish letters as mail systems without SMTPUTF8 spell them in addresses."""
+    return name.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")

@@ -303,6 +303,8 @@ def _send_one(delivery: Delivery, message_type: MessageType, texts: dict, token:
     except OSError as error:  # connection refused, timeout, DNS
         _retry_later(delivery, _error_text(error), report)
         raise ServerUnavailable(_error_text(error)) from error
+    except ValueError as error:  # an address no mail server can take (e.g. non-ASCII before the @)
+        _fail(delivery, _error_text(error), report)
     else:
         Delivery.objects.filter(pk=delivery.pk).update(
             state=Delivery.State.SENT, sent_at=timezone.now(), message_id=message_id[:255],

@@ -296,3 +296,14 @@ def test_erasure_leaves_no_trace_of_the_email(council, mailoutbox, django_captur
     assert all(not row.message_id and not row.unsubscribe_hash and not row.last_error for row in rows)
     assert rows.get(mailing=waiting).state == "cancelled"
     assert Delivery.objects.get(member=other).message_id
+
+
+def test_an_address_no_server_can_take_fails_alone_and_the_wave_goes_on(council, smtp_server,
+                                                                      django_capture_on_commit_callbacks):
+    good, odd = members(council, 2)
+    Member.objects.filter(pk=odd.pk).update(email="sofie.jørgensen@example.dk")
+    with django_capture_on_commit_callbacks(execute=True):
+        mailing = create(council, [good, odd])
+    assert smtp_server.recipients() == [good.email]
+    assert states(mailing) == {"sent": 1, "failed": 1}
+    assert "jørgensen" not in Delivery.objects.get(mailing=mailing, member=odd).last_error

@@ -1,0 +1,74 @@
+"""The demo's surveys: one sent to a district and half answered, so the response-rate and
+results pages have something to show, and one draft to try the builder on.
+
+Answers go through the same service a resident's browser uses (page by page), and who answers
+follows the panel's usual pattern: older members answer more often than young ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from django.http import QueryDict
+
+from civicpanel.members.models import ProfileOption
+from civicpanel.surveys import services
+from civicpanel.surveys.models import Invitation, Question
+
+DEMO_DISTRICT = "Vigerslev"
+ANSWER_RATE_BY_AGE = [(25, 0.25), (35, 0.35), (50, 0.5), (65, 0.6), (200, 0.7)]
+UNSAFE_PLACES = [
+    "Krydset ved Vigerslev Allé og Retortvej om morgenen.",
+    "Cykelstien langs Folehaven er for smal.",
+    "Der køres for stærkt på Gammel Køge Landevej.",
+    "Ved skolen, når forældrene afleverer i bil.",
+    "Det er mørkt i parken om aftenen.",
+]
+
+
+def seed_demo_surveys(*, council, actor, rng: np.random.Generator) -> None:
+    answered = services.survey_from_template(council=council, actor=actor, key="traffic_green")
+    services.survey_open(council=council, actor=actor, survey=answered)
+    district = ProfileOption.objects.get(question__council=council, district__name=DEMO_DISTRICT)
+    services.wave_send(council=council, actor=actor, survey=answered,
+                       filters={"district": [district.code], "status": ["active"]})
+    _answer_some(answered, rng)
+    services.survey_from_template(council=council, actor=actor, key="local_satisfaction")
+
+
+def _answer_some(survey, rng: np.random.Generator) -> None:
+    questions = {q.uid: q for q in Question.objects.filter(page__survey=survey)}
+    pages = list(survey.pages.order_by("order"))
+    invitations = Invitation.objects.filter(survey=survey).select_related("member")
+    for invitation in invitations:
+        age = 2026 - (invitation.member.birth_year or 1970)
+        rate = next(r for limit, r in ANSWER_RATE_BY_AGE if age < limit)
+        if rng.random() > rate:
+            continue
+        finish = rng.random() < 0.9  # a few stop after the first page
+        for index, page in enumerate(pages):
+            if index > 0 and not finish:
+                break
+            data = QueryDict(mutable=True)
+            for question in (q for q in questions.values() if q.page_id == page.pk):
+                _fill(data, question, age, rng)
+            services.response_submit_page(invitation=invitation, page_id=page.pk, data=data,
+                                          language=invitation.member.language)
+
+
+def _fill(data: QueryDict, question: Question, age: int, rng: np.random.Generator) -> None:
+    name = f"q_{question.uid}"
+    codes = [str(option["code"]) for option in question.options]
+    if question.kind == "single":
+        weights = np.array([0.3, 0.35, 0.25, 0.1]) if age < 50 else np.array([0.35, 0.15, 0.3, 0.2])
+        data[name] = codes[rng.choice(len(codes), p=weights[: len(codes)] / weights[: len(codes)].sum())]
+    elif question.kind == "scale":
+        low, high = question.settings.get("scale_min", 1), question.settings.get("scale_max", 5)
+        data[name] = str(int(np.clip(rng.normal((low + high) * 0.6, (high - low) / 4), low, high)))
+    elif question.kind == "long_text":
+        if rng.random() < 0.6:
+            data[name] = UNSAFE_PLACES[int(rng.integers(len(UNSAFE_PLACES)))]
+    elif question.kind == "number":
+        data[name] = str(int(rng.integers(0, 20)))
+    elif question.kind == "ranking":
+        for place, code in enumerate(rng.permutation(codes), start=1):
+            data[f"{name}_{code}"] = str(place)
