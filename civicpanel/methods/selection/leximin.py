@@ -175,11 +175,17 @@ def solve(types: TypeTable, size: int, first: np.ndarray, method: str = "leximin
     y, levels = relaxed_leximin(types, size, method)
     cols, weights = round_decompose(types, y, pricer)
     if weights is not None and np.abs((cols / n).T @ weights - y / n).max() <= 1e-7:
-        return _finish(cols, weights, n, levels)
-    cols, weights, slack = decompose(types, y / n, pricer, [first, *cols])
-    if slack <= 1e-7:
-        return _finish(cols, weights, n, levels)
-    return _column_generation(types, size, list(cols), method, pricer)
+        lottery = _finish(cols, weights, n, levels)
+    else:
+        cols, weights, slack = decompose(types, y / n, pricer, [first, *cols])
+        if slack <= 1e-7:
+            lottery = _finish(cols, weights, n, levels)
+        else:
+            lottery = _column_generation(types, size, list(cols), method, pricer)
+    # Never draw from a composition that breaks a quota, whatever the solver returned.
+    if not all(pricer.valid(c) for c in lottery.compositions):
+        raise RuntimeError("internal error: a panel composition in the lottery breaks a quota")
+    return lottery
 
 
 def _finish(M: np.ndarray, weights: np.ndarray, n: np.ndarray, levels: int) -> Lottery:

@@ -37,6 +37,8 @@ class Pricer:
         h.changeColsIntegrality(T, np.arange(T, dtype=np.int32),
                                 np.array([highspy.HighsVarType.kInteger] * T))
         size_lo, size_hi = size_range or (size, size)
+        self.size_lo, self.size_hi = size_lo, size_hi
+        self.incidence = types.incidence
         h.addRow(float(size_lo), float(size_hi), T, np.arange(T, dtype=np.int32), np.ones(T))
         for q in range(len(types.lo)):
             idx = np.flatnonzero(types.incidence[q]).astype(np.int32)
@@ -61,9 +63,17 @@ class Pricer:
         self.h.changeRowsBounds(Q, np.arange(1, Q + 1, dtype=np.int32), row_lo, row_hi)  # type: ignore[attr-defined]
         self.cache.clear()
 
+    def valid(self, x: np.ndarray) -> bool:
+        """x is a composition meeting the pool sizes, the total and the quotas."""
+        counts = self.incidence @ x
+        return bool(np.all(x >= 0) and np.all(x <= self.counts)
+                    and self.size_lo <= x.sum() <= self.size_hi
+                    and np.all(counts >= self.lo) and np.all(counts <= self.hi))
+
     def best(self, weights: np.ndarray) -> np.ndarray | None:
         key = np.round(weights, 12).tobytes()
         if key in self.cache:
+            self.extra = []
             return self.cache[key]
         h, T = self.h, self.T
         h.changeColsCost(T, np.arange(T, dtype=np.int32), np.asarray(weights, dtype=float))
@@ -75,7 +85,8 @@ class Pricer:
             raise RuntimeError(f"pricing problem: {h.modelStatusToString(status)}")
         x = np.round(np.asarray(h.getSolution().col_value)).astype(np.int64)
         self.cache[key] = x
-        self.extra = [np.round(np.asarray(s.col_value)).astype(np.int64) for s in h.getSavedMipSolutions()]
+        saved = (np.round(np.asarray(s.col_value)).astype(np.int64) for s in h.getSavedMipSolutions())
+        self.extra = [y for y in saved if self.valid(y)]
         return x
 
 
