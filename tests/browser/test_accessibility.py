@@ -14,6 +14,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
 from tests.browser.world import World, build_world, member_session, staff_session
+from tests.factories import staff_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -83,11 +84,11 @@ def skip_link_problems(page) -> list[str]:
     return [] if inside else [f"Enter on the skip link ({focused[1]}) does not move focus into <main>"]
 
 
-def check_page(page, url: str, *, action: Callable | None = None, skip_link: bool = True) -> None:
+def check_page(page, url: str, *, world: World, action: Callable | None = None, skip_link: bool = True) -> None:
     response = page.goto(url)
     assert response is not None and response.status < 500, f"{url}: HTTP {response and response.status}"
     if action is not None:
-        action(page)
+        action(page, world)
     problems = structure_problems(page)
     if skip_link and action is None:
         problems += skip_link_problems(page)
@@ -102,7 +103,7 @@ def check_page(page, url: str, *, action: Callable | None = None, skip_link: boo
 
 def _submit(button: str) -> Callable:
     """Press the form's button (by its English name; on the Danish phone, the form's only submit button)."""
-    def act(page):
+    def act(page, world):
         named = page.locator("main").get_by_role("button", name=button)
         (named if named.count() else page.locator("main form[method=post] button[type=submit]").first).click()
         page.wait_for_load_state()
@@ -135,6 +136,38 @@ def _ids(world: World) -> dict:
 
 def _page_of(world: World, index: int = 0) -> int:
     return world.survey.pages.order_by("order")[index].pk
+
+
+def _answer_first_page(page, world):
+    page.get_by_role("group", name="How do you travel?").get_by_label("Bike").check()
+    page.get_by_role("group", name="How safe do you feel?").get_by_label("2", exact=True).check()
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_text("Page 2 of 2").wait_for()
+
+
+def _password_step(page, world):
+    user = staff_user(world.council, "manager")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Sign In").click()
+    page.get_by_label("Code").wait_for()
+
+
+def _upload(label: str, button: str, content: str, then: str) -> Callable:
+    """Upload a file and land on the check page, which offers the button `then`."""
+    def act(page, world):
+        page.get_by_label(label).set_input_files(
+            files=[{"name": "upload.csv", "mimeType": "text/csv", "buffer": content.encode()}])
+        page.get_by_role("button", name=button).click()
+        page.get_by_role("button", name=then).wait_for()
+    return act
+
+
+IMPORT_CSV = ("email;name;language;birth_year;postal_code;district;gender;education;employment;housing\n"
+              "ny@example.net;Ny Person;da;1970;2500;vigerslev;woman;master;employed;owner\n"
+              "not-an-address;Bad Line;da;1970;2500;vigerslev;woman;master;employed;owner\n")
+POPULATION_CSV = "question;category;count\ngender;woman;5100\ngender;man;4900\ngender;other;100\n"
+POPULATION_BAD_CSV = "question;category;count\ngender;woman;5100\ngender;nobody;3\n"
 
 
 R = reverse
@@ -170,7 +203,11 @@ PUBLIC: dict[str, tuple] = {
     "survey page": (None, lambda w: w.paths["survey"], None, SURVEY),
     "survey page with errors": (None, lambda w: w.paths["survey"], _submit("Save and continue"), SURVEY),
     "survey closed": (None, lambda w: w.paths["survey_closed"], None, SURVEY),
+    "survey page 2": (None, lambda w: w.paths["survey"], _answer_first_page, SURVEY),
+    "survey thanks": (None, lambda w: w.paths["survey_done"], None, SURVEY),
     "staff login": (None, lambda w: R("account_login"), None, ()),
+    "staff login code": (None, lambda w: R("account_login"), _password_step, ()),
+    "staff password reset": (None, lambda w: R("account_reset_password"), None, ()),
 }
 
 STAFF: dict[str, tuple] = {
@@ -179,6 +216,8 @@ STAFF: dict[str, tuple] = {
     "member": ("manager", lambda w: R("staff:member_detail", args=[w.member.pk]), None, ()),
     "member edit": ("manager", lambda w: R("staff:member_edit", args=[w.member.pk]), None, ()),
     "members import": ("manager", lambda w: R("staff:members_import"), None, ()),
+    "members import check": ("manager", lambda w: R("staff:members_import"),
+                             _upload("CSV file", "Check the file", IMPORT_CSV, "Import 1 member"), ()),
     "representativeness": ("analyst", lambda w: R("staff:representativeness"), None, ()),
     "settings": ("admin", lambda w: R("staff:settings"), None, ()),
     "settings general": ("admin", lambda w: R("staff:settings_general"), None, ()),
@@ -190,11 +229,18 @@ STAFF: dict[str, tuple] = {
     "settings option": ("admin", lambda w: R("staff:settings_option", args=[_ids(w)["option"]]), None, ()),
     "settings consent": ("admin", lambda w: R("staff:settings_consent"), None, ()),
     "settings population": ("admin", lambda w: R("staff:settings_population"), None, ()),
+    "settings population check": ("admin", lambda w: R("staff:settings_population"),
+                                  _upload("CSV file", "Check file", POPULATION_CSV, "Save these figures"), ()),
+    "settings population errors": ("admin", lambda w: R("staff:settings_population"),
+                                   _upload("CSV file", "Check file", POPULATION_BAD_CSV, "Check file"), ()),
     "settings population question": ("admin", lambda w: R("staff:settings_population_question",
                                                           args=[_ids(w)["question"]]), None, ()),
     "settings campaigns": ("admin", lambda w: R("staff:settings_campaigns"), None, ()),
     "staff": ("admin", lambda w: R("staff:staff"), None, ()),
     "staff add": ("admin", lambda w: R("staff:staff_add"), None, ()),
+    "staff add with errors": ("admin", lambda w: R("staff:staff_add"), _submit("Add"), ()),
+    "two-factor": ("admin", lambda w: R("mfa_index"), None, ()),
+    "password change": ("admin", lambda w: R("account_change_password"), None, ()),
     "staff edit": ("admin", lambda w: R("staff:staff_edit", args=[_ids(w)["membership"]]), None, ()),
     "audit": ("admin", lambda w: R("staff:audit"), None, ()),
     "surveys": ("manager", lambda w: R("staff:surveys"), None, SURVEY),
@@ -232,15 +278,15 @@ def _open(page, live_server, name: str, spec: tuple) -> tuple[World, str]:
 @pytest.mark.parametrize("name", list(PUBLIC))
 def test_public_page(live_server, page, name):
     spec = PUBLIC[name]
-    _world, url = _open(page, live_server, name, spec)
-    check_page(page, url, action=spec[2])
+    world, url = _open(page, live_server, name, spec)
+    check_page(page, url, world=world, action=spec[2])
 
 
 @pytest.mark.parametrize("name", list(STAFF))
 def test_staff_page(live_server, page, name):
     spec = STAFF[name]
-    _world, url = _open(page, live_server, name, spec)
-    check_page(page, url, action=spec[2])
+    world, url = _open(page, live_server, name, spec)
+    check_page(page, url, world=world, action=spec[2])
 
 
 PHONE_PAGES = ["home", "join with errors", "me profile", "survey page"]
@@ -249,7 +295,7 @@ PHONE_PAGES = ["home", "join with errors", "me profile", "survey page"]
 @pytest.mark.parametrize("name", PHONE_PAGES)
 def test_public_page_on_a_phone(live_server, phone, name):
     spec = PUBLIC[name]
-    _world, url = _open(phone, live_server, name, spec)
-    check_page(phone, url, action=spec[2], skip_link=False)
+    world, url = _open(phone, live_server, name, spec)
+    check_page(phone, url, world=world, action=spec[2], skip_link=False)
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), \
         f"{name}: the page scrolls sideways on a phone"

@@ -178,8 +178,10 @@ def _survey(world: World, *, send: bool) -> None:
         paths["survey"] = f"/s/{invite(survey, member)[1]}/"
         others = Member.objects.filter(council=council, status=Member.Status.ACTIVE).exclude(pk=member.pk)
         for i, other in enumerate(others.order_by("pk")[:8]):
-            answer(survey, invite(survey, other)[0], transport=str(1 + i % 3), safety=str(1 + i % 5),
+            invitation, token = invite(survey, other)
+            answer(survey, invitation, transport=str(1 + i % 3), safety=str(1 + i % 5),
                    wishes=["1", "3"] if i % 2 else ["2"], days=str(i))
+        paths["survey_done"] = f"/s/{token}/"
     closed = build_survey(council)
     paths["survey_closed"] = f"/s/{invite(closed, member)[1]}/"
     survey_services.survey_close(council=council, actor=None, survey=closed)
