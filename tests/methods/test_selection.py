@@ -21,6 +21,7 @@ from civicpanel.methods.selection import (
     select_panel,
 )
 from civicpanel.methods.selection.leximin import _column_generation, solve
+from civicpanel.methods.selection.panel import draw_panel
 from civicpanel.methods.selection.quota import build_types, check_feasible
 from civicpanel.methods.selection.solver import Pricer
 
@@ -297,3 +298,21 @@ def test_a_min_above_the_volunteers_available_is_named(people, fv, excess):
     with pytest.raises(InfeasibleQuotasError) as err:
         select_panel(pool, features, min(size, available + excess), seed=1)
     assert f"{fv[0]} {fv[1]}: min {available + excess}, but only {available} such volunteers" in err.value.problems
+
+
+def test_the_reported_probabilities_are_the_drawing_frequencies():
+    rng = np.random.default_rng(21)
+    people = [(rng.choice(["f", "m"]), rng.choice(["young", "mid", "old"], p=[0.2, 0.3, 0.5]),
+               rng.choice(["north", "south"])) for _ in range(40)]
+    quotas = {("gender", "f"): (4, 5), ("age", "young"): (2, 3), ("district", "north"): (3, 6)}
+    pool, features = make(people, quotas)
+    types = build_types(pool, features)
+    lottery = solve(types, 9, check_feasible(pool, features, types, 9))
+    draws = 4000
+    hits = np.zeros(len(pool))
+    for seed in range(draws):
+        _, rows, _ = draw_panel(types, lottery, seed)
+        hits[rows] += 1
+    p = lottery.type_probability[types.person_type]
+    se = np.sqrt(p * (1 - p) / draws) + 1e-9
+    assert np.all(np.abs(hits / draws - p) <= 4.5 * se + 1e-9)

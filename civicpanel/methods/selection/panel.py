@@ -9,11 +9,24 @@ import numpy as np
 from .data import Features, Pool, SelectionResult
 from .draw import pick_index, rng_for, sample_without_replacement
 from .errors import SelectionError
-from .leximin import solve
-from .quota import build_types, check_feasible, lp_bound, quota_counts
+from .leximin import Lottery, solve
+from .quota import TypeTable, build_types, check_feasible, lp_bound, quota_counts
 from .reserve import build_reserve
 
 METHODS = ("leximin", "maximin")
+
+
+def draw_panel(types: TypeTable, lottery: Lottery, seed: int,
+               reserve: int = 0) -> tuple[np.ndarray, list[int], list[int]]:
+    """One composition from the lottery, its members uniformly within each type, then
+    the reserve list: (composition, pool rows selected, pool rows of the reserve)."""
+    rng = rng_for(seed)
+    composition = lottery.compositions[pick_index(rng, lottery.weights)]
+    rows: list[int] = []
+    for t in range(types.size):
+        members = types.members[t]
+        rows += [int(members[i]) for i in sample_without_replacement(rng, len(members), int(composition[t]))]
+    return composition, rows, build_reserve(types, composition, set(rows), reserve, rng)
 
 
 def select_panel(
@@ -42,14 +55,7 @@ def select_panel(
     types = build_types(pool, features)
     first = check_feasible(pool, features, types, size)
     lottery = solve(types, size, first, method)
-    rng = rng_for(seed)
-    k = pick_index(rng, lottery.weights)
-    composition = lottery.compositions[k]
-    rows: list[int] = []
-    for t in range(types.size):
-        members = types.members[t]
-        rows += [int(members[i]) for i in sample_without_replacement(rng, len(members), int(composition[t]))]
-    reserve_rows = build_reserve(types, composition, set(rows), reserve, rng)
+    composition, rows, reserve_rows = draw_panel(types, lottery, seed, reserve)
     probabilities = lottery.type_probability[types.person_type] if len(pool) else np.zeros(0)
     probabilities = np.clip(probabilities, 0.0, 1.0)
     counts = quota_counts(types, composition)
