@@ -28,6 +28,8 @@ LEFT_OUT_REASONS = {
     "no_surveys": _("do not want survey invitations"),
     "no_email": _("e-mail bounced or missing"),
     "contacted_recently": _("contacted recently"),
+    # Only for a representative sample: without a category they cannot be placed in a stratum.
+    "profile_incomplete": _("no answer to a profile question the sample is stratified on"),
 }
 
 

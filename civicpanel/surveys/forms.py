@@ -250,6 +250,26 @@ class AudienceForm(forms.Form):
                                    max_length=120)
     send_at = forms.DateTimeField(label=gettext_lazy("Send at"), required=False, widget=DateTimeInput(),
                                   help_text=gettext_lazy("Leave empty to send now."))
+    audience = forms.ChoiceField(
+        label=gettext_lazy("Whom to invite"), required=False, widget=forms.RadioSelect, initial="all",
+        choices=[("all", gettext_lazy("Everyone in the whole panel, or in the segment or filter")),
+                 ("sample", gettext_lazy("A representative sample of them"))],
+    )
+    sample_size = forms.IntegerField(
+        label=gettext_lazy("Sample size"), required=False, min_value=1, max_value=100000,
+        help_text=gettext_lazy("How many members. When adjusting for response rates: how many answers are "
+                               "expected, and more members are invited."),
+    )
+    sample_seed = forms.IntegerField(
+        label=gettext_lazy("Seed"), required=False, min_value=0, max_value=2**31 - 1,
+        help_text=gettext_lazy("The same seed and audience give the same sample. Leave empty for a random seed; "
+                               "it is shown and stored with the sending."),
+    )
+    sample_adjust = forms.BooleanField(
+        label=gettext_lazy("Adjust for expected response rates"), required=False,
+        help_text=gettext_lazy("Invite more members in groups that answer less often (from each member's earlier "
+                               "invitations), so that the expected answers match the population."),
+    )
 
     def __init__(self, *args, questions, segments, **kwargs):
         super().__init__(*args, **kwargs)
@@ -267,6 +287,23 @@ class AudienceForm(forms.Form):
 
     def chosen_segment(self):
         return self.segments.get(self.cleaned_data.get("segment") or "")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("audience") == "sample" and not cleaned.get("sample_size") and "sample_size" not in self.errors:
+            self.add_error("sample_size", _("Give the number of members in the sample."))
+        return cleaned
+
+    def sample_request(self):
+        """The sample asked for, or None for everyone in the audience."""
+        from civicpanel.surveys.sampling import SampleRequest, new_seed
+
+        data = self.cleaned_data
+        if data.get("audience") != "sample" or not data.get("sample_size"):
+            return None
+        seed = data.get("sample_seed")
+        return SampleRequest(size=data["sample_size"], seed=new_seed() if seed is None else seed,
+                             adjust_for_response=bool(data.get("sample_adjust")))
 
     def filters(self) -> dict[str, list[str]]:
         segment = self.chosen_segment()

@@ -152,6 +152,9 @@ class Wave(models.Model):
     filters = models.JSONField(default=dict, blank=True)
     recipient_count = models.PositiveIntegerField(default=0)
     left_out = models.JSONField(default=dict, blank=True)  # reason -> count
+    # A representative sample (see sampling.py): size, seed, features, response adjustment and
+    # the drawn composition, so the draw can be repeated and audited. Empty for other audiences.
+    sample = models.JSONField(default=dict, blank=True)
     send_at = models.DateTimeField()
     cancelled_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
@@ -184,6 +187,9 @@ class Invitation(models.Model):
     last_reminded_at = models.DateTimeField(null=True, blank=True)
     # That the member finished (not what they answered): kept in anonymous mode for response rates.
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Probability of being invited under the wave's sample design (design weight = 1 / it);
+    # None when the member was invited with certainty (whole panel or a filter).
+    inclusion_probability = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

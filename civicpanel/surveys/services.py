@@ -34,6 +34,7 @@ from civicpanel.surveys.models import (
     Wave,
 )
 from civicpanel.surveys.questions import parse_answer, settings_problems
+from civicpanel.surveys.sampling import SampleRequest, sample_draw
 from civicpanel.surveys.selectors import Structure, survey_structure
 from civicpanel.surveys.survey_templates import TEMPLATES
 
@@ -648,10 +649,14 @@ def segment_save(*, council, actor, name: str, filters: dict, request=None) -> S
     return segment
 
 
-def _issue_invitations(*, survey: Survey, wave: Wave, member_ids: list[int], invited_at: datetime) -> dict[int, int]:
+def _issue_invitations(*, survey: Survey, wave: Wave, member_ids: list[int], invited_at: datetime,
+                       inclusion: dict[int, float] | None = None) -> dict[int, int]:
     """One invitation per member (the unique constraint keeps a member from a second one even
-    if two sends race), with the token's hash stored; returns member_id -> invitation_id."""
-    rows = [Invitation(survey=survey, member_id=m, wave=wave, token_salt=new_salt(), invited_at=invited_at)
+    if two sends race), with the token's hash stored; returns member_id -> invitation_id.
+    `inclusion` gives each member's inclusion probability when the wave is a sample."""
+    inclusion = inclusion or {}
+    rows = [Invitation(survey=survey, member_id=m, wave=wave, token_salt=new_salt(), invited_at=invited_at,
+                       inclusion_probability=inclusion.get(m))
             for m in member_ids]
     Invitation.objects.bulk_create(rows, batch_size=500)
     created = list(Invitation.objects.filter(wave=wave).only("pk", "member_id", "token_salt"))
@@ -662,11 +667,16 @@ def _issue_invitations(*, survey: Survey, wave: Wave, member_ids: list[int], inv
 
 
 def wave_send(*, council, actor, survey: Survey, filters: dict | None = None, segment: Segment | None = None,
-              send_at: datetime | None = None, request=None) -> Wave:
+              send_at: datetime | None = None, sample: SampleRequest | None = None, request=None) -> Wave:
     """Invite an audience: one invitation per member not yet invited, after leaving out those
     who must not be contacted; one outreach mailing for the wave, sent now or at `send_at`.
 
-    Safe to call twice: members already invited to this survey are left out the second time.
+    With `sample`, only a representative sample of that audience is invited (sampling.py): the
+    left-out members are removed before drawing, each invitation keeps its inclusion probability
+    and the wave keeps the seed and design. An impossible sample raises and invites nobody.
+
+    Safe to call twice: members already invited to this survey are left out the second time, and
+    the same sample (size and seed) is never sent twice.
     """
     if segment is not None:
         if segment.council_id != council.pk:
@@ -685,23 +695,37 @@ def wave_send(*, council, actor, survey: Survey, filters: dict | None = None, se
         plan = audience_plan(council=council, survey=survey, filters=filters, now=now, with_composition=False)
         if not plan.member_ids:
             raise ValidationError(_("Nobody to invite: everyone in this audience is left out or already invited."))
+        member_ids, left_out, design, inclusion = plan.member_ids, dict(plan.left_out), {}, None
+        if sample is not None:
+            # A double click would otherwise draw a second sample from those not yet invited.
+            for earlier in Wave.objects.filter(survey=survey, cancelled_at__isnull=True).exclude(sample={}):
+                if (earlier.sample.get("seed"), earlier.sample.get("size")) == (sample.seed, sample.size):
+                    raise ValidationError(_("This sample (the same size and seed) has already been sent."))
+            draw = sample_draw(council=council, survey=survey, member_ids=plan.member_ids, request=sample, now=now)
+            if not draw.ok:
+                raise ValidationError(draw.errors)
+            member_ids, design, inclusion = draw.selected, draw.record(), draw.inclusion
+            left_out["profile_incomplete"] = draw.profile_incomplete
         wave = Wave.objects.create(
             survey=survey, kind=Wave.Kind.INVITATION, segment=segment, filters=filters,
-            recipient_count=len(plan.member_ids), left_out=plan.left_out, send_at=send_at or now, created_by=actor,
+            recipient_count=len(member_ids), left_out=left_out, send_at=send_at or now, created_by=actor,
+            sample=design,
         )
-        reference_ids = _issue_invitations(survey=survey, wave=wave, member_ids=plan.member_ids,
-                                           invited_at=send_at or now)
+        reference_ids = _issue_invitations(survey=survey, wave=wave, member_ids=member_ids,
+                                           invited_at=send_at or now, inclusion=inclusion)
         mailing = mailing_create(
-            council=council, actor=actor, message_type=INVITATION_MESSAGE, member_ids=plan.member_ids,
+            council=council, actor=actor, message_type=INVITATION_MESSAGE, member_ids=member_ids,
             reference=f"survey:{survey.pk}", reference_ids=reference_ids, send_at=send_at,
         )
         wave.mailing = mailing
         wave.save(update_fields=["mailing"])
+        detail = {"wave": wave.pk, "filters": filters, "invited": len(member_ids),
+                  "left_out": left_out, "send_at": (send_at or now).isoformat()}
+        if design:
+            detail["sample"] = {k: design[k] for k in ("seed", "size", "features", "adjust_for_response",
+                                                       "pool", "expected_completes")}
         audit_record(council=council, actor=actor, action="survey.send", target=survey,
-                     member_ids=plan.member_ids,
-                     detail={"wave": wave.pk, "filters": filters, "invited": len(plan.member_ids),
-                             "left_out": plan.left_out, "send_at": (send_at or now).isoformat()},
-                     request=request)
+                     member_ids=member_ids, detail=detail, request=request)
     return wave
 
 

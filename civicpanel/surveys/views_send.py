@@ -15,6 +15,7 @@ from civicpanel.accounts.permissions import Capability, can
 from civicpanel.surveys import exports, results, selectors, services
 from civicpanel.surveys.audience import audience_plan, profile_questions
 from civicpanel.surveys.forms import AudienceForm
+from civicpanel.surveys.sampling import new_seed, sample_draw
 from civicpanel.surveys.views_builder import add_errors
 
 
@@ -27,8 +28,12 @@ def send_view(request, survey_id: int):
     segments = list(selectors.segment_list(council=request.council))
     # Always bound: no filter at all is the whole panel, shown with its numbers straight away.
     data = request.POST if request.method == "POST" else request.GET
+    if data.get("audience") == "sample" and not data.get("sample_seed", "").strip():
+        # A random seed, shown in the preview and carried to the send, so what is sent is what was shown.
+        data = data.copy()
+        data["sample_seed"] = str(new_seed())
     form = AudienceForm(data, questions=questions, segments=segments)
-    plan = None
+    plan = draw = None
     if form.is_valid():
         action = request.POST.get("action") if request.method == "POST" else None
         try:
@@ -41,7 +46,8 @@ def send_view(request, survey_id: int):
             if action == "send":
                 wave = services.wave_send(
                     council=request.council, actor=request.user, survey=survey, filters=form.filters(),
-                    segment=form.chosen_segment(), send_at=form.cleaned_data.get("send_at"), request=request,
+                    segment=form.chosen_segment(), send_at=form.cleaned_data.get("send_at"),
+                    sample=form.sample_request(), request=request,
                 )
                 text = ngettext("%(n)s invitation queued.", "%(n)s invitations queued.", wave.recipient_count) % {
                     "n": wave.recipient_count}
@@ -54,7 +60,10 @@ def send_view(request, survey_id: int):
         except ValidationError as error:
             add_errors(form, error)
         plan = audience_plan(council=request.council, survey=survey, filters=form.filters())
-    return render(request, "surveys/staff/send.html", {"survey": survey, "form": form, "plan": plan})
+        sample = form.sample_request()
+        if sample is not None:
+            draw = sample_draw(council=request.council, survey=survey, member_ids=plan.member_ids, request=sample)
+    return render(request, "surveys/staff/send.html", {"survey": survey, "form": form, "plan": plan, "draw": draw})
 
 
 @staff_view(Capability.SURVEYS)

@@ -1,0 +1,304 @@
+"""A representative sample as a survey audience: the members who may be invited, stratified on
+the profile questions that have population figures, drawn by `methods.selection.stratified_sample`.
+
+The pool is the audience after everyone who must be left out (not active, no survey e-mails,
+bounced, already invited, over the contact limit) has been removed, so the sample's shares are
+shares of people who can really be asked. Members without an answer to a stratified question
+cannot be placed in a stratum and are left out of the pool too (and counted).
+
+With "adjust for expected response rates", each member's chance of answering is estimated from
+their history and the sample size is in expected completes: more are invited where fewer answer.
+The rule (documented in docs/surveys.md):
+
+    rate = (answered + K x panel average) / (invited + K),  K = SHRINK_INVITATIONS
+
+over the member's earlier invitations to the council's other surveys that have had their chance
+(the survey has closed, or the invitation is at least HISTORY_DAYS old); the panel average is
+the share answered over all such invitations. A member with no history gets the panel average;
+one with a long history mostly their own share. Rates are kept at MIN_RATE or more.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicpanel.members.models import (
+    Member,
+    MemberAnswer,
+    PopulationFigure,
+    ProfileOption,
+    ProfileQuestion,
+)
+from civicpanel.methods.selection import Features, Pool, Quota, SelectionError, stratified_sample
+from civicpanel.surveys.audience import profile_questions
+from civicpanel.surveys.models import Invitation, Survey
+
+# Categories of these kinds exclude each other, so population shares add up to 100 %.
+STRATIFY_KINDS = (ProfileQuestion.Kind.SINGLE, ProfileQuestion.Kind.BIRTH_YEAR, ProfileQuestion.Kind.DISTRICT)
+SHRINK_INVITATIONS = 5
+HISTORY_DAYS = 14
+MIN_RATE = 0.02
+MAX_SEED = 2**31 - 1
+
+
+def new_seed() -> int:
+    """A fresh random seed, shown to staff and stored with the wave so the draw can be repeated."""
+    return secrets.randbelow(MAX_SEED)
+
+
+@dataclass
+class Feature:
+    """A profile question with population figures: a stratum for samples and a margin for
+    weights. `problem` says why it cannot be used (empty when it can)."""
+
+    question: ProfileQuestion
+    options: list[ProfileOption]
+    figures: dict[int, int | None]
+    problem: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.question.key
+
+    @property
+    def usable(self) -> bool:
+        return not self.problem
+
+    @property
+    def population_total(self) -> int:
+        return sum(v or 0 for v in self.figures.values())
+
+    def population_share(self, option: ProfileOption) -> float | None:
+        total = self.population_total
+        count = self.figures.get(option.pk)
+        return (count / total) if total and count is not None else None
+
+
+def population_features(*, council) -> list[Feature]:
+    """Profile questions (single choice, age band, district) with population figures, in the
+    profile's order. A question with figures for some categories but not all, or figures adding
+    up to 0, is returned with its problem, so pages can say why it is not used."""
+    figures = dict(PopulationFigure.objects.filter(council=council).values_list("option_id", "count"))
+    features = []
+    for question in profile_questions(council=council):
+        if question.kind not in STRATIFY_KINDS:
+            continue
+        options = list(question.options.all())
+        if not any(o.pk in figures for o in options):
+            continue
+        feature = Feature(question=question, options=options, figures={o.pk: figures.get(o.pk) for o in options})
+        missing = [o.text for o in options if o.pk not in figures]
+        if missing:
+            feature.problem = _("no population figure for %(options)s") % {"options": ", ".join(missing)}
+        elif feature.population_total <= 0:
+            feature.problem = _("the population figures add up to 0")
+        features.append(feature)
+    return features
+
+
+def member_categories(*, council, feature: Feature, today=None) -> dict[int, int]:
+    """Member id -> the option id they fall in on one feature (members without one are absent).
+    One query, over the council's members."""
+    question = feature.question
+    result: dict[int, int] = {}
+    if question.kind == ProfileQuestion.Kind.BIRTH_YEAR:
+        year = (today or timezone.localdate()).year
+        bands = [(o.min_age, o.max_age, o.pk) for o in feature.options]
+        for member_id, birth_year in Member.objects.filter(council=council, birth_year__isnull=False).values_list(
+            "pk", "birth_year"
+        ):
+            age = year - birth_year
+            for low, high, option_id in bands:
+                if (low is None or age >= low) and (high is None or age <= high):
+                    result[member_id] = option_id
+                    break
+    elif question.kind == ProfileQuestion.Kind.DISTRICT:
+        by_district = {o.district_id: o.pk for o in feature.options if o.district_id}
+        for member_id, district_id in Member.objects.filter(council=council, district__isnull=False).values_list(
+            "pk", "district_id"
+        ):
+            if district_id in by_district:
+                result[member_id] = by_district[district_id]
+    else:
+        for member_id, option_id in MemberAnswer.objects.filter(
+            question=question, member__council=council
+        ).order_by("option__order", "option_id").values_list("member_id", "option_id"):
+            result.setdefault(member_id, option_id)
+    return result
+
+
+def response_propensities(*, council, survey: Survey, member_ids: list[int],
+                          now: datetime | None = None) -> tuple[dict[int, float], float | None]:
+    """Each member's expected chance of answering (the rule in the module docstring), and the
+    panel average; ({}, None) when the panel has no history to learn from."""
+    now = now or timezone.now()
+    had_chance = Q(survey__status=Survey.Status.CLOSED) | Q(invited_at__lte=now - timedelta(days=HISTORY_DAYS))
+    history = (
+        Invitation.objects.filter(had_chance, survey__council=council).exclude(survey=survey)
+        .values("member_id").annotate(invited=Count("id"), answered=Count("id", filter=Q(completed_at__isnull=False)))
+        .order_by()
+    )
+    per_member = {row["member_id"]: (row["invited"], row["answered"]) for row in history}
+    invited = sum(i for i, _a in per_member.values())
+    if not invited:
+        return {}, None
+    average = sum(a for _i, a in per_member.values()) / invited
+    rates = {}
+    for member_id in member_ids:
+        n, answered = per_member.get(member_id, (0, 0))
+        rate = (answered + SHRINK_INVITATIONS * average) / (n + SHRINK_INVITATIONS)
+        rates[member_id] = min(1.0, max(MIN_RATE, rate))
+    return rates, average
+
+
+@dataclass
+class SampleRequest:
+    size: int
+    seed: int
+    adjust_for_response: bool = False
+
+
+@dataclass
+class SampleDraw:
+    """A drawn sample (or why it cannot be drawn: `errors`, then nothing is selected)."""
+
+    request: SampleRequest
+    features: list[Feature] = field(default_factory=list)
+    skipped: list[Feature] = field(default_factory=list)
+    pool_size: int = 0
+    profile_incomplete: int = 0
+    selected: list[int] = field(default_factory=list)
+    inclusion: dict[int, float] = field(default_factory=dict)
+    composition: list[dict] = field(default_factory=list)
+    expected_completes: float | None = None
+    average_rate: float | None = None
+    adjusted: bool = False
+    panels_mixed: int = 0
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def inclusion_sum(self) -> float:
+        return float(sum(self.inclusion.values()))
+
+    def record(self) -> dict:
+        """What is stored with the wave and in the audit log: enough to repeat the draw."""
+        return {
+            "size": self.request.size, "seed": self.request.seed,
+            "features": [f.key for f in self.features],
+            "adjust_for_response": self.adjusted,
+            "average_response_rate": self.average_rate,
+            "pool": self.pool_size, "profile_incomplete": self.profile_incomplete,
+            "invited": len(self.selected), "expected_completes": self.expected_completes,
+            "method": "stratified", "panels_mixed": self.panels_mixed,
+            "drawn": [{"feature": row["feature"].key, "option": row["option"].code, "target": row["target"],
+                       "drawn": row["drawn"]} for row in self.composition],
+        }
+
+
+def _method_names(features: list[Feature]) -> tuple[dict[str, str], dict[int, str]]:
+    """The names the selection method sees, and so its messages speak: question and category
+    labels ("Year of birth 15–24: target ..."), or keys and codes where labels repeat."""
+    names = {f.key: f.question.text for f in features}
+    if len({n.casefold() for n in names.values()}) < len(names):
+        names = {f.key: f.key for f in features}
+    values: dict[int, str] = {}
+    for f in features:
+        labels = {o.pk: o.text for o in f.options}
+        if len({v.casefold().strip() for v in labels.values()}) < len(labels):
+            labels = {o.pk: o.code for o in f.options}
+        values.update(labels)
+    return names, values
+
+
+def sample_draw(*, council, survey: Survey, member_ids: list[int], request: SampleRequest,
+                now: datetime | None = None) -> SampleDraw:
+    """Draw a stratified sample of `request.size` from `member_ids` (the audience after the
+    left-out members are removed). Never raises for an impossible request: `errors` then holds
+    the method's explanation and nothing is selected."""
+    draw = SampleDraw(request=request)
+    all_features = population_features(council=council)
+    draw.features = [f for f in all_features if f.usable]
+    draw.skipped = [f for f in all_features if not f.usable]
+    for feature in draw.skipped:
+        draw.notes.append(_("%(question)s is not used: %(problem)s.") % {"question": feature.question.text,
+                                                                         "problem": feature.problem})
+    if not draw.features:
+        draw.errors.append(_("No profile question has complete population figures, so there is nothing to make "
+                             "the sample representative of. An administrator can enter them under Population figures."))
+        return draw
+    if request.size < 1:
+        draw.errors.append(_("The sample size must be at least 1."))
+        return draw
+    categories = {f.key: member_categories(council=council, feature=f) for f in draw.features}
+    pool = [m for m in member_ids if all(m in categories[f.key] for f in draw.features)]
+    draw.profile_incomplete = len(member_ids) - len(pool)
+    draw.pool_size = len(pool)
+    if draw.profile_incomplete:
+        draw.notes.append(_("%(n)s members are left out of the pool because they have not answered every "
+                            "profile question the sample is stratified on.") % {"n": draw.profile_incomplete})
+    rates = None
+    if request.adjust_for_response:
+        propensities, average = response_propensities(council=council, survey=survey, member_ids=pool, now=now)
+        if average is None:
+            draw.notes.append(_("No earlier invitations to learn response rates from: the sample is drawn "
+                                "without adjusting for them."))
+        else:
+            rates = [propensities[m] for m in pool]
+            draw.average_rate, draw.adjusted = average, True
+    if rates is None and request.size > len(pool):
+        draw.errors.append(_("A sample of %(size)s cannot be drawn from a pool of %(pool)s members who can be "
+                             "invited. Choose a smaller sample or a wider audience.")
+                           % {"size": request.size, "pool": len(pool)})
+        return draw
+    names, values = _method_names(draw.features)
+    quotas = tuple(Quota(feature=names[f.key], value=values[o.pk], population=float(f.figures[o.pk] or 0))
+                   for f in draw.features for o in f.options)
+    try:
+        features = Features(quotas)
+        method_pool = Pool.build([str(m) for m in pool],
+                                 {names[f.key]: [values[categories[f.key][m]] for m in pool] for f in draw.features},
+                                 features, response_rates=rates)
+        result = stratified_sample(method_pool, features, request.size, request.seed)
+    except SelectionError as error:
+        draw.errors.append(str(error))
+        return draw
+    if result.shortfalls:
+        draw.errors.append(_("The sample cannot match the population: the pool is too thin for these categories."))
+        draw.errors += list(result.shortfalls)
+        return draw
+    by_name = {names[f.key]: f.key for f in draw.features}
+    code_of = {(names[f.key], values[o.pk]): o.code for f in draw.features for o in f.options}
+    draw.selected = sorted(int(i) for i in result.selected)
+    draw.inclusion = {int(i): float(p) for i, p in zip(result.ids, np.asarray(result.inclusion), strict=True)}
+    draw.expected_completes = float(result.expected_completes)
+    draw.panels_mixed = int(result.panels_mixed)
+    targets = {(by_name[f], code_of[f, v]): t for f, v, t in result.target}
+    expected = {(by_name[f], code_of[f, v]): e for f, v, e in result.expected}
+    drawn = {(by_name[f], code_of[f, v]): d for f, v, d in result.drawn}
+    total = len(draw.selected)
+    for feature in draw.features:
+        pool_counts = Counter(categories[feature.key][m] for m in pool)
+        for option in feature.options:
+            key = (feature.key, option.code)
+            draw.composition.append({
+                "feature": feature, "option": option,
+                "population_share": feature.population_share(option),
+                "pool": pool_counts[option.pk], "pool_share": pool_counts[option.pk] / len(pool) if pool else None,
+                "target": round(targets[key], 2), "drawn": drawn[key],
+                "drawn_share": drawn[key] / total if total else None,
+                "expected": round(expected[key], 2),
+            })
+    return draw
