@@ -116,7 +116,8 @@ def test_search_is_audited_with_the_filter(council, staff_client):
     assert response.context["listing"].total == 1
     assert response.context["listing"].status_counts["active"] == 1
     event = AuditEvent.objects.get(action="member.search")
-    assert event.detail["filter"] == {"q": "holm", "gender": ["woman"], "status": ["active"]}
+    # The search text may be a resident's name or e-mail: the log keeps only its length.
+    assert event.detail["filter"] == {"q": "<search text, 4 characters>", "gender": ["woman"], "status": ["active"]}
     assert event.member_ids == [anna.pk]
 
 
