@@ -12,9 +12,11 @@ def test_production_refuses_the_demo_mail_catcher(tmp_path):
     assert "CIVICPANEL_MAIL_CATCHER_DIR" in result.stderr
 
 
-def test_production_trusts_one_proxy_by_default_and_can_be_told_otherwise():
+def test_production_trusts_one_proxy_by_default_and_sends_cookies_over_https_only():
     code = ("from django.conf import settings; import django; django.setup(); "
             "print(settings.TRUSTED_PROXY_COUNT, settings.ALLAUTH_TRUSTED_PROXY_COUNT)")
+    cookies = ("from django.conf import settings; import django; django.setup(); "
+               "print(settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE, settings.LANGUAGE_COOKIE_SECURE)")
     import os
     import subprocess
     import sys
@@ -24,6 +26,9 @@ def test_production_trusts_one_proxy_by_default_and_can_be_told_otherwise():
         result = subprocess.run([sys.executable, "-c", code], env={**clean, **PRODUCTION_ENV, **extra},
                                 capture_output=True, text=True, timeout=60)
         assert result.stdout.strip() == expected, result.stderr
+    result = subprocess.run([sys.executable, "-c", cookies], env={**clean, **PRODUCTION_ENV},
+                            capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "True True True", result.stderr
 
 
 def test_serve_refuses_the_development_settings(monkeypatch, capsys):
