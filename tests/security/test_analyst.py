@@ -40,6 +40,8 @@ def _analyst_routes() -> list[str]:
 def _fill(route: str, values: dict[str, list[str]]) -> list[str]:
     urls = [route]
     for name in re.findall(r"<(?:\w+:)?(\w+)>", route):
+        if name not in values:
+            pytest.fail(f"{route} is open to analysts: give <{name}> a value in this test so it is checked")
         urls = [re.sub(rf"<(?:\w+:)?{name}>", value, url, count=1) for url in urls for value in values[name]]
     return urls
 

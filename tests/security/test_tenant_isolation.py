@@ -75,6 +75,8 @@ def _urls(route: str, ours: dict[str, str], theirs: dict[str, str]) -> list[str]
             elif name == "question_id" and route.startswith("/staff/settings/"):
                 value = theirs["profile_question_id"]
             elif name.endswith("_id"):
+                if name not in theirs:
+                    pytest.fail(f"{route}: make an object for <{name}> in _objects() so it is checked")
                 value = theirs[name]
             else:
                 value = "csv" if name == "fmt" else "x"
