@@ -41,7 +41,10 @@ class _Purses:
         self.share_f = per_voter
         self.cost_f = costs
         self.den = lcm(per_voter.denominator, *(c.denominator for c in costs))
-        self.prices: list[Fraction] = []  # price per voter of purchase r
+        self.prices: list[Fraction] = []  # price per voter of purchase r, once settled
+        # Purchases whose exact price is not needed yet: (project, supporters, those short, price
+        # if known). Those short never pay again, so their bits still tell what they had.
+        self.pending: list[tuple[int, int, np.ndarray, Fraction | None]] = []
         self._scaled: dict[int, int] = {}  # price r times den, for the current den
         self.broke_epoch = 0  # raised whenever a voter's purse becomes empty
 
@@ -60,6 +63,27 @@ class _Purses:
             v = self._scaled[r] = p.numerator * (self.den // p.denominator)
         return v
 
+    @property
+    def purchases(self) -> int:
+        return len(self.prices) + len(self.pending)
+
+    def record(self, j: int, k: int, poor: np.ndarray, known: Fraction | None) -> int:
+        self.pending.append((j, k, poor, known))
+        return self.purchases - 1
+
+    def settle(self) -> None:
+        """Compute the exact prices of pending purchases, in order."""
+        for j, k, poor, known in self.pending:
+            if known is None:
+                if len(poor) == 0:
+                    c = self.cost_f[j]
+                    known = Fraction(c.numerator, c.denominator * k)
+                else:
+                    paid = self._money(poor)
+                    known = Fraction(self.cost(j) - paid, self.den * (k - len(poor)))
+            self.add_price(known)
+        self.pending = []
+
     def add_price(self, pi: Fraction) -> int:
         if self.den % pi.denominator:
             self.den = lcm(self.den, pi.denominator)
@@ -69,7 +93,7 @@ class _Purses:
 
     def counts(self, voters: np.ndarray) -> np.ndarray:
         """For each purchase so far, how many of `voters` paid for it."""
-        r = len(self.prices)
+        r = len(self.prices)  # settled purchases: pending ones are never in these voters' bits
         if r == 0 or len(voters) == 0:
             return np.zeros(r, dtype=np.int64)
         rows = self.bits[voters]
@@ -78,12 +102,17 @@ class _Purses:
 
     def money(self, voters: np.ndarray) -> int:
         """Exact money (times den) of voters who all have money left."""
+        self.settle()
+        return self._money(voters)
+
+    def _money(self, voters: np.ndarray) -> int:
         cnt = self.counts(voters)
         nz = np.flatnonzero(cnt).tolist()
         return len(voters) * self.share - sum(int(cnt[r]) * self.price(r) for r in nz)
 
     def groups(self, voters: np.ndarray) -> tuple[list[int], np.ndarray, np.ndarray]:
         """Distinct payment histories among voters: exact budgets (times den), counts, inverse."""
+        self.settle()
         sel = np.ascontiguousarray(self.bits[voters])
         keys = sel.view(np.dtype((np.void, 8 * self.words))).ravel()
         _, first, inv, cnt = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
@@ -235,17 +264,17 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
             if j != w:
                 heapq.heappush(heap, (rho, rank[j], j))
         ev = seen[w][1]
-        pi = exact_price(w, ev)
         poor = ev.sup[ev.poor]
         rich = ev.sup[~ev.poor]
         if explain:
+            pi = exact_price(w, ev)
             payments = [(len(rich), pi, False)] if len(rich) else []
             if len(poor):
                 values, cnt, _ = purses.groups(poor)
                 payments += [(int(c), Fraction(v, purses.den), True) for v, c in zip(values, cnt, strict=True)]
             run.purchases.append(Purchase(w, pi / uniform[w], _merge_payments(payments)))
-        r = purses.add_price(pi)
-        purses.pay(r, rich, poor, float(pi), tol)
+        r = purses.record(w, len(ev.sup), poor, ev.exact)
+        purses.pay(r, rich, poor, float(ev.exact) if ev.exact is not None else ev.pi, tol)
         run.selected.append(w)
     if explain:
         chosen = set(run.selected)
