@@ -77,6 +77,10 @@ def skip_link_problems(page) -> list[str]:
                             " return e ? [e.tagName, e.getAttribute('href') || '', e.textContent.trim()] : null; }")
     if not focused or focused[0] != "A" or not focused[1].startswith("#"):
         return [f"the first Tab does not reach a skip link (focus on {focused})"]
+    box = page.evaluate("() => { const r = document.activeElement.getBoundingClientRect();"
+                        " return [r.left, r.top, r.width, r.height]; }")
+    if box[0] < 0 or box[1] < 0 or box[2] < 10 or box[3] < 10:
+        return [f"the focused skip link is not visible on screen (box {box})"]
     target = focused[1][1:]
     page.keyboard.press("Enter")
     inside = page.evaluate("(id) => { const t = document.getElementById(id); const a = document.activeElement;"
