@@ -51,7 +51,7 @@ def register_message_type(key: str, *, subject: dict[str, str], body: dict[str, 
     """Declare a kind of e-mail.
 
     subject/body: default texts per language ("da", "nb", "en"), Django template syntax with
-    {{ variable }}, {% if %} and {% for %}. variables: the names staff may use besides
+    {{ variable }} and {% if %}. variables: the names staff may use besides
     council_name, member_name and unsubscribe_url. context_provider(delivery) -> dict runs in
     the worker at send time (build personal links there; never store them). preference: the
     member flag that must be True (wants_surveys, wants_events, wants_news) or None for

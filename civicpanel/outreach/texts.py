@@ -15,10 +15,10 @@ from civicpanel.common.models import translated
 from civicpanel.outreach.models import MessageTemplate
 from civicpanel.outreach.registry import LANGUAGES, MessageType
 
-# Texts are written by staff: only plain variables, conditions and loops, never {% load %},
-# {% include %} or {% debug %} (which could reach templates or internals).
-ALLOWED_TAGS = {"if", "elif", "else", "endif", "for", "empty", "endfor", "with", "endwith",
-                "comment", "endcomment"}
+# Texts are written by staff: only plain variables and conditions, never {% load %},
+# {% include %} or {% debug %} (which could reach templates or internals), and no loops:
+# every variable is a single value, and nested loops over a text could tie up a worker.
+ALLOWED_TAGS = {"if", "elif", "else", "endif", "with", "endwith", "comment", "endcomment"}
 TAG_RE = re.compile(r"{%-?\s*(\w+)([^%]*)%}")
 VARIABLE_RE = re.compile(r"{{\s*([A-Za-z_][A-Za-z0-9_]*)")
 FOR_RE = re.compile(r"^\s*([\w\s,]+?)\s+in\s")

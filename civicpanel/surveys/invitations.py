@@ -36,7 +36,9 @@ def invitation_by_token(*, council, token: str) -> Invitation | None:
 def message_context(delivery) -> dict:
     """The outreach context_provider: called by the mail worker at send time for one delivery
     whose reference_id is an Invitation id. The link is rebuilt here and never stored."""
-    invitation = Invitation.objects.select_related("survey", "survey__council").get(pk=delivery.reference_id)
+    # The delivery names the invitation; the council and member must agree with it too.
+    invitation = Invitation.objects.select_related("survey", "survey__council").get(
+        pk=delivery.reference_id, survey__council_id=delivery.mailing.council_id, member_id=delivery.member_id)
     survey = invitation.survey
     from django.utils.translation import get_language
 
