@@ -303,3 +303,68 @@ def test_public_page_on_a_phone(live_server, phone, name):
     check_page(phone, url, world=world, action=spec[2], skip_link=False)
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), \
         f"{name}: the page scrolls sideways on a phone"
+
+
+KEYBOARD_JS = """() => {
+  const selector = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]';
+  const controls = [...document.querySelectorAll(selector)].filter(e => !e.disabled
+      && e.getAttribute('tabindex') !== '-1' && e.checkVisibility({visibilityProperty: true})
+      && !e.closest('[inert]'));
+  // A radio group is one tab stop.
+  const seen = new Set();
+  const stops = controls.filter(e => {
+    if (e.type !== 'radio') return true;
+    const key = (e.form ? 'f' : '') + e.name;
+    if (seen.has(key)) return false;
+    seen.add(key); return true;
+  });
+  stops.forEach((e, i) => e.setAttribute('data-kb', i));
+  return stops.map(e => e.outerHTML.slice(0, 120));
+}"""
+
+FOCUSED_JS = """() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return null;
+  const s = getComputedStyle(e);
+  const ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';
+  const key = e.type === 'radio' ? 'radio:' + e.name : e.getAttribute('data-kb');
+  return [key, ring, e.outerHTML.slice(0, 120)];
+}"""
+
+
+def keyboard_problems(page) -> list[str]:
+    """Tab from the top to the end of the page: every control is reached, each with a visible
+    focus indicator (WCAG 2.1.1, 2.4.7)."""
+    stops = page.evaluate(KEYBOARD_JS)
+    radio_keys = page.evaluate("() => [...document.querySelectorAll('[data-kb]')]"
+                               ".map(e => e.type === 'radio' ? 'radio:' + e.name : e.getAttribute('data-kb'))")
+    reached, problems, previous = set(), [], None
+    for _ in range(len(stops) + 40):  # date inputs take a Tab per part (day, month, year)
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED_JS)
+        if focused is None:
+            break
+        key, ring, html = focused
+        if key == previous:
+            continue
+        if key in reached:
+            break  # round again
+        reached.add(key)
+        previous = key
+        if not ring:
+            problems.append(f"no visible focus indicator on {html}")
+    missed = [html for key, html in zip(radio_keys, stops, strict=True) if key not in reached]
+    return problems + [f"never reached by Tab: {html}" for html in missed]
+
+
+KEYBOARD_PAGES = [("public", "join"), ("public", "me profile"), ("public", "survey page"),
+                  ("staff", "members"), ("staff", "survey send")]
+
+
+@pytest.mark.parametrize("kind,name", KEYBOARD_PAGES)
+def test_keyboard_reaches_every_control_with_visible_focus(live_server, page, kind, name):
+    spec = (PUBLIC if kind == "public" else STAFF)[name]
+    _world, url = _open(page, live_server, name, spec)
+    page.goto(url)
+    problems = keyboard_problems(page)
+    assert not problems, f"{page.url}:\n  " + "\n  ".join(problems)
