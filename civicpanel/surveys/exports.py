@@ -23,6 +23,7 @@ from civicpanel.common.security import spreadsheet_safe
 from civicpanel.surveys.models import Answer, Question, Response, Survey
 from civicpanel.surveys.questions import OTHER_CODE, option_codes, option_label, rows, scale_points
 from civicpanel.surveys.selectors import survey_structure
+from civicpanel.surveys.weighting import survey_weighting
 
 
 def respondent_id(survey: Survey, response_id: int) -> str:
@@ -77,10 +78,14 @@ def export_table(survey: Survey) -> tuple[list[str], list[list[object]]]:
         response__survey=survey, response__completed_at__isnull=False
     ).values_list("response_id", "question_id", "value", "other_text"):
         by_response[response_id][question_id] = (value, other)
-    header = ["respondent"] + [c["name"] for c in columns]
+    # Weights last, so the answer columns keep their places in files made before they existed.
+    weights = survey_weighting(council=survey.council, survey=survey).by_response()
+    header = ["respondent"] + [c["name"] for c in columns] + ["design_weight", "weight"]
     table = []
     for response_id, answers in by_response.items():
-        table.append([respondent_id(survey, response_id)] + [_cell(c, answers.get(c["q"].pk)) for c in columns])
+        design, weight = weights.get(response_id, (None, None))
+        table.append([respondent_id(survey, response_id)] + [_cell(c, answers.get(c["q"].pk)) for c in columns]
+                     + [None if design is None else round(design, 6), None if weight is None else round(weight, 6)])
     return header, table
 
 
@@ -112,6 +117,16 @@ def codebook(survey: Survey) -> tuple[list[str], list[list[object]]]:
                 table += [["", "", "", "yes", _("Yes")], ["", "", "", "no", _("No")]]
             elif question.kind == Question.Kind.SCALE:
                 table += [["", "", "", p, _scale_meaning(question, p)] for p in scale_points(question)]
+    weighting = survey_weighting(council=survey.council, survey=survey)
+    table.append(["design_weight", _("Design weight: 1 divided by the member's chance of being invited in a "
+                                     "representative sample; 1 when invited with certainty"), _("number"), "", ""])
+    if weighting.available:
+        meaning = _("Weight to the population, raked on %(features)s starting from the design weight") % {
+            "features": ", ".join(weighting.feature_names)}
+    else:
+        meaning = _("Weight to the population: empty, because the responses could not be weighted. %(reason)s") % {
+            "reason": weighting.reason}
+    table.append(["weight", meaning, _("number"), "", ""])
     return header, table
 
 

@@ -190,7 +190,7 @@ def question_results(*, council, survey: Survey, breakdown: ProfileQuestion | No
             table = []
             for row in rows(question):
                 points = [v.get(str(row["code"])) for v in values if isinstance(v, dict) and v.get(str(row["code"])) is not None]
-                table.append({"label": translated(row["label"]), "n": len(points),
+                table.append({"code": str(row["code"]), "label": translated(row["label"]), "n": len(points),
                               "mean": statistics.fmean(points) if points else None,
                               "counts": [sum(1 for p in points if p == s) for s in scale_points(question)]})
             item["matrix"] = table

@@ -208,7 +208,7 @@ class SampleDraw:
         }
 
 
-def _method_names(features: list[Feature]) -> tuple[dict[str, str], dict[int, str]]:
+def method_names(features: list[Feature]) -> tuple[dict[str, str], dict[int, str]]:
     """The names the selection method sees, and so its messages speak: question and category
     labels ("Year of birth 15–24: target ..."), or keys and codes where labels repeat."""
     names = {f.key: f.question.text for f in features}
@@ -263,7 +263,7 @@ def sample_draw(*, council, survey: Survey, member_ids: list[int], request: Samp
                              "invited. Choose a smaller sample or a wider audience.")
                            % {"size": request.size, "pool": len(pool)})
         return draw
-    names, values = _method_names(draw.features)
+    names, values = method_names(draw.features)
     quotas = tuple(Quota(feature=names[f.key], value=values[o.pk], population=float(f.figures[o.pk] or 0))
                    for f in draw.features for o in f.options)
     try:

@@ -17,6 +17,7 @@ from civicpanel.surveys.audience import audience_plan, profile_questions
 from civicpanel.surveys.forms import AudienceForm
 from civicpanel.surveys.sampling import new_seed, sample_draw
 from civicpanel.surveys.views_builder import add_errors
+from civicpanel.surveys.weighting import survey_weighting, weighted_items
 
 
 @staff_view(Capability.SURVEYS)
@@ -112,10 +113,16 @@ def results_view(request, survey_id: int):
     questions = profile_questions(council=request.council)
     breakdown = next((q for q in questions if q.key == request.GET.get("by")), None)
     items, hidden = results.question_results(council=request.council, survey=survey, breakdown=breakdown)
+    # Weighted by default whenever population figures exist; "?weights=off" shows the raw figures.
+    weighting = survey_weighting(council=request.council, survey=survey)
+    weighted = weighting.available and request.GET.get("weights") != "off"
+    if weighted:
+        weighted_items(weighting=weighting, survey=survey, items=items, breakdown=breakdown)
     return render(request, "surveys/staff/results.html", {
         "survey": survey, "items": items, "profile_questions": questions, "breakdown": breakdown,
         "hidden_groups": hidden, "min_group": results.MIN_GROUP,
         "can_build": can(request.membership, Capability.SURVEYS),
+        "weighting": weighting, "weighted": weighted,
     })
 
 
