@@ -293,16 +293,18 @@ def test_staff_page(live_server, page, name):
     check_page(page, url, world=world, action=spec[2])
 
 
-PHONE_PAGES = ["home", "join with errors", "me profile", "survey page"]
+# The phone asks for Danish; a survey link speaks the invited member's language (English here).
+PHONE_PAGES = {"home": "da", "join with errors": "da", "me profile": "da", "survey page": "en"}
 
 
-@pytest.mark.parametrize("name", PHONE_PAGES)
+@pytest.mark.parametrize("name", list(PHONE_PAGES))
 def test_public_page_on_a_phone(live_server, phone, name):
     spec = PUBLIC[name]
     world, url = _open(phone, live_server, name, spec)
     check_page(phone, url, world=world, action=spec[2], skip_link=False)
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), \
         f"{name}: the page scrolls sideways on a phone"
+    assert phone.locator("html").get_attribute("lang") == PHONE_PAGES[name]
 
 
 KEYBOARD_JS = """() => {
