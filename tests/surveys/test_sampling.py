@@ -177,6 +177,8 @@ def test_send_page_previews_and_sends_the_sample(council, panel, staff_client, d
     wave = Wave.objects.get(survey=survey)
     assert wave.sample["seed"] == seed and wave.recipient_count == 30
     assert Invitation.objects.filter(wave=wave, inclusion_probability__isnull=False).count() == 30
+    progress = client.get(reverse("staff:survey_progress", args=[survey.pk])).content.decode()
+    assert f"Representative sample of 30 (seed {seed})" in progress
 
 
 def test_send_page_says_why_a_sample_is_impossible(council, panel, staff_client):
