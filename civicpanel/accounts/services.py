@@ -49,6 +49,37 @@ def staff_password_link_path(user: User) -> str:
     return reverse("account_reset_password_from_key", kwargs={"uidb36": user_pk_to_url_str(user), "key": key})
 
 
+def staff_access_notify(*, membership: StaffMembership, base_url: str) -> None:
+    """Tell the person by e-mail that they have access, and give a new person the link to
+    choose a password. The link goes only to the address itself, never on screen to the admin:
+    whoever can read that mailbox is the person the account is for."""
+    from django.utils import translation
+
+    from civicpanel.common.mail import deliver
+
+    user, council = membership.user, membership.council
+    is_new = not user.has_usable_password() and not user.memberships.exclude(pk=membership.pk).exists()
+    with translation.override(user.language or council.default_language):
+        role = membership.get_role_display()
+        if is_new:
+            link = base_url + staff_password_link_path(user)
+            subject = _("You have access to %(council)s on civicpanel") % {"council": council.name}
+            body = _(
+                "You have been given the role %(role)s for %(council)s.\n\n"
+                "Choose your password here (the link works once):\n%(link)s\n\n"
+                "At your first login you set up two-factor login with an authenticator app.\n"
+                "If you did not expect this e-mail, you can ignore it."
+            ) % {"role": role, "council": council.name, "link": link}
+        else:
+            subject = _("You now also have access to %(council)s") % {"council": council.name}
+            body = _(
+                "Your civicpanel account has been given the role %(role)s for %(council)s.\n"
+                "Log in as usual: %(login)s\n\n"
+                "If you did not expect this, tell the council's administrator."
+            ) % {"role": role, "council": council.name, "login": base_url + "/accounts/login/"}
+    deliver(council=council, to=user.email, subject=subject, body=body)
+
+
 def staff_change_role(*, council, actor, membership: StaffMembership, role: str) -> StaffMembership:
     if role not in Role.values:
         raise ValidationError(_("Unknown role."))

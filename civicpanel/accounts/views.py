@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -29,14 +30,9 @@ def staff_add_view(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            link = None
-            # Only for a person new to the install: one already staff of another council (even
-            # one who has not chosen a password yet) must not get a password link from this
-            # council's admin, which would open the other council's pages to that admin.
-            if (not membership.user.has_usable_password()
-                    and not StaffMembership.objects.filter(user=membership.user).exclude(pk=membership.pk).exists()):
-                link = request.build_absolute_uri(services.staff_password_link_path(membership.user))
-            return render(request, "accounts/staff_added.html", {"membership": membership, "link": link})
+            base_url = request.build_absolute_uri("/").rstrip("/")
+            transaction.on_commit(lambda: services.staff_access_notify(membership=membership, base_url=base_url))
+            return render(request, "accounts/staff_added.html", {"membership": membership})
     return render(request, "accounts/staff_add.html", {"form": form})
 
 
