@@ -199,10 +199,18 @@ def survey_weighting(*, council, survey: Survey) -> Weighting:
 
 # --- Estimates -------------------------------------------------------------------------------
 
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
 def _points(estimate) -> dict | None:
-    if estimate.estimate is None:
+    """Estimate, interval and margin of error; no interval where it cannot be computed (one answer)."""
+    if _finite(estimate.estimate) is None:
         return None
-    return {"estimate": estimate.estimate, "low": estimate.ci_low, "high": estimate.ci_high, "moe": estimate.moe}
+    moe = _finite(estimate.moe)
+    return {"estimate": estimate.estimate, "moe": moe,
+            "low": _finite(estimate.ci_low) if moe is not None else None,
+            "high": _finite(estimate.ci_high) if moe is not None else None}
 
 
 def _summary(table) -> dict:
@@ -211,7 +219,8 @@ def _summary(table) -> dict:
     first = overall[0] if overall else None
     moes = [e.moe for e in overall if e.moe is not None and math.isfinite(e.moe)]
     moe = max(moes) if moes else None
-    return {"effective_n": first.effective_n if first else None, "design_effect": first.design_effect if first else None,
+    return {"effective_n": _finite(first.effective_n) if first else None,
+            "design_effect": _finite(first.design_effect) if first else None,
             "moe": moe, "moe_points": moe * 100 if moe is not None and table.kind != "mean" else None}
 
 
@@ -273,6 +282,8 @@ def weighted_items(*, weighting: Weighting, survey: Survey, items: list[dict],
     for item in items:
         question: Question = item["question"]
         given = answers.get(question.pk, [])
+        if not given:
+            continue
         kind = question.kind
         if "table" in item and kind != Question.Kind.MULTI:
             codes = [str(row["code"]) for row in item["table"]]

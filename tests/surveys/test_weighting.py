@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import numpy as np
 import openpyxl
@@ -259,3 +260,22 @@ def test_results_of_another_council_are_not_found(council, other_council, answer
     survey, _members, _genders = answered
     url = reverse("staff:survey_results", args=[survey.pk])
     assert staff_client("analyst", council=other_council).get(url).status_code == 404
+
+
+def test_few_respondents_show_no_broken_numbers(council, staff_client):
+    """Two respondents, one per district: weighted on district; a question one of them answered
+    has a weighted figure but no interval, and nothing reads "nan"."""
+    for option, count in zip(options(council, "district"), (600, 400), strict=True):
+        PopulationFigure.objects.create(council=council, option=option, count=count)
+    members = build_panel(council, size=8)
+    vigerslev, valby = council.districts.order_by("order")
+    first = next(m for m in members if m.district_id == vigerslev.pk)
+    second = next(m for m in members if m.district_id == valby.pk)
+    survey = build_survey(council)
+    responses = respond(survey, invite_all(survey, [first, second]), gender_of(council, members))
+    Answer.objects.filter(response=responses[1], question=survey.q["days"]).delete()
+    Answer.objects.filter(question=survey.q["wishes"]).delete()
+    weighting = survey_weighting(council=council, survey=survey)
+    assert weighting.feature_names == ["District"]
+    html = staff_client("analyst").get(reverse("staff:survey_results", args=[survey.pk])).content.decode()
+    assert "Weighted share" in html and re.search(r"\bnan\b", html, re.IGNORECASE) is None
