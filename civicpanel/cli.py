@@ -54,6 +54,8 @@ def _demo_environment() -> None:
     os.environ.setdefault("CIVICPANEL_MAIL_CATCHER_DIR", os.path.join(data_dir, "mail"))
     os.environ.setdefault("EMAIL_URL", "smtp://127.0.0.1:1025")
     os.environ.setdefault("CIVICPANEL_ENV", "development")
+    # A demo is shown to councils: their error pages, not the developer's technical ones.
+    os.environ.setdefault("DEBUG", "false")
 
 
 def _serve(rest: list[str]) -> int:
