@@ -28,6 +28,7 @@ def civicpanel(request):
         "council": council,
         "site_languages": [(code, languages[code]) for code in codes if code in languages],
         "demo_mode": bool(settings.CIVICPANEL_MAIL_CATCHER_DIR),
+        "source_url": settings.CIVICPANEL_SOURCE_URL,
     }
     membership = getattr(request, "membership", None)
     if membership is not None:

@@ -207,6 +207,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CIVICPANEL_BASE_SCHEME = env.str("CIVICPANEL_BASE_SCHEME", default="https" if PRODUCTION else "http")
 CIVICPANEL_BASE_PORT = env.str("CIVICPANEL_BASE_PORT", default="" if PRODUCTION else "8000")
 CIVICPANEL_MAIL_CATCHER_DIR = env.str("CIVICPANEL_MAIL_CATCHER_DIR", default="")
+# Where users can get this install's source (AGPL-3.0 section 13); shown in every page's footer.
+CIVICPANEL_SOURCE_URL = env.str("CIVICPANEL_SOURCE_URL", default="")
 if PRODUCTION and CIVICPANEL_MAIL_CATCHER_DIR:
     # The catcher's pages are public and show every e-mail, login and survey links included.
     from django.core.exceptions import ImproperlyConfigured
