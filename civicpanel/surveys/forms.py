@@ -271,8 +271,16 @@ class AudienceForm(forms.Form):
                                "invitations), so that the expected answers match the population."),
     )
 
-    def __init__(self, *args, questions, segments, **kwargs):
+    sample_features = forms.MultipleChoiceField(
+        label=gettext_lazy("Make the sample match the population on"), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("Profile questions with population figures; at most 4 at once (with more, drawing "
+                               "takes minutes). The results can still be weighted on all of them."),
+    )
+
+    def __init__(self, *args, questions, segments, sample_features=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["sample_features"].choices = [(f.key, f.question.text) for f in sample_features]
         self.questions = questions
         self.fields["segment"].choices = [("", _("None: use the filter below"))] + [(str(s.pk), s.name) for s in segments]
         self.segments = {str(s.pk): s for s in segments}
@@ -292,6 +300,10 @@ class AudienceForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("audience") == "sample" and not cleaned.get("sample_size") and "sample_size" not in self.errors:
             self.add_error("sample_size", _("Give the number of members in the sample."))
+        from civicpanel.surveys.sampling import MAX_FEATURES
+
+        if cleaned.get("audience") == "sample" and len(cleaned.get("sample_features") or []) > MAX_FEATURES:
+            self.add_error("sample_features", _("Choose at most %(n)s questions.") % {"n": MAX_FEATURES})
         return cleaned
 
     def sample_request(self):
@@ -303,7 +315,8 @@ class AudienceForm(forms.Form):
             return None
         seed = data.get("sample_seed")
         return SampleRequest(size=data["sample_size"], seed=new_seed() if seed is None else seed,
-                             adjust_for_response=bool(data.get("sample_adjust")))
+                             adjust_for_response=bool(data.get("sample_adjust")),
+                             features=tuple(data.get("sample_features") or ()) or None)
 
     def filters(self) -> dict[str, list[str]]:
         segment = self.chosen_segment()

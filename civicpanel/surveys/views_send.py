@@ -15,7 +15,7 @@ from civicpanel.accounts.permissions import Capability, can
 from civicpanel.surveys import exports, results, selectors, services
 from civicpanel.surveys.audience import audience_plan, profile_questions
 from civicpanel.surveys.forms import AudienceForm
-from civicpanel.surveys.sampling import new_seed, sample_draw
+from civicpanel.surveys.sampling import DEFAULT_FEATURES, new_seed, population_features, sample_draw
 from civicpanel.surveys.views_builder import add_errors
 from civicpanel.surveys.weighting import survey_weighting, weighted_items
 
@@ -29,11 +29,15 @@ def send_view(request, survey_id: int):
     segments = list(selectors.segment_list(council=request.council))
     # Always bound: no filter at all is the whole panel, shown with its numbers straight away.
     data = request.POST if request.method == "POST" else request.GET
-    if data.get("audience") == "sample" and not data.get("sample_seed", "").strip():
-        # A random seed, shown in the preview and carried to the send, so what is sent is what was shown.
+    features = [f for f in population_features(council=request.council) if f.usable]
+    if data.get("audience") == "sample":
         data = data.copy()
-        data["sample_seed"] = str(new_seed())
-    form = AudienceForm(data, questions=questions, segments=segments)
+        if not data.get("sample_seed", "").strip():
+            # A random seed, shown in the preview and carried to the send, so what is sent is what was shown.
+            data["sample_seed"] = str(new_seed())
+        if not data.getlist("sample_features"):
+            data.setlist("sample_features", [f.key for f in features[:DEFAULT_FEATURES]])
+    form = AudienceForm(data, questions=questions, segments=segments, sample_features=features)
     plan = draw = None
     if form.is_valid():
         action = request.POST.get("action") if request.method == "POST" else None

@@ -200,3 +200,29 @@ def test_sampling_roles_and_councils(council, other_council, panel, staff_client
     url = reverse("staff:survey_send", args=[survey.pk])
     assert staff_client("analyst").get(url, {"audience": "sample", "sample_size": "5"}).status_code == 403
     assert staff_client("admin", council=other_council).get(url, {"audience": "sample", "sample_size": "5"}).status_code == 404
+
+
+def test_staff_choose_the_questions_to_stratify_on(council, panel, staff_client):
+    survey = build_survey(council)
+    pool = pool_of(council, survey)
+    draw = sample_draw(council=council, survey=survey, member_ids=pool,
+                       request=SampleRequest(size=30, seed=1, features=("district",)))
+    assert draw.ok and [f.key for f in draw.features] == ["district"]
+    assert {row["feature"].key for row in draw.composition} == {"district"}
+    too_many = sample_draw(council=council, survey=survey, member_ids=pool, request=SampleRequest(
+        size=30, seed=1, features=("gender", "birth_year", "district", "education", "housing")))
+    assert too_many.ok  # only questions with figures count: education and housing have none
+    PopulationFigure.objects.bulk_create([PopulationFigure(council=council, option=o, count=10)
+                                          for key in ("education", "housing") for o in options(council, key)])
+    too_many = sample_draw(council=council, survey=survey, member_ids=pool, request=SampleRequest(
+        size=30, seed=1, features=("gender", "birth_year", "district", "education", "housing")))
+    assert too_many.errors == ["Choose at most 4 profile questions to stratify on: with more, drawing takes minutes."]
+    client = staff_client("manager")
+    url = reverse("staff:survey_send", args=[survey.pk])
+    html = client.get(url, {"audience": "sample", "sample_size": "30", "sample_features": "district"}).content.decode()
+    assert "Sample beside the population and the panel: District" in html
+    assert "Sample beside the population and the panel: Gender" not in html
+    assert '<input type="hidden" name="sample_features" value="district">' in html
+    client.post(url, {"audience": "sample", "sample_size": "30", "sample_seed": "3", "sample_features": "district",
+                      "action": "send"})
+    assert Wave.objects.get(survey=survey).sample["features"] == ["district"]
