@@ -241,7 +241,13 @@ def _group_codes(weighting: Weighting, breakdown: ProfileQuestion | None, survey
     categories = respondent_categories(survey=survey, question=breakdown)
     codes = np.array([index[min(categories[r], key=lambda o: index[o])] if categories.get(r) else -1
                       for r in weighting.response_ids], dtype=np.int64)
-    return codes, [o.text for o in options]
+    # Groups nobody is in are left out of the estimates: an empty group reveals nothing, and in
+    # the suppression it would only force a second, needless hidden figure (the row stays, hidden).
+    present = sorted({int(c) for c in codes if c >= 0})
+    if not present:
+        return None
+    compact = np.array([present.index(int(c)) if c >= 0 else -1 for c in codes], dtype=np.int64)
+    return compact, [options[i].text for i in present], [o.text for o in options]
 
 
 def _breakdown_rows(table, labels: list[str], options: list[str], chosen: list[str]) -> list[dict]:
@@ -250,6 +256,9 @@ def _breakdown_rows(table, labels: list[str], options: list[str], chosen: list[s
     `chosen` (nobody chose them) are 0."""
     out = []
     for label in labels:
+        if label not in table.groups:
+            out.append({"group": label, "n": None, "cells": [None] * len(options), "mean": None})
+            continue
         cells = {o: table.get(o, label) for o in chosen}
         first = next(iter(cells.values()), None)
         out.append({"group": label, "n": first.group_n if first else None,
@@ -308,7 +317,13 @@ def weighted_items(*, weighting: Weighting, survey: Survey, items: list[dict],
                 chosen = [c for c, row in zip(codes, item["table"], strict=True) if row["count"]]
                 remap = np.array([chosen.index(c) if c in chosen else -1 for c in codes] + [-1])
                 split = estimate_shares(cal, remap[a], chosen, confidence=CONFIDENCE, min_count=MIN_GROUP, **by)
-                item["weighted_breakdown"] = _breakdown_rows(split, groups[1], codes, chosen)
+                item["weighted_breakdown"] = _breakdown_rows(split, groups[2], codes, chosen)
+                if kind == Question.Kind.SCALE:
+                    # Group means are tied to the overall mean: suppressed as one line (methods.disclosure).
+                    means = estimate_mean(cal, y, confidence=CONFIDENCE, min_count=MIN_GROUP, **by)
+                    for row in item["weighted_breakdown"]:
+                        if row["group"] in means.groups:
+                            row["mean"] = _finite(means.get("mean", row["group"]).estimate)
         elif kind == Question.Kind.MULTI and "table" in item:
             codes = [str(row["code"]) for row in item["table"]]
             selected = np.zeros((n, len(codes)), dtype=np.int8)
@@ -328,7 +343,7 @@ def weighted_items(*, weighting: Weighting, survey: Survey, items: list[dict],
                 columns = [codes.index(c) for c in chosen]
                 split = estimate_multiple(cal, selected[:, columns], chosen, answered=answered,
                                           confidence=CONFIDENCE, min_count=MIN_GROUP, **by)
-                item["weighted_breakdown"] = _breakdown_rows(split, groups[1], codes, chosen)
+                item["weighted_breakdown"] = _breakdown_rows(split, groups[2], codes, chosen)
         elif kind == Question.Kind.NUMBER and given:
             y = np.full(n, np.nan)
             for i, value in given:

@@ -279,3 +279,17 @@ def test_few_respondents_show_no_broken_numbers(council, staff_client):
     assert weighting.feature_names == ["District"]
     html = staff_client("analyst").get(reverse("staff:survey_results", args=[survey.pk])).content.decode()
     assert "Weighted share" in html and re.search(r"\bnan\b", html, re.IGNORECASE) is None
+
+
+def test_weighted_breakdown_of_a_scale_has_group_averages(council, answered, staff_client):
+    """Safety by gender: women 4, men 2; the "Other" group has nobody and is hidden."""
+    survey, _members, _genders = answered
+    gender = ProfileQuestion.objects.get(council=council, key="gender")
+    weighting = survey_weighting(council=council, survey=survey)
+    items, _hidden = question_results(council=council, survey=survey, breakdown=gender)
+    weighted_items(weighting=weighting, survey=survey, items=items, breakdown=gender)
+    rows = {row["group"]: row for row in items[1]["weighted_breakdown"]}
+    assert rows["Woman"]["mean"] == pytest.approx(4.0) and rows["Man"]["mean"] == pytest.approx(2.0)
+    assert rows["Other / prefer not to say"]["mean"] is None
+    html = staff_client("analyst").get(reverse("staff:survey_results", args=[survey.pk]), {"by": "gender"}).content.decode()
+    assert "Weighted average" in html and "4.00" in html
