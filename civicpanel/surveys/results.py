@@ -137,6 +137,16 @@ def _chart(question: Question, table: list[dict]) -> str:
                      title=question.label, maximum=1.0)
 
 
+def _protect_by_subtraction(rows: list[dict], *, total: int) -> list[dict]:
+    """Secondary suppression for a breakdown: the overall table minus the groups shown gives
+    the answers of everyone not shown, so that remainder must itself be at least MIN_GROUP
+    people (or none). Hide the smallest groups shown until it is."""
+    rows = sorted(rows, key=lambda row: row["n"])
+    while rows and 0 < total - sum(row["n"] for row in rows) < MIN_GROUP:
+        rows.pop(0)
+    return sorted(rows, key=lambda row: row["group"].order)
+
+
 def question_results(*, council, survey: Survey, breakdown: ProfileQuestion | None = None) -> tuple[list[dict], int]:
     """Per question (in survey order): n, a table of counts and shares with a chart, averages
     where they fit, free text; and, if asked, the same split by one profile question."""
@@ -173,14 +183,15 @@ def question_results(*, council, survey: Survey, breakdown: ProfileQuestion | No
             if kind == Question.Kind.SINGLE:
                 item["others"] = [o for _r, _v, o in given if o]
             if groups is not None:
-                item["breakdown"] = []
+                rows_shown = []
                 for option, members in groups:
                     subset = [v for r, v, _o in given if r in members]
                     row = {"group": option, "n": len(subset), "cells": _share_rows(question, subset)}
                     if kind == Question.Kind.SCALE and subset:
                         row["mean"] = statistics.fmean(subset)
                     if len(subset) >= MIN_GROUP:
-                        item["breakdown"].append(row)
+                        rows_shown.append(row)
+                item["breakdown"] = _protect_by_subtraction(rows_shown, total=len(values))
         elif kind == Question.Kind.NUMBER:
             numbers = [float(v) for v in values]
             if numbers:

@@ -96,7 +96,9 @@ def test_question_results_and_small_groups_hidden(council, answered):
     safety = by_uid[survey.q["safety"].uid]
     assert safety["mean"] == pytest.approx((1 + 2 + 3 + 4 + 5 + 1 + 5 + 3) / 8)
     assert hidden == 1  # Gammel Valby: 2 respondents < 5
-    assert [row["group"].text for row in transport["breakdown"]] == ["Vigerslev"]
+    # Vigerslev alone would give away Gammel Valby's two answers (overall minus Vigerslev),
+    # so it is hidden too.
+    assert transport["breakdown"] == []
     assert by_uid[survey.q["days"].uid]["stats"]["max"] == 5
     assert by_uid[survey.q["why"].uid]["texts"] == ['=HYPERLINK("http://evil")']
 
@@ -194,3 +196,20 @@ def test_ranking_needs_distinct_places(council):
     data.update({f"q_{ranking.uid}_1": "1", f"q_{ranking.uid}_2": "1", f"q_{ranking.uid}_3": "2"})
     result = services.response_submit_page(invitation=invitation, page_id=page.pk, data=data, language="en")
     assert "its own place" in result.errors[ranking.uid]
+
+
+def test_a_breakdown_never_lets_a_small_group_be_worked_out_by_subtraction():
+    from types import SimpleNamespace
+
+    from civicpanel.surveys.results import _protect_by_subtraction
+
+    def group(name, n, order):
+        return {"group": SimpleNamespace(text=name, order=order), "n": n}
+
+    shown = [group("A", 20, 1), group("B", 6, 2), group("C", 9, 3)]
+    # 2 people belong to no group shown: hide the smallest group until the rest is >= 5.
+    assert [r["group"].text for r in _protect_by_subtraction(shown, total=37)] == ["A", "C"]
+    # Nobody outside the groups shown: nothing to protect.
+    assert [r["group"].text for r in _protect_by_subtraction(shown, total=35)] == ["A", "B", "C"]
+    # Five or more outside: that remainder is itself a group of five, as allowed.
+    assert len(_protect_by_subtraction(shown, total=40)) == 3
