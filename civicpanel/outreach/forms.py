@@ -16,7 +16,7 @@ class MessageTextForm(forms.Form):
         # As help text, so each field points at it (aria-describedby) for screen readers.
         names = ", ".join("{{ " + name + " }}" for name in variables)
         self.fields["body"].help_text = _("Variables you can use, each replaced in every e-mail: %(names)s. "
-                                          "Conditions ({%% if %%}) and lists ({%% for %%}) also work.") % {"names": names}
+                                          "Conditions ({%% if %%}) also work.") % {"names": names}
         self.fields["subject"].help_text = _("The same variables work here.")
 
     def _check(self, name: str) -> str:
