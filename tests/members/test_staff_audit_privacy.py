@@ -21,6 +21,7 @@ def test_a_search_for_an_email_is_logged_without_the_text(council, staff_client)
 def test_reserved_keys_cannot_be_profile_question_keys(council, staff_client):
     client = staff_client("admin")
     response = client.post("/staff/settings/profile/add/", {"key": "status", "kind": "single", "label_da": "Status",
-                                                             "label_nb": "Status", "label_en": "Status"})
+                                                             "label_nb": "Status", "label_en": "Status"},
+                           HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert "reserved" in response.content.decode()
