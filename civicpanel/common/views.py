@@ -5,7 +5,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 
-
 def _council_or_404(request):
     if request.council is None:
         raise Http404

@@ -193,6 +193,9 @@ class MemberAnswer(models.Model):
         ]
         indexes = [models.Index(fields=["question", "option"])]
 
+    def __str__(self) -> str:
+        return f"#{self.member_id}: {self.option_id}"
+
 
 class ConsentRecord(models.Model):
     """Each time a member agreed to a consent version (kept when they renew)."""
@@ -203,6 +206,9 @@ class ConsentRecord(models.Model):
 
     class Meta:
         ordering = ["-given_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.member_id}: v{self.version_id}"
 
 
 class MemberToken(models.Model):
