@@ -14,6 +14,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from math import lcm
 
 import numpy as np
@@ -22,11 +23,75 @@ from ..profile import Profile
 
 TOL = 1e-6
 
+_min = np.minimum.reduce
+_max = np.maximum.reduce
+_sum = np.add.reduce
+_count = np._core.multiarray.count_nonzero  # np.count_nonzero without its dispatch layer
 
-@dataclass
+
+_OVERLAPS: dict[int, tuple[list[np.ndarray], list[frozenset[int]]]] = {}
+
+
+def _overlaps(supporters: list[np.ndarray], n: int) -> list[frozenset[int]]:
+    """For each project, the projects sharing a supporter with it (itself included): buying it
+    changes no other project's supporters' budgets. Cached per supporters list, for add-one."""
+    hit = _OVERLAPS.get(id(supporters))
+    if hit is not None and len(hit[0]) == len(supporters) \
+            and all(a is b for a, b in zip(hit[0], supporters, strict=True)):
+        return hit[1]
+    m = len(supporters)
+    if m * n <= 20_000_000:
+        member = np.zeros((m, n), dtype=np.float32)
+        for j, sup in enumerate(supporters):
+            member[j, sup] = 1.0
+        shared = (member @ member.T) > 0
+    else:  # too large to hold as a matrix
+        shared = np.zeros((m, m), dtype=bool)
+        mask = np.zeros(n, dtype=bool)
+        for j, sup in enumerate(supporters):
+            mask[sup] = True
+            shared[j] = [bool(mask[other].any()) for other in supporters]
+            mask[sup] = False
+    np.fill_diagonal(shared, True)
+    result = [frozenset(np.flatnonzero(row).tolist()) for row in shared]
+    if len(_OVERLAPS) >= 4:
+        _OVERLAPS.clear()
+    _OVERLAPS[id(supporters)] = (list(supporters), result)
+    return result
+
+
+@lru_cache(maxsize=8)
+def _start(costs: tuple[int, ...], scale: int, uniform: tuple[int, ...], rank: tuple,
+           excluded: frozenset[int], sizes: tuple[int, ...]):
+    """What a run starts from, whatever the share: projects bought for free, the projects in
+    play, and the initial heap of lower bounds on their prices per utility."""
+    costs_f = _cost_table(costs, scale)[1]
+    free: list[int] = []
+    active: list[int] = []
+    for j in range(len(costs)):
+        if j in excluded or sizes[j] == 0 or uniform[j] <= 0:
+            continue
+        if costs[j] == 0:
+            free.append(j)
+            continue
+        active.append(j)
+    heap = [(costs_f[j] / (uniform[j] * sizes[j]), rank[j], j) for j in active]
+    heapq.heapify(heap)
+    return tuple(free), tuple(active), tuple(heap)
+
+
+@lru_cache(maxsize=8)
+def _cost_table(costs: tuple[int, ...], scale: int) -> tuple[list[Fraction], list[float], int]:
+    """Costs as Fractions of currency, as floats, and the lcm of their denominators: the same for
+    every run on a profile, so the add-one completion computes them once."""
+    fr = [Fraction(c, scale) for c in costs]
+    return fr, [float(c) for c in fr], lcm(*(c.denominator for c in fr))
+
+
+@dataclass(slots=True)
 class _Eval:
     sup: np.ndarray  # supporters with money left
-    poor: np.ndarray  # mask over sup: pay all they have
+    poor: np.ndarray | None  # mask over sup: pay all they have (None: no one)
     pi: float  # price per rich supporter
     exact: Fraction | None = None
 
@@ -34,13 +99,14 @@ class _Eval:
 class _Purses:
     """Float budgets per voter; exact budgets as share - sum of the prices paid, over `den`."""
 
-    def __init__(self, n: int, per_voter: Fraction, costs: list[Fraction], max_purchases: int):
+    def __init__(self, n: int, per_voter: Fraction, costs: list[Fraction], max_purchases: int,
+                 costs_den: int):
         self.bud = np.full(n, float(per_voter))
         self.words = max(1, (max_purchases + 63) // 64)
         self.bits = np.zeros((n, self.words), dtype=np.uint64)
         self.share_f = per_voter
         self.cost_f = costs
-        self.den = lcm(per_voter.denominator, *(c.denominator for c in costs))
+        self.den = lcm(per_voter.denominator, costs_den)
         self.prices: list[Fraction] = []  # price per voter of purchase r, once settled
         # Purchases whose exact price is not needed yet: (project, supporters, those short, price
         # if known). Those short never pay again, so their bits still tell what they had.
@@ -130,12 +196,13 @@ class _Purses:
             self.bud[poor] = 0.0
             self.broke_epoch += 1
         if len(rich):
-            self.bud[rich] -= pi
+            left = self.bud[rich] - pi
+            self.bud[rich] = left
             col = self.bits[:, r // 64]  # a column view: far faster than 2-d fancy indexing
             col[rich] |= np.uint64(1 << (r % 64))
             # Near zero, floating point cannot tell an empty purse from a nearly empty one.
-            low = rich[self.bud[rich] < tol]
-            if len(low):
+            if _min(left) < tol:
+                low = rich[left < tol]
                 values, _, inv = self.groups(low)
                 exact = np.array([max(float(Fraction(v, self.den)), 1e-300) if v > 0 else 0.0 for v in values])
                 self.bud[low] = exact[inv]
@@ -152,22 +219,16 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
     if n == 0:
         return run
     scale = profile.money_scale
-    costs = [Fraction(c, scale) for c in profile.costs]
-    costs_f = [float(c) for c in costs]
-    active: list[int] = []
-    for j in range(profile.m):
-        if j in profile.excluded or len(profile.supporters[j]) == 0 or uniform[j] <= 0:
-            continue
-        if profile.costs[j] == 0:
-            run.selected.append(j)
-            continue
-        active.append(j)
+    costs, costs_f, costs_den = _cost_table(tuple(profile.costs), scale)
+    free, active, heap0 = _start(tuple(profile.costs), scale, tuple(uniform), tuple(rank),
+                                 frozenset(profile.excluded), tuple(map(len, profile.supporters)))
+    run.selected.extend(free)
     if not active:
         if explain:
             run.left_for = {j: Fraction(0) for j in range(profile.m)
                             if j not in run.selected and j not in profile.excluded}
         return run
-    purses = _Purses(n, per_voter, costs, len(active))
+    purses = _Purses(n, per_voter, costs, len(active), costs_den)
     tol = TOL * float(per_voter)
     window = tol / min(uniform[j] for j in active)  # prices closer than this are compared exactly
 
@@ -188,47 +249,51 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
         return None
 
     live_sup = {j: profile.supporters[j] for j in active}
-    live_epoch = dict.fromkeys(active, 0)
+    bud = purses.bud  # updated in place, never rebound
 
     def evaluate(j: int) -> _Eval | None:
         sup = live_sup[j]
-        b = purses.bud[sup]
-        if live_epoch[j] != purses.broke_epoch:  # someone ran out of money since: drop empty purses
-            live = b > 0
-            if not live.all():
-                sup, b = sup[live], b[live]
-                live_sup[j] = sup
-            live_epoch[j] = purses.broke_epoch
-        k = len(b)
+        k = len(sup)
         if k == 0:
             return None
+        b = bud[sup]
+        lo = float(_min(b))
+        if not lo > 0:  # someone ran out of money since: drop empty purses
+            live = b > 0
+            sup, b = sup[live], b[live]
+            live_sup[j] = sup
+            k = len(b)
+            if k == 0:
+                return None
+            lo = float(_min(b))
         c = costs_f[j]
         pi = c / k
-        if float(b.min()) >= pi + tol:  # everyone pays the same share: affordable, no one short
-            return _Eval(sup, np.zeros(k, dtype=bool), pi)
-        total = float(b.sum())
+        if lo >= pi + tol:  # everyone pays the same share: affordable, no one short
+            return _Eval(sup, None, pi)
+        total = float(_sum(b))
         if total < c - tol * k:
             return None
         if total <= c + tol * k:
             return exact_eval(j, sup)
         poor = b < pi
-        npoor = int(poor.sum())
+        npoor = _count(poor)
         while True:
-            pi = (c - float(b[poor].sum())) / (k - npoor)
+            bp = b[poor]
+            pi = (c - float(_sum(bp))) / (k - npoor)
             poor2 = b < pi
-            n2 = int(poor2.sum())
+            n2 = _count(poor2)
             if n2 == npoor:
                 break
             poor, npoor = poor2, n2
-        rich_min = float(b[~poor].min())
-        poor_max = float(b[poor].max()) if npoor else -np.inf
+        rich_min = float(_min(b[~poor]))
+        poor_max = float(_max(bp)) if npoor else -np.inf
         if rich_min < pi + tol or poor_max > pi - tol:
             return exact_eval(j, sup)
         return _Eval(sup, poor, pi)
 
     def exact_price(j: int, ev: _Eval) -> Fraction:
         if ev.exact is None:
-            poor = ev.sup[ev.poor]
+            poor = ev.sup[:0] if ev.poor is None else ev.sup[ev.poor]
             if len(poor) == 0:
                 ev.exact = Fraction(costs[j].numerator, costs[j].denominator * len(ev.sup))
             else:
@@ -236,23 +301,34 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
                 ev.exact = Fraction(purses.cost(j) - paid, purses.den * (len(ev.sup) - len(poor)))
         return ev.exact
 
-    heap = [(costs_f[j] / (uniform[j] * len(profile.supporters[j])), rank[j], j) for j in active]
-    heapq.heapify(heap)
+    heap = list(heap0)
+    heappop, heappush = heapq.heappop, heapq.heappush
+    overlaps = _overlaps(profile.supporters, n)
+    # Evaluations with the number of purchases then: still valid if no supporter of the project
+    # has paid for anything since.
+    fresh: dict[int, tuple[int, np.ndarray, np.ndarray | None, float, Fraction | None]] = {}
+    bought = run.selected
     while heap:
-        best = np.inf
+        best = limit = np.inf
         seen: dict[int, tuple[float, _Eval]] = {}
         while heap:
-            lb, _, j = heap[0]
-            if lb > best + window:
+            if heap[0][0] > limit:
                 break
-            heapq.heappop(heap)
-            ev = evaluate(j)
-            if ev is None:
-                run.unaffordable.add(j)
-                continue
+            j = heappop(heap)[2]
+            known = fresh.get(j)
+            if known is not None and overlaps[j].isdisjoint(bought[known[0]:]):
+                ev = _Eval(known[1], known[2], known[3], known[4])
+            else:
+                ev = evaluate(j)
+                if ev is None:
+                    run.unaffordable.add(j)
+                    continue
+                fresh[j] = (len(bought), ev.sup, ev.poor, ev.pi, ev.exact)
             rho = ev.pi / uniform[j]
             seen[j] = (rho, ev)
-            best = min(best, rho)
+            if rho < best:
+                best = rho
+                limit = best + window
         if not seen:
             break
         close = [j for j, (rho, _) in seen.items() if rho <= best + window]
@@ -262,10 +338,12 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
             w = min(close, key=lambda j: (exact_price(j, seen[j][1]) / uniform[j], rank[j]))
         for j, (rho, _) in seen.items():
             if j != w:
-                heapq.heappush(heap, (rho, rank[j], j))
+                heappush(heap, (rho, rank[j], j))
         ev = seen[w][1]
-        poor = ev.sup[ev.poor]
-        rich = ev.sup[~ev.poor]
+        if ev.poor is None:
+            poor, rich = ev.sup[:0], ev.sup
+        else:
+            poor, rich = ev.sup[ev.poor], ev.sup[~ev.poor]
         if explain:
             pi = exact_price(w, ev)
             payments = [(len(rich), pi, False)] if len(rich) else []
