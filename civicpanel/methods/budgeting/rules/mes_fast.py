@@ -26,7 +26,7 @@ TOL = 1e-6
 _min = np.minimum.reduce
 _max = np.maximum.reduce
 _sum = np.add.reduce
-_count = np._core.multiarray.count_nonzero  # np.count_nonzero without its dispatch layer
+_count = np.count_nonzero
 
 
 _OVERLAPS: dict[int, tuple[list[np.ndarray], list[frozenset[int]]]] = {}
