@@ -1,12 +1,12 @@
 """Translations for Danish and Norwegian Bokmål.
 
     python scripts/i18n.py extract [--chunk 250]   collect the texts (needs GNU gettext), write the
-                                                     untranslated ones to var/i18n/todo-N.json
+                                                     untranslated ones to var/i18n/untranslated-N.json
     python scripts/i18n.py apply FILE.json ...      put translated JSON back into the .po files
     python scripts/i18n.py compile                  build the .mo files (pure Python, no gettext)
     python scripts/i18n.py status                   how many texts are missing per language
 
-A todo entry is {"id", "plural", "context", "da", "nb"}; for a plural text "da" and "nb" are
+An entry of those files is {"id", "plural", "context", "da", "nb"}; for a plural text "da" and "nb" are
 lists [singular, plural] (both languages have two plural forms, n != 1).
 """
 
@@ -47,7 +47,7 @@ def extract(chunk: int) -> None:
     subprocess.run([sys.executable, "-m", "django", "makemessages", "--no-obsolete", "--no-location",
                     *[f"-l{lang}" for lang in LANGUAGES], "--ignore", "methods/*"],
                    cwd=PACKAGE, env=env, check=True)
-    todo: dict[tuple, dict] = {}
+    pending: dict[tuple, dict] = {}
     for language in LANGUAGES:
         po = polib.pofile(str(po_path(language)))
         po.metadata["Plural-Forms"] = PLURAL_FORMS
@@ -55,23 +55,23 @@ def extract(chunk: int) -> None:
         for entry in po:
             if missing(entry):
                 key = (entry.msgctxt or "", entry.msgid, entry.msgid_plural or "")
-                todo.setdefault(key, {"id": entry.msgid, "plural": entry.msgid_plural or "",
+                pending.setdefault(key, {"id": entry.msgid, "plural": entry.msgid_plural or "",
                                       "context": entry.msgctxt or "", "da": "", "nb": ""})
     out = ROOT / "var" / "i18n"
     out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("todo-*.json"):
+    for old in out.glob("untranslated-*.json"):
         old.unlink()
-    items = list(todo.values())
+    items = list(pending.values())
     for n, start in enumerate(range(0, len(items), chunk), start=1):
-        (out / f"todo-{n}.json").write_text(json.dumps(items[start:start + chunk], ensure_ascii=False, indent=1))
+        (out / f"untranslated-{n}.json").write_text(json.dumps(items[start:start + chunk], ensure_ascii=False, indent=1))
     print(f"{len(items)} texts to translate, in {max(1, -(-len(items) // chunk))} file(s) in var/i18n/")
 
 
-PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%[sd]|\{[a-z_]+\}")
+FORMAT_FIELD = re.compile(r"%\([a-z_]+\)[sd]|%[sd]|\{[a-z_]+\}")
 
 
 def placeholders(text: str) -> set[str]:
-    return set(PLACEHOLDER.findall(text))
+    return set(FORMAT_FIELD.findall(text))
 
 
 def apply(files: list[str]) -> None:
