@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "civicpanel.members",
     "civicpanel.outreach",
     "civicpanel.surveys",
+    "civicpanel.events",
+    "civicpanel.budgeting",
     "civicpanel.analysis",
     "civicpanel.demo",
 ]

@@ -1,0 +1,1 @@
+"""Workshops, focus groups and user tests: call for volunteers, fair draw, seats, attendance."""
