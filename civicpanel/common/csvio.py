@@ -7,6 +7,8 @@ import io
 from collections.abc import Iterable, Sequence
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from civicpanel.common.security import spreadsheet_safe
 
@@ -38,18 +40,20 @@ def read_csv_upload(data: bytes, *, required: Sequence[str], filename: str = "fi
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - cp1252 decodes nearly anything
-        raise CsvInputError(f"{filename}: cannot read the file as text (save it as CSV UTF-8).")
+        raise CsvInputError(_("%(file)s: cannot read the file as text (save it as CSV UTF-8).")
+                            % {"file": filename})
     first_line = text.splitlines()[0] if text.strip() else ""
     if not first_line:
-        raise CsvInputError(f"{filename}: the file is empty.")
+        raise CsvInputError(_("%(file)s: the file is empty.") % {"file": filename})
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     header = [h.strip().lower() for h in next(reader)]
     missing = [column for column in required if column not in header]
     if missing:
-        raise CsvInputError(
-            f"{filename}, line 1: missing column(s) {', '.join(missing)}; found {', '.join(header)}."
-        )
+        raise CsvInputError(ngettext(
+            "%(file)s, line 1: the column %(missing)s is missing; the columns found are %(found)s.",
+            "%(file)s, line 1: the columns %(missing)s are missing; the columns found are %(found)s.", len(missing))
+            % {"file": filename, "missing": ", ".join(missing), "found": ", ".join(header)})
     rows = []
     for line_number, values in enumerate(reader, start=2):
         if not any(v.strip() for v in values):

@@ -106,8 +106,11 @@ def seed_demo() -> list[StaffLogin]:
 def _load_population(council: Council) -> None:
     from civicpanel.members.population import population_import_csv
 
-    data = resources.files("civicpanel.members").joinpath("data/valby_population_illustrative.csv").read_bytes()
-    population_import_csv(council=council, actor=None, data=data, dry_run=False)
+    files = resources.files("civicpanel.members").joinpath("data")
+    # One-way figures first (they say that "other" gender is not counted), then the joint table
+    # district x gender x age that weights a survey sent to one district to that district.
+    for name in ("valby_population_illustrative.csv", "valby_population_by_district_age_gender_illustrative.csv"):
+        population_import_csv(council=council, actor=None, data=files.joinpath(name).read_bytes(), dry_run=False)
 
 
 def _create_staff(council: Council, rng: np.random.Generator) -> list[StaffLogin]:

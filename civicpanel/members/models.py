@@ -80,6 +80,29 @@ class PopulationFigure(models.Model):
         return f"{self.option}: {self.count}"
 
 
+class PopulationTable(models.Model):
+    """Residents counted by two or more profile questions at once (e.g. district x age band x
+    gender), as the statistics banks publish them. The figures of a part of the population
+    (one district, one age band) come from these tables.
+
+    `questions` are ProfileQuestion ids in the table's order; `cells` one [option id per
+    question..., count] per combination of categories (every combination is present)."""
+
+    council = models.ForeignKey("tenancy.Council", on_delete=models.CASCADE, related_name="population_tables")
+    questions = models.JSONField(default=list)
+    cells = models.JSONField(default=list)
+    source = models.CharField(max_length=300, blank=True)
+    # The day the residents were counted (StatBank's 2026K1 is 1 January 2026); may be unknown.
+    reference_date = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"population table #{self.pk}"
+
+
 class ConsentVersion(models.Model):
     """One version of the consent text. A change is always a new version, never an edit,
     so every member's consent points at the exact words they agreed to."""

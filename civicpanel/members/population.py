@@ -26,6 +26,12 @@ from django.utils.translation import gettext as _
 
 from civicpanel.audit.services import audit_record
 from civicpanel.members.models import PopulationFigure, ProfileOption, ProfileQuestion
+from civicpanel.members.population_tables import (
+    JointFigures,
+    read_joint,
+    reference_date_in,
+    save_table,
+)
 from civicpanel.tenancy.models import Council
 
 Kind = ProfileQuestion.Kind
@@ -89,15 +95,24 @@ class QuestionFigures:
 
 
 @dataclass
+class TablePreview:
+    """A joint table as read, with each question's figures from it beside the saved ones."""
+
+    table: JointFigures
+    margins: list[QuestionFigures]
+
+
+@dataclass
 class PopulationPreview:
     layout: str
     source: str
     questions: list[QuestionFigures]
     saved: bool = False
+    tables: list[TablePreview] = field(default_factory=list)
 
     @property
     def row_count(self) -> int:
-        return sum(len(q.rows) for q in self.questions)
+        return sum(len(q.rows) for q in self.questions) + sum(t.table.cell_count for t in self.tables)
 
 
 def _norm(text: str) -> str:
@@ -187,6 +202,12 @@ def population_parse_csv(*, council: Council, data: bytes) -> PopulationPreview:
     source = ""
     entries: list[tuple[int, str, str, str, str]] = []  # line, question, category, count, source
 
+    named_questions = [h for h in header if h and h in index.by_name]
+    if columns["question"] is None and columns["category"] is None and len(named_questions) >= 2:
+        header_line = next(line for line, values in rows if _filled(values))
+        body = [(line, values) for line, values in rows if line > header_line]
+        return _joint_preview(index, council, body, problems, header=first, header_line=header_line, titles=[],
+                              layout="plain-table")
     if columns["question"] is not None or columns["category"] is not None:
         layout = "plain"
         header_line = next(line for line, values in rows if _filled(values))
@@ -212,13 +233,25 @@ def population_parse_csv(*, council: Council, data: bytes) -> PopulationPreview:
         # The table starts at the first line that ends in a count; lines above it are the title and
         # column headings. Lines after the last table line are footnotes.
         table_start = next((k for k, (_, values) in enumerate(rows)
-                            if len(_filled(values)) >= 2 and _parse_count(values[-1])[0] is not None), None)
+                            if len(_filled(values)) >= 2 and (_parse_count(values[-1])[0] is not None
+                                                               or re.fullmatch(r"-\s*\d[\d. ]*", values[-1].strip()))),
+                           None)
         if table_start is None:
             raise PopulationCsvError([LineProblem(None, _(
                 "No figures found: no line ends in a count. See the accepted layouts."))])
         table = rows[table_start:]
         last = max(k for k, (_, values) in enumerate(table) if len(_filled(values)) >= 2)
         table = _check_blank_lines(table[: last + 1], problems, lambda values: bool(_filled(values)))
+        # A table by two or more questions at once: no line names a question in its first column.
+        first_column = {_norm(values[0]) for _, values in table if values and values[0].strip()} - TOTAL_WORDS
+        if table and not any(name in index.by_name for name in first_column) and \
+                max(len(values) for _, values in table) >= 3:
+            above = [values for _, values in rows[:table_start] if _filled(values)]
+            header_values = rows[table_start - 1][1] if table_start and _filled(rows[table_start - 1][1]) else None
+            return _joint_preview(index, council, table, problems, header=header_values,
+                                  header_line=rows[table_start - 1][0] if header_values else None,
+                                  titles=[" ".join(_filled(v)) for v in above], layout="export-table",
+                                  source=source)
         current = ""
         for line, values in table:
             if len(values) < 3:
@@ -238,6 +271,28 @@ def population_parse_csv(*, council: Council, data: bytes) -> PopulationPreview:
     for row in (row for qf in figures for row in qf.rows):
         row.previous = saved.get(row.option.pk)
     return PopulationPreview(layout=layout, source=source, questions=figures)
+
+
+def _joint_preview(index: _Index, council: Council, body, problems: list[LineProblem], *, header, header_line,
+                   titles: list[str], layout: str, source: str = "") -> PopulationPreview:
+    if not body:
+        raise PopulationCsvError([LineProblem(None, _("No figures found in the file."))])
+    zero = frozenset(PopulationFigure.objects.filter(council=council, count=0).values_list("option_id", flat=True))
+    read = read_joint(index, body, header=header, header_line=header_line, titles=titles, norm=_norm,
+                      parse_count=_parse_count, total_words=TOTAL_WORDS, zero_options=zero)
+    problems += [LineProblem(line, message) for line, message in read.problems]
+    if problems or read.table is None:
+        raise PopulationCsvError(sorted(problems, key=lambda p: (p.line or 0)))
+    saved = dict(PopulationFigure.objects.filter(council=council, option__question__in=read.table.questions)
+                 .values_list("option_id", "count"))
+    margins = []
+    for axis, question in enumerate(read.table.questions):
+        figures = _figures(question, {o.pk: c for o, c, _share in read.table.margin(axis)})
+        for row in figures.rows:
+            row.previous = saved.get(row.option.pk)
+        margins.append(figures)
+    return PopulationPreview(layout=layout, source=source, questions=[],
+                             tables=[TablePreview(table=read.table, margins=margins)])
 
 
 def _check_blank_lines(rows, problems, is_filled):
@@ -359,13 +414,19 @@ def population_import_csv(*, council: Council, actor, data: bytes, dry_run: bool
     when any line is wrong. Importing the same file twice changes nothing the second time."""
     preview = population_parse_csv(council=council, data=data)
     preview.source = (source or preview.source).strip()[:300]
+    for table in preview.tables:
+        if table.table.reference_date is None:  # "FOLK1A, 1 January 2026" in the source names the day
+            table.table.reference_date = reference_date_in([preview.source])
     if dry_run:
         return preview
     with transaction.atomic():
         changed = _save(council=council, figures=preview.questions, source=preview.source)
+        for table in preview.tables:
+            changed += save_table(council=council, table=table.table, source=preview.source)
         audit_record(council=council, actor=actor, action="population.import", target=council,
                      detail={"layout": preview.layout, "source": preview.source, "changed": changed,
                              "questions": [qf.question.key for qf in preview.questions],
+                             "tables": [[q.key for q in t.table.questions] for t in preview.tables],
                              "rows": preview.row_count}, request=request)
     preview.saved = True
     return preview

@@ -23,6 +23,7 @@ from civicpanel.accounts.decorators import staff_view
 from civicpanel.accounts.permissions import Capability
 from civicpanel.common.mail import absolute_url
 from civicpanel.members import population, settings_selectors, settings_services
+from civicpanel.members.population_tables import stored_tables
 from civicpanel.members.settings_forms import (
     CampaignForm,
     ConsentForm,
@@ -266,6 +267,7 @@ def settings_consent_view(request):
 def settings_population_view(request):
     return render(request, "members/settings/population.html", {
         "overview": population.population_overview(council=request.council),
+        "tables": stored_tables(council=request.council),
         "sources": population.population_sources(council=request.council),
         "upload_form": PopulationUploadForm(),
     })
@@ -311,7 +313,8 @@ def settings_population_question_view(request, question_id: int):
                                                   question=figures.question, counts=form.counts(),
                                                   source=form.cleaned_data["source"], request=request)
         except population.PopulationCsvError as error:
-            form.add_error(None, str(error))
+            for problem in error.problems:
+                form.add_error(None, problem.message)
         else:
             messages.success(request, _("The figures for %(question)s are saved.") % {"question": figures.question.text})
             return redirect("staff:settings_population")

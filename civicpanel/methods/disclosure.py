@@ -23,7 +23,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import MethodError
+
 __all__ = ["LineSuppression", "TableSuppression", "suppress_line", "suppress_table"]
+
+
+class DisclosureError(MethodError):
+    """A table of respondent counts that suppression cannot work on."""
+
+    code = "disclosure.error"
+
 
 MIN_COUNT = 5
 
@@ -82,9 +91,10 @@ class LineSuppression:
 def _check_counts(counts: np.ndarray, ndim: int) -> np.ndarray:
     arr = np.asarray(counts)
     if arr.ndim != ndim:
-        raise ValueError(f"expected a {ndim}-dimensional table of respondent counts, got shape {arr.shape}")
+        raise DisclosureError(f"expected a {ndim}-dimensional table of respondent counts, got shape {arr.shape}",
+                              code="disclosure.shape", dimensions=ndim)
     if arr.size and (not np.all(np.isfinite(arr)) or arr.min() < 0):
-        raise ValueError("respondent counts must be finite and not negative")
+        raise DisclosureError("respondent counts must be finite and not negative", code="disclosure.counts")
     return arr.astype(np.int64)
 
 

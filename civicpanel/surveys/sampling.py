@@ -30,6 +30,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicpanel.common.method_errors import method_error_text, problem_text
 from civicpanel.members.models import (
     Member,
     MemberAnswer,
@@ -37,6 +38,7 @@ from civicpanel.members.models import (
     ProfileOption,
     ProfileQuestion,
 )
+from civicpanel.methods.errors import Problem
 from civicpanel.methods.selection import Features, Pool, Quota, SelectionError, stratified_sample
 from civicpanel.surveys.audience import profile_questions
 from civicpanel.surveys.models import Invitation, Survey
@@ -234,7 +236,7 @@ def _shortfalls(features: list[Feature], categories: dict[str, dict[int, int]], 
                 rates: list[float] | None, size: int, names: dict[str, str], values: dict[int, str]) -> list[str]:
     """The method's own first check (a category's target completes above what its members can
     give), made before the method's lottery is built, so an impossible request is answered at
-    once instead of after the whole design is computed. Same wording as the method."""
+    once instead of after the whole design is computed. Same sentence as the method's error."""
     problems = []
     for feature in features:
         total = feature.population_total
@@ -247,8 +249,9 @@ def _shortfalls(features: list[Feature], categories: dict[str, dict[int, int]], 
         for option in feature.options:
             target = (feature.figures[option.pk] or 0) / total * size
             if can[option.pk] < target - 1e-9:
-                problems.append(f"{names[feature.key]} {values[option.pk]}: target {target:.1f} completes, but the "
-                                f"pool can give at most {can[option.pk]:.1f} ({people[option.pk]} people)")
+                problems.append(problem_text(Problem(
+                    "", code="selection.shortfall", feature=names[feature.key], value=values[option.pk],
+                    target=float(target), can=float(can[option.pk]), people=people[option.pk])))
     return problems
 
 
@@ -319,11 +322,11 @@ def sample_draw(*, council, survey: Survey, member_ids: list[int], request: Samp
                                  features, response_rates=rates)
         result = stratified_sample(method_pool, features, request.size, request.seed)
     except SelectionError as error:
-        draw.errors.append(str(error))
+        draw.errors.append(method_error_text(error))
         return draw
     if result.shortfalls:
         draw.errors.append(_("The sample cannot match the population: the pool is too thin for these categories."))
-        draw.errors += list(result.shortfalls)
+        draw.errors += [problem_text(p) for p in result.shortfalls]
         return draw
     by_name = {names[f.key]: f.key for f in draw.features}
     code_of = {(names[f.key], values[o.pk]): o.code for f in draw.features for o in f.options}

@@ -1,12 +1,16 @@
-"""Weighted results: completed respondents raked to the population margins of the profile
-questions with figures (`methods.weighting.rake`), starting from the design weights (1 / the
-inclusion probability) when members were invited as a sample; then weighted shares and means
-with 95 % confidence intervals (`methods.estimation`), and breakdowns with the < 5 suppression
-(`methods.disclosure`, applied by the estimation functions).
+"""Weighted results: completed respondents weighted to the residents the survey's audience
+stands for (the whole population, or the district, age band or segment it was sent to, from the
+joint population tables), starting from the design weights (1 / the inclusion probability)
+when members were invited as a sample; then weighted shares and means with 95 % confidence
+intervals (`methods.estimation`), and breakdowns with the < 5 suppression (`methods.disclosure`).
 
-A feature that cannot be raked is not silently dropped: a page shows which and why, in the
-weighting method's own words. An age band (ordered) without respondents is merged with its
-neighbour; any other category without respondents puts its question out of the weighting.
+Post-stratification on the joint cells of a population table where every cell has enough
+respondents, raking on each question's figures otherwise. Nothing is dropped silently: a
+category with fewer than MIN_RESPONDENTS respondents is merged with its neighbour by the rule
+of `methods.weighting.collapse` (docs/methods/weighting.md) and the page says which; a question
+leaves the weighting only when merging cannot save it, and the page says why. When the figures
+cannot describe the audience (a filter on a question without figures) the results stay
+unweighted and the page says so.
 
 Anonymous surveys, once closed, keep no link from answers to members and surveys keeps no
 profile categories with the answers, so they cannot be weighted (the page says so).
@@ -16,11 +20,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from itertools import product
 
 import numpy as np
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from civicpanel.common.method_errors import method_error_text
 from civicpanel.members.models import ProfileQuestion
+from civicpanel.members.population_tables import (
+    AudienceFigures,
+    audience_figures,
+    describe_population,
+    stored_tables,
+)
 from civicpanel.methods.estimation import (
     calibration_from_weights,
     estimate_mean,
@@ -28,31 +41,38 @@ from civicpanel.methods.estimation import (
     estimate_shares,
 )
 from civicpanel.methods.weighting import (
-    EmptyCategoryError,
+    MIN_RESPONDENTS,
+    Collapse,
     Margin,
     NotConvergedError,
     WeightingError,
     WeightingResult,
+    collapse_categories,
     rake,
 )
+from civicpanel.surveys.audience import profile_questions
 from civicpanel.surveys.charts import bar_chart
-from civicpanel.surveys.models import Answer, Question, Response, Survey
+from civicpanel.surveys.models import Answer, Question, Response, Survey, Wave
 from civicpanel.surveys.results import MIN_GROUP, respondent_categories
-from civicpanel.surveys.sampling import STRATIFY_KINDS, Feature, method_names, population_features
+from civicpanel.surveys.sampling import STRATIFY_KINDS, population_features
 
 CONFIDENCE = 0.95
 
 
 @dataclass
 class Margined:
-    """One feature as raked: categories (after merging), their population counts, and each
-    respondent's category index."""
+    """One weighting feature as raked: categories (after merging), their population counts, and
+    each respondent's category index. A joint feature (post-stratification cells) has one
+    category per combination of its questions' categories."""
 
-    feature: Feature
     name: str
     labels: list[str]
     counts: list[float]
     codes: np.ndarray
+    question: ProfileQuestion | None = None
+    collapse: Collapse | None = None
+    original_codes: np.ndarray | None = None
+    joint: tuple[str, ...] = ()
 
     def margin(self) -> Margin:
         total = sum(self.counts)
@@ -69,7 +89,11 @@ class Weighting:
     design_weights: np.ndarray | None = None
     result: WeightingResult | None = None
     notes: list[str] = field(default_factory=list)
+    merges: list[str] = field(default_factory=list)
     reason: str = ""
+    # The residents the weights stand for, in the page's language.
+    population: str = ""
+    restricted: bool = False
 
     @property
     def available(self) -> bool:
@@ -77,7 +101,18 @@ class Weighting:
 
     @property
     def feature_names(self) -> list[str]:
-        return [m.name for m in self.features]
+        names: list[str] = []
+        for m in self.features:
+            names += list(m.joint) if m.joint else [m.name]
+        return names
+
+    @property
+    def joint_names(self) -> list[str]:
+        return next((list(m.joint) for m in self.features if m.joint), [])
+
+    @property
+    def raked_names(self) -> list[str]:
+        return [m.name for m in self.features if not m.joint]
 
     @property
     def sampled(self) -> bool:
@@ -100,62 +135,108 @@ def _design_weights(survey: Survey, response_ids: list[int]) -> np.ndarray | Non
     return np.array([1.0 / probabilities[r] if probabilities.get(r) else 1.0 for r in response_ids])
 
 
-def _margined(feature: Feature, name: str, labels: dict[int, str], response_ids: list[int],
-              categories: dict[int, set[int]]) -> Margined:
-    index = {o.pk: i for i, o in enumerate(feature.options)}
-    codes = np.array([index[min(categories[r], key=lambda o: index[o])] for r in response_ids], dtype=np.int64)
-    return Margined(feature=feature, name=name, labels=[labels[o.pk] for o in feature.options],
-                    counts=[float(feature.figures[o.pk] or 0) for o in feature.options], codes=codes)
+def audience_filters(survey: Survey) -> list[dict[str, list[str]]]:
+    """The profile filter of every sending of the survey (an empty one: the whole panel)."""
+    return [dict(w.filters or {}) for w in survey.waves.filter(kind=Wave.Kind.INVITATION, cancelled_at__isnull=True)
+            .exclude(recipient_count=0).order_by("pk")] or [{}]
 
 
-def _merge(m: Margined, empty: int) -> str:
-    """Merge an empty age band with its neighbour (the younger one if any), in the margins and
-    the respondents' codes alike; returns the neighbour's label."""
-    other = empty - 1 if empty > 0 else empty + 1
-    low, high = sorted((empty, other))
-    neighbour = m.labels[other]
-    m.labels[low:high + 1] = [f"{m.labels[low]} + {m.labels[high]}"]
-    m.counts[low:high + 1] = [m.counts[low] + m.counts[high]]
-    m.codes = np.where(m.codes > low, m.codes - 1, m.codes)
-    return neighbour
+def _merge_notes(m: Margined, labels: list[str]) -> list[str]:
+    notes = []
+    assert m.collapse is not None
+    for step in m.collapse.merges:
+        category = " + ".join(labels[k] for k in step.category)
+        other = " + ".join(labels[k] for k in step.into)
+        if step.reason == "no_population":
+            notes.append(ngettext(
+                "%(question)s: %(n)d respondent is in “%(category)s”, which has no residents in the population "
+                "figures, so it is merged with “%(other)s”.",
+                "%(question)s: %(n)d respondents are in “%(category)s”, which has no residents in the population "
+                "figures, so it is merged with “%(other)s”.", step.respondents)
+                % {"question": m.name, "n": step.respondents, "category": category, "other": other})
+        else:
+            notes.append(ngettext(
+                "%(question)s: “%(category)s” has %(n)d respondent, fewer than %(min)d, so it is merged with "
+                "“%(other)s”.",
+                "%(question)s: “%(category)s” has %(n)d respondents, fewer than %(min)d, so it is merged with "
+                "“%(other)s”.", step.respondents)
+                % {"question": m.name, "n": step.respondents, "category": category, "other": other,
+                   "min": m.collapse.min_respondents})
+    return notes
 
 
-def _checked(m: Margined, notes: list[str]) -> Margined | None:
-    """The feature ready to rake (empty age bands merged), or None with the reason in `notes`."""
-    ordered = m.feature.question.kind == ProfileQuestion.Kind.BIRTH_YEAR
-    while True:
-        try:
-            rake({m.name: m.codes}, [m.margin()])
-            return m
-        except EmptyCategoryError as error:
-            present = np.bincount(m.codes, minlength=len(m.labels))
-            empty = next(k for k, c in enumerate(m.counts) if c > 0 and present[k] == 0)
-            if ordered and len(m.labels) > 2:
-                empty_label = m.labels[empty]
-                neighbour = _merge(m, empty)
-                notes.append(_("%(question)s: no respondent in “%(category)s”, so it is merged with “%(other)s”. "
-                               "(%(message)s)") % {"question": m.name, "category": empty_label,
-                                                    "other": neighbour, "message": error})
-                continue
-            notes.append(_("%(question)s is not weighted on: %(message)s") % {"question": m.name, "message": error})
-            return None
-        except WeightingError as error:
-            notes.append(_("%(question)s is not weighted on: %(message)s") % {"question": m.name, "message": error})
-            return None
+def _collapsed(question: ProfileQuestion, name: str, labels: list[str], counts: list[float], codes: np.ndarray,
+               weighting: Weighting) -> Margined | None:
+    """The question's categories merged by the documented rule (methods.weighting.collapse), or
+    None with the reason in the notes when merging cannot save it."""
+    present = np.bincount(codes, minlength=len(labels))
+    collapse = collapse_categories(present, counts, ordered=question.kind == ProfileQuestion.Kind.BIRTH_YEAR)
+    m = Margined(name=name, labels=[" + ".join(labels[k] for k in g) for g in collapse.groups],
+                 counts=collapse.merged_population(counts), codes=collapse.recode(codes), question=question,
+                 collapse=collapse, original_codes=codes)
+    if collapse.dropped:
+        weighting.notes.append(_(
+            "%(question)s is left out of the weighting: even with categories merged, its respondents do not make up "
+            "two categories of at least %(min)d respondents each, so it cannot tell the weights anything.")
+            % {"question": name, "min": collapse.min_respondents})
+        return None
+    weighting.merges += _merge_notes(m, labels)
+    return m
+
+
+def _joint_feature(weighting: Weighting, figures: AudienceFigures, candidates: list[Margined]) -> Margined | None:
+    """Post-stratification cells of the audience's table over the questions being weighted on
+    (their categories merged as for their own margins), when every cell with residents has at
+    least MIN_RESPONDENTS respondents and no respondent is in a cell without residents."""
+    if figures.joint is None:
+        return None
+    questions, cells = figures.joint
+    by_question = {m.question.pk: m for m in candidates if m.question is not None}
+    axes = [a for a, q in enumerate(questions) if q.pk in by_question]
+    if len(axes) < 2:
+        return None
+    other_axes = tuple(a for a in range(cells.ndim) if a not in axes)
+    table = cells.sum(axis=other_axes) if other_axes else cells
+    parts = [by_question[questions[a].pk] for a in axes]
+    for axis, m in enumerate(parts):
+        merged = np.zeros(table.shape[:axis] + (len(m.labels),) + table.shape[axis + 1:])
+        np.add.at(merged, (slice(None),) * axis + (m.collapse.mapping,), table)
+        table = merged
+    sizes = [len(m.labels) for m in parts]
+    codes = np.zeros(len(weighting.response_ids), dtype=np.int64)
+    for m, k in zip(parts, sizes, strict=True):
+        codes = codes * k + m.codes
+    present = np.bincount(codes, minlength=int(np.prod(sizes)))
+    flat = table.ravel()
+    if np.any((flat > 0) & (present < MIN_RESPONDENTS)) or np.any((flat == 0) & (present > 0)):
+        weighting.notes.append(_(
+            "Some combinations of %(questions)s have fewer than %(min)d respondents, so the weights meet each "
+            "question's figures separately (raking) rather than every combination (post-stratification).")
+            % {"questions": _join([m.name for m in parts]), "min": MIN_RESPONDENTS})
+        return None
+    labels = [" × ".join(combo) for combo in product(*(m.labels for m in parts))]
+    return Margined(name=" × ".join(m.name for m in parts), labels=labels, counts=[float(v) for v in flat],
+                    codes=codes, joint=tuple(m.name for m in parts))
+
+
+def _join(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return _("%(first)s and %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
 
 
 def survey_weighting(*, council, survey: Survey) -> Weighting:
-    """Rake the survey's completed respondents to the population margins."""
+    """Weight the survey's completed respondents to the residents its audience stands for: the
+    whole population, or (for a sending to a district, an age band, a segment) the part of it
+    the joint population tables describe. Post-stratification on the table's cells where every
+    cell has enough respondents, raking on the questions' own figures otherwise."""
     weighting = Weighting()
     features = population_features(council=council)
-    weighting.has_figures = any(f.usable for f in features)
+    tables = stored_tables(council=council)
+    weighting.has_figures = any(f.usable for f in features) or bool(tables)
     if not weighting.has_figures:
         weighting.reason = _("No profile question has complete population figures, so the results are unweighted.")
         return weighting
-    for feature in features:
-        if not feature.usable:
-            weighting.notes.append(_("%(question)s is not weighted on: %(problem)s.")
-                                   % {"question": feature.question.text, "problem": feature.problem})
     if survey.anonymised_at:
         weighting.reason = _("This survey was anonymous and has closed: its answers are no longer linked to "
                              "members, and no profile categories were kept with them, so the results are unweighted.")
@@ -167,20 +248,53 @@ def survey_weighting(*, council, survey: Survey) -> Weighting:
     if n == 0:
         weighting.reason = _("No completed responses yet.")
         return weighting
-    usable = [f for f in features if f.usable]
-    names, labels = method_names(usable)
-    candidates = []
-    for feature in usable:
-        categories = respondent_categories(survey=survey, question=feature.question)
+    questions = [q for q in profile_questions(council=council) if q.kind in STRATIFY_KINDS]
+    one_way = {o.pk: c for f in features if f.usable for o, c in ((o, f.figures[o.pk]) for o in f.options)}
+    figures = audience_figures(council=council, filters=audience_filters(survey), questions=questions,
+                               one_way=one_way)
+    weighting.restricted = figures.restricted
+    if not figures.describable:
+        weighting.reason = figures.reason
+        return weighting
+    if not figures.restricted:
+        for feature in features:
+            if not feature.usable:
+                weighting.notes.append(_("%(question)s is not weighted on: %(problem)s.")
+                                       % {"question": feature.question.text, "problem": feature.problem})
+    weighting.population = describe_population(council=council, figures=figures, questions=questions)
+    for question in figures.missing:
+        weighting.notes.append(_("%(question)s is not weighted on: the population figures do not count it for "
+                                 "these residents (no table of figures has it together with the questions the "
+                                 "survey's audience was chosen by).") % {"question": question.text})
+    names = {q.key: q.text for q in questions}
+    if len({v.casefold() for v in names.values()}) < len(names):
+        names = {q.key: q.key for q in questions}
+    candidates: list[Margined] = []
+    for question in questions:
+        margin = figures.margins.get(question.key)
+        if margin is None:
+            continue
+        name = names[question.key]
+        if len(margin.live) == 1:
+            weighting.notes.append(_("%(question)s is the same for everyone the survey was sent to (%(category)s), "
+                                     "so it needs no weighting.") % {"question": name,
+                                                                      "category": margin.live[0].text})
+            continue
+        categories = respondent_categories(survey=survey, question=question)
         missing = sum(1 for r in weighting.response_ids if not categories.get(r))
         if missing:
             weighting.notes.append(_("%(question)s is not weighted on: %(n)s of the %(total)s respondents have no "
-                                     "answer to it.") % {"question": names[feature.key], "n": missing, "total": n})
+                                     "answer to it.") % {"question": name, "n": missing, "total": n})
             continue
-        checked = _checked(_margined(feature, names[feature.key], labels, weighting.response_ids, categories),
-                           weighting.notes)
+        index = {o.pk: i for i, o in enumerate(margin.options)}
+        codes = np.array([index[min(categories[r], key=lambda o: index[o])] for r in weighting.response_ids],
+                         dtype=np.int64)
+        checked = _collapsed(question, name, [o.text for o in margin.options], margin.counts, codes, weighting)
         if checked is not None:
             candidates.append(checked)
+    joint = _joint_feature(weighting, figures, candidates)
+    if joint is not None:
+        candidates = [joint] + [m for m in candidates if m.name not in joint.joint]
     weighting.design_weights = _design_weights(survey, weighting.response_ids)
     while candidates:
         try:
@@ -191,7 +305,11 @@ def survey_weighting(*, council, survey: Survey) -> Weighting:
         except NotConvergedError as error:
             dropped = candidates.pop()
             weighting.notes.append(_("%(question)s is not weighted on: %(message)s")
-                                   % {"question": dropped.name, "message": error})
+                                   % {"question": dropped.name, "message": method_error_text(error)})
+        except WeightingError as error:
+            dropped = candidates.pop()
+            weighting.notes.append(_("%(question)s is not weighted on: %(message)s")
+                                   % {"question": dropped.name, "message": method_error_text(error)})
     if weighting.result is None:
         weighting.reason = _("No profile question could be weighted on (see the notes), so the results are unweighted.")
     return weighting

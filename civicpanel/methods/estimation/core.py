@@ -28,7 +28,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ..disclosure import MIN_COUNT, suppress_line, suppress_table
-from ..weighting.errors import RespondentsError
+from ..weighting.errors import RespondentsError, WeightingError
 from ..weighting.raking import Calibration, build_calibration
 
 __all__ = ["Estimate", "EstimateTable", "calibration_from_weights", "estimate_mean",
@@ -36,6 +36,12 @@ __all__ = ["Estimate", "EstimateTable", "calibration_from_weights", "estimate_me
 
 R_SWEEPS = 10
 ALL = "All"
+
+
+class EstimationError(WeightingError):
+    """A parameter of an estimate is out of range."""
+
+    code = "estimation.error"
 
 
 @dataclass(frozen=True)
@@ -110,9 +116,11 @@ def calibration_from_weights(weights: np.ndarray,
     for name, c in (calibrated_on or {}).items():
         arr = np.asarray(c)
         if arr.shape != w.shape:
-            raise RespondentsError(f"feature '{name}' has {len(arr)} values for {len(w)} weights")
+            raise RespondentsError(f"feature '{name}' has {len(arr)} values for {len(w)} weights",
+                                   code="estimation.length_differs", what=name, given=len(arr), n=len(w))
         if len(arr) and arr.min() < 0:
-            raise RespondentsError(f"feature '{name}' has a negative category code")
+            raise RespondentsError(f"feature '{name}' has a negative category code",
+                                   code="estimation.negative_code", feature=name)
         k = int((n_categories or {}).get(name, int(arr.max()) + 1 if len(arr) else 1))
         codes.append(arr)
         sizes.append(k)
@@ -123,7 +131,8 @@ def calibration_from_weights(weights: np.ndarray,
 
 def _z(confidence: float) -> float:
     if not 0 < confidence < 1:
-        raise ValueError(f"confidence {confidence!r} must be between 0 and 1, e.g. 0.95")
+        raise EstimationError(f"confidence {confidence!r} must be between 0 and 1, e.g. 0.95",
+                              code="estimation.bad_confidence", value=str(confidence))
     return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
@@ -189,7 +198,8 @@ def _linearised(cal: Calibration, A: np.ndarray, B: np.ndarray, D: np.ndarray,
 def _check_n(cal: Calibration, arr: np.ndarray, what: str) -> None:
     if arr.shape[0] != cal.n:
         raise RespondentsError(f"{what} has {arr.shape[0]} values but the design has {cal.n} "
-                               "respondents")
+                               "respondents", code="estimation.length_differs", what=what, given=int(arr.shape[0]),
+                               n=cal.n)
 
 
 def _by_codes(cal: Calibration, by: np.ndarray | None, by_labels: Sequence[str] | None,
@@ -199,11 +209,13 @@ def _by_codes(cal: Calibration, by: np.ndarray | None, by_labels: Sequence[str] 
     b = np.asarray(by)
     _check_n(cal, b, "the grouping feature")
     if not np.issubdtype(b.dtype, np.integer):
-        raise RespondentsError("the grouping feature must be integer category codes (-1 for none)")
+        raise RespondentsError("the grouping feature must be integer category codes (-1 for none)",
+                               code="estimation.group_codes")
     k = int(b.max()) + 1 if len(b) else 0
     labels = tuple(by_labels) if by_labels is not None else tuple(str(i) for i in range(k))
     if k > len(labels):
-        raise RespondentsError(f"the grouping feature has code {k - 1} but only {len(labels)} labels")
+        raise RespondentsError(f"the grouping feature has code {k - 1} but only {len(labels)} labels",
+                               code="estimation.group_labels", value=k - 1, labels=len(labels))
     return b, labels
 
 
@@ -245,7 +257,8 @@ def estimate_shares(cal: Calibration, answers: np.ndarray, options: Sequence[str
     _check_n(cal, a, "the answers")
     K = len(options)
     if len(a) and (a.max() >= K or a.min() < -1):
-        raise RespondentsError(f"answer code {int(a.max())} is outside the {K} options")
+        raise RespondentsError(f"answer code {int(a.max())} is outside the {K} options",
+                               code="estimation.answer_code", value=int(a.max()), options=K)
     b, labels = _by_codes(cal, by, by_labels)
     G = len(labels) + 1 if b is not None else 1  # groups incl. one for "no group"
     m = len(cal.cell_count)
@@ -355,7 +368,8 @@ def estimate_multiple(cal: Calibration, selected: np.ndarray, options: Sequence[
     start = time.perf_counter()
     sel = np.asarray(selected)
     if sel.ndim != 2 or sel.shape[1] != len(options):
-        raise RespondentsError(f"expected a table of {len(options)} yes/no columns per respondent")
+        raise RespondentsError(f"expected a table of {len(options)} yes/no columns per respondent",
+                               code="estimation.multiple_shape", options=len(options))
     _check_n(cal, sel, "the answers")
     ans = np.ones(cal.n, dtype=bool) if answered is None else np.asarray(answered, dtype=bool)
     out: list[Estimate] = []

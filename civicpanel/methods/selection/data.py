@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import Problem
 from .errors import SelectionError
 
 
@@ -40,10 +41,13 @@ class Features:
         for q in self.quotas:
             key = (q.feature.casefold(), q.value.casefold())
             if key in seen:
-                raise SelectionError(f"{q.feature} {q.value} is listed twice")
+                raise SelectionError(f"{q.feature} {q.value} is listed twice", code="selection.quota_listed_twice",
+                                     feature=q.feature, value=q.value)
             seen.add(key)
             if q.min < 0 or q.max < q.min:
-                raise SelectionError(f"{q.feature} {q.value}: need 0 <= min <= max, got min {q.min}, max {q.max}")
+                raise SelectionError(f"{q.feature} {q.value}: need 0 <= min <= max, got min {q.min}, max {q.max}",
+                                     code="selection.bounds_order", feature=q.feature, value=q.value, min=q.min,
+                                     max=q.max)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -89,35 +93,41 @@ class Pool:
         seen: dict[str, int] = {}
         for row, pid in enumerate(ids):
             if pid in seen:
-                problems.append(f"id {pid!r} appears twice (people {seen[pid] + 1} and {row + 1})")
+                problems.append(Problem(f"id {pid!r} appears twice (people {seen[pid] + 1} and {row + 1})",
+                                        code="selection.pool_id_twice", value=pid))
             seen.setdefault(pid, row)
         values: dict[str, tuple[str, ...]] = {}
         lookup = {k.casefold(): k for k in columns}
         for feature in features.names:
             if feature.casefold() not in lookup:
-                problems.append(f"no column for feature {feature!r}")
+                problems.append(Problem(f"no column for feature {feature!r}", code="selection.pool_no_column",
+                                        feature=feature))
                 continue
             column = columns[lookup[feature.casefold()]]
             if len(column) != len(ids):
-                problems.append(f"feature {feature!r} has {len(column)} values for {len(ids)} people")
+                problems.append(Problem(f"feature {feature!r} has {len(column)} values for {len(ids)} people",
+                                        code="selection.pool_length", feature=feature, given=len(column),
+                                        n=len(ids)))
                 continue
             canon = {v.casefold(): v for v in features.values(feature)}
             out = []
             for row, raw in enumerate(column):
                 v = canon.get(str(raw).strip().casefold())
                 if v is None:
-                    problems.append(
-                        f"person {ids[row]!r}: unknown {feature} {raw!r} (known: {', '.join(canon.values())})"
-                    )
+                    problems.append(Problem(
+                        f"person {ids[row]!r}: unknown {feature} {raw!r} (known: {', '.join(canon.values())})",
+                        code="selection.pool_unknown_value", feature=feature, value=str(raw),
+                        known=", ".join(canon.values())))
                 out.append(v or "")
             values[feature] = tuple(out)
         rates = None
         if response_rates is not None:
             rates = np.asarray(response_rates, dtype=float)
             if rates.shape != (len(ids),) or not np.all((rates >= 0) & (rates <= 1)):
-                problems.append("response rates must be one number between 0 and 1 per person")
+                problems.append(Problem("response rates must be one number between 0 and 1 per person",
+                                    code="selection.pool_rates"))
         if problems:
-            raise SelectionError("\n".join(problems))
+            raise SelectionError("\n".join(problems), code="selection.pool", problems=problems)
         return cls(ids=ids, values=values, response_rates=rates)
 
     def __len__(self) -> int:

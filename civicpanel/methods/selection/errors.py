@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import MethodError
 
-class SelectionError(ValueError):
+
+class SelectionError(MethodError):
     """Base class for everything the selection method refuses to do."""
+
+    code = "selection.error"
 
 
 class InputFileError(SelectionError):
@@ -16,9 +20,11 @@ class InputFileError(SelectionError):
     sheet can be fixed in one pass instead of one error at a time.
     """
 
+    code = "selection.input_file"
+
     def __init__(self, problems: list[str]):
         self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
+        super().__init__("\n".join(self.problems), problems=self.problems)
 
 
 @dataclass(frozen=True)
@@ -54,4 +60,5 @@ class InfeasibleQuotasError(SelectionError):
         elif relaxation:
             lines.append("Smallest change to the quotas that makes them feasible:")
             lines += [f"  - {r}" for r in relaxation]
-        super().__init__("\n".join(lines))
+        super().__init__("\n".join(lines), code="selection.infeasible_quotas", problems=self.problems,
+                         relaxation=relaxation)

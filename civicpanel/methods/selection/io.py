@@ -16,6 +16,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import Problem
 from .data import Features, Pool, Quota
 from .errors import InputFileError
 
@@ -37,9 +38,10 @@ def read_table(path: str | Path) -> Table:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
-        raise InputFileError([f"{name}: file not found"]) from exc
+        raise InputFileError([Problem(f"{name}: file not found", code="selection.file_not_found", file=name)]) from exc
     except UnicodeDecodeError as exc:
-        raise InputFileError([f"{name}: not UTF-8 text (save the sheet as CSV UTF-8)"]) from exc
+        raise InputFileError([Problem(f"{name}: not UTF-8 text (save the sheet as CSV UTF-8)",
+                                      code="selection.not_utf8", file=name)]) from exc
     first = text.split("\n", 1)[0]
     delimiter = max([",", ";", "\t"], key=first.count)
     reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter)
@@ -51,18 +53,21 @@ def read_table(path: str | Path) -> Table:
         line = reader.line_num
         cells = [c.strip() for c in row]
         if not any(cells):
-            problems.append(f"{name}, line {line}: empty line")
+            problems.append(Problem(f"{name}, line {line}: empty line", code="selection.empty_line", file=name,
+                                    line=line))
             continue
         if header is None:
             header = cells
             continue
         if len(cells) != len(header):
-            problems.append(f"{name}, line {line}: {len(cells)} cells, but the header has {len(header)}")
+            problems.append(Problem(f"{name}, line {line}: {len(cells)} cells, but the header has {len(header)}",
+                                    code="selection.cells", file=name, line=line, found=len(cells),
+                                    expected=len(header)))
             continue
         rows.append(cells)
         lines.append(line)
     if header is None:
-        problems.insert(0, f"{name}: the file is empty")
+        problems.insert(0, Problem(f"{name}: the file is empty", code="selection.file_empty", file=name))
     if problems:
         raise InputFileError(problems)
     assert header is not None
@@ -73,11 +78,12 @@ def _column(table: Table, names: tuple[str, ...], problems: list[str], required:
     lowered = [h.casefold() for h in table.header]
     found = [i for i, h in enumerate(lowered) if h in names]
     if len(found) > 1:
-        problems.append(f"{table.path}, line 1: more than one column named {names[0]!r}")
+        problems.append(Problem(f"{table.path}, line 1: more than one column named {names[0]!r}",
+                                code="selection.column_twice", file=table.path, column=names[0]))
     elif not found and required:
-        problems.append(
-            f"{table.path}, line 1: no column {names[0]!r} (the header is: {', '.join(table.header)})"
-        )
+        problems.append(Problem(
+            f"{table.path}, line 1: no column {names[0]!r} (the header is: {', '.join(table.header)})",
+            code="selection.no_column", file=table.path, column=names[0], header=", ".join(table.header)))
     return found[0] if found else None
 
 
@@ -90,10 +96,12 @@ def read_features(path: str | Path) -> Features:
     col_max = _column(table, ("max",), problems, required=False)
     col_pop = _column(table, ("population", "share"), problems, required=False)
     if (col_min is None) != (col_max is None):
-        problems.append(f"{table.path}, line 1: 'min' and 'max' columns come together")
+        problems.append(Problem(f"{table.path}, line 1: 'min' and 'max' columns come together",
+                                code="selection.min_max_together", file=table.path))
     if col_min is None and col_pop is None:
-        problems.append(f"{table.path}, line 1: need 'min' and 'max' columns (or 'population' for a "
-                        f"stratified sample); the header is: {', '.join(table.header)}")
+        problems.append(Problem(f"{table.path}, line 1: need 'min' and 'max' columns (or 'population' for a "
+                                f"stratified sample); the header is: {', '.join(table.header)}",
+                                code="selection.no_bounds", file=table.path, header=", ".join(table.header)))
     col_min_flex = _column(table, ("min_flex",), problems, required=False)
     col_max_flex = _column(table, ("max_flex",), problems, required=False)
     if problems:
@@ -105,24 +113,30 @@ def read_features(path: str | Path) -> Features:
         where = f"{table.path}, line {line}"
         feature, value = row[col_f], row[col_v]
         if not feature or not value:
-            problems.append(f"{where}: the feature and the value must both be filled in")
+            problems.append(Problem(f"{where}: the feature and the value must both be filled in",
+                                    code="selection.feature_value_empty", file=table.path, line=line))
             continue
         key = (feature.casefold(), value.casefold())
         if key in seen:
-            problems.append(f"{where}: {feature} {value} is already on line {seen[key]}")
+            problems.append(Problem(f"{where}: {feature} {value} is already on line {seen[key]}",
+                                    code="selection.quota_twice", file=table.path, line=line, feature=feature,
+                                    value=value, other_line=seen[key]))
             continue
         seen[key] = line
 
         def number(col: int | None, label: str, default: int | None, where: str = where,
-                   row: list[str] = row) -> int | None:
+                   row: list[str] = row, line: int = line) -> int | None:
             if col is None or row[col] == "":
                 if default is None and col is not None and label in ("min", "max"):
-                    problems.append(f"{where}: no {label} given")
+                    problems.append(Problem(f"{where}: no {label} given", code="selection.bound_missing",
+                                            file=table.path, line=line, bound=label))
                 return default
             try:
                 return int(row[col])
             except ValueError:
-                problems.append(f"{where}: {label} {row[col]!r} is not a whole number")
+                problems.append(Problem(f"{where}: {label} {row[col]!r} is not a whole number",
+                                        code="selection.not_whole", file=table.path, line=line, bound=label,
+                                        value=row[col]))
                 return default
 
         lo = number(col_min, "min", 0 if col_min is None else None)
@@ -136,20 +150,27 @@ def read_features(path: str | Path) -> Features:
                 if population < 0:
                     raise ValueError
             except ValueError:
-                problems.append(f"{where}: population {row[col_pop]!r} is not a number >= 0")
+                problems.append(Problem(f"{where}: population {row[col_pop]!r} is not a number >= 0",
+                                        code="selection.bad_population", file=table.path, line=line,
+                                        value=row[col_pop]))
         if lo is None or hi is None:
             continue
         if lo < 0:
-            problems.append(f"{where}: min {lo} is negative")
+            problems.append(Problem(f"{where}: min {lo} is negative", code="selection.min_negative",
+                                    file=table.path, line=line, value=lo))
         if lo > hi:
-            problems.append(f"{where}: min {lo} is greater than max {hi}")
+            problems.append(Problem(f"{where}: min {lo} is greater than max {hi}", code="selection.min_above_max",
+                                    file=table.path, line=line, min=lo, max=hi))
         if min_flex is not None and min_flex > lo:
-            problems.append(f"{where}: min_flex {min_flex} is greater than min {lo}")
+            problems.append(Problem(f"{where}: min_flex {min_flex} is greater than min {lo}",
+                                    code="selection.min_flex", file=table.path, line=line, flex=min_flex, min=lo))
         if max_flex is not None and max_flex < hi:
-            problems.append(f"{where}: max_flex {max_flex} is less than max {hi}")
+            problems.append(Problem(f"{where}: max_flex {max_flex} is less than max {hi}",
+                                    code="selection.max_flex", file=table.path, line=line, flex=max_flex, max=hi))
         quotas.append(Quota(feature, value, lo, hi, min_flex, max_flex, population))
     if not quotas and not problems:
-        problems.append(f"{table.path}: no features listed")
+        problems.append(Problem(f"{table.path}: no features listed", code="selection.no_features",
+                                file=table.path))
     if problems:
         raise InputFileError(problems)
     return Features(tuple(quotas))
@@ -176,18 +197,22 @@ def read_people(path: str | Path, features: Features, id_column: str = "id",
         where = f"{table.path}, line {line}"
         pid = row[col_id]
         if not pid:
-            problems.append(f"{where}: no {id_column}")
+            problems.append(Problem(f"{where}: no {id_column}", code="selection.no_id", file=table.path, line=line,
+                                    column=id_column))
         elif pid in seen:
-            problems.append(f"{where}: duplicate {id_column} {pid!r} (also on line {seen[pid]})")
+            problems.append(Problem(f"{where}: duplicate {id_column} {pid!r} (also on line {seen[pid]})",
+                                    code="selection.id_twice", file=table.path, line=line, column=id_column,
+                                    value=pid, other_line=seen[pid]))
         else:
             seen[pid] = line
         for f, col in cols.items():
             assert col is not None
             v = canon[f].get(row[col].casefold())
             if v is None:
-                problems.append(
-                    f"{where}: unknown {f} {row[col]!r} (the features file lists: {', '.join(canon[f].values())})"
-                )
+                problems.append(Problem(
+                    f"{where}: unknown {f} {row[col]!r} (the features file lists: {', '.join(canon[f].values())})",
+                    code="selection.unknown_value", file=table.path, line=line, feature=f, value=row[col],
+                    known=", ".join(canon[f].values())))
             values[f].append(v or "")
         if col_rate is not None:
             try:
@@ -198,7 +223,9 @@ def read_people(path: str | Path, features: Features, id_column: str = "id",
                     raise ValueError
                 rates.append(rate)
             except ValueError:
-                problems.append(f"{where}: response rate {row[col_rate]!r} is not between 0 and 1")
+                problems.append(Problem(f"{where}: response rate {row[col_rate]!r} is not between 0 and 1",
+                                        code="selection.bad_rate", file=table.path, line=line,
+                                        value=row[col_rate]))
                 rates.append(0.0)
         ids.append(pid)
     if problems:

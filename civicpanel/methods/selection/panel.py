@@ -46,11 +46,14 @@ def select_panel(
     drawn then.
     """
     if method not in METHODS:
-        raise SelectionError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+        raise SelectionError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}",
+                             code="selection.unknown_method", value=str(method), methods=", ".join(METHODS))
     if seed < 0:
-        raise SelectionError(f"the seed must be a whole number 0 or more, got {seed}")
+        raise SelectionError(f"the seed must be a whole number 0 or more, got {seed}", code="selection.bad_seed",
+                             value=str(seed))
     if reserve < 0:
-        raise SelectionError(f"reserve must be 0 or more, got {reserve}")
+        raise SelectionError(f"reserve must be 0 or more, got {reserve}", code="selection.bad_reserve",
+                             value=str(reserve))
     started = time.perf_counter()
     types = build_types(pool, features)
     first = check_feasible(pool, features, types, size)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
+from ..errors import Problem
 from .data import Features, Pool, QuotaCount
 from .errors import InfeasibleQuotasError, Relaxation, SelectionError
 
@@ -136,20 +137,26 @@ def explain(pool: Pool, features: Features, types: TypeTable, size: int, noun: s
     problems: list[str] = []
     available = types.incidence @ types.counts
     if size > len(pool):
-        problems.append(f"panel size {size} but only {len(pool)} {noun} in the pool")
+        problems.append(Problem(f"panel size {size} but only {len(pool)} {noun} in the pool",
+                                code="selection.pool_too_small", size=size, pool=len(pool)))
     for q, have in zip(features.quotas, available, strict=True):
         if q.min > have:
-            problems.append(f"{q.feature} {q.value}: min {q.min}, but only {int(have)} such {noun}")
+            problems.append(Problem(f"{q.feature} {q.value}: min {q.min}, but only {int(have)} such {noun}",
+                                    code="selection.min_unavailable", feature=q.feature, value=q.value, min=q.min,
+                                    have=int(have)))
     for f in features.names:
         qs = [(q, have) for q, have in zip(features.quotas, available, strict=True) if q.feature == f]
         mins = sum(q.min for q, _ in qs)
         if mins > size:
-            problems.append(f"{f} mins add up to {mins} > panel size {size}")
+            problems.append(Problem(f"{f} mins add up to {mins} > panel size {size}", code="selection.mins_too_high",
+                                    feature=f, total=mins, size=size))
         maxes = sum(min(q.max, int(have)) for q, have in qs)
         if maxes < size:
             capped = any(q.max > have for q, have in qs)
             what = "maxes (capped at the volunteers available)" if capped else "maxes"
-            problems.append(f"{f} {what} add up to {maxes} < panel size {size}")
+            problems.append(Problem(f"{f} {what} add up to {maxes} < panel size {size}",
+                                    code="selection.maxes_too_low", feature=f, total=maxes, size=size,
+                                    capped=capped))
     return problems
 
 
@@ -197,7 +204,7 @@ def relax(types: TypeTable, size: int) -> list[Relaxation] | None:
 def check_feasible(pool: Pool, features: Features, types: TypeTable, size: int, noun: str = "volunteers") -> np.ndarray:
     """Return one feasible composition, or raise InfeasibleQuotasError explaining why not."""
     if size < 0:
-        raise SelectionError(f"panel size must be positive, got {size}")
+        raise SelectionError(f"panel size must be positive, got {size}", code="selection.bad_size", value=size)
     problems = explain(pool, features, types, size, noun)
     composition = None if problems else find_composition(types, size)
     if composition is not None:
@@ -232,5 +239,5 @@ def _colliding(types: TypeTable, size: int) -> str:
             parts.append(f"{quota.feature} {quota.value} min {quota.min}")
         if hi[q] < big:
             parts.append(f"{quota.feature} {quota.value} max {quota.max}")
-    return (f"these quotas cannot all hold in one panel of {size} from this pool: "
-            + "; ".join(parts))
+    return Problem(f"these quotas cannot all hold in one panel of {size} from this pool: " + "; ".join(parts),
+                   code="selection.colliding", size=size, quotas="; ".join(parts))

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..errors import Problem
 from .data import Features, Pool, StratifiedResult
 from .draw import pick_index, rng_for, sample_without_replacement
 from .errors import SelectionError
@@ -35,13 +36,15 @@ def _targets(features: Features, size: int) -> np.ndarray:
     missing = [f"{q.feature} {q.value}" for q in features.quotas if q.population is None]
     if missing:
         raise SelectionError("a stratified sample needs the population share of every feature value; "
-                             "missing for: " + ", ".join(missing))
+                             "missing for: " + ", ".join(missing), code="selection.population_missing",
+                             values=", ".join(missing))
     out = np.zeros(len(features.quotas))
     for f in features.names:
         idx = [i for i, q in enumerate(features.quotas) if q.feature == f]
         pops = np.array([features.quotas[i].population or 0.0 for i in idx])
         if pops.sum() <= 0:
-            raise SelectionError(f"the population figures for {f} add up to 0")
+            raise SelectionError(f"the population figures for {f} add up to 0", code="selection.population_zero",
+                                 feature=f)
         out[idx] = pops / pops.sum() * size
     return out
 
@@ -88,7 +91,7 @@ class StratifiedDesign:
 def stratified_design(pool: Pool, features: Features, size: int) -> StratifiedDesign:
     """The lottery over invitation counts per type (steps 1-3 above)."""
     if size <= 0:
-        raise SelectionError(f"sample size must be positive, got {size}")
+        raise SelectionError(f"sample size must be positive, got {size}", code="selection.bad_size", value=size)
     types = build_types(pool, features)
     A = types.incidence
     n = types.counts.astype(float)
@@ -99,10 +102,10 @@ def stratified_design(pool: Pool, features: Features, size: int) -> StratifiedDe
     shortfalls = []
     for q, target, can, people in zip(features.quotas, targets, A @ cap, A @ n, strict=True):
         if can < target - 1e-9:
-            shortfalls.append(
+            shortfalls.append(Problem(
                 f"{q.feature} {q.value}: target {target:.1f} completes, but the pool can give at most "
-                f"{can:.1f} ({int(people)} people)"
-            )
+                f"{can:.1f} ({int(people)} people)", code="selection.shortfall", feature=q.feature, value=q.value,
+                target=float(target), can=float(can), people=int(people)))
     completes = rake(A, cap, cap, targets)
     invites = np.divide(completes, rate_t, out=np.zeros_like(completes), where=rate_t > 0)
     invites = np.minimum(invites, n)
@@ -120,7 +123,7 @@ def stratified_design(pool: Pool, features: Features, size: int) -> StratifiedDe
         if not start:
             first = pricer.best(np.zeros(types.size))
             if first is None:
-                raise SelectionError("no sample meets the population margins")
+                raise SelectionError("no sample meets the population margins", code="selection.no_sample")
             start = [first]
         cols, weights, _ = decompose(with_total, invites / n, pricer, start)
     keep = weights > 1e-12
@@ -138,7 +141,8 @@ def stratified_sample(pool: Pool, features: Features, size: int, seed: int) -> S
     """
     started = time.perf_counter()
     if seed < 0:
-        raise SelectionError(f"the seed must be a whole number 0 or more, got {seed}")
+        raise SelectionError(f"the seed must be a whole number 0 or more, got {seed}", code="selection.bad_seed",
+                             value=str(seed))
     design = stratified_design(pool, features, size)
     composition, rows = design.draw(seed)
     A = design.types.incidence

@@ -3,6 +3,7 @@
 Pure numpy; no Django. See docs/methods/weighting.md.
 """
 
+from .collapse import MIN_RESPONDENTS, Collapse, Merge, collapse_categories
 from .errors import (
     EmptyCategoryError,
     MarginsError,
@@ -22,6 +23,10 @@ from .raking import (
 )
 
 __all__ = [
+    "MIN_RESPONDENTS",
+    "Collapse",
+    "Merge",
+    "collapse_categories",
     "Calibration",
     "EmptyCategoryError",
     "Margin",

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from ..errors import MethodError
 
-class WeightingError(ValueError):
+
+class WeightingError(MethodError):
     """Base class: the input cannot be weighted as it stands."""
+
+    code = "weighting.error"
 
 
 class MarginsError(WeightingError):
@@ -22,9 +26,12 @@ class EmptyCategoryError(WeightingError):
 class NotConvergedError(WeightingError):
     """Raking did not meet the margins within the iteration limit; no weights are returned."""
 
+    code = "weighting.not_converged"
+
     def __init__(self, message: str, *, feature: str, category: str, iterations: int,
-                 max_margin_error: float) -> None:
-        super().__init__(message)
+                 max_margin_error: float, code: str | None = None) -> None:
+        super().__init__(message, code=code, feature=feature, category=category, iterations=iterations,
+                         off_share=max_margin_error)
         self.feature = feature
         self.category = category
         self.iterations = iterations

@@ -153,16 +153,19 @@ def build_calibration(codes: Sequence[np.ndarray], sizes: Sequence[int],
     if group_weights is not None:
         gw = np.asarray(group_weights, dtype=float)
         if gw.shape != (n,):
-            raise RespondentsError(f"{len(gw)} weights given for {n} respondents")
+            raise RespondentsError(f"{len(gw)} weights given for {n} respondents",
+                                   code="weighting.weight_count", given=len(gw), n=n)
         if not np.all(np.isfinite(gw)) or gw.min() <= 0:
             bad = int(np.flatnonzero(~np.isfinite(gw) | (gw <= 0))[0])
             raise RespondentsError(f"respondent {bad + 1}: the weight {gw[bad]!r} is not a "
-                                   "positive number; design weights must be greater than zero")
+                                   "positive number; design weights must be greater than zero",
+                                   code="weighting.bad_weight", respondent=bad + 1, value=str(gw[bad]))
         group_values, group = np.unique(gw, return_inverse=True)
         shape.append(len(group_values))
     radix = math.prod(shape) if shape else 1
     if radix >= 2**62:
-        raise WeightingError("too many combinations of categories to count cells; merge categories")
+        raise WeightingError("too many combinations of categories to count cells; merge categories",
+                             code="weighting.too_many_cells")
     key: npt.NDArray[np.integer[Any]] = np.zeros(n, dtype=np.int64 if radix >= 2**31 else np.int32)
     for c, k in zip(codes, sizes, strict=True):
         key *= k
@@ -204,15 +207,17 @@ def _check_codes(codes: Mapping[str, np.ndarray], margins: Sequence[Margin]) -> 
     for m in margins:
         if m.feature not in codes:
             raise RespondentsError(f"the respondents have no feature '{m.feature}', which the "
-                                   "margins name; add the column or remove the feature from the margins")
+                                   "margins name; add the column or remove the feature from the margins",
+                                   code="weighting.missing_feature", feature=m.feature)
         c = np.asarray(codes[m.feature])
         if c.ndim != 1 or not np.issubdtype(c.dtype, np.integer):
             raise RespondentsError(f"feature '{m.feature}': expected one integer category code "
-                                   "per respondent")
+                                   "per respondent", code="weighting.codes_not_integers", feature=m.feature)
         if n is None:
             n = len(c)
         elif len(c) != n:
-            raise RespondentsError(f"feature '{m.feature}' has {len(c)} respondents, others {n}")
+            raise RespondentsError(f"feature '{m.feature}' has {len(c)} respondents, others {n}",
+                                   code="weighting.length_differs", feature=m.feature, given=len(c), n=n)
         if len(c):
             lo, hi = int(c.min()), int(c.max())
             if lo < 0 or hi >= len(m.categories):
@@ -220,10 +225,12 @@ def _check_codes(codes: Mapping[str, np.ndarray], margins: Sequence[Margin]) -> 
                 raise RespondentsError(
                     f"feature '{m.feature}': respondent {bad + 1} has category code {int(c[bad])}, "
                     f"but the margins list {len(m.categories)} categories (codes 0 to "
-                    f"{len(m.categories) - 1}); add the category to the margins or recode it")
+                    f"{len(m.categories) - 1}); add the category to the margins or recode it",
+                    code="weighting.code_out_of_range", feature=m.feature, respondent=bad + 1, value=int(c[bad]),
+                    categories=len(m.categories))
         out.append(c)
     if not n:
-        raise RespondentsError("there are no respondents to weight")
+        raise RespondentsError("there are no respondents to weight", code="weighting.no_respondents")
     return out
 
 
@@ -245,12 +252,14 @@ def _check_support(margins: Sequence[Margin], targets: list[np.ndarray], cal: Ca
                     f"feature '{m.feature}', category '{cat}'{m.where(k)}: the population has "
                     f"{'a share of ' + format(m.targets[k], 'g') if m.kind == 'share' else format(m.targets[k], ',g')} "
                     f"but no respondent is in it, so no weight can make up for it. Merge '{cat}' "
-                    f"into '{other}' in both the respondents and the margins, then weight again")
+                    f"into '{other}' in both the respondents and the margins, then weight again",
+                    code="weighting.empty_category", feature=m.feature, category=cat, other=other)
             if t[k] == 0 and counts[k] > 0:
                 raise MarginsError(
                     f"feature '{m.feature}', category '{cat}'{m.where(k)}: the population figure "
                     f"is 0 but {int(counts[k])} respondent(s) are in it. Correct the figure, or "
-                    "recode these respondents into another category")
+                    "recode these respondents into another category", code="weighting.zero_population",
+                    feature=m.feature, category=cat, n=int(counts[k]))
 
 
 def _ipf(cal: Calibration, cats: list[np.ndarray], targets: list[np.ndarray],
@@ -312,10 +321,11 @@ def rake(codes: Mapping[str, np.ndarray], margins: Sequence[Margin], *,
     """
     start = time.perf_counter()
     if tolerance <= 0 or max_iterations < 1:
-        raise WeightingError("tolerance must be positive and max_iterations at least 1")
+        raise WeightingError("tolerance must be positive and max_iterations at least 1",
+                             code="weighting.bad_tolerance")
     if trim is not None and not trim > 1:
         raise WeightingError(f"trim {trim!r}: the cap is a multiple of the mean weight and must "
-                             "be greater than 1 (5 is usual)")
+                             "be greater than 1 (5 is usual)", code="weighting.bad_trim", value=str(trim))
     kind, targets = check_margins(margins)
     arrays = _check_codes(codes, margins)
     n = len(arrays[0])
@@ -388,9 +398,10 @@ def poststratify(codes: Mapping[str, np.ndarray], features: Sequence[str],
     sizes = [len(c) for c in categories]
     if pop.shape != tuple(sizes):
         raise WeightingError(f"the population table has shape {pop.shape} but the features have "
-                             f"{tuple(sizes)} categories")
+                             f"{tuple(sizes)} categories", code="weighting.table_shape")
     if not np.all(np.isfinite(pop)) or pop.min() < 0 or pop.sum() <= 0:
-        raise WeightingError("the population table must hold numbers of zero or more, not all zero")
+        raise WeightingError("the population table must hold numbers of zero or more, not all zero",
+                             code="weighting.table_values")
     joint_name = " x ".join(features)
     dummy = [Margin(f, tuple(c), tuple([1.0 / len(c)] * len(c))) for f, c in
              zip(features, categories, strict=True)]
@@ -415,9 +426,10 @@ def poststratify(codes: Mapping[str, np.ndarray], features: Sequence[str],
                 f"cell {label}: the population has people in it but no respondent is in it. "
                 "Merge this category with a neighbouring one (for example two adjacent age "
                 "bands) in both the respondents and the population table, or rake on the "
-                "margins instead")
+                "margins instead", code="weighting.empty_cell", cell=label)
         raise WeightingError(f"cell {label}: the population is 0 but {int(counts[idx])} "
-                             "respondent(s) are in it; correct the population table")
+                             "respondent(s) are in it; correct the population table",
+                             code="weighting.zero_population_cell", cell=label, n=int(counts[idx]))
     if shares:
         scale = float(total) if total is not None else float(t.sum())
         target = flat / flat.sum() * scale

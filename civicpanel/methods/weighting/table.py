@@ -29,7 +29,8 @@ class Table:
     def column(self, name: str, what: str) -> list[str]:
         if name not in self.columns:
             have = ", ".join(self.header)
-            raise RespondentsError(f"{self.name} has no column '{name}' ({what}); its columns are: {have}")
+            raise RespondentsError(f"{self.name} has no column '{name}' ({what}); its columns are: {have}",
+                                   code="weighting.no_column", file=self.name, column=name, columns=have)
         return self.columns[name]
 
 
@@ -38,16 +39,19 @@ def read_table(path: str | Path) -> Table:
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
-        raise RespondentsError(f"cannot open {path.name}: {exc.strerror}") from exc
+        raise RespondentsError(f"cannot open {path.name}: {exc.strerror}", code="weighting.file_open",
+                               file=path.name, reason=str(exc.strerror)) from exc
     with handle:
         reader = csv.reader(handle)
         header = next(reader, None)
         if not header:
-            raise RespondentsError(f"{path.name} is empty: expected a header line with column names")
+            raise RespondentsError(f"{path.name} is empty: expected a header line with column names",
+                                   code="weighting.respondents_file_empty", file=path.name)
         header = [h.strip() for h in header]
         dupes = sorted({h for h in header if header.count(h) > 1})
         if dupes:
-            raise RespondentsError(f"{path.name} line 1: column '{dupes[0]}' appears twice")
+            raise RespondentsError(f"{path.name} line 1: column '{dupes[0]}' appears twice",
+                                   code="weighting.column_twice", file=path.name, column=dupes[0])
         cols: list[list[str]] = [[] for _ in header]
         lines: list[int] = []
         width = len(header)
@@ -56,12 +60,14 @@ def read_table(path: str | Path) -> Table:
                 continue
             if len(row) != width:
                 raise RespondentsError(f"{path.name} line {reader.line_num}: {len(row)} fields, "
-                                       f"but the header has {width}")
+                                       f"but the header has {width}", code="weighting.fields",
+                                       file=path.name, line=reader.line_num, found=len(row), expected=width)
             for c, value in zip(cols, row, strict=True):
                 c.append(value.strip())
             lines.append(reader.line_num)
     if not lines:
-        raise RespondentsError(f"{path.name} has a header but no respondents")
+        raise RespondentsError(f"{path.name} has a header but no respondents",
+                               code="weighting.respondents_no_rows", file=path.name)
     return Table(path.name, header, dict(zip(header, cols, strict=True)), lines)
 
 
@@ -73,14 +79,16 @@ def parse_numbers(table: Table, column: str, what: str, *, allow_empty: bool) ->
         if v == "":
             if not allow_empty:
                 raise RespondentsError(f"{table.name} line {table.lines[i]}: the {what} "
-                                       f"'{column}' is empty")
+                                       f"'{column}' is empty", code="weighting.number_empty",
+                                       file=table.name, line=table.lines[i], column=column)
             out[i] = np.nan
             continue
         try:
             out[i] = float(v)
         except ValueError:
             raise RespondentsError(f"{table.name} line {table.lines[i]}: the {what} '{column}' "
-                                   f"is {v!r}, not a number") from None
+                                   f"is {v!r}, not a number", code="weighting.not_number",
+                                   file=table.name, line=table.lines[i], column=column, value=v) from None
     return out
 
 
