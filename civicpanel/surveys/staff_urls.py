@@ -26,5 +26,7 @@ urlpatterns = [
     path("surveys/<int:survey_id>/waves/<int:wave_id>/cancel/", s.wave_cancel_view, name="survey_wave_cancel"),
     path("surveys/<int:survey_id>/progress/", s.progress_view, name="survey_progress"),
     path("surveys/<int:survey_id>/results/", s.results_view, name="survey_results"),
+    path("surveys/<int:survey_id>/representativeness/", s.representativeness_view,
+         name="survey_representativeness"),
     path("surveys/<int:survey_id>/export/<slug:fmt>/", s.export_view, name="survey_export"),
 ]

@@ -15,6 +15,7 @@ from civicpanel.accounts.permissions import Capability, can
 from civicpanel.surveys import exports, results, selectors, services
 from civicpanel.surveys.audience import audience_plan, profile_questions
 from civicpanel.surveys.forms import AudienceForm
+from civicpanel.surveys.representativeness import survey_representativeness
 from civicpanel.surveys.sampling import DEFAULT_FEATURES, new_seed, population_features, sample_draw
 from civicpanel.surveys.views_builder import add_errors
 from civicpanel.surveys.weighting import survey_weighting, weighted_items
@@ -127,6 +128,14 @@ def results_view(request, survey_id: int):
         "hidden_groups": hidden, "min_group": results.MIN_GROUP,
         "can_build": can(request.membership, Capability.SURVEYS),
         "weighting": weighting, "weighted": weighted,
+    })
+
+
+@staff_view(Capability.RESULTS)
+def representativeness_view(request, survey_id: int):
+    survey = selectors.survey_get(council=request.council, survey_id=survey_id)
+    return render(request, "surveys/staff/representativeness.html", {
+        "survey": survey, "report": survey_representativeness(council=request.council, survey=survey),
     })
 
 

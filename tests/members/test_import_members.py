@@ -141,10 +141,21 @@ def test_import_is_all_or_nothing(council, monkeypatch):
 def test_unreadable_file_and_missing_email_column(council, staff_client):
     client = staff_client("manager")
     response = upload(client, "name;gender\nAnna;woman\n")
-    assert "missing column(s) email" in response.content.decode()
+    assert "line 1: the column email is missing; the columns found are name, gender." in response.content.decode()
     assert "report" not in response.context or response.context["report"] is None
     with pytest.raises(ImportRefused):
         import_check(council=council, data=b"")
+    # In the staff member's language.
+    from django.utils import translation
+
+    for language, text in (("da", "linje 1: kolonnen email mangler; de fundne kolonner er name, gender."),
+                           ("nb", "linje 1: kolonnen email mangler; kolonnene som ble funnet, er name, gender.")):
+        with translation.override(language), pytest.raises(ImportRefused) as refused:
+            import_check(council=council, data=b"name;gender\nAnna;woman\n")
+        assert text in str(refused.value)
+        with translation.override(language), pytest.raises(ImportRefused) as refused:
+            import_check(council=council, data=b"")
+        assert "filen er tom" in str(refused.value)
 
 
 def test_single_choice_with_two_answers_and_ambiguous_postal_code(council):

@@ -246,3 +246,19 @@ def test_upload_page_previews_a_table_then_saves_it(council, staff_client):
     page = admin.post(reverse("staff:settings_population_upload"),
                       {"file": SimpleUploadedFile("bad.csv", _statbank(_full()).replace(";201", ";x").encode())})
     assert page.status_code == 422
+
+
+def test_problems_read_in_the_staff_members_language(council):
+    _zero_other(council)
+    missing_rows = _full()
+    del missing_rows[("Gammel Valby", "Kvinder", "45-54 år")]
+    negative = _statbank(_full()).replace('"15-24 år";100', '"15-24 år";-4')
+    expected = {
+        "da": ("linje", "antallet -4 er negativt", "intet antal for Kvinde × 45–54 år × Gammel Valby"),
+        "nb": ("linje", "antallet -4 er negativt", "ikke noe antall for Kvinne × 45–54 år × Gammel Valby"),
+        "en": ("line", "the count -4 is negative", "no count for Woman × 45–54 × Gammel Valby"),
+    }
+    for language, (_line, negative_text, missing_text) in expected.items():
+        with translation.override(language):
+            assert [(4, negative_text)] == _problems(council, negative)
+            assert missing_text in _problems(council, _statbank(missing_rows))[0][1]

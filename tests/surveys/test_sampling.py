@@ -103,7 +103,8 @@ def test_impossible_sample_gives_a_message_and_no_invitations(council, panel, ca
     if case == "too_big":
         assert "A sample of 500 cannot be drawn from a pool of 150 members" in text
     else:
-        assert "District Gammel Valby: target 8.0 completes, but the pool can give at most 0.0 (0 people)" in text
+        assert "District Gammel Valby: the sample needs 8 answers from this category, but those who can be invited can give " \
+               "at most 0 (0 people)." in text
     assert not Invitation.objects.filter(survey=survey).exists() and not Wave.objects.filter(survey=survey).exists()
 
 

@@ -197,7 +197,9 @@ def test_analyst_sees_weighted_results_and_can_switch_them_off(council, answered
     url = reverse("staff:survey_results", args=[survey.pk])
     with django_assert_max_num_queries(40):
         html = client.get(url).content.decode()
-    assert "Weighted to the population (raking on Gender, Year of birth, District)" in html
+    assert "Weighted to the residents of the area of Valby Lokaludvalg aged 15 or over" in html
+    assert "The weights meet the population figures of Gender, Year of birth, District, each on its own (raking)." \
+        in html
     assert "Weighted share" in html and "95 % interval" in html and "effective n" in html
     assert "margin of error up to ±" in html and "Unweighted n 60" in html
     assert "Unweighted share" in html

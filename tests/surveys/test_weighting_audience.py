@@ -151,8 +151,8 @@ def test_a_filter_the_figures_cannot_describe_shows_unweighted_results_and_says_
     assert not weighting.available
     assert "do not describe that part of the population" in weighting.reason
     html = staff_client("analyst").get(reverse("staff:survey_results", args=[survey.pk])).content.decode()
-    assert "do not describe that part of the population" in html
-    assert "Weighted share" not in html and "Weighted to the" not in html
+    assert "befolkningstallene beskriver ikke den del af befolkningen" in html
+    assert "Vægtet andel" not in html and "Vægtet til" not in html
 
 
 def test_without_a_table_a_district_survey_is_not_weighted_to_the_whole_council(council):
