@@ -11,7 +11,15 @@ from PIL import Image
 
 from civicpanel.audit.models import AuditEvent
 from civicpanel.budgeting import counting, services, voting
-from civicpanel.budgeting.models import Ballot, Idea, IdeaImage, PaperEntry, Project, Round, VoterRecord
+from civicpanel.budgeting.models import (
+    Ballot,
+    Idea,
+    IdeaImage,
+    PaperEntry,
+    Project,
+    Round,
+    VoterRecord,
+)
 from tests.budgeting.factories import build_round, image_bytes, voter_member
 from tests.factories import staff_user
 

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from civicpanel.budgeting import counting, services, voting
+from civicpanel.budgeting import counting, voting
 from civicpanel.budgeting.models import Ballot, Idea, PaperEntry, Project, Round
 from civicpanel.members.views import SESSION_COUNCIL, SESSION_MEMBER
 from tests.budgeting.factories import build_round, image_bytes, voter_member
