@@ -183,6 +183,53 @@ MESSAGES = {
     "selection.unknown_value": gettext_lazy(
         "%(file)s, line %(line)s: unknown %(feature)s “%(value)s” (the features file lists: %(known)s)"),
     "selection.bad_rate": gettext_lazy("%(file)s, line %(line)s: the response rate “%(value)s” is not between 0 and 1"),
+    # Participatory budgeting: counting options and .pb files.
+    "budgeting.error": gettext_lazy("The votes could not be counted."),
+    "budgeting.bad_option_value": gettext_lazy("The %(option)s “%(value)s” is not one of %(allowed)s."),
+    "budgeting.bad_step": gettext_lazy("The add-one step must be greater than 0."),
+    "budgeting.unknown_option": gettext_lazy("Unknown option “%(option)s”; the options are %(allowed)s."),
+    "budgeting.options_twice": gettext_lazy("Give the options in one way only."),
+    "budgeting.unknown_rule": gettext_lazy("Unknown counting rule “%(value)s”; choose one of %(allowed)s."),
+    "budgeting.ballot_project": gettext_lazy(
+        "Ballot %(ballot)s names the project “%(project)s”, which is not a project of the round."),
+    "budgeting.district_twice": gettext_lazy("Two districts are both called “%(district)s”."),
+    "budgeting.table_too_large": gettext_lazy(
+        "The best possible total support would need a table of %(projects)s projects × %(points)s points, too "
+        "large to compute exactly here."),
+    "budgeting.pabulib": gettext_lazy("%(file)s, line %(line)s: %(problem)s"),
+    "budgeting.pabulib_file": gettext_lazy("%(file)s: %(problem)s"),
+    "budgeting.pabulib_text": gettext_lazy("Line %(line)s: %(problem)s"),
+    "budgeting.pabulib_error": gettext_lazy("the file is not a readable .pb file"),
+    "budgeting.file_open": gettext_lazy("the file cannot be opened (%(reason)s)"),
+    "budgeting.not_utf8": gettext_lazy("the file is not UTF-8 text"),
+    "budgeting.section_twice": gettext_lazy("the %(section)s section appears twice"),
+    "budgeting.no_meta_first": gettext_lazy("the file must start with a META section (a line reading META)"),
+    "budgeting.fields": gettext_lazy("a %(section)s line has %(found)s fields, but the header has %(expected)s"),
+    "budgeting.project_id_empty": gettext_lazy("a project has an empty project_id"),
+    "budgeting.project_twice": gettext_lazy("the project “%(project)s” is listed twice"),
+    "budgeting.cost_not_number": gettext_lazy("project “%(project)s”: the cost “%(value)s” is not a number"),
+    "budgeting.cost_negative": gettext_lazy("project “%(project)s”: the cost “%(value)s” is negative"),
+    "budgeting.no_section": gettext_lazy("the file has no %(section)s section"),
+    "budgeting.no_header": gettext_lazy("the %(section)s section has no header line"),
+    "budgeting.no_budget": gettext_lazy("META has no budget"),
+    "budgeting.budget_not_number": gettext_lazy("the budget “%(value)s” is not a number"),
+    "budgeting.budget_negative": gettext_lazy("the budget is negative"),
+    "budgeting.vote_type": gettext_lazy("the vote type “%(value)s” is not one of %(allowed)s"),
+    "budgeting.no_points": gettext_lazy("a %(vote_type)s file needs a points column in VOTES"),
+    "budgeting.voter_twice": gettext_lazy("the voter “%(voter)s” appears twice"),
+    "budgeting.unknown_project": gettext_lazy(
+        "the voter “%(voter)s” votes for the project “%(project)s”, which is not in PROJECTS"),
+    "budgeting.project_named_twice": gettext_lazy("the voter “%(voter)s” names the same project twice"),
+    "budgeting.too_many_projects": gettext_lazy(
+        "the voter “%(voter)s” chose %(n)s projects, more than the %(max)s allowed"),
+    "budgeting.choose_one": gettext_lazy("the voter “%(voter)s” chose %(n)s projects in a choose-1 vote"),
+    "budgeting.points_count": gettext_lazy("the voter “%(voter)s” has %(n)s projects but %(points)s points"),
+    "budgeting.points_not_numbers": gettext_lazy("the voter “%(voter)s”: the points “%(value)s” are not numbers"),
+    "budgeting.points_negative": gettext_lazy("the voter “%(voter)s” gives negative points"),
+    "budgeting.meta_header": gettext_lazy("the META header must read key;value"),
+    "budgeting.header_column": gettext_lazy("the %(section)s header has no %(column)s column"),
+    "budgeting.header_twice": gettext_lazy("the %(section)s header names a column twice"),
+    "budgeting.meta_not_whole": gettext_lazy("META %(key)s “%(value)s” is not a whole number"),
 }
 
 # Values shown as percentages (a fraction in the error).
@@ -190,6 +237,8 @@ PERCENT_PARAMS = {"off_share"}
 
 
 def _value(name: str, value: Any, code: str) -> str:
+    if hasattr(value, "code") and hasattr(value, "params"):  # a Problem inside the error
+        return problem_text(value)
     if isinstance(value, bool):
         return str(value)
     if name in PERCENT_PARAMS and isinstance(value, int | float):

@@ -20,7 +20,7 @@ from civicpanel.members.models import (
     ProfileQuestion,
 )
 from civicpanel.members.selectors import members_filter
-from civicpanel.surveys.models import Invitation, Survey
+from civicpanel.surveys.models import Invitation, Survey, Wave
 
 LEFT_OUT_REASONS = {
     "already_invited": _("already invited to this survey"),
@@ -58,6 +58,13 @@ def category_q(question: ProfileQuestion, option: ProfileOption, *, member: str 
         return Q(**{f"{member}district_id": option.district_id})
     ref = OuterRef(f"{member}pk") if member else OuterRef("pk")
     return Q(Exists(MemberAnswer.objects.filter(member=ref, option=option)))
+
+
+def audience_filters(survey: Survey) -> list[dict[str, list[str]]]:
+    """The profile filter of every sending of the survey (an empty one: the whole panel): the
+    residents the survey stands for."""
+    return [dict(w.filters or {}) for w in survey.waves.filter(kind=Wave.Kind.INVITATION, cancelled_at__isnull=True)
+            .exclude(recipient_count=0).order_by("pk")] or [{}]
 
 
 def _filter_members(*, council, filters: dict[str, list[str]]) -> QuerySet[Member]:

@@ -19,11 +19,16 @@ from civicpanel.common.method_errors import method_error_text
 from civicpanel.members.models import ProfileQuestion
 from civicpanel.members.population_tables import audience_figures
 from civicpanel.methods.representativity import RepresentativityError, r_indicator
-from civicpanel.surveys.audience import profile_questions
+from civicpanel.surveys.audience import audience_filters, profile_questions
 from civicpanel.surveys.models import Invitation, Survey
 from civicpanel.surveys.results import respondent_categories
-from civicpanel.surveys.sampling import STRATIFY_KINDS, Feature, member_categories, population_features
-from civicpanel.surveys.weighting import audience_filters, survey_weighting
+from civicpanel.surveys.sampling import (
+    STRATIFY_KINDS,
+    Feature,
+    member_categories,
+    population_features,
+)
+from civicpanel.surveys.weighting import survey_weighting
 
 
 @dataclass

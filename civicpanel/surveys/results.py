@@ -15,9 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicpanel.common.models import translated
-from civicpanel.members.models import MemberAnswer, PopulationFigure, ProfileQuestion
+from civicpanel.members.models import MemberAnswer, ProfileQuestion
+from civicpanel.members.population_tables import audience_figures
 from civicpanel.outreach.selectors import mailings_with_status
-from civicpanel.surveys.audience import category_q, profile_questions
+from civicpanel.surveys.audience import audience_filters, category_q, profile_questions
 from civicpanel.surveys.charts import bar_chart
 from civicpanel.surveys.models import Answer, Invitation, Question, Response, Survey, Wave
 from civicpanel.surveys.questions import TEXT_KINDS, option_codes, option_label, rows, scale_points
@@ -56,9 +57,12 @@ def response_rates(*, council, survey: Survey) -> dict:
                        rate=_rate(counts["completed"], counts["invited"]))
         timeline.append(row)
 
-    figures = dict(PopulationFigure.objects.filter(council=council).values_list("option_id", "count"))
+    # Population shares of the residents the survey was sent to (one district: that district's).
+    questions = profile_questions(council=council)
+    audience = audience_figures(council=council, filters=audience_filters(survey), questions=questions)
+    figures = {o.pk: c for m in audience.margins.values() for o, c in zip(m.options, m.counts, strict=True)}
     categories = []
-    for question in profile_questions(council=council):
+    for question in questions:
         options = list(question.options.all())
         if not options:
             continue

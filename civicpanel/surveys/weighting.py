@@ -50,9 +50,9 @@ from civicpanel.methods.weighting import (
     collapse_categories,
     rake,
 )
-from civicpanel.surveys.audience import profile_questions
+from civicpanel.surveys.audience import audience_filters, profile_questions
 from civicpanel.surveys.charts import bar_chart
-from civicpanel.surveys.models import Answer, Question, Response, Survey, Wave
+from civicpanel.surveys.models import Answer, Question, Response, Survey
 from civicpanel.surveys.results import MIN_GROUP, respondent_categories
 from civicpanel.surveys.sampling import STRATIFY_KINDS, population_features
 
@@ -133,12 +133,6 @@ def _design_weights(survey: Survey, response_ids: list[int]) -> np.ndarray | Non
         return None
     # Invited with certainty (a whole-panel or filter sending beside the sample): weight 1.
     return np.array([1.0 / probabilities[r] if probabilities.get(r) else 1.0 for r in response_ids])
-
-
-def audience_filters(survey: Survey) -> list[dict[str, list[str]]]:
-    """The profile filter of every sending of the survey (an empty one: the whole panel)."""
-    return [dict(w.filters or {}) for w in survey.waves.filter(kind=Wave.Kind.INVITATION, cancelled_at__isnull=True)
-            .exclude(recipient_count=0).order_by("pk")] or [{}]
 
 
 def _merge_notes(m: Margined, labels: list[str]) -> list[str]:

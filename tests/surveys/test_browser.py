@@ -111,6 +111,7 @@ def test_staff_survey_pages_pass_axe(live_server, browser, council, staff_client
                 reverse("staff:survey_question_edit", args=[survey.pk, survey.q["why"].pk]),
                 reverse("staff:survey_send", args=[survey.pk]), reverse("staff:survey_progress", args=[survey.pk]),
                 reverse("staff:survey_results", args=[survey.pk]) + "?by=district",
+                reverse("staff:survey_representativeness", args=[survey.pk]),
                 reverse("staff:survey_preview", args=[survey.pk]) + "?restart=1"]:
         page.goto(live_server.url + url)
         assert axe_violations(page) == "", url

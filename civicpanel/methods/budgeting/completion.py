@@ -30,7 +30,9 @@ def mes_completed(profile: Profile, rank: list[int], util, *, completion: str = 
                   max_steps: int = 1_000_000) -> tuple[MESRun, list[int], int]:
     """Equal Shares with a completion: (the Equal Shares run used, the final selection, steps)."""
     if completion not in COMPLETIONS:
-        raise BudgetingError(f"completion {completion!r} is not one of {', '.join(COMPLETIONS)}")
+        raise BudgetingError(f"completion {completion!r} is not one of {', '.join(COMPLETIONS)}",
+                             code="budgeting.bad_option_value", option="completion", value=str(completion),
+                             allowed=", ".join(COMPLETIONS))
     n = max(profile.n_voters, 1)
     base = Fraction(profile.budget, n * profile.money_scale)
     adding = completion.startswith("add1")

@@ -54,9 +54,11 @@ class Options:
                                      ("tie-breaking", self.tie_breaking, TIE_BREAKINGS),
                                      ("ordinal scoring", self.ordinal_scoring, ORDINAL_SCORINGS)):
             if value not in allowed:
-                raise BudgetingError(f"{name} {value!r} is not one of {', '.join(allowed)}")
+                raise BudgetingError(f"{name} {value!r} is not one of {', '.join(allowed)}",
+                                     code="budgeting.bad_option_value", option=name, value=str(value),
+                                     allowed=", ".join(allowed))
         if self.step <= 0:
-            raise BudgetingError("the add-one step must be positive")
+            raise BudgetingError("the add-one step must be positive", code="budgeting.bad_step")
 
 
 @dataclass(frozen=True)
@@ -116,13 +118,16 @@ def count(election: Election, rule: str = "mes", *, options: Options | None = No
         unknown = sorted(set(given) - set(Options.__dataclass_fields__))
         if unknown:
             raise BudgetingError(f"unknown option {unknown[0]!r}; options are "
-                                 f"{', '.join(Options.__dataclass_fields__)}")
+                                 f"{', '.join(Options.__dataclass_fields__)}", code="budgeting.unknown_option",
+                                 option=unknown[0], allowed=", ".join(Options.__dataclass_fields__))
         options = Options(**given)
     elif kwargs:
-        raise BudgetingError("give options either as Options or as keywords, not both")
+        raise BudgetingError("give options either as Options or as keywords, not both",
+                             code="budgeting.options_twice")
     options.check()
     if rule not in RULES:
-        raise BudgetingError(f"rule {rule!r} is not one of {', '.join(RULES)}")
+        raise BudgetingError(f"rule {rule!r} is not one of {', '.join(RULES)}", code="budgeting.unknown_rule",
+                             value=str(rule), allowed=", ".join(RULES))
     started = time.perf_counter()
     profile = build_profile(election, ordinal_scoring=options.ordinal_scoring)
     excluded: set[int] = set()
@@ -181,7 +186,8 @@ def make_election(*, budget: int | str | Fraction, projects: Mapping[str, int | 
             bs.append(Ballot(str(i), tuple(str(p) for p in b)))
         for p in bs[-1].projects:
             if p not in projs:
-                raise BudgetingError(f"ballot {i} names project {p!r}, which is not a project of the round")
+                raise BudgetingError(f"ballot {i} names project {p!r}, which is not a project of the round",
+                                     code="budgeting.ballot_project", ballot=i, project=str(p))
     cols = ["voter_id", "vote", "points"] if vote_type in ("cumulative", "scoring") else ["voter_id", "vote"]
     return Election(meta=m, projects=projs, ballots=bs, vote_columns=cols)
 

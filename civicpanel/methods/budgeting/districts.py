@@ -38,7 +38,8 @@ def count_districts(districts: Mapping[str, Election] | list[Election], citywide
         for e in districts:
             name = district_name(e)
             if name in named:
-                raise BudgetingError(f"two districts are both called {name!r}")
+                raise BudgetingError(f"two districts are both called {name!r}", code="budgeting.district_twice",
+                                     district=name)
             named[name] = e
         districts = named
     options = options or Options()

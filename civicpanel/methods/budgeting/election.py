@@ -4,25 +4,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
+
+from ..errors import MethodError, Problem
 
 VOTE_TYPES = ("approval", "choose-1", "cumulative", "scoring", "ordinal")
 
 
-class BudgetingError(ValueError):
+class BudgetingError(MethodError):
     """A round or an option that cannot be counted, with a message saying what to change."""
+
+    code = "budgeting.error"
 
 
 class PabulibError(BudgetingError):
     """A .pb file that cannot be read; names the file and the line."""
 
-    def __init__(self, message: str, *, path: str | None = None, line: int | None = None):
+    code = "budgeting.pabulib"
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
+                 code: str = "budgeting.pabulib_error", **params: Any):
         self.path = path
         self.line = line
         self.reason = message
         where = path or "<text>"
         if line is not None:
             where = f"{where}, line {line}"
-        super().__init__(f"{where}: {message}")
+        # The error's code says "a .pb file"; its `problem` names the line's own problem.
+        super().__init__(f"{where}: {message}", code=("budgeting.pabulib" if path else "budgeting.pabulib_text") if line is not None
+                         else "budgeting.pabulib_file",
+                         file=path or "", line=line if line is not None else "",
+                         problem=Problem(message, code=code, **params))
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,10 @@ def read_pabulib(source: str | os.PathLike[str] | TextIO) -> Election:
             with open(source, encoding="utf-8-sig", newline="") as fh:
                 text = fh.read()
         except OSError as exc:
-            raise PabulibError(f"cannot open the file ({exc.strerror})", path=path) from exc
+            raise PabulibError(f"cannot open the file ({exc.strerror})", path=path, code="budgeting.file_open",
+                              reason=str(exc.strerror)) from exc
         except UnicodeDecodeError as exc:
-            raise PabulibError("the file is not UTF-8 text", path=path) from exc
+            raise PabulibError("the file is not UTF-8 text", path=path, code="budgeting.not_utf8") from exc
         return parse_pabulib(text, path=path)
     return parse_pabulib(source.read(), path=getattr(source, "name", None))
 
@@ -44,8 +45,8 @@ def parse_pabulib(text: str, *, path: str | None = None) -> Election:
     if text.startswith("\ufeff"):
         text = text[1:]
 
-    def fail(message: str, line: int | None) -> PabulibError:
-        return PabulibError(message, path=path, line=line)
+    def fail(message: str, line: int | None, code: str, **params) -> PabulibError:
+        return PabulibError(message, path=path, line=line, code=code, **params)
 
     lines = text.splitlines()
     reader = csv.reader(lines, delimiter=";")
@@ -63,12 +64,13 @@ def parse_pabulib(text: str, *, path: str | None = None) -> Election:
         first = row[0].strip().lower()
         if len(row) == 1 and first in SECTIONS:
             if first in headers or (expect_header and section == first):
-                raise fail(f"the {first.upper()} section appears twice", lineno)
+                raise fail(f"the {first.upper()} section appears twice", lineno, "budgeting.section_twice",
+                           section=first.upper())
             section, expect_header = first, True
             header_lines[section] = lineno
             continue
         if not section:
-            raise fail("the file must start with a META section (a line reading META)", lineno)
+            raise fail("the file must start with a META section (a line reading META)", lineno, "budgeting.no_meta_first")
         if expect_header:
             headers[section] = [h.strip() for h in row]
             expect_header = False
@@ -78,23 +80,26 @@ def parse_pabulib(text: str, *, path: str | None = None) -> Election:
         if len(row) != len(header):
             raise fail(
                 f"{section.upper()} row has {len(row)} fields but the header has {len(header)} "
-                f"({';'.join(header)})", lineno)
+                f"({';'.join(header)})", lineno, "budgeting.fields", section=section.upper(), found=len(row),
+                expected=len(header))
         if section == "meta":
             meta[row[0].strip()] = row[1].strip()
         elif section == "projects":
             values = {h: v.strip() for h, v in zip(header, row, strict=True)}
             pid = values.pop("project_id")
             if not pid:
-                raise fail("a project has an empty project_id", lineno)
+                raise fail("a project has an empty project_id", lineno, "budgeting.project_id_empty")
             if pid in projects:
-                raise fail(f"project {pid!r} is listed twice", lineno)
+                raise fail(f"project {pid!r} is listed twice", lineno, "budgeting.project_twice", project=pid)
             cost_text = values.pop("cost")
             try:
                 cost = parse_number(cost_text)
             except (ValueError, ZeroDivisionError):
-                raise fail(f"project {pid!r}: the cost {cost_text!r} is not a number", lineno) from None
+                raise fail(f"project {pid!r}: the cost {cost_text!r} is not a number", lineno, "budgeting.cost_not_number",
+                           project=pid, value=cost_text) from None
             if cost < 0:
-                raise fail(f"project {pid!r}: the cost {cost_text!r} is negative", lineno)
+                raise fail(f"project {pid!r}: the cost {cost_text!r} is negative", lineno, "budgeting.cost_negative",
+                           project=pid, value=cost_text)
             name = values.pop("name", "")
             projects[pid] = Project(pid, cost, name, values)
         else:
@@ -103,21 +108,23 @@ def parse_pabulib(text: str, *, path: str | None = None) -> Election:
     last = len(lines)
     for needed in SECTIONS:
         if needed not in header_lines:
-            raise fail(f"the file has no {needed.upper()} section", last)
+            raise fail(f"the file has no {needed.upper()} section", last, "budgeting.no_section", section=needed.upper())
         if needed not in headers:
-            raise fail(f"the {needed.upper()} section has no header line", header_lines[needed])
+            raise fail(f"the {needed.upper()} section has no header line", header_lines[needed], "budgeting.no_header",
+                       section=needed.upper())
     if "budget" not in meta:
-        raise fail("META has no 'budget'", header_lines["meta"])
+        raise fail("META has no 'budget'", header_lines["meta"], "budgeting.no_budget")
     try:
         budget = parse_number(meta["budget"])
     except (ValueError, ZeroDivisionError):
-        raise fail(f"the budget {meta['budget']!r} is not a number", _meta_line(lines, "budget")) from None
+        raise fail(f"the budget {meta['budget']!r} is not a number", _meta_line(lines, "budget"),
+                   "budgeting.budget_not_number", value=meta["budget"]) from None
     if budget < 0:
-        raise fail("the budget is negative", _meta_line(lines, "budget"))
+        raise fail("the budget is negative", _meta_line(lines, "budget"), "budgeting.budget_negative")
     vote_type = meta.get("vote_type", "approval")
     if vote_type not in VOTE_TYPES:
         raise fail(f"vote_type {vote_type!r} is not one of {', '.join(VOTE_TYPES)}",
-                   _meta_line(lines, "vote_type"))
+                   _meta_line(lines, "vote_type"), "budgeting.vote_type", value=vote_type, allowed=", ".join(VOTE_TYPES))
     max_length = _meta_int(meta, "max_length", lines, fail)
 
     vote_header = headers["votes"]
@@ -125,38 +132,45 @@ def parse_pabulib(text: str, *, path: str | None = None) -> Election:
     i_voter = vote_header.index("voter_id")
     i_points = vote_header.index("points") if "points" in vote_header else None
     if vote_type in ("cumulative", "scoring") and i_points is None:
-        raise fail(f"a {vote_type} file needs a 'points' column in VOTES", header_lines["votes"] + 1)
+        raise fail(f"a {vote_type} file needs a 'points' column in VOTES", header_lines["votes"] + 1,
+                   "budgeting.no_points", vote_type=vote_type)
     extra_cols = [(i, h) for i, h in enumerate(vote_header) if h not in ("voter_id", "vote", "points")]
     ballots: list[Ballot] = []
     seen_voters: set[str] = set()
     for lineno, row in raw_votes:
         voter = row[i_voter].strip()
         if voter in seen_voters:
-            raise fail(f"voter {voter!r} appears twice", lineno)
+            raise fail(f"voter {voter!r} appears twice", lineno, "budgeting.voter_twice", voter=voter)
         seen_voters.add(voter)
         vote_text = row[i_vote].strip()
         chosen = tuple(p.strip() for p in vote_text.split(",")) if vote_text else ()
         for p in chosen:
             if p not in projects:
-                raise fail(f"voter {voter!r} votes for project {p!r}, which is not in PROJECTS", lineno)
+                raise fail(f"voter {voter!r} votes for project {p!r}, which is not in PROJECTS", lineno,
+                           "budgeting.unknown_project", voter=voter, project=p)
         if len(set(chosen)) != len(chosen):
-            raise fail(f"voter {voter!r} names the same project twice", lineno)
+            raise fail(f"voter {voter!r} names the same project twice", lineno, "budgeting.project_named_twice",
+                       voter=voter)
         if max_length is not None and len(chosen) > max_length:
-            raise fail(f"voter {voter!r} chose {len(chosen)} projects, more than max_length {max_length}", lineno)
+            raise fail(f"voter {voter!r} chose {len(chosen)} projects, more than max_length {max_length}", lineno,
+                       "budgeting.too_many_projects", voter=voter, n=len(chosen), max=max_length)
         if vote_type == "choose-1" and len(chosen) > 1:
-            raise fail(f"voter {voter!r} chose {len(chosen)} projects in a choose-1 vote", lineno)
+            raise fail(f"voter {voter!r} chose {len(chosen)} projects in a choose-1 vote", lineno,
+                       "budgeting.choose_one", voter=voter, n=len(chosen))
         points: tuple[Fraction, ...] | None = None
         if i_points is not None and vote_type in ("cumulative", "scoring"):
             pts_text = row[i_points].strip()
             pts_raw = [x.strip() for x in pts_text.split(",")] if pts_text else []
             if len(pts_raw) != len(chosen):
-                raise fail(f"voter {voter!r} has {len(chosen)} projects but {len(pts_raw)} points", lineno)
+                raise fail(f"voter {voter!r} has {len(chosen)} projects but {len(pts_raw)} points", lineno,
+                           "budgeting.points_count", voter=voter, n=len(chosen), points=len(pts_raw))
             try:
                 points = tuple(parse_number(x) for x in pts_raw)
             except (ValueError, ZeroDivisionError):
-                raise fail(f"voter {voter!r}: points {pts_text!r} are not numbers", lineno) from None
+                raise fail(f"voter {voter!r}: points {pts_text!r} are not numbers", lineno,
+                           "budgeting.points_not_numbers", voter=voter, value=pts_text) from None
             if any(x < 0 for x in points):
-                raise fail(f"voter {voter!r} gives negative points", lineno)
+                raise fail(f"voter {voter!r} gives negative points", lineno, "budgeting.points_negative", voter=voter)
         extra = {h: row[i].strip() for i, h in extra_cols}
         if i_points is not None and points is None:
             extra["points"] = row[i_points].strip()
@@ -169,13 +183,15 @@ def _check_header(section: str, header: list[str], lineno: int, fail) -> None:
     required = {"meta": ("key", "value"), "projects": ("project_id", "cost"), "votes": ("voter_id", "vote")}
     if section == "meta":
         if [h.lower() for h in header[:2]] != ["key", "value"] or len(header) != 2:
-            raise fail("the META header must read 'key;value'", lineno)
+            raise fail("the META header must read 'key;value'", lineno, "budgeting.meta_header")
         return
     for col in required[section]:
         if col not in header:
-            raise fail(f"the {section.upper()} header has no '{col}' column", lineno)
+            raise fail(f"the {section.upper()} header has no '{col}' column", lineno, "budgeting.header_column",
+                       section=section.upper(), column=col)
     if len(set(header)) != len(header):
-        raise fail(f"the {section.upper()} header names a column twice", lineno)
+        raise fail(f"the {section.upper()} header names a column twice", lineno, "budgeting.header_twice",
+                   section=section.upper())
 
 
 def _meta_line(lines: list[str], key: str) -> int | None:
@@ -191,7 +207,8 @@ def _meta_int(meta: dict[str, str], key: str, lines: list[str], fail) -> int | N
     try:
         return int(parse_number(meta[key]))
     except (ValueError, ZeroDivisionError):
-        raise fail(f"META {key} {meta[key]!r} is not a whole number", _meta_line(lines, key)) from None
+        raise fail(f"META {key} {meta[key]!r} is not a whole number", _meta_line(lines, key),
+                   "budgeting.meta_not_whole", key=key, value=meta[key]) from None
 
 
 def write_pabulib(election: Election, target: str | os.PathLike[str] | TextIO | None = None) -> str:

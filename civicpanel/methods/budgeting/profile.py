@@ -53,7 +53,9 @@ def build_profile(election: Election, *, ordinal_scoring: str = "max-length",
     first of a ballot `max_length` points, the next one less (Kraków: 3-2-1); "ballot-length" gives
     the first `len(ballot) - 1`, down to 0 for the last (Zurich; pabutools' Borda satisfaction)."""
     if ordinal_scoring not in ORDINAL_SCORINGS:
-        raise BudgetingError(f"ordinal scoring {ordinal_scoring!r} is not one of {', '.join(ORDINAL_SCORINGS)}")
+        raise BudgetingError(f"ordinal scoring {ordinal_scoring!r} is not one of {', '.join(ORDINAL_SCORINGS)}",
+                             code="budgeting.bad_option_value", option="ordinal scoring",
+                             value=str(ordinal_scoring), allowed=", ".join(ORDINAL_SCORINGS))
     ids = list(election.projects)
     index = {p: j for j, p in enumerate(ids)}
     costs_f = [election.projects[p].cost for p in ids]

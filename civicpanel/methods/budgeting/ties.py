@@ -24,7 +24,9 @@ def tie_order(profile: Profile, kind: str = DEFAULT_TIE_BREAKING, seed: int = 0)
         lottery = np.random.default_rng(seed).permutation(m)
         order = sorted(range(m), key=lambda j: (profile.costs[j], -profile.score(j), int(lottery[j])))
     else:
-        raise BudgetingError(f"tie-breaking {kind!r} is not one of {', '.join(TIE_BREAKINGS)}")
+        raise BudgetingError(f"tie-breaking {kind!r} is not one of {', '.join(TIE_BREAKINGS)}",
+                             code="budgeting.bad_option_value", option="tie-breaking", value=str(kind),
+                             allowed=", ".join(TIE_BREAKINGS))
     rank = [0] * m
     for r, j in enumerate(order):
         rank[j] = r

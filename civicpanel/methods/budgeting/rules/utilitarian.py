@@ -23,7 +23,8 @@ def utilitarian(profile: Profile, rank: list[int]) -> list[int]:
     if total * max(len(cands), 1) > MAX_TABLE:
         raise BudgetingError(
             f"the utilitarian optimum needs a table of {len(cands)} projects x {total} points, "
-            "too large to compute exactly here")
+            "too large to compute exactly here", code="budgeting.table_too_large", projects=len(cands),
+            points=int(total))
     inf = np.iinfo(np.int64).max // 4
     big_costs = max((profile.costs[j] for j in cands), default=0) * max(len(cands), 1) >= inf
     dtype = object if big_costs else np.int64
