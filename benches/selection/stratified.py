@@ -11,7 +11,8 @@ sample of 5 % of the pool with response rates between 20 % and 60 %, and times:
 - R's `sampling::samplecube` (fast flight phase of Chauvet and Tillé, then landing by
   linear programming), when Rscript and the R package `sampling` are installed (Debian:
   r-base-core r-cran-sampling), on the same inclusion probabilities, also stopped at --timeout.
-All times are wall times of this run; ratios are of times taken in this run. The balance
+All times are wall times of this run (for the cube also its CPU time, which a busy machine
+disturbs less); ratios are of wall times taken in this run. The balance
 figure is the largest deviation of a category's invitations from its expectation over
 --draws draws of the cube (goal: within one); the time is the median over the draws.
 """
@@ -36,8 +37,18 @@ sys.path.insert(0, str(ROOT))
 from civicpanel.methods.selection import Features, Pool, Quota, stratified_sample  # noqa: E402
 from civicpanel.methods.selection.stratified import feature_codes  # noqa: E402
 
-CASES = ["2000/3", "2000/4", "2000/5", "2000/6", "2000/8", "10000/4", "10000/6", "2000/10",
-         "100000/10", "1000000/10"]
+CASES = [
+    "2000/3",
+    "2000/4",
+    "2000/5",
+    "2000/6",
+    "2000/8",
+    "10000/4",
+    "10000/6",
+    "2000/10",
+    "100000/10",
+    "1000000/10",
+]
 
 
 def make_case(pool_size: int, questions: int, seed: int = 2026):
@@ -56,7 +67,9 @@ def make_case(pool_size: int, questions: int, seed: int = 2026):
     ids = [f"m{i:07d}" for i in range(pool_size)]
     rates = rng.uniform(0.2, 0.6, pool_size)
     features = Features(tuple(quotas))
-    pool = Pool.build(ids, {n: [f"v{k}" for k in columns[n]] for n in names}, features, response_rates=rates)
+    pool = Pool.build(
+        ids, {n: [f"v{k}" for k in columns[n]] for n in names}, features, response_rates=rates
+    )
     return pool, features
 
 
@@ -87,7 +100,9 @@ cat(sprintf('{"seconds": %f, "selected": %d}\\n', t, sum(s)))
 """
 
 
-def r_cube(codes: np.ndarray, categories: tuple[int, ...], pik: np.ndarray, timeout: float) -> float | None | str:
+def r_cube(
+    codes: np.ndarray, categories: tuple[int, ...], pik: np.ndarray, timeout: float
+) -> float | None | str:
     if not shutil.which("Rscript"):
         return "R not installed"
     check = subprocess.run(["Rscript", "-e", "library(sampling)"], capture_output=True)
@@ -97,10 +112,18 @@ def r_cube(codes: np.ndarray, categories: tuple[int, ...], pik: np.ndarray, time
         path = Path(tmp) / "x.csv"
         # The same balancing variables as ours: one indicator per category (the first of each
         # question dropped, since the sample size is balanced too).
-        columns = [pik] + [(codes[:, q] == c).astype(float) for q, n in enumerate(categories) for c in range(1, n)]
+        columns = [pik] + [
+            (codes[:, q] == c).astype(float) for q, n in enumerate(categories) for c in range(1, n)
+        ]
         header = "pik," + ",".join(f"x{i}" for i in range(len(columns) - 1))
-        np.savetxt(path, np.column_stack([columns[0], np.ones(len(pik)), *columns[1:]]), delimiter=",",
-                   header="pik,one," + header.split(",", 1)[1], comments="", fmt="%.12g")
+        np.savetxt(
+            path,
+            np.column_stack([columns[0], np.ones(len(pik)), *columns[1:]]),
+            delimiter=",",
+            header="pik,one," + header.split(",", 1)[1],
+            comments="",
+            fmt="%.12g",
+        )
         script = Path(tmp) / "cube.R"
         script.write_text(R_SCRIPT)
         return timed_subprocess(["Rscript", str(script), str(path)], timeout)
@@ -108,20 +131,27 @@ def r_cube(codes: np.ndarray, categories: tuple[int, ...], pik: np.ndarray, time
 
 def ours(pool: Pool, features: Features, size: int, draws: int) -> dict:
     codes, categories = feature_codes(pool, features)
-    times, worst = [], 0.0
+    times, cpu, worst = [], [], 0.0
     result = None
     for seed in range(draws):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         result = stratified_sample(pool, features, size, seed=seed, design="cube")
         times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
         picked = np.isin(np.asarray(pool.ids), np.asarray(result.selected))
         for q, n in enumerate(categories):
             expected = np.bincount(codes[:, q], weights=result.inclusion, minlength=n)
             drawn = np.bincount(codes[picked, q], minlength=n)
             worst = max(worst, float(np.abs(drawn - expected).max()))
     assert result is not None
-    return {"seconds": float(np.median(times)), "max_deviation": worst, "inclusion": result.inclusion,
-            "codes": codes, "categories": categories}
+    return {
+        "seconds": float(np.median(times)),
+        "cpu": float(np.median(cpu)),
+        "max_deviation": worst,
+        "inclusion": result.inclusion,
+        "codes": codes,
+        "categories": categories,
+    }
 
 
 def fmt(seconds: float | None | str, timeout: float) -> str:
@@ -146,13 +176,19 @@ def main() -> None:
         return
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", default=",".join(CASES), help="comma-separated POOL/QUESTIONS pairs")
-    ap.add_argument("--draws", type=int, default=20, help="cube draws per case (fewer for 1,000,000)")
+    ap.add_argument(
+        "--draws", type=int, default=20, help="cube draws per case (fewer for 1,000,000)"
+    )
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds for each anchor run")
     args = ap.parse_args()
     load = os.getloadavg()
-    print(f"machine: {os.cpu_count()} cores, load average at start {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}")
-    print("| pool | questions | categories | cube (median) | largest deviation | lottery over types | "
-          "lottery / cube | R sampling::samplecube | R / cube | Pool.build |")
+    print(
+        f"machine: {os.cpu_count()} cores, load average at start {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}"
+    )
+    print(
+        "| pool | questions | categories | cube (median wall / CPU) | largest deviation | lottery over types | "
+        "lottery / cube | R sampling::samplecube | R / cube | Pool.build |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for case in args.cases.split(","):
         pool_size, questions = (int(x) for x in case.split("/"))
@@ -162,13 +198,25 @@ def main() -> None:
         size = max(10, pool_size // 20)
         draws = max(1, args.draws if pool_size <= 100_000 else args.draws // 10)
         mine = ours(pool, features, size, draws)
-        lottery = timed_subprocess([sys.executable, __file__, "--lottery-worker", str(pool_size), str(questions),
-                                    str(size)], args.timeout)
+        lottery = timed_subprocess(
+            [
+                sys.executable,
+                __file__,
+                "--lottery-worker",
+                str(pool_size),
+                str(questions),
+                str(size),
+            ],
+            args.timeout,
+        )
         r = r_cube(mine["codes"], mine["categories"], mine["inclusion"], args.timeout)
-        print(f"| {pool_size:,} | {questions} | {sum(mine['categories'])} | {mine['seconds']:.2f} s "
-              f"| {mine['max_deviation']:.2f} ({draws} draws) | {fmt(lottery, args.timeout)} "
-              f"| {ratio(lottery, mine['seconds'], args.timeout)} | {fmt(r, args.timeout)} "
-              f"| {ratio(r, mine['seconds'], args.timeout)} | {build:.2f} s |", flush=True)
+        print(
+            f"| {pool_size:,} | {questions} | {sum(mine['categories'])} | {mine['seconds']:.2f} s / {mine['cpu']:.2f} s "
+            f"| {mine['max_deviation']:.2f} ({draws} draws) | {fmt(lottery, args.timeout)} "
+            f"| {ratio(lottery, mine['seconds'], args.timeout)} | {fmt(r, args.timeout)} "
+            f"| {ratio(r, mine['seconds'], args.timeout)} | {build:.2f} s |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -19,7 +19,9 @@ def skewed_codes(n: int, categories: tuple[int, ...], seed: int) -> np.ndarray:
 
 
 def category_counts(codes, categories, weights):
-    return [np.bincount(codes[:, q], weights=weights, minlength=c) for q, c in enumerate(categories)]
+    return [
+        np.bincount(codes[:, q], weights=weights, minlength=c) for q, c in enumerate(categories)
+    ]
 
 
 def test_inclusion_probabilities_hold_over_10000_draws():
@@ -48,8 +50,11 @@ def test_sample_size_is_its_expectation_rounded_and_categories_stay_close(n, q, 
     selected = cube_sample(codes, categories, pi, rng_for(seed))
     assert selected.sum() in (np.floor(pi.sum() + 1e-9), np.ceil(pi.sum() - 1e-9))
     assert selected[pi == 1.0].all()
-    for got, want in zip(category_counts(codes, categories, selected.astype(float)),
-                         category_counts(codes, categories, pi), strict=True):
+    for got, want in zip(
+        category_counts(codes, categories, selected.astype(float)),
+        category_counts(codes, categories, pi),
+        strict=True,
+    ):
         # Never more off than the members the landing phase could not balance (at most p).
         assert np.abs(got - want).max() < 1 + sum(c - 1 for c in categories)
 
@@ -68,10 +73,16 @@ def test_pivot_within_types_keeps_each_types_total_and_leaves_one_fractional_mem
 
 def ten_question_pool(n: int, seed: int = 7):
     categories = (2, 6, 5, 4, 5, 4, 3, 3, 2, 2)
-    codes = np.stack([np.random.default_rng(seed + j).integers(0, c, n) for j, c in enumerate(categories)], axis=1)
+    codes = np.stack(
+        [np.random.default_rng(seed + j).integers(0, c, n) for j, c in enumerate(categories)],
+        axis=1,
+    )
     names = [f"q{j}" for j in range(len(categories))]
-    quotas = tuple(Quota(names[j], f"v{k}", population=float(1 + k % 3)) for j, c in enumerate(categories)
-                   for k in range(c))
+    quotas = tuple(
+        Quota(names[j], f"v{k}", population=float(1 + k % 3))
+        for j, c in enumerate(categories)
+        for k in range(c)
+    )
     features = Features(quotas)
     ids = [f"m{i:06d}" for i in range(n)]
     columns = {names[j]: [f"v{k}" for k in codes[:, j]] for j in range(len(categories))}
@@ -88,7 +99,10 @@ def test_ten_questions_use_the_cube_and_meet_every_target_in_expectation():
     for (_, _, target), (_, _, expected) in zip(result.target, result.expected, strict=True):
         assert expected == pytest.approx(target, abs=1e-6)
     assert float(result.inclusion @ rates) == pytest.approx(200, abs=1e-6)
-    assert len(result.selected) in (np.floor(result.inclusion.sum()), np.ceil(result.inclusion.sum()))
+    assert len(result.selected) in (
+        np.floor(result.inclusion.sum()),
+        np.ceil(result.inclusion.sum()),
+    )
 
 
 def test_few_questions_keep_the_lottery_over_types():
@@ -101,9 +115,15 @@ def test_few_questions_keep_the_lottery_over_types():
 
 def test_the_order_of_the_people_does_not_change_the_cube_draw():
     ids, columns, features, rates = ten_question_pool(800)
-    a = stratified_sample(Pool.build(ids, columns, features, response_rates=rates), features, 60, seed=3)
+    a = stratified_sample(
+        Pool.build(ids, columns, features, response_rates=rates), features, 60, seed=3
+    )
     order = np.random.default_rng(0).permutation(len(ids))
-    shuffled = Pool.build([ids[i] for i in order], {k: [v[i] for i in order] for k, v in columns.items()},
-                          features, response_rates=rates[order])
+    shuffled = Pool.build(
+        [ids[i] for i in order],
+        {k: [v[i] for i in order] for k, v in columns.items()},
+        features,
+        response_rates=rates[order],
+    )
     b = stratified_sample(shuffled, features, 60, seed=3)
     assert a.selected == b.selected

@@ -219,8 +219,8 @@ def test_staff_choose_the_questions_to_stratify_on(council, panel, staff_client)
     # No cap on the number of questions: all five are used, and what stops this draw is only that
     # these members never answered the education and housing questions.
     assert len(five.features) == 5 and five.profile_incomplete == len(pool)
-    assert five.errors == [f"A sample of 30 cannot be drawn from a pool of 0 members who can be invited. "
-                           f"Choose a smaller sample or a wider audience."]
+    assert five.errors == ["A sample of 30 cannot be drawn from a pool of 0 members who can be invited. "
+                           "Choose a smaller sample or a wider audience."]
     client = staff_client("manager")
     url = reverse("staff:survey_send", args=[survey.pk])
     html = client.get(url, {"audience": "sample", "sample_size": "30", "sample_features": "district"}).content.decode()

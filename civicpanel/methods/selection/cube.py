@@ -96,8 +96,10 @@ def _walk(pg: np.ndarray, directions: np.ndarray, rng: Generator) -> np.ndarray:
         if j + 1 < d and ok.any():
             # Whole-array update (groups without a pivot get a zero factor): cheaper than
             # fancy-indexing the groups that have one.
-            later = directions[:, :, j + 1:]
-            factor = np.where(ok[:, None], later[rows, pivot] / np.where(ok, u[rows, pivot], 1.0)[:, None], 0.0)
+            later = directions[:, :, j + 1 :]
+            factor = np.where(
+                ok[:, None], later[rows, pivot] / np.where(ok, u[rows, pivot], 1.0)[:, None], 0.0
+            )
             later -= u[:, :, None] * factor[:, None, :]
             later[rows[ok], pivot[ok]] = 0.0
     return pg
@@ -150,8 +152,9 @@ def _finish(pi: np.ndarray, rows: np.ndarray, rng: Generator) -> np.ndarray:
         pi[still] = _walk(pi[still][None], basis[None].copy(), rng)[0]
 
 
-def cube_sample(codes: np.ndarray, categories: tuple[int, ...], inclusion: np.ndarray,
-                rng: Generator) -> np.ndarray:
+def cube_sample(
+    codes: np.ndarray, categories: tuple[int, ...], inclusion: np.ndarray, rng: Generator
+) -> np.ndarray:
     """Select members (a boolean mask) with exactly the given inclusion probabilities,
     balancing each question's category counts on their expectations.
 
@@ -169,8 +172,12 @@ def cube_sample(codes: np.ndarray, categories: tuple[int, ...], inclusion: np.nd
         order = frac[np.argsort(rng.random(len(frac)), kind="stable")]
         pi[order] = _flight_round(pi[order], cols[order], p, m, rng)
     frac = np.flatnonzero((pi > EPS) & (pi < 1 - EPS))
-    rows = np.vstack([*(codes[frac, q] == c for q, n in enumerate(categories) for c in range(n)),
-                      np.ones(len(frac), dtype=bool)]).astype(float)
+    rows = np.vstack(
+        [
+            *(codes[frac, q] == c for q, n in enumerate(categories) for c in range(n)),
+            np.ones(len(frac), dtype=bool),
+        ]
+    ).astype(float)
     selected = np.round(pi)
     selected[frac] = _finish(pi[frac], rows, rng)
     return selected > 0.5
