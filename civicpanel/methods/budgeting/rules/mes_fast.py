@@ -393,12 +393,13 @@ class _Tracker:
     where everyone paid the same share does not fall at all. Hence, for a rise below
     `stable_for`:
     - each round's winner still costs no more per utility, and each project it beat still costs
-      more (its lower bound falls by at most slope x rise), unless the beaten project is bought
-      later and none of its short supporters pays for anything bought in between: then buying it
-      earlier changes no one's payment (those who pay for both pay their full share for both), and
-      the same projects are bought;
-    - each project found unaffordable stays unaffordable (its supporters' money rises by at most
-      the sum of their `grow`).
+      more (its lower bound falls by at most slope x the rise), unless the beaten project is
+      bought later and none of its short supporters pays for anything bought in between: then
+      buying it earlier changes no one's payment (those who pay for both pay their full share for
+      both), and the same projects are bought;
+    - a project found unaffordable can at most become affordable at a price per utility above
+      that of every later round's winner (bounded from its supporters' money then, plus their
+      `grow` x the rise), so it is never chosen.
     Every bound keeps a margin far above floating-point error (`tol`, `window` as in the run)."""
 
     def __init__(self, supporters: list[np.ndarray], bud: np.ndarray, uniform: list[int], n: int,
@@ -408,13 +409,17 @@ class _Tracker:
         self.uniform = uniform
         self.tol = tol
         self.window = window
+        m = len(supporters)
         self.grow = np.ones(n)
         self.last_round = np.full(n, -1, dtype=np.int64)  # last purchase each voter supported
-        self.sensitive: dict[int, tuple[float, float]] = {}  # in play, price can fall: (rho, slope)
-        self.beaten: list[tuple[int, int, float]] = []  # (round, project, rise it stays beaten)
-        self.limit = math.inf
-        self.movable_after: dict[int, int] = {}
-        self.rounds = 0
+        self.rho = np.zeros(m)  # last price per utility of each project in play
+        self.slopes = np.zeros(m)  # how fast it can fall with the share (0: not at all, or out of play)
+        self.sensitive = 0
+        self.beaten: list[np.ndarray] = []  # per round: the rise each project stays beaten for
+        self.beaten_at: list[int] = []
+        self.winners_rho: list[float] = []
+        self.dropped: list[tuple[int, np.ndarray, np.ndarray, float, int]] = []
+        self.movable_after = np.full(m, np.iinfo(np.int64).max, dtype=np.int64)
 
     def slope(self, j: int, sup: np.ndarray, poor: np.ndarray | None) -> float:
         full = self.supporters[j]
@@ -429,25 +434,32 @@ class _Tracker:
         return short * (1 + 1e-9) / (max(rich, 1) * self.uniform[j])
 
     def evaluated(self, j: int, rho: float, slope: float) -> None:
-        if slope > 0:
-            self.sensitive[j] = (rho, slope)
-        else:
-            self.sensitive.pop(j, None)
+        self.rho[j] = rho
+        old = float(self.slopes[j])
+        if slope > 0 or old > 0:
+            self.sensitive += int(slope > 0) - int(old > 0)
+            self.slopes[j] = slope
+
+    def _out(self, j: int) -> None:
+        if self.slopes[j] > 0:
+            self.sensitive -= 1
+            self.slopes[j] = 0.0
 
     def unaffordable(self, j: int, cost: float) -> None:
-        self.sensitive.pop(j, None)
+        self._out(j)
         full = self.supporters[j]
-        money = float(_sum(self.bud[full]))
-        rise = (cost - money - self.tol * (len(full) + 1)) / (float(_sum(self.grow[full])) * (1 + 1e-9))
-        self.limit = min(self.limit, rise)
+        self.dropped.append((len(self.winners_rho), self.bud[full], self.grow[full], cost, self.uniform[j]))
 
     def bought(self, w: int, rho_w: float, poor: np.ndarray, rich: np.ndarray, live: int) -> None:
-        t = self.rounds
-        self.rounds += 1
-        self.sensitive.pop(w, None)
-        margin = rho_w + self.window
-        for j, (rho, slope) in self.sensitive.items():
-            self.beaten.append((t, j, (rho - margin) / slope))
+        t = len(self.winners_rho)
+        self.winners_rho.append(rho_w)
+        self._out(w)
+        if self.sensitive:
+            slopes = self.slopes
+            rise = np.full(len(slopes), np.inf)
+            np.divide(self.rho - (rho_w + self.window), slopes, out=rise, where=slopes > 0)
+            self.beaten.append(rise)
+            self.beaten_at.append(t)
         full = self.supporters[w]
         after = -1
         if len(poor) or live < len(full):
@@ -461,12 +473,41 @@ class _Tracker:
         self.last_round[full] = t
 
     def result(self) -> float:
-        lim = self.limit
-        movable = self.movable_after
-        for t, j, rise in self.beaten:
-            if rise < lim and not (j in movable and t > movable[j]):
-                lim = rise
+        lim = math.inf
+        if self.beaten:
+            rises = np.vstack(self.beaten)
+            at = np.asarray(self.beaten_at)
+            rises[at[:, None] > self.movable_after[None, :]] = np.inf  # beaten by one bought earlier
+            lim = float(rises.min())
+        later = np.maximum.accumulate(np.asarray(self.winners_rho + [np.inf])[::-1])[::-1]
+        for t, money, grow, cost, u in self.dropped:
+            # never cheaper than the dearest winner from its round on (+ margin), nor affordable
+            cap = (later[t] + self.window) * u if t < len(self.winners_rho) else np.inf
+            lim = min(lim, _rise_until(money, grow, cap, cost - self.tol * (len(money) + 1)))
         return max(lim, 0.0)
+
+
+def _rise_until(money: np.ndarray, grow: np.ndarray, cap: float, cost: float) -> float:
+    """The largest rise r with sum(min(money + grow x r, cap)) < cost: below it, these supporters
+    cannot pay `cost` at a price of at most `cap` each."""
+    if math.isinf(cap):
+        return (cost - float(_sum(money))) / (float(_sum(grow)) * (1 + 1e-9))
+    full = money >= cap
+    base = cap * int(_count(full))
+    money, grow = money[~full], grow[~full] * (1 + 1e-9)
+    if base + cap * len(money) < cost:
+        return math.inf
+    at = (cap - money) / grow  # the rise at which each supporter reaches the cap
+    order = np.argsort(at)
+    at, money, grow = at[order], money[order], grow[order]
+    rest_money = np.cumsum(money[::-1])[::-1]  # of those not yet at the cap
+    rest_grow = np.cumsum(grow[::-1])[::-1]
+    k = np.arange(len(at))
+    reached = base + cap * k + rest_money + at * rest_grow  # sum at each breakpoint
+    i = int(np.searchsorted(reached, cost))
+    if i >= len(at):  # pragma: no cover - excluded by the test above
+        return math.inf
+    return (cost - base - cap * i - rest_money[i]) / rest_grow[i]
 
 
 def _merge_payments(payments):
