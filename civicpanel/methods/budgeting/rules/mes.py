@@ -198,7 +198,7 @@ class _State:
 
 
 def mes(profile: Profile, rank: list[int], util, per_voter: Fraction | None = None, *,
-        explain: bool = False, exact: bool = False, track: bool = False) -> MESRun:
+        explain: bool = False, exact: bool = False, track: bool = False, horizon: float = math.inf) -> MESRun:
     """One run of Equal Shares with `per_voter` money for each voter (default: budget / voters).
 
     Approval-like profiles (one utility per project) take the fast path of `mes_fast`, which
@@ -210,7 +210,8 @@ def mes(profile: Profile, rank: list[int], util, per_voter: Fraction | None = No
     if not exact and all(u is not None for u, _ in util):
         from .mes_fast import mes_uniform  # noqa: PLC0415
 
-        return mes_uniform(profile, rank, [int(u) for u, _ in util], per_voter, explain=explain, track=track)
+        return mes_uniform(profile, rank, [int(u) for u, _ in util], per_voter, explain=explain, track=track,
+                           horizon=horizon)
     run = MESRun(selected=[], per_voter=per_voter)
     if n == 0:
         run.stable_for = math.inf
@@ -222,7 +223,7 @@ def mes(profile: Profile, rank: list[int], util, per_voter: Fraction | None = No
     if track:
         from .mes_fast import _Tracker  # noqa: PLC0415
 
-        tracker = _Tracker(profile.m, n, tol=1e-9 * float(per_voter), window=0.0)
+        tracker = _Tracker(profile.m, n, tol=1e-9 * float(per_voter), window=0.0, horizon=horizon)
     active = []
     lower: dict[int, Fraction] = {}
     for j in range(profile.m):
@@ -262,7 +263,7 @@ def mes(profile: Profile, rank: list[int], util, per_voter: Fraction | None = No
             rho = Fraction(need, rem * state.den)
             seen.append((rho, r, j))
             if tracker is not None:
-                tracker.evaluated(j, float(rho), tracker.slope(_short(state, sup, uarr, gs, state.cost_num[j]), rem))
+                tracker.evaluated(j, float(rho), tracker.slope(sup[_short(state, sup, uarr, gs, state.cost_num[j])], rem))
             if best is None or rho < best:
                 best, ties = rho, [(j, need, rem, gs)]
             elif rho == best:
@@ -273,8 +274,10 @@ def mes(profile: Profile, rank: list[int], util, per_voter: Fraction | None = No
         if tracker is not None:
             sup = profile.supporters[j]
             u, uarr = util[j]
-            tracker.bought(j, float(best), sup, _short(state, sup, uarr, gs, state.cost_num[j]), rem,
-                           u if u is not None else uarr)
+            short = _short(state, sup, uarr, gs, state.cost_num[j])
+            poor = short & (state.cls[sup] != 0)
+            tracker.bought(j, float(best), sup, sup[short], rem, u if u is not None else uarr,
+                           sup[poor], _money_each(state, sup[poor], gs), u if u is not None else uarr[poor])
         for item in seen:
             if item[2] != j:
                 heapq.heappush(heap, item)
@@ -295,7 +298,7 @@ def mes(profile: Profile, rank: list[int], util, per_voter: Fraction | None = No
 
 
 def _short(state: _State, sup: np.ndarray, uarr: np.ndarray | None, groups, need: int) -> np.ndarray:
-    """Supporters who have nothing left or pay all they have towards `need` (the project's cost:
+    """A mask over `sup`: supporters who have nothing left or pay all they have towards `need` (the project's cost:
     the groups before the first one that can pay its share, as in `_State.price`)."""
     num = state.num
     rem = sum(c * u for _, u, c in groups)
@@ -315,7 +318,7 @@ def _short(state: _State, sup: np.ndarray, uarr: np.ndarray | None, groups, need
             uvals, uidx, _ = _distinct(uarr)
             keys = [k * len(uvals) + int(np.searchsorted(uvals, u)) for k, u in poor]
             mask |= np.isin(cls * len(uvals) + uidx, keys)
-    return sup[mask]
+    return mask
 
 
 def _money_each(state: _State, sup: np.ndarray, groups) -> np.ndarray:

@@ -211,7 +211,7 @@ class _Purses:
 
 
 def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter: Fraction,
-                explain: bool = False, track: bool = False):
+                explain: bool = False, track: bool = False, horizon: float = math.inf):
     """Same contract as `mes.mes` for profiles where project j gives each supporter `uniform[j]`.
 
     With `track`, also `run.stable_for`: how far the share per voter can rise with the same set
@@ -256,7 +256,7 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
 
     live_sup = {j: profile.supporters[j] for j in active}
     bud = purses.bud  # updated in place, never rebound
-    tracker = _Tracker(profile.m, n, tol, window) if track else None
+    tracker = _Tracker(profile.m, n, tol, window, horizon) if track else None
 
     def short_of(j: int, sup: np.ndarray, poor: np.ndarray | None) -> tuple[np.ndarray, float]:
         """Supporters who pay all they have or have nothing, and the utility of the others."""
@@ -371,7 +371,8 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
             poor, rich = ev.sup[ev.poor], ev.sup[~ev.poor]
         if tracker is not None:
             short, rich_utility = short_of(w, ev.sup, ev.poor)
-            tracker.bought(w, seen[w][0], profile.supporters[w], short, rich_utility, uniform[w])
+            tracker.bought(w, seen[w][0], profile.supporters[w], short, rich_utility, uniform[w],
+                           poor, bud[poor], uniform[w])
         if explain:
             pi = exact_price(w, ev)
             payments = [(len(rich), pi, False)] if len(rich) else []
@@ -397,7 +398,9 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
 class _Tracker:
     """How far the share per voter can rise from a run's with the same set of projects bought.
 
-    With the same purchases in the same order, raising the share never lowers a voter's budget
+    All of this holds for rises below `horizon`, which lets a supporter who paid all she had count
+    as having nothing afterwards if her budget could not reach that price within it (then her
+    `grow` is 0). With the same purchases in the same order, raising the share never lowers a voter's budget
     and never raises a price (by induction over the purchases). `grow[i]` bounds how fast voter
     i's budget rises with the share: everyone starts at 1; when a project is bought, those who
     paid all they had (or had nothing) can bring more at a higher share, and the price per
@@ -417,9 +420,10 @@ class _Tracker:
     relative 1e-9 in prices). Works for any utilities: the callers pass who was short, the
     utility of those who were not, and each supporter's utility."""
 
-    def __init__(self, m: int, n: int, tol: float, window: float):
+    def __init__(self, m: int, n: int, tol: float, window: float, horizon: float = math.inf):
         self.tol = tol
         self.window = window
+        self.horizon = horizon
         self.grow = np.ones(n)
         self.last_round = np.full(n, -1, dtype=np.int64)  # last purchase each voter supported
         self.rho = np.zeros(m)  # last price per utility of each project in play
@@ -455,7 +459,8 @@ class _Tracker:
         self.dropped.append((len(self.winners_rho), money, self.grow[full], utility, cost))
 
     def bought(self, w: int, rho_w: float, full: np.ndarray, short: np.ndarray, rich_utility: float,
-               utility: np.ndarray | float) -> None:
+               utility: np.ndarray | float, poor: np.ndarray | None = None, poor_money: np.ndarray | None = None,
+               poor_utility: np.ndarray | float = 0.0) -> None:
         t = len(self.winners_rho)
         self.winners_rho.append(rho_w)
         self._out(w)
@@ -472,11 +477,17 @@ class _Tracker:
             after = int(_max(self.last_round[short]))
             extra = float(_sum(grow[short])) * (1 + 1e-9) / rich_utility
             grow[full] += extra * utility
+            if poor is not None and len(poor) and self.horizon < math.inf:
+                # Those who paid all they had stay at nothing until their budget could reach the
+                # price: if that needs a rise beyond the horizon, they have nothing within it.
+                gap = rho_w * poor_utility - poor_money
+                stay = gap > grow[poor] * self.horizon * (1 + 1e-9) + self.tol
+                grow[poor[stay]] = 0.0
         self.movable_after[w] = after
         self.last_round[full] = t
 
     def result(self) -> float:
-        lim = math.inf
+        lim = self.horizon
         if self.beaten:
             rises = np.vstack(self.beaten)
             at = np.asarray(self.beaten_at)
