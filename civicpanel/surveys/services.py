@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from civicpanel.audit.services import audit_record
 from civicpanel.common.security import new_salt, token_hash
+from civicpanel.members.services import member_touch
 from civicpanel.outreach.services import mailing_cancel, mailing_create
 from civicpanel.surveys import conditions
 from civicpanel.surveys.audience import audience_plan, clean_filters
@@ -584,6 +585,8 @@ def response_submit_page(*, invitation: Invitation, page_id: int, data, language
         result.response = response
         if result.errors:
             return result
+        # Answering is what "last active" on the member page is about.
+        member_touch(member=invitation.member)
         existing = {a.question_id: a for a in Answer.objects.filter(response=response, question__in=page_questions)}
         for question in page_questions:
             if not question.answerable:

@@ -231,7 +231,7 @@ def results_view(request, survey_id: int):
 
 @staff_view(Capability.RESULTS)
 def export_view(request, survey_id: int, fmt: str):
-    if fmt not in ("csv", "xlsx", "codebook"):
+    if fmt not in ("csv", "xlsx", "sav", "codebook"):
         raise Http404
     survey = selectors.survey_get(council=request.council, survey_id=survey_id)
     return exports.responses_export(council=request.council, actor=request.user, survey=survey, fmt=fmt,
