@@ -83,11 +83,13 @@ def round_import(*, council, actor, text: str, rule: str = Round.Rule.MES, compl
     try:
         election = parse_pabulib(text, path=filename or "file.pb")
     except PabulibError as error:
-        line = f" (line {error.line})" if error.line else ""
-        raise ValidationError(_("This is not a valid Pabulib file%(line)s: %(reason)s")
-                              % {"line": line, "reason": error.reason}) from None
-    except (BudgetingError, ValueError) as error:
-        raise ValidationError(_("This is not a valid Pabulib file: %(reason)s") % {"reason": str(error)}) from None
+        # The method's reason is English; the page says where, `civicpanel pb check` says why.
+        if error.line:
+            raise ValidationError(_("This is not a valid Pabulib file: the problem is on line %(line)s. "
+                                    "`civicpanel pb check` describes it.") % {"line": error.line}) from None
+        raise ValidationError(_("This is not a valid Pabulib file.")) from None
+    except (BudgetingError, ValueError):
+        raise ValidationError(_("This is not a valid Pabulib file.")) from None
     kind = KINDS_FROM_PB.get(election.vote_type)
     if kind is None:
         raise ValidationError(_("Ballots of the kind “%(kind)s” cannot be imported.") % {"kind": election.vote_type})

@@ -97,7 +97,7 @@ def test_bad_file_changes_nothing_and_names_the_line(council, staff_client):
     response = admin.post(reverse("staff:pb_round_import"), {
         "file": SimpleUploadedFile("bad.pb", bad.encode()), "rule": "mes", "completion": "add1"})
     assert response.status_code == 200
-    assert "line 10" in response.content.decode()
+    assert "line 10" in response.content.decode()  # the file is not changed into a round
     assert not Round.objects.exists()
     response = admin.post(reverse("staff:pb_round_import"), {
         "file": SimpleUploadedFile("bin.pb", b"\xff\xfe\x00garbage"), "rule": "mes", "completion": "add1"})
