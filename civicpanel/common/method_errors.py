@@ -133,6 +133,7 @@ MESSAGES = {
     "selection.no_sample": gettext_lazy("No sample matches the population figures."),
     "selection.bad_seed": gettext_lazy("The seed must be a whole number of 0 or more, not %(value)s."),
     "selection.bad_reserve": gettext_lazy("The number of reserves must be 0 or more, not %(value)s."),
+    "selection.unknown_design": gettext_lazy("Unknown sample design “%(value)s”; use auto, lottery or cube."),
     "selection.unknown_method": gettext_lazy("Unknown method “%(value)s”; choose one of %(methods)s."),
     "selection.quota_listed_twice": gettext_lazy("%(feature)s %(value)s has two quotas."),
     "selection.bounds_order": gettext_lazy(

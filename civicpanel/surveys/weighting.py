@@ -26,6 +26,7 @@ import numpy as np
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from civicpanel.common.formatting import percent
 from civicpanel.common.method_errors import method_error_text
 from civicpanel.members.models import ProfileQuestion
 from civicpanel.members.population_tables import (
@@ -339,7 +340,7 @@ def _summary(table) -> dict:
 def _chart(question: Question, table: list[dict]) -> str:
     """The bar chart of the weighted shares (the table beside it has both)."""
     shares = [(r["label"], (r.get("weighted") or {}).get("estimate") or 0.0) for r in table]
-    return bar_chart([(label, share, f"{share * 100:.0f} %") for label, share in shares],
+    return bar_chart([(label, share, percent(share)) for label, share in shares],
                      title=_("%(question)s (weighted)") % {"question": question.label}, maximum=1.0)
 
 
