@@ -115,10 +115,15 @@ def test_results_page_numbers_in_the_page_language(council, answered, staff_clie
 def test_hidden_mark_is_explained_on_the_page(council, answered, staff_client):
     gender = ProfileQuestion.objects.get(council=council, key="gender")
     for option in gender.options.all():
-        PopulationFigure.objects.create(council=council, option=option, count=100 if option.code == "woman" else 0)
-    woman = gender.options.get(code="woman")
-    for invitation in Invitation.objects.filter(survey=answered):
-        MemberAnswer.objects.create(member=invitation.member, question=gender, option=woman)
+        PopulationFigure.objects.create(council=council, option=option, count=100 if option.code != "other" else 0)
+    # Weighting needs at least 5 respondents in each category (docs/methods/weighting.md): 5 women, 5 men.
+    vigerslev = council.districts.order_by("order").first()
+    for i in range(2):
+        invitation = invite(answered, MemberFactory(council=council, district=vigerslev))[0]
+        answer_survey(answered, invitation, transport="2", safety="3", days=str(i), wishes=["1"])
+    for i, invitation in enumerate(Invitation.objects.filter(survey=answered).order_by("pk")):
+        option = gender.options.get(code="woman" if i % 2 else "man")
+        MemberAnswer.objects.create(member=invitation.member, question=gender, option=option)
     html = staff_client("analyst").get(reverse("staff:survey_results", args=[answered.pk]), {"by": "district"},
                                        HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "“..” marks a hidden figure: fewer than 5 respondents are behind it" in html
