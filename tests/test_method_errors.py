@@ -151,6 +151,7 @@ def _triggers(tmp_path):
             Features((Quota("g", "a", population=0.0),)), 1, 1),
         "selection.bad_size": lambda: stratified_sample(pool, features, 0, 1),
         "selection.bad_seed": lambda: stratified_sample(pool, features, 1, -1),
+        "selection.unknown_design": lambda: stratified_sample(pool, features, 1, 1, design="by hand"),
         "selection.bad_reserve": lambda: select_panel(pool, features, 1, 1, reserve=-1),
         "selection.unknown_method": lambda: select_panel(pool, features, 1, 1, method="lucky"),
         "selection.quota_listed_twice": lambda: Features((Quota("g", "a"), Quota("g", "a"))),
