@@ -52,6 +52,35 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "chart"
 
 
+_STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"]*)"')
+_STYLE_ELEMENT = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
+
+
+def _as_presentation_attributes(declarations: str) -> str:
+    """"fill: #fff; stroke-width: 0.8" -> ' fill="#fff" stroke-width="0.8"'.
+
+    The pages' Content-Security-Policy allows no inline styles, which would leave matplotlib's
+    charts black; SVG presentation attributes say the same and are not styles."""
+    attributes = []
+    for declaration in declarations.split(";"):
+        name, sep, value = declaration.partition(":")
+        if sep and re.fullmatch(r"[a-z-]+", name.strip()):
+            # The value came from inside a double-quoted attribute: already escaped for one.
+            attributes.append(f' {name.strip()}="{value.strip()}"')
+    return "".join(attributes)
+
+
+def _without_inline_styles(svg: str) -> str:
+    # matplotlib's one <style> element sets line joins and caps for everything: the same as
+    # attributes on the root, which its children inherit.
+    rules = " ".join(_STYLE_ELEMENT.findall(svg))
+    svg = _STYLE_ELEMENT.sub("", svg)
+    inherited = "".join(_as_presentation_attributes(block) for block in re.findall(r"\{([^}]*)\}", rules))
+    opening_end = svg.index(">")
+    svg = svg[:opening_end] + inherited + svg[opening_end:]
+    return _STYLE_ATTRIBUTE.sub(lambda match: _as_presentation_attributes(match.group(1)), svg)
+
+
 def _accessible_svg(figure: Figure, *, chart_id: str, title: str, description: str) -> str:
     """Render the figure to SVG markup for inline use: no XML prolog, role="img", and the
     title and description as the first children, referenced by aria-labelledby."""
@@ -59,7 +88,7 @@ def _accessible_svg(figure: Figure, *, chart_id: str, title: str, description: s
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": chart_id}):
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     svg = buffer.getvalue()
-    svg = svg[svg.index("<svg"):]
+    svg = _without_inline_styles(svg[svg.index("<svg"):])
     title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
     opening_end = svg.index(">") + 1
     opening = svg[:opening_end]

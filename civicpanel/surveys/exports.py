@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from civicpanel.audit.services import audit_record
 from civicpanel.common.csvio import csv_response
 from civicpanel.common.models import translated
-from civicpanel.common.security import spreadsheet_safe
+from civicpanel.common.security import xlsx_safe
 from civicpanel.surveys.models import Answer, Question, Response, Survey
 from civicpanel.surveys.questions import OTHER_CODE, option_codes, option_label, rows, scale_points
 from civicpanel.surveys.selectors import survey_structure
@@ -163,11 +163,11 @@ def responses_export(*, council, actor, survey: Survey, fmt: str, request=None) 
     sheet = workbook.active
     sheet.title = "responses"
     for row in [header, *table]:
-        sheet.append([spreadsheet_safe(v) for v in row])
+        sheet.append([xlsx_safe(v) for v in row])
     book_header, book_rows = codebook(survey)
     sheet = workbook.create_sheet("codebook")
     for row in [book_header, *book_rows]:
-        sheet.append([spreadsheet_safe(v) for v in row])
+        sheet.append([xlsx_safe(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(),

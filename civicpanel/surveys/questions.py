@@ -9,11 +9,13 @@ An answer's `value` by kind:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
 from civicpanel.common.models import translated
+from civicpanel.common.security import clean_text
 from civicpanel.surveys.models import Question
 
 Kind = Question.Kind
@@ -24,6 +26,9 @@ TEXT_KINDS = {Kind.SHORT_TEXT, Kind.LONG_TEXT}
 OTHER_CODE = "other"
 SHORT_TEXT_MAX = 200
 LONG_TEXT_MAX = 5000
+# Without a min and max of its own a number answer stays within this: a bigger one is a typing
+# slip, and would overflow the sums behind the results.
+NUMBER_LIMIT = 10**12
 
 
 def field_name(question: Question, suffix: str = "") -> str:
@@ -68,11 +73,19 @@ class Parsed:
 
 
 def _number(raw: str) -> int | float | None:
-    raw = raw.strip().replace(",", ".").replace(" ", "")
+    """The number written, or None for nothing; ValueError for anything that is not a finite
+    number ("nan", "inf", "1e999", "12abc")."""
+    raw = raw.strip().replace(",", ".").replace(" ", "").replace("_", "")
     if not raw:
         return None
     number = float(raw)
-    return int(number) if number.is_integer() else number
+    if not math.isfinite(number):
+        raise ValueError(raw)
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
+def _text(data, name: str) -> str:
+    return clean_text(data.get(name, "")).strip()
 
 
 def parse_answer(question: Question, data) -> Parsed:  # noqa: C901 - one branch per kind reads best
@@ -93,7 +106,7 @@ def parse_answer(question: Question, data) -> Parsed:  # noqa: C901 - one branch
                 return result
             result.value = code
             if code == OTHER_CODE:
-                result.other_text = data.get(field_name(question, "other"), "").strip()[:500]
+                result.other_text = _text(data, field_name(question, "other"))[:500]
                 if not result.other_text:
                     result.error = _("Write what you mean by “other”.")
     elif kind == Kind.MULTI:
@@ -146,6 +159,8 @@ def parse_answer(question: Question, data) -> Parsed:  # noqa: C901 - one branch
             result.error = _("Write a number, for example 12.")
             return result
         low, high = question.settings.get("min"), question.settings.get("max")
+        if low is None and high is None:
+            low, high = -NUMBER_LIMIT, NUMBER_LIMIT
         if number is not None and (low is not None and number < low or high is not None and number > high):
             if low is not None and high is not None:
                 result.error = _("Write a number from %(low)s to %(high)s.") % {"low": low, "high": high}
@@ -156,7 +171,7 @@ def parse_answer(question: Question, data) -> Parsed:  # noqa: C901 - one branch
             return result
         result.value = number
     elif kind in TEXT_KINDS:
-        text = data.get(name, "").strip()
+        text = _text(data, name)
         limit = SHORT_TEXT_MAX if kind == Kind.SHORT_TEXT else LONG_TEXT_MAX
         if len(text) > limit:
             result.error = _("Write at most %(n)s characters.") % {"n": limit}
