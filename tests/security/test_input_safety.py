@@ -199,16 +199,14 @@ def test_cleaned_text_holds_no_control_character_and_is_stable(text):
     assert set(cleaned) <= set(text) | {"\n"}
 
 
-def test_csv_cells_with_a_leading_nul_are_neutralised(council, staff_client):
-    survey = build_survey(council)
-    member = MemberFactory(council=council)
-    invitation, _token = invite(survey, member)
-    response = Response.objects.create(survey=survey, invitation=invitation, completed_at=timezone.now())
-    Answer.objects.create(response=response, question=survey.q["why"], value="\x00=1+1")
-    content = staff_client("analyst").get(f"/staff/surveys/{survey.pk}/export/csv/").content.decode("utf-8-sig")
-    cells = [cell for row in csv.reader(io.StringIO(content)) for cell in row]
-    assert "'\x00=1+1" in cells
-    assert not any(cell.startswith(("=", "+", "@", "\x00")) for cell in cells)
+def test_csv_cells_with_a_leading_nul_are_neutralised():
+    """PostgreSQL cannot store NUL, but SQLite can, and a header or question title could hold
+    one: the CSV writer neutralises it wherever it comes from."""
+    from civicpanel.common.csvio import csv_response
+
+    content = csv_response("x.csv", ["\x00=head", "b"], [["\x00=1+1", "=2"], ["\x00", "ok"]]).content
+    cells = [cell for row in csv.reader(io.StringIO(content.decode("utf-8-sig"))) for cell in row]
+    assert cells == ["'\x00=head", "b", "'\x00=1+1", "'=2", "'\x00", "ok"]
 
 
 # --- Hypothesis: every answer kind --------------------------------------------------------------
@@ -296,7 +294,7 @@ def test_odd_answers_through_the_answer_page(council, staff_client):
                                     field_name(survey.q["wishes"]): raw})):
             result = client.post(f"/s/{token}/", {"page": page.pk, **data})
             assert result.status_code in (200, 302), (raw, result.status_code)
-            assert client.get(f"/s/{token}/").status_code == 200
+            assert client.get(f"/s/{token}/", follow=True).status_code == 200
     _render_everything(staff_client("admin"), survey)
 
 
