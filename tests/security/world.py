@@ -85,6 +85,13 @@ def build_world(council) -> World:
         "mailing_id": str(mailing.pk), "membership_id": str(membership.pk), "pk": "999999",
         "key": "survey_invitation", "language": "da", "fmt": "csv", "action": "x",
     }
+    try:  # a participatory-budgeting round with projects, where that app is installed
+        from tests.budgeting.factories import build_round
+
+        pb_round = build_round(council)
+        ids.update(round_id=str(pb_round.pk), project_id=str(pb_round.projects.first().pk))
+    except ImportError:
+        pass
     tokens = {"surveys:answer": survey_token, "members:confirm": confirm, "members:login_token": login,
               "outreach:unsubscribe": unsubscribe}
     return World(council=council, ids=ids, tokens=tokens, member=member, survey=survey)
@@ -96,14 +103,16 @@ def concrete(route: str, name: str, world: World) -> str | None:
     if route.startswith("/accounts/^"):
         return None
     url = route
-    for converter_name in re.findall(r"<(?:\w+:)?(\w+)>", route):
+    for converter, converter_name in re.findall(r"<(?:(\w+):)?(\w+)>", route):
         if converter_name == "token":
             value = world.tokens[name]
         elif converter_name == "question_id" and route.startswith("/staff/settings/"):
             value = world.ids["profile_question_id"]
         elif converter_name == "key" and "/surveys/templates/" in route:
             value = "x"
-        else:
+        elif converter_name in world.ids:
             value = world.ids[converter_name]
+        else:  # a part this world has no object for: an address that names nothing (a 404 page)
+            value = "999999" if converter == "int" else "x"
         url = re.sub(rf"<(?:\w+:)?{converter_name}>", value, url, count=1)
     return url
