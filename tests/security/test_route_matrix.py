@@ -161,7 +161,8 @@ def council_scoped_queries(tables: set[str]):
     id). A lookup by anything else (an e-mail address, a token hash, a status) must name the
     council."""
     problems: list[str] = []
-    pattern = re.compile(r'"(%s)"' % "|".join(re.escape(t) for t in sorted(tables)))
+    names = "|".join(re.escape(table) for table in sorted(tables))
+    pattern = re.compile(rf'"({names})"')
 
     def check(execute, sql, params, many, context):
         if sql.lstrip().upper().startswith("SELECT") and pattern.search(sql):
