@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.utils.translation import gettext as _
 
+from civicpanel.members.categories import STRATIFY_KINDS, Feature, population_features
 from civicpanel.members.models import ProfileQuestion
 from civicpanel.methods.estimation import (
     calibration_from_weights,
@@ -38,7 +39,7 @@ from civicpanel.methods.weighting import (
 from civicpanel.surveys.charts import bar_chart
 from civicpanel.surveys.models import Answer, Question, Response, Survey
 from civicpanel.surveys.results import MIN_GROUP, respondent_categories
-from civicpanel.surveys.sampling import STRATIFY_KINDS, Feature, method_names, population_features
+from civicpanel.surveys.sampling import method_names
 
 CONFIDENCE = 0.95
 
