@@ -18,7 +18,13 @@ from civicpanel.events.models import Participant, Placement
 from civicpanel.members.erasure import member_data
 from civicpanel.members.models import Member
 from civicpanel.outreach.models import Delivery
-from tests.events.factories import called_volunteers, close_volunteering, make_event, panel_with_population, volunteer
+from tests.events.factories import (
+    called_volunteers,
+    close_volunteering,
+    make_event,
+    panel_with_population,
+    volunteer,
+)
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
