@@ -15,5 +15,5 @@ class EventsConfig(AppConfig):
         register_eraser(event_member_erase)
         for key, texts in messages.MESSAGE_TYPES.items():
             register_message_type(key, subject=texts["subject"], body=texts["body"], variables=messages.VARIABLES,
-                                  context_provider=messages.message_context, preference="wants_events",
+                                  context_provider=messages.message_context, preference=None if key in messages.TRANSACTIONAL else "wants_events",
                                   label=texts["label"], sample=messages.SAMPLE)

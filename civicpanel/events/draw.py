@@ -26,7 +26,9 @@ from django.utils.translation import gettext as _
 from civicpanel.events.models import Event, Participant, Session
 from civicpanel.members.categories import Feature, member_categories, population_features
 from civicpanel.methods.selection import (
+    Features,
     InfeasibleQuotasError,
+    Pool,
     SelectionError,
     SelectionResult,
     read_features,
@@ -87,14 +89,20 @@ def people_csv(features: list[Feature], people: list[tuple[str, dict[str, str]]]
     return out.getvalue()
 
 
-def run_files(*, people: str, quotas: str, size: int, seed: int, reserve: int) -> SelectionResult:
-    """Draw exactly as `civicpanel select` does from these two files."""
+def read_files(*, people: str, quotas: str) -> tuple[Pool, Features]:
+    """The pool and quotas exactly as `civicpanel select` reads them from these two files."""
     with tempfile.TemporaryDirectory() as folder:
         people_path, quotas_path = Path(folder, "pool.csv"), Path(folder, "quotas.csv")
         people_path.write_text(people, encoding="utf-8")
         quotas_path.write_text(quotas, encoding="utf-8")
         features = read_features(quotas_path)
         pool, _table = read_people(people_path, features)
+    return pool, features
+
+
+def run_files(*, people: str, quotas: str, size: int, seed: int, reserve: int) -> SelectionResult:
+    """Draw exactly as `civicpanel select` does from these two files."""
+    pool, features = read_files(people=people, quotas=quotas)
     return select_panel(pool, features, size=size, seed=seed, method=METHOD, reserve=reserve)
 
 
@@ -226,17 +234,12 @@ def _check(session_plan: SessionPlan, *, codes: dict[int, dict[str, str]], featu
     people = people_csv(features, [(p.pseudonym, codes[p.pk]) for p in session_plan.pool])
     quotas = features_csv(session_plan.quotas)
     size = session_plan.session.capacity
-    with tempfile.TemporaryDirectory() as folder:
-        people_path, quotas_path = Path(folder, "pool.csv"), Path(folder, "quotas.csv")
-        people_path.write_text(people, encoding="utf-8")
-        quotas_path.write_text(quotas, encoding="utf-8")
-        try:
-            method_features = read_features(quotas_path)
-            pool, _table = read_people(people_path, method_features)
-            check_feasible(pool, method_features, build_types(pool, method_features), size)
-        except InfeasibleQuotasError as error:
-            session_plan.problems, session_plan.relaxation = explain(
-                error, rows=session_plan.quotas, pool_codes=[codes[p.pk] for p in session_plan.pool], size=size,
-                features=features)
-        except SelectionError as error:  # a file problem cannot come from our own files; say so plainly
-            session_plan.problems = [str(error)]
+    try:
+        pool, method_features = read_files(people=people, quotas=quotas)
+        check_feasible(pool, method_features, build_types(pool, method_features), size)
+    except InfeasibleQuotasError as error:
+        session_plan.problems, session_plan.relaxation = explain(
+            error, rows=session_plan.quotas, pool_codes=[codes[p.pk] for p in session_plan.pool], size=size,
+            features=features)
+    except SelectionError as error:  # a file problem cannot come from our own files; say so plainly
+        session_plan.problems = [str(error)]

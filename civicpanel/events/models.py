@@ -9,6 +9,8 @@ seat's state (invited, confirmed, waiting, declined, expired, attended, no-show)
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -90,7 +92,7 @@ class Session(models.Model):
 
     @property
     def ends_at(self):
-        return self.starts_at + timezone.timedelta(minutes=self.duration_minutes)
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
 
     @property
     def accessibility_text(self) -> str:

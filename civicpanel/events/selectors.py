@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -115,3 +116,23 @@ def placements_by_session(*, council, event: Event) -> list[tuple[Session, list[
         placement.band = probability_band(placement.probability)
         grouped.setdefault(placement.session_id, (placement.session, []))[1].append(placement)
     return list(grouped.values())
+
+
+def door_list(*, council, session: Session) -> list[Placement]:
+    """Everyone with a confirmed seat (checked in, not come, or still expected), by name."""
+    rows = list(Placement.objects.filter(session=session, session__event__council=council,
+                                         state__in=("confirmed", "attended", "no_show"))
+                .select_related("participant__member"))
+    return sorted(rows, key=lambda p: p.participant.member.display_name.casefold())
+
+
+def placement_get(*, council, session: Session, placement_id: int) -> Placement:
+    return get_object_or_404(Placement.objects.select_related("participant__member"), pk=placement_id,
+                             session=session, session__event__council=council)
+
+
+def placement_by_checkin_code(*, council, event: Event, code: str) -> Placement:
+    if not code:
+        raise Http404
+    return get_object_or_404(Placement.objects.select_related("participant__member", "session"),
+                             checkin_code=code, session__event=event, session__event__council=council)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -29,9 +29,19 @@ from civicpanel.events.models import (
     RegistrationQuestion,
     Session,
 )
+from civicpanel.methods.selection import replacement_for
 from civicpanel.outreach.services import mailing_create
 
 CALL_MESSAGE = "event_call"
+INVITATION_MESSAGE = "event_invitation"
+RESERVE_MESSAGE = "event_reserve"
+NOT_DRAWN_MESSAGE = "event_not_drawn"
+REMINDER_MESSAGE = "event_reminder"
+CHANGE_MESSAGE = "event_change"
+CANCEL_MESSAGE = "event_cancel"
+# Holding a seat, or offered one: these count when a replacement must keep the quotas.
+HOLDING_STATES = ("invited", "confirmed", "attended", "no_show")
+CONFIRMED_STATES = ("confirmed", "attended", "no_show")
 MAX_SEED = 2**31 - 1
 PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
@@ -93,8 +103,8 @@ SESSION_FIELDS = ("starts_at", "duration_minutes", "place", "online_link", "capa
 
 def session_save(*, council, actor, event: Event, session: Session | None = None, request=None,
                  **fields) -> Session:
-    """Add a session, or change one. Seats and the time cannot change once drawn (the draw was
-    made for them); place, link and notes can."""
+    """Add a session, or change one. Once drawn, the number of seats is fixed (the draw was made
+    for it); a change of time or place is sent to everyone invited or confirmed."""
     if not (fields.get("place") or "").strip() and not (fields.get("online_link") or "").strip():
         raise ValidationError({"place": _("Give a place or an online link.")})
     if fields.get("capacity") is not None and fields["capacity"] < 1:
@@ -109,15 +119,24 @@ def session_save(*, council, actor, event: Event, session: Session | None = None
             return session
         session = Session.objects.select_for_update().get(pk=session.pk, event=event)
         changed = [n for n, v in fields.items() if n in SESSION_FIELDS and getattr(session, n) != v]
-        if event.drawn_at is not None and {"capacity", "starts_at"} & set(changed):
-            raise ValidationError(_("The seats have been drawn; the number of seats and the start of a session "
-                                    "can no longer be changed."))
+        if event.drawn_at is not None and "capacity" in changed:
+            raise ValidationError({"capacity": _("The seats have been drawn; the number of seats can no longer "
+                                                 "be changed.")})
         for name in changed:
             setattr(session, name, fields[name])
         if changed:
+            if "starts_at" in changed:
+                session.reminded_at = None
+                changed.append("reminded_at")
             session.save(update_fields=changed)
             audit_record(council=council, actor=actor, action="event.session_update", target=event,
                          detail={"session": session.pk, "fields": changed}, request=request)
+            # Those with a seat hear of a change to when or where; not of a corrected note.
+            if event.drawn_at is not None and {"starts_at", "duration_minutes", "place", "online_link"} & set(changed):
+                holders = Placement.objects.filter(session=session, state__in=(
+                    Placement.State.INVITED, Placement.State.CONFIRMED, Placement.State.WAITING))
+                _notify(council=council, actor=actor, event=event, message_type=CHANGE_MESSAGE,
+                        participants=[p.participant for p in holders.select_related("participant")], session=session)
     return session
 
 
@@ -331,7 +350,12 @@ def draw_run(*, council, actor, event: Event, feature_keys: list[str], tolerance
                 "quota_counts": [{"feature": c.feature, "value": c.value, "min": c.min, "max": c.max,
                                   "count": c.selected} for c in result.quota_counts],
             })
+        reply_by = now + timedelta(days=event.reply_days)
+        for placement in rows:
+            if placement.outcome == Placement.Outcome.SELECTED:
+                placement.state, placement.invited_at, placement.reply_by = Placement.State.INVITED, now, reply_by
         Placement.objects.bulk_create(rows, batch_size=500)
+        _draw_notify(council=council, actor=actor, event=event, placements=rows)
         event.draw = {"method": drawing.METHOD, "seed": event.seed, "features": [f.key for f in plan.features],
                       "tolerance": tolerance, "volunteers": plan.volunteers, "incomplete": plan.incomplete,
                       "sessions": record_sessions}
@@ -345,3 +369,234 @@ def draw_run(*, council, actor, event: Event, feature_keys: list[str], tolerance
                      request=request)
     return event
 
+
+
+def _notify(*, council, actor, event: Event, message_type: str, participants: list[Participant],
+            session: Session | None = None) -> None:
+    if not participants:
+        return
+    mailing_create(council=council, actor=actor, message_type=message_type,
+                   member_ids=[p.member_id for p in participants], reference=f"event:{event.pk}",
+                   reference_ids={p.member_id: p.pk for p in participants},
+                   extra_context={"session": session.pk} if session else None)
+
+
+def _draw_notify(*, council, actor, event: Event, placements: list[Placement]) -> None:
+    """After the draw: an invitation per seat (one wave per session, since the e-mail names the
+    session), and one kind e-mail to everyone else: on a reserve list, or not drawn."""
+    invited: set[int] = set()
+    reserve: dict[int, Participant] = {}
+    others: dict[int, Participant] = {}
+    by_session: dict[int, tuple[Session, list[Participant]]] = {}
+    for placement in placements:
+        participant = placement.participant
+        if placement.outcome == Placement.Outcome.SELECTED:
+            invited.add(participant.pk)
+            by_session.setdefault(placement.session_id, (placement.session, []))[1].append(participant)
+        elif placement.outcome == Placement.Outcome.RESERVE:
+            reserve[participant.pk] = participant
+        else:
+            others[participant.pk] = participant
+    for session, participants in by_session.values():
+        _notify(council=council, actor=actor, event=event, message_type=INVITATION_MESSAGE,
+                participants=participants, session=session)
+    _notify(council=council, actor=actor, event=event, message_type=RESERVE_MESSAGE,
+            participants=[p for pk, p in reserve.items() if pk not in invited])
+    _notify(council=council, actor=actor, event=event, message_type=NOT_DRAWN_MESSAGE,
+            participants=[p for pk, p in others.items() if pk not in invited and pk not in reserve])
+
+
+# --- Seats -------------------------------------------------------------------------------------
+
+class SeatNotOpen(Exception):
+    """The invitation cannot be answered any more (declined, expired, replaced or cancelled)."""
+
+
+def seats_taken(session: Session) -> int:
+    return Placement.objects.filter(session=session, state__in=CONFIRMED_STATES).count()
+
+
+def seat_accept(*, placement: Placement) -> Placement:
+    """Accept an invited seat. The session row is locked, so however many accept at once,
+    no more than its capacity are confirmed; the rest go on the waiting list. Accepting twice
+    (a double click, a replayed link) changes nothing."""
+    with transaction.atomic():
+        session = Session.objects.select_for_update().select_related("event").get(pk=placement.session_id)
+        placement = Placement.objects.select_for_update().select_related("participant").get(pk=placement.pk)
+        if placement.state in (*CONFIRMED_STATES, Placement.State.WAITING):
+            return placement
+        if placement.state != Placement.State.INVITED or session.cancelled_at or session.event.cancelled_at:
+            raise SeatNotOpen
+        now = timezone.now()
+        full = seats_taken(session) >= session.capacity
+        placement.state = Placement.State.WAITING if full else Placement.State.CONFIRMED
+        placement.replied_at = now
+        placement.save(update_fields=["state", "replied_at"])
+        audit_record(council=session.event.council, actor=None, action="event.seat_accept", target=session.event,
+                     member_ids=[placement.participant.member_id],
+                     detail={"session": session.pk, "state": placement.state})
+    return placement
+
+
+def seat_decline(*, placement: Placement, actor=None, request=None) -> Placement:
+    """Decline an invited seat, or give up a confirmed one; the seat then goes to the first on
+    the reserve list whose swap keeps every quota. Declining twice changes nothing."""
+    with transaction.atomic():
+        session = Session.objects.select_for_update().select_related("event", "event__council").get(
+            pk=placement.session_id)
+        placement = Placement.objects.select_for_update().select_related("participant").get(pk=placement.pk)
+        if placement.state in (Placement.State.DECLINED, Placement.State.WITHDRAWN, Placement.State.EXPIRED):
+            return placement
+        if placement.state not in (Placement.State.INVITED, Placement.State.CONFIRMED, Placement.State.WAITING):
+            raise SeatNotOpen
+        held = placement.state in (Placement.State.INVITED, Placement.State.CONFIRMED)
+        placement.state = (Placement.State.DECLINED if placement.state == Placement.State.INVITED
+                           else Placement.State.WITHDRAWN)
+        placement.replied_at = timezone.now()
+        placement.save(update_fields=["state", "replied_at"])
+        council = session.event.council
+        audit_record(council=council, actor=actor, action="event.seat_decline", target=session.event,
+                     member_ids=[placement.participant.member_id],
+                     detail={"session": session.pk, "state": placement.state}, request=request)
+        if held:
+            _replace(council=council, actor=actor, session=session, dropped=placement)
+    return placement
+
+
+def _replace(*, council, actor, session: Session, dropped: Placement) -> Placement | None:
+    """Invite the first reserve of the session, not yet asked and not seated elsewhere, whose
+    swap for `dropped` keeps every quota (methods.selection.replacement_for)."""
+    from civicpanel.events import draw as drawing
+
+    event = session.event
+    record = next((row for row in event.draw.get("sessions", []) if row["session"] == session.pk), None)
+    if record is None:
+        return None
+    pool, features = drawing.read_files(people=record["people_csv"], quotas=record["quotas_csv"])
+    placements = {p.participant.pseudonym: p for p in
+                  Placement.objects.filter(session=session).select_related("participant")}
+    holding = [pseudonym for pseudonym, p in placements.items() if p.state in HOLDING_STATES]
+    busy = set(Placement.objects.filter(session__event=event, state__in=HOLDING_STATES)
+               .exclude(session=session).values_list("participant__pseudonym", flat=True))
+    candidates = [pseudonym for pseudonym in record["reserve_list"]
+                  if pseudonym in placements and placements[pseudonym].state == Placement.State.NONE
+                  and pseudonym not in busy and placements[pseudonym].participant.withdrawn_at is None]
+    pick = replacement_for(pool, features, [*holding, dropped.participant.pseudonym], candidates,
+                           dropped.participant.pseudonym)
+    if pick is None:
+        audit_record(council=council, actor=actor, action="event.seat_unfilled", target=event,
+                     detail={"session": session.pk, "dropped": dropped.participant.pseudonym})
+        return None
+    now = timezone.now()
+    chosen = placements[pick]
+    chosen.state, chosen.invited_at, chosen.replaces = Placement.State.INVITED, now, dropped
+    chosen.reply_by = max(now + timedelta(days=event.reply_days), now + timedelta(hours=1))
+    if chosen.reply_by > session.starts_at > now:  # a late replacement must answer before the session
+        chosen.reply_by = session.starts_at
+    chosen.save(update_fields=["state", "invited_at", "reply_by", "replaces"])
+    _notify(council=council, actor=actor, event=event, message_type=INVITATION_MESSAGE,
+            participants=[chosen.participant], session=session)
+    audit_record(council=council, actor=actor, action="event.seat_replace", target=event,
+                 member_ids=[chosen.participant.member_id],
+                 detail={"session": session.pk, "dropped": dropped.participant.pseudonym, "reserve": pick,
+                         "reserve_rank": chosen.reserve_rank})
+    return chosen
+
+
+def seats_expire_due(*, now: datetime | None = None) -> int:
+    """Invitations not answered by their reply deadline lose the seat to the reserve list (the
+    scheduled job). Returns how many expired."""
+    now = now or timezone.now()
+    expired = 0
+    for placement in Placement.objects.filter(state=Placement.State.INVITED, reply_by__lt=now,
+                                              session__cancelled_at__isnull=True).select_related("session"):
+        with transaction.atomic():
+            session = Session.objects.select_for_update().select_related("event", "event__council").get(
+                pk=placement.session_id)
+            locked = Placement.objects.select_for_update().select_related("participant").get(pk=placement.pk)
+            if locked.state != Placement.State.INVITED or not locked.reply_by or locked.reply_by >= now:
+                continue
+            locked.state = Placement.State.EXPIRED
+            locked.save(update_fields=["state"])
+            audit_record(council=session.event.council, actor=None, action="event.seat_expire",
+                         target=session.event, member_ids=[locked.participant.member_id],
+                         detail={"session": session.pk})
+            _replace(council=session.event.council, actor=None, session=session, dropped=locked)
+            expired += 1
+    return expired
+
+
+def reminders_send_due(*, now: datetime | None = None) -> int:
+    """Remind those confirmed, the event's set number of hours before each session (the
+    scheduled job). Each session is reminded once. Returns the number of sessions reminded."""
+    now = now or timezone.now()
+    count = 0
+    for session in Session.objects.filter(reminded_at__isnull=True, cancelled_at__isnull=True, starts_at__gt=now,
+                                          event__drawn_at__isnull=False).select_related("event", "event__council"):
+        if session.starts_at - timedelta(hours=session.event.reminder_hours) > now:
+            continue
+        with transaction.atomic():
+            locked = Session.objects.select_for_update().get(pk=session.pk)
+            if locked.reminded_at is not None:
+                continue
+            participants = [p.participant for p in Placement.objects.filter(
+                session=locked, state=Placement.State.CONFIRMED).select_related("participant")]
+            _notify(council=session.event.council, actor=None, event=session.event,
+                    message_type=REMINDER_MESSAGE, participants=participants, session=locked)
+            locked.reminded_at = now
+            locked.save(update_fields=["reminded_at"])
+            count += 1
+    return count
+
+
+def session_cancel(*, council, actor, session: Session, request=None) -> Session:
+    """Cancel a session: everyone invited or confirmed is told, and their seats lapse."""
+    with transaction.atomic():
+        event = _locked(session.event, council)
+        session = Session.objects.select_for_update().get(pk=session.pk, event=event)
+        if session.cancelled_at is not None:
+            return session
+        session.cancelled_at = timezone.now()
+        session.save(update_fields=["cancelled_at"])
+        holders = list(Placement.objects.filter(session=session, state__in=(
+            Placement.State.INVITED, Placement.State.CONFIRMED, Placement.State.WAITING)).select_related("participant"))
+        _notify(council=council, actor=actor, event=event, message_type=CANCEL_MESSAGE,
+                participants=[p.participant for p in holders], session=session)
+        audit_record(council=council, actor=actor, action="event.session_cancel", target=event,
+                     member_ids=[p.participant.member_id for p in holders], detail={"session": session.pk},
+                     request=request)
+    return session
+
+
+def attendance_set(*, council, actor, placement: Placement, attended: bool | None, request=None) -> Placement:
+    """Check a participant in (True), record a no-show (False) or undo either (None). Only
+    confirmed seats can be checked in; setting the same state again changes nothing."""
+    with transaction.atomic():
+        placement = Placement.objects.select_for_update().select_related("session__event", "participant").get(
+            pk=placement.pk, session__event__council=council)
+        if placement.state not in CONFIRMED_STATES:
+            raise ValidationError(_("Only a confirmed participant can be checked in or marked as not come."))
+        state = {True: Placement.State.ATTENDED, False: Placement.State.NO_SHOW, None: Placement.State.CONFIRMED}[attended]
+        if placement.state == state:
+            return placement
+        placement.state = state
+        placement.checked_in_at = timezone.now() if attended else None
+        placement.save(update_fields=["state", "checked_in_at"])
+        audit_record(council=council, actor=actor, action="event.attendance", target=placement.session.event,
+                     member_ids=[placement.participant.member_id],
+                     detail={"session": placement.session_id, "state": state}, request=request)
+    return placement
+
+
+def no_shows_record(*, council, actor, session: Session, request=None) -> int:
+    """After a session: every confirmed participant not checked in is recorded as not come."""
+    with transaction.atomic():
+        rows = list(Placement.objects.select_for_update().filter(
+            session=session, session__event__council=council, state=Placement.State.CONFIRMED)
+            .select_related("participant"))
+        Placement.objects.filter(pk__in=[p.pk for p in rows]).update(state=Placement.State.NO_SHOW)
+        if rows:
+            audit_record(council=council, actor=actor, action="event.no_shows", target=session.event,
+                         member_ids=[p.participant.member_id for p in rows],
+                         detail={"session": session.pk, "count": len(rows)}, request=request)
+    return len(rows)

@@ -19,4 +19,11 @@ urlpatterns = [
     path("events/<int:event_id>/call/", v.call_view, name="event_call"),
     path("events/<int:event_id>/draw/", v.draw_view, name="event_draw"),
     path("events/<int:event_id>/draw.csv", v.draw_export_view, name="event_draw_export"),
+    path("events/<int:event_id>/sessions/<int:session_id>/cancel/", v.session_cancel_view,
+         name="event_session_cancel"),
+    path("events/<int:event_id>/sessions/<int:session_id>/checkin/", v.checkin_view, name="event_checkin"),
+    path("events/<int:event_id>/sessions/<int:session_id>/checkin/<int:placement_id>/", v.attendance_view,
+         name="event_attendance"),
+    path("events/<int:event_id>/sessions/<int:session_id>/no-shows/", v.no_shows_view, name="event_no_shows"),
+    path("events/<int:event_id>/checkin/<str:code>/", v.checkin_code_view, name="event_checkin_code"),
 ]

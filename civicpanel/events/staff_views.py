@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -245,3 +246,71 @@ def draw_export_view(request, event_id: int):
             p.session.starts_at.isoformat(), p.participant.pseudonym, p.participant.member.name,
             p.participant.member.email or "", p.outcome, p.reserve_rank or "", f"{p.probability:.10f}", p.state)])
     return response
+
+
+@staff_view(Capability.EVENTS)
+def checkin_view(request, event_id: int, session_id: int):
+    """The door list on a phone: everyone confirmed, with a check-in button each."""
+    event = selectors.event_get(council=request.council, event_id=event_id)
+    session = selectors.session_get(council=request.council, event=event, session_id=session_id)
+    return render(request, "events/staff/checkin.html", {
+        "event": event, "session": session,
+        "placements": selectors.door_list(council=request.council, session=session),
+    })
+
+
+@staff_view(Capability.EVENTS)
+@require_http_methods(["GET", "POST"])
+def checkin_code_view(request, event_id: int, code: str):
+    """Where the QR code on a ticket leads: who it is, and a button to check them in."""
+    event = selectors.event_get(council=request.council, event_id=event_id)
+    placement = selectors.placement_by_checkin_code(council=request.council, event=event, code=code)
+    if request.method == "POST":
+        try:
+            services.attendance_set(council=request.council, actor=request.user, placement=placement, attended=True,
+                                    request=request)
+        except ValidationError as error:
+            _flash(request, error)
+        else:
+            messages.success(request, _("%(name)s is checked in.") % {"name": placement.participant.member.display_name})
+        return redirect("staff:event_checkin", event.pk, placement.session_id)
+    return render(request, "events/staff/checkin_code.html", {"event": event, "placement": placement})
+
+
+@staff_view(Capability.EVENTS)
+@require_POST
+def attendance_view(request, event_id: int, session_id: int, placement_id: int):
+    event = selectors.event_get(council=request.council, event_id=event_id)
+    session = selectors.session_get(council=request.council, event=event, session_id=session_id)
+    placement = selectors.placement_get(council=request.council, session=session, placement_id=placement_id)
+    attended = {"in": True, "no_show": False, "undo": None}.get(request.POST.get("attended", ""), "?")
+    if attended == "?":
+        messages.error(request, _("Unknown action."))
+    else:
+        try:
+            services.attendance_set(council=request.council, actor=request.user, placement=placement,
+                                    attended=attended, request=request)
+        except ValidationError as error:
+            _flash(request, error)
+    return redirect(f"{reverse('staff:event_checkin', args=[event.pk, session.pk])}#p{placement.pk}")
+
+
+@staff_view(Capability.EVENTS)
+@require_POST
+def no_shows_view(request, event_id: int, session_id: int):
+    event = selectors.event_get(council=request.council, event_id=event_id)
+    session = selectors.session_get(council=request.council, event=event, session_id=session_id)
+    count = services.no_shows_record(council=request.council, actor=request.user, session=session, request=request)
+    messages.success(request, ngettext("%(n)s participant recorded as not come.",
+                                       "%(n)s participants recorded as not come.", count) % {"n": count})
+    return redirect("staff:event_checkin", event.pk, session.pk)
+
+
+@staff_view(Capability.EVENTS)
+@require_POST
+def session_cancel_view(request, event_id: int, session_id: int):
+    event = selectors.event_get(council=request.council, event_id=event_id)
+    session = selectors.session_get(council=request.council, event=event, session_id=session_id)
+    services.session_cancel(council=request.council, actor=request.user, session=session, request=request)
+    messages.success(request, _("The session is cancelled; everyone invited or confirmed is told."))
+    return redirect("staff:event_detail", event.pk)

@@ -6,6 +6,10 @@
                          their pseudonym and the files to check the draw
 /events/p/<token>/files/<n>/<pool|quotas|selected>.csv
                          the draw's files for session n (volunteers of the event only)
+/events/p/<token>/seats/<id>/<accept|decline>/
+                         answering an invitation to a seat (POST; idempotent)
+/events/p/<token>/seats/<id>/                the ticket, with a QR code staff scan at the door
+/events/p/<token>/seats/<id>/qr.svg, calendar.ics
 """
 
 from __future__ import annotations
@@ -16,13 +20,16 @@ import io
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicpanel.audit.services import audit_record
+from civicpanel.common.mail import absolute_url
 from civicpanel.common.questions import question_view
 from civicpanel.events import selectors, services
+from civicpanel.events.calendar import calendar_file
 from civicpanel.events.links import participant_by_token
 from civicpanel.events.models import Event, Placement
 
@@ -148,4 +155,69 @@ def participant_file_view(request, token: str, number: int, name: str):
                  member_ids=[participant.member_id], detail={"session": row["session"], "file": name}, request=request)
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="event-{event.pk}-session-{number}-{name}.csv"'
+    return response
+
+
+def _placement_or_404(participant, placement_id: int) -> Placement:
+    return get_object_or_404(Placement.objects.select_related("session", "session__event"), pk=placement_id,
+                             participant=participant)
+
+
+@require_POST
+def seat_answer_view(request, token: str, placement_id: int, answer: str):
+    """Accept or decline a seat. A second click, or the same link sent again, changes nothing."""
+    participant = _participant_or_404(request, token)
+    if participant is None:
+        return _unknown(request)
+    placement = _placement_or_404(participant, placement_id)
+    try:
+        if answer == "accept":
+            services.seat_accept(placement=placement)
+        elif answer == "decline":
+            services.seat_decline(placement=placement, request=request)
+        else:
+            raise Http404
+    except services.SeatNotOpen:
+        return render(request, "events/message.html", {"kind": "seat_closed", "event": participant.event}, status=409)
+    return redirect(f"/events/p/{token}/#seat-{placement.pk}")
+
+
+def _ticket_placement(request, token: str, placement_id: int):
+    participant = _participant_or_404(request, token)
+    if participant is None:
+        raise Http404
+    placement = _placement_or_404(participant, placement_id)
+    if placement.state not in services.CONFIRMED_STATES:
+        raise Http404
+    return participant, placement
+
+
+@never_cache
+def ticket_view(request, token: str, placement_id: int):
+    participant, placement = _ticket_placement(request, token, placement_id)
+    return render(request, "events/ticket.html", {"participant": participant, "placement": placement,
+                                                  "event": participant.event, "session": placement.session,
+                                                  "token": token})
+
+
+@never_cache
+def ticket_qr_view(request, token: str, placement_id: int):
+    """The QR code on the ticket: the staff check-in address of this seat (useless without a
+    staff login)."""
+    import qrcode
+    import qrcode.image.svg
+
+    _participant, placement = _ticket_placement(request, token, placement_id)
+    url = absolute_url(request.council, reverse("staff:event_checkin_code", args=[placement.session.event_id,
+                                                                                   placement.checkin_code]))
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgFillImage, box_size=10, border=2)
+    return HttpResponse(image.to_string(), content_type="image/svg+xml")
+
+
+@never_cache
+def ticket_calendar_view(request, token: str, placement_id: int):
+    participant, placement = _ticket_placement(request, token, placement_id)
+    response = HttpResponse(calendar_file(placement.session, participant_url=request.build_absolute_uri(
+        f"/events/p/{token}/")), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="event-{participant.event_id}.ics"'
     return response
