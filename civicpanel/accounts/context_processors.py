@@ -15,6 +15,7 @@ STAFF_MENU = [
     ("staff:surveys", _("Surveys"), Capability.RESULTS),
     ("staff:events", _("Events"), Capability.RESULTS),
     ("staff:outreach_mailings", _("Mailings"), Capability.MAILINGS),
+    ("staff:pb_rounds", _("Participatory budgeting"), Capability.BUDGETING),
     ("staff:settings", _("Settings"), Capability.SETTINGS),
     ("staff:staff", _("Staff"), Capability.STAFF),
     ("staff:audit", _("Audit log"), Capability.AUDIT),

@@ -9,6 +9,7 @@ urlpatterns = [
     path("s/", include("civicpanel.surveys.urls")),
     path("events/", include("civicpanel.events.urls")),
     path("o/", include("civicpanel.outreach.urls")),
+    path("pb/", include("civicpanel.budgeting.urls")),
     path("", include("civicpanel.common.urls")),
     path("", include("civicpanel.members.urls")),
 ]
