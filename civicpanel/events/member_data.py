@@ -45,3 +45,22 @@ def event_member_erase(member) -> None:
     attendance counts stay true; the member row itself becomes an anonymous husk."""
     Participant.objects.filter(member=member).update(token_hash=None, token_salt="", answers={})
     Placement.objects.filter(participant__member=member).update(checkin_code="")
+
+
+def event_member_section(member) -> dict | None:
+    """The member's events on their own page: each event they volunteered for, its sessions
+    and their seat, with their personal link (volunteer form, seat answers, ticket, withdraw)."""
+    from civicpanel.events.links import participant_path
+
+    participants = list(Participant.objects.filter(member=member, volunteered_at__isnull=False,
+                                                   token_hash__isnull=False)
+                        .select_related("event").prefetch_related("placements__session", "sessions")
+                        .order_by("-called_at"))
+    if not participants:
+        return None
+    rows = []
+    for participant in participants:
+        placements = sorted(participant.placements.all(), key=lambda p: p.session.starts_at)
+        rows.append({"participant": participant, "event": participant.event, "path": participant_path(participant),
+                     "placements": placements, "sessions": list(participant.sessions.all())})
+    return {"template": "events/member_section.html", "context": {"rows": rows}}

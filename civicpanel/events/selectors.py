@@ -136,3 +136,53 @@ def placement_by_checkin_code(*, council, event: Event, code: str) -> Placement:
         raise Http404
     return get_object_or_404(Placement.objects.select_related("participant__member", "session"),
                              checkin_code=code, session__event=event, session__event__council=council)
+
+
+STAGES = (("population", gettext_lazy("Population")), ("volunteers", gettext_lazy("Volunteers")),
+          ("drawn", gettext_lazy("Drawn")), ("confirmed", gettext_lazy("Confirmed")),
+          ("attended", gettext_lazy("Attended")))
+
+
+def who_came(*, council, event: Event) -> list[dict]:
+    """Per profile question with population figures: the population, the volunteers, those
+    drawn, those who confirmed and those who attended, as counts and shares side by side, with
+    a chart. This is how a council sees whether its meeting was more representative than a
+    self-selected one. Counts only (for every role that may see results)."""
+    from civicpanel.common.charts import grouped_share_chart
+    from civicpanel.members.categories import member_categories, population_features
+
+    participants = Participant.objects.filter(event=event, event__council=council)
+    groups = {
+        "volunteers": set(participants.filter(volunteered_at__isnull=False, withdrawn_at__isnull=True)
+                          .values_list("member_id", flat=True)),
+        "drawn": set(Placement.objects.filter(session__event=event, outcome=Placement.Outcome.SELECTED)
+                     .values_list("participant__member_id", flat=True)),
+        "confirmed": set(Placement.objects.filter(session__event=event, state__in=("confirmed", "attended", "no_show"))
+                         .values_list("participant__member_id", flat=True)),
+        "attended": set(Placement.objects.filter(session__event=event, state="attended")
+                        .values_list("participant__member_id", flat=True)),
+    }
+    blocks = []
+    for feature in population_features(council=council):
+        if not feature.usable:
+            continue
+        categories = member_categories(council=council, feature=feature)
+        rows = []
+        for option in feature.options:
+            row = {"option": option, "population": feature.figures.get(option.pk) or 0,
+                   "population_share": feature.population_share(option)}
+            for key, members in groups.items():
+                placed = [m for m in members if m in categories]
+                n = sum(1 for m in placed if categories[m] == option.pk)
+                row[key], row[f"{key}_share"] = n, (n / len(placed)) if placed else None
+            rows.append(row)
+        label = feature.question.text
+        chart = grouped_share_chart(
+            chart_id=f"who-came-{feature.key}", title=_("Who came: %(question)s") % {"question": label},
+            description=_("Shares of the population, the volunteers, those drawn, those who confirmed and those "
+                          "who attended, per category; the same figures are in the table below."),
+            labels=[o.text for o in feature.options],
+            series=[(str(name), [r[f"{key}_share"] for r in rows]) for key, name in STAGES])
+        blocks.append({"feature": feature, "rows": rows, "chart": chart,
+                       "totals": {key: len(members) for key, members in groups.items()}})
+    return blocks

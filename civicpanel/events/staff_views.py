@@ -99,6 +99,7 @@ def event_detail_view(request, event_id: int):
         "volunteers": selectors.volunteers(council=request.council, event=event) if can_run else [],
         "placements": selectors.placements_by_session(council=request.council, event=event) if can_run else [],
         "public_draw": selectors.public_draw(council=request.council, event=event),
+        "who_came": selectors.who_came(council=request.council, event=event) if event.drawn_at else [],
     })
 
 

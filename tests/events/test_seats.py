@@ -30,7 +30,7 @@ from tests.factories import MemberFactory
 pytestmark = pytest.mark.django_db
 
 
-def drawn_event(council, *, size=39, capacities=(10, 10), reserve_size=5) -> Event:
+def drawn_event(council, *, size=39, capacities=(10, 10), reserve_size=15) -> Event:
     panel_with_population(council, size=size)
     event = make_event(council, capacities=capacities, reserve_size=reserve_size)
     called_volunteers(council, event)
@@ -230,3 +230,37 @@ def test_the_scheduled_command_passes_on_expired_seats(council):
     call_command("events_send_due", stdout=out)
     assert out.getvalue().startswith("20 seat(s) passed on")
     assert Placement.objects.filter(session__event=event, state=Placement.State.EXPIRED).count() == 20
+
+
+def test_members_see_their_events_and_tickets_on_their_own_page(council):
+    from tests.members.test_selfservice import log_in
+
+    event = drawn_event(council)
+    seat = Placement.objects.filter(session__event=event, state=Placement.State.INVITED).select_related(
+        "participant__member").first()
+    services.seat_accept(placement=seat)
+    member = seat.participant.member
+    client = log_in(Client(HTTP_HOST=f"{council.slug}.localhost"), member)
+    page = client.get("/me/").content.decode()
+    assert "User test of My page" in page and "Your events" in page
+    assert f"{participant_path(seat.participant)}seats/{seat.pk}/" in page  # the ticket
+
+
+def test_who_came_sets_population_volunteers_drawn_confirmed_and_attended_side_by_side(council, staff_client):
+    from civicpanel.events.selectors import who_came
+
+    event = drawn_event(council)
+    session = event.sessions.first()
+    seats = list(Placement.objects.filter(session=session, state=Placement.State.INVITED)[:4])
+    for seat in seats:
+        services.seat_accept(placement=seat)
+    services.attendance_set(council=council, actor=None, placement=seats[0], attended=True)
+    blocks = {b["feature"].key: b for b in who_came(council=council, event=event)}
+    gender = blocks["gender"]
+    assert gender["totals"] == {"volunteers": 39, "drawn": 20, "confirmed": 4, "attended": 1}
+    assert sum(r["volunteers"] for r in gender["rows"]) == 39
+    assert sum(r["attended"] for r in gender["rows"]) == 1
+    women = next(r for r in gender["rows"] if r["option"].code == "woman")
+    assert women["population_share"] == pytest.approx(0.5)
+    page = staff_client("analyst").get(f"/staff/events/{event.pk}/").content.decode()
+    assert "Who came" in page and "<svg" in page and 'role="img"' in page
