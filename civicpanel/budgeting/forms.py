@@ -207,3 +207,10 @@ class PaperForm(forms.Form):
             if pts:
                 points.append(int(pts))
         return numbers, points
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Pabulib file (.pb)"))
+    rule = forms.ChoiceField(label=gettext_lazy("Count it with"), choices=Round.Rule.choices, initial=Round.Rule.MES)
+    completion = forms.ChoiceField(label=gettext_lazy("Completion of Equal Shares"), choices=Round.Completion.choices,
+                                   initial=Round.Completion.ADD1)

@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:round_id>/vote/<slug:pot>/", views.vote_view, name="vote"),
     path("<int:round_id>/results/", views.results_view, name="results"),
     path("<int:round_id>/mine/", views.my_view, name="my"),
+    path("<int:round_id>/pabulib/<slug:key>.pb", views.pabulib_view, name="pabulib"),
 ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from civicpanel.budgeting import explain, selectors, services, voting
+from civicpanel.budgeting import explain, pabulib_io, selectors, services, voting
 from civicpanel.budgeting.forms import IdeaForm
 from civicpanel.budgeting.models import Idea, IdeaImage, Round
 from civicpanel.members import services as member_services
@@ -167,6 +167,7 @@ def results_view(request, round_id: int):
     rnd = _round(request, round_id)
     return render(request, "budgeting/results.html", {
         "round": rnd, "pots": selectors.results(council=rnd.council, rnd=rnd),
+        "pb_files": pabulib_io.pot_keys(rnd) if rnd.is_counted else [],
         "rule_words": explain.rule_in_words(rnd),
     })
 
@@ -188,6 +189,20 @@ def my_view(request, round_id: int):
     ideas = Idea.objects.filter(round=rnd, author_member=voter.member) if voter.member else []
     return render(request, "budgeting/my.html", {"round": rnd, "ballots": ballots, "ideas": ideas,
                                                  "can_vote": rnd.voting_open, "pots": voting.pots(rnd)})
+
+
+def pabulib_view(request, round_id: int, key: str):
+    """The counted votes of one pot as open data: projects and anonymous ballots, no voter."""
+    rnd = _round(request, round_id)
+    if not rnd.is_counted:
+        raise Http404
+    try:
+        text = pabulib_io.round_export(rnd, key)
+    except ValidationError:
+        raise Http404 from None
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="round-{rnd.pk}-{key}.pb"'
+    return response
 
 
 def image_view(request, key: str):

@@ -100,6 +100,9 @@ def seed_demo() -> list[StaffLogin]:
 
     manager = User.objects.get(email="manager@valby.demo")
     seed_demo_surveys(council=council, actor=manager, rng=rng)
+    from civicpanel.demo.budgeting_seed import seed_demo_budgeting
+
+    seed_demo_budgeting(council=council, actor=manager, rng=rng)
     return logins
 
 

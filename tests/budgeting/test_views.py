@@ -251,3 +251,24 @@ def test_member_export_and_leaving_keep_ballots_counted(council):
     member_erase(member=member)
     assert Ballot.objects.filter(round=rnd).count() == 1
     assert not rnd.voter_records.filter(member=member).exists()
+
+
+def test_turnout_by_district_age_and_gender_beside_population(council, staff_client):
+    from civicpanel.members.models import MemberAnswer, PopulationFigure, ProfileOption
+
+    vigerslev, gammel = council.districts.order_by("order")
+    for district, count in ((vigerslev, 9000), (gammel, 1000)):
+        PopulationFigure.objects.create(council=council, option=ProfileOption.objects.get(district=district),
+                                        count=count)
+    rnd = build_round(council)
+    woman = ProfileOption.objects.get(question__council=council, question__key="gender", code="woman")
+    for i in range(4):
+        member = voter_member(council, district=vigerslev if i < 3 else gammel, birth_year=2000)
+        if i == 0:
+            MemberAnswer.objects.create(member=member, question=woman.question, option=woman)
+        voting.ballot_cast(round=rnd, voter=voting.voter_for_member(member), pot="city", choices=[1])
+    page = staff_client("analyst").get(reverse("staff:pb_turnout", args=[rnd.pk])).content.decode()
+    assert "<svg" in page and "Share of residents" in page
+    assert re.search(r"Vigerslev</th><td class=\"num\">3</td><td class=\"num\">75\.0 %</td><td class=\"num\">9,000</td>"
+                     r"<td class=\"num\">90\.0 %", page), page[page.find("Vigerslev"):page.find("Vigerslev") + 300]
+    assert "Woman" in page
