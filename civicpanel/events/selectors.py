@@ -148,7 +148,7 @@ def who_came(*, council, event: Event) -> list[dict]:
     drawn, those who confirmed and those who attended, as counts and shares side by side, with
     a chart. This is how a council sees whether its meeting was more representative than a
     self-selected one. Counts only (for every role that may see results)."""
-    from civicpanel.common.charts import grouped_share_chart
+    from civicpanel.events.charts import grouped_share_chart
     from civicpanel.members.categories import member_categories, population_features
 
     participants = Participant.objects.filter(event=event, event__council=council)

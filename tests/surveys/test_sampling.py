@@ -23,7 +23,7 @@ from civicpanel.surveys.sampling import (
     response_propensities,
     sample_draw,
 )
-from tests.surveys.factories import build_survey
+from tests.surveys.factories import build_survey, confirm_and_send
 from tests.surveys.sample_panel import build_panel, options, set_population
 
 pytestmark = pytest.mark.django_db
@@ -172,7 +172,7 @@ def test_send_page_previews_and_sends_the_sample(council, panel, staff_client, d
     assert f'name="sample_seed" value="{seed}"' in html
     assert "Sample beside the population and the panel: Gender" in html
     assert "removed before drawing" in html
-    response = client.post(url, {"audience": "sample", "sample_size": "30", "sample_seed": str(seed), "action": "send"})
+    response = confirm_and_send(client, url, {"audience": "sample", "sample_size": "30", "sample_seed": str(seed)})
     assert response.status_code == 302
     wave = Wave.objects.get(survey=survey)
     assert wave.sample["seed"] == seed and wave.recipient_count == 30
@@ -223,6 +223,6 @@ def test_staff_choose_the_questions_to_stratify_on(council, panel, staff_client)
     assert "Sample beside the population and the panel: District" in html
     assert "Sample beside the population and the panel: Gender" not in html
     assert '<input type="hidden" name="sample_features" value="district">' in html
-    client.post(url, {"audience": "sample", "sample_size": "30", "sample_seed": "3", "sample_features": "district",
-                      "action": "send"})
+    confirm_and_send(client, url, {"audience": "sample", "sample_size": "30", "sample_seed": "3",
+                                   "sample_features": "district"})
     assert Wave.objects.get(survey=survey).sample["features"] == ["district"]
