@@ -30,7 +30,12 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicpanel.members.categories import Feature, member_categories, population_features
+from civicpanel.members.categories import (  # noqa: F401 - also the surveys' names for them
+    STRATIFY_KINDS,
+    Feature,
+    member_categories,
+    population_features,
+)
 from civicpanel.methods.selection import Features, Pool, Quota, SelectionError, stratified_sample
 from civicpanel.surveys.models import Invitation, Survey
 
