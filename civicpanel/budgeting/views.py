@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from civicpanel.accounts.permissions import membership_for
 from civicpanel.budgeting import explain, pabulib_io, residents, selectors, services, voting
 from civicpanel.budgeting.forms import IdeaForm, ResidentForm
 from civicpanel.budgeting.models import Idea, IdeaImage, Round
@@ -278,19 +279,20 @@ def pabulib_view(request, round_id: int, key: str):
 def image_view(request, key: str):
     """A re-encoded image, served with headers that stop any browser from treating it as anything else."""
     council = _council(request)
-    image = IdeaImage.objects.filter(key=key).select_related("idea", "project", "update__project").first()
+    image = IdeaImage.objects.filter(key=key).select_related("idea__round", "project__round", "update__project__round").first()
     if image is None:
         raise Http404
     owner = image.idea or image.project or (image.update.project if image.update_id else None)
     if owner is None or owner.council_id != council.pk:
         raise Http404
-    if image.idea_id and image.idea.status != image.idea.Status.PUBLIC:
+    public = owner.round.published and (not image.idea_id or image.idea.status == image.idea.Status.PUBLIC)
+    if not public and membership_for(request.user, council) is None:  # staff screen what is not public yet
         raise Http404
     response = HttpResponse(bytes(image.data), content_type="image/jpeg")
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = f'inline; filename="{image.key}.jpg"'
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "public, max-age=86400"
+    response["Cache-Control"] = "public, max-age=86400" if public else "private, no-store"
     return response
 
 

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from civicpanel.budgeting import counting, voting
+from civicpanel.budgeting import counting, services, voting
 from civicpanel.budgeting.models import Ballot, Idea, PaperEntry, Project, Round
 from civicpanel.members.views import SESSION_COUNCIL, SESSION_MEMBER
 from tests.budgeting.factories import build_round, image_bytes, voter_member
@@ -312,3 +312,15 @@ def test_resident_with_confirmed_email_proposes_and_votes(council, django_captur
 def test_residents_cannot_join_a_round_that_does_not_allow_it(council):
     rnd = build_round(council)
     assert resident_client(council).get(reverse("budgeting:resident_join", args=[rnd.pk])).status_code == 404
+
+
+def test_pictures_waiting_for_screening_are_shown_to_staff_only(council, staff_client):
+    rnd = build_round(council, stage=Round.Stage.IDEAS, costs=())
+    idea = services.idea_submit(council=council, round=rnd, author_member=voter_member(council), title="Pond",
+                                description="d", uploads=[SimpleUploadedFile("p.png", image_bytes())])
+    url = reverse("budgeting:image", args=[idea.images.get().key])
+    assert resident_client(council).get(url).status_code == 404
+    staff = staff_client("manager")
+    response = staff.get(url)
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    assert url in staff.get(reverse("staff:pb_ideas", args=[rnd.pk])).content.decode()
