@@ -124,6 +124,7 @@ def round_view(request, round_id: int):
         "projects": selectors.projects(council=rnd.council, rnd=rnd) if rnd.projects_frozen_at or rnd.stage in (
             Round.Stage.ASSESSMENT,) else [],
         "n_ideas": selectors.public_ideas(council=rnd.council, rnd=rnd).count(),
+        "has_funded": rnd.is_counted and rnd.projects.filter(funded=True).exists(),
     })
 
 
