@@ -247,10 +247,12 @@ def test_member_export_and_leaving_keep_ballots_counted(council):
     member = voter_member(council)
     voting.ballot_cast(round=rnd, voter=voting.voter_for_member(member), pot="city", choices=[1])
     data = member_data(member)
-    assert data["pb_votes"][0]["vote"] == "city"
+    assert data["pb_votes"][0]["vote"] == "city" and data["pb_votes"][0]["ballot"] == ["Project 1"]
+    voter = voting.voter_for_member(member)
     member_erase(member=member)
     assert Ballot.objects.filter(round=rnd).count() == 1
     assert not rnd.voter_records.filter(member=member).exists()
+    assert voting.ballot_of(rnd, voter, "city") is None  # nobody can find it any more
 
 
 def test_turnout_by_district_age_and_gender_beside_population(council, staff_client):
