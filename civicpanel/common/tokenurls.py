@@ -26,10 +26,11 @@ WRONG_LIMIT = 10
 WRONG_WINDOW = 60
 BLOCK_SECONDS = 15 * 60
 
-# The URL prefixes whose next path segment is a token, and the fixed segments that are not.
-TOKEN_PREFIXES = ("s", "me/login", "join/confirm", "o/unsubscribe")
+# The URL prefixes (regular expressions) whose next path segment is a token, and the fixed
+# segments that are not: the panel's links, and the events' and budgeting's personal links.
+TOKEN_PREFIXES = ("s", "me/login", "join/confirm", "o/unsubscribe", "events/p", r"pb/\d+/confirm")
 NOT_TOKENS = ("check-your-email", "answer", "continue")
-_PREFIXES = "|".join(re.escape(prefix) for prefix in TOKEN_PREFIXES)
+_PREFIXES = "|".join(TOKEN_PREFIXES)
 _FIXED = "|".join(NOT_TOKENS)
 _TOKEN_IN_PATH = re.compile(rf"(/(?:{_PREFIXES})/)(?!(?:{_FIXED})(?:[/?#\s\"']|$))([^/?#\s\"']+)")
 REDACTED = "[token]"

@@ -146,4 +146,35 @@ MATRIX: dict[str, str] = {
     'members:consent': 'member',
     'members:leave': 'member',
     'members:left': 'public',
+    'staff:events': 'AMN',  # /staff/events/
+    'staff:event_create': 'AM',  # /staff/events/new/
+    'staff:event_detail': 'AMN',  # /staff/events/<int:event_id>/
+    'staff:event_edit': 'AM',  # /staff/events/<int:event_id>/edit/
+    'staff:event_session_create': 'AM',  # /staff/events/<int:event_id>/sessions/new/
+    'staff:event_session_edit': 'AM',  # /staff/events/<int:event_id>/sessions/<int:session_id>/
+    'staff:event_session_delete': 'AM',  # /staff/events/<int:event_id>/sessions/<int:session_id>/delete/
+    'staff:event_question_add': 'AM',  # /staff/events/<int:event_id>/questions/new/
+    'staff:event_question_delete': 'AM',  # /staff/events/<int:event_id>/questions/<int:question_id>/delete/
+    'staff:event_call': 'AM',  # /staff/events/<int:event_id>/call/
+    'staff:event_draw': 'AM',  # /staff/events/<int:event_id>/draw/
+    'staff:event_draw_export': 'AM',  # /staff/events/<int:event_id>/draw.csv
+    'staff:event_session_cancel': 'AM',  # /staff/events/<int:event_id>/sessions/<int:session_id>/cancel/
+    'staff:event_checkin': 'AM',  # /staff/events/<int:event_id>/sessions/<int:session_id>/checkin/
+    'staff:event_attendance': 'AM',  # /staff/events/<int:event_id>/sessions/<int:session_id>/checkin/<int:placement_id>/
+    'staff:event_no_shows': 'AM',  # /staff/events/<int:event_id>/sessions/<int:session_id>/no-shows/
+    'staff:event_checkin_code': 'AM',  # /staff/events/<int:event_id>/checkin/<str:code>/
+    'staff:pb_round_import': 'AM',  # /staff/pb/import/
+    'staff:pb_round_export': 'AM',  # /staff/pb/<int:round_id>/pabulib/<slug:key>.pb
+    'staff:pb_turnout': 'AMN',  # /staff/pb/<int:round_id>/turnout/
+    'events:public': 'public',  # /events/<int:event_id>/
+    'events:participant': 'public',  # /events/p/<str:token>/
+    'events:withdraw': 'public',  # /events/p/<str:token>/withdraw/
+    'events:file': 'public',  # /events/p/<str:token>/files/<int:number>/<slug:name>.csv
+    'events:seat_answer': 'public',  # /events/p/<str:token>/seats/<int:placement_id>/<slug:answer>/
+    'events:ticket': 'public',  # /events/p/<str:token>/seats/<int:placement_id>/
+    'events:ticket_qr': 'public',  # /events/p/<str:token>/seats/<int:placement_id>/qr.svg
+    'events:ticket_calendar': 'public',  # /events/p/<str:token>/seats/<int:placement_id>/calendar.ics
+    'budgeting:resident_join': 'public',  # /pb/<int:round_id>/join/
+    'budgeting:resident_confirm': 'public',  # /pb/<int:round_id>/confirm/<str:token>/
+    'budgeting:pabulib': 'public',  # /pb/<int:round_id>/pabulib/<slug:key>.pb
 }

