@@ -214,9 +214,13 @@ def test_staff_choose_the_questions_to_stratify_on(council, panel, staff_client)
     assert too_many.ok  # only questions with figures count: education and housing have none
     PopulationFigure.objects.bulk_create([PopulationFigure(council=council, option=o, count=10)
                                           for key in ("education", "housing") for o in options(council, key)])
-    too_many = sample_draw(council=council, survey=survey, member_ids=pool, request=SampleRequest(
+    five = sample_draw(council=council, survey=survey, member_ids=pool, request=SampleRequest(
         size=30, seed=1, features=("gender", "birth_year", "district", "education", "housing")))
-    assert too_many.errors == ["Choose at most 4 profile questions to stratify on: with more, drawing takes minutes."]
+    # No cap on the number of questions: all five are used, and what stops this draw is only that
+    # these members never answered the education and housing questions.
+    assert len(five.features) == 5 and five.profile_incomplete == len(pool)
+    assert five.errors == ["A sample of 30 cannot be drawn from a pool of 0 members who can be invited. "
+                           "Choose a smaller sample or a wider audience."]
     client = staff_client("manager")
     url = reverse("staff:survey_send", args=[survey.pk])
     html = client.get(url, {"audience": "sample", "sample_size": "30", "sample_features": "district"}).content.decode()
