@@ -3,12 +3,11 @@
     git config merge.po.driver ".venv/bin/python scripts/po_merge.py %O %A %B"
 
 Two branches that each add texts touch neighbouring lines of the same .po file, which a line
-merge reports as a conflict although nothing conflicts. Here the result is our side with every
-entry the other side added or translated where ours has none, and every translation the other
-side corrected where ours still has the common ancestor's (a three-way merge per entry: a fix
-made on one branch is not undone by a branch that merely kept the old text); `scripts/i18n.py
-extract` drops entries that no longer occur in the source and `compile` rebuilds the .mo files
-afterwards.
+merge reports as a conflict although nothing conflicts. Here the merge is entry by entry against
+the common ancestor: our side, plus every entry the other side added, plus every translation the
+other side changed where ours left it as it was (or has none); where both changed one, ours
+stays. `scripts/i18n.py extract` drops entries that no longer occur in the source and `compile`
+rebuilds the .mo files afterwards.
 """
 
 from __future__ import annotations
@@ -37,12 +36,9 @@ def text(entry: polib.POEntry | None) -> tuple:
 
 
 def main(base_path: str, ours_path: str, theirs_path: str) -> int:
+    base = {key(e): e for e in polib.pofile(base_path)}
     ours = polib.pofile(ours_path)
     theirs = polib.pofile(theirs_path)
-    try:
-        base = {key(e): e for e in polib.pofile(base_path)}
-    except (OSError, ValueError):  # no common ancestor file (both sides added it)
-        base = {}
     by_key = {key(e): e for e in ours}
     for entry in theirs:
         if entry.obsolete:
@@ -50,11 +46,10 @@ def main(base_path: str, ours_path: str, theirs_path: str) -> int:
         mine = by_key.get(key(entry))
         if mine is None:
             ours.append(entry)
-        elif translated(entry) and not translated(mine):
-            mine.msgstr, mine.msgstr_plural, mine.flags = entry.msgstr, entry.msgstr_plural, entry.flags
-        elif (translated(entry) and key(entry) in base and text(mine) == text(base[key(entry)])
-              and text(entry) != text(mine)):
-            # Ours kept the ancestor's translation, theirs corrected it: take the correction.
+            continue
+        before = text(base.get(key(entry)))
+        they_changed = text(entry) != before
+        if translated(entry) and ((they_changed and text(mine) == before) or not translated(mine)):
             mine.msgstr, mine.msgstr_plural, mine.flags = entry.msgstr, entry.msgstr_plural, entry.flags
     ours.save(ours_path)
     return 0
