@@ -91,7 +91,7 @@ def test_done_when(council, staff_client, mailoutbox, django_capture_on_commit_c
     # Rate and results for the analyst.
     analyst = staff_client("analyst")
     html = analyst.get(reverse("staff:survey_progress", args=[survey.pk])).content.decode()
-    assert "25 %" in html
+    assert "25\xa0%" in html
     html = analyst.get(reverse("staff:survey_results", args=[survey.pk])).content.decode()
     assert "Speeding" in html and "<svg" in html
     export = analyst.get(reverse("staff:survey_export", args=[survey.pk, "csv"])).content.decode("utf-8-sig")
