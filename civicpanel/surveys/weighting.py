@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 
 from civicpanel.common.formatting import percent
 from civicpanel.common.method_errors import method_error_text
+from civicpanel.members.categories import STRATIFY_KINDS, population_features
 from civicpanel.members.models import ProfileQuestion
 from civicpanel.members.population_tables import (
     AudienceFigures,
@@ -55,7 +56,6 @@ from civicpanel.surveys.audience import audience_filters, profile_questions
 from civicpanel.surveys.charts import bar_chart
 from civicpanel.surveys.models import Answer, Question, Response, Survey
 from civicpanel.surveys.results import MIN_GROUP, respondent_categories
-from civicpanel.surveys.sampling import STRATIFY_KINDS, population_features
 
 CONFIDENCE = 0.95
 
