@@ -23,6 +23,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from civicpanel.common.method_errors import method_error_text
 from civicpanel.events.models import Event, Participant, Session
 from civicpanel.members.categories import Feature, member_categories, population_features
 from civicpanel.methods.selection import (
@@ -242,4 +243,4 @@ def _check(session_plan: SessionPlan, *, codes: dict[int, dict[str, str]], featu
             error, rows=session_plan.quotas, pool_codes=[codes[p.pk] for p in session_plan.pool], size=size,
             features=features)
     except SelectionError as error:  # a file problem cannot come from our own files; say so plainly
-        session_plan.problems = [str(error)]
+        session_plan.problems = [method_error_text(error)]
