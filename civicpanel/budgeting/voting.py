@@ -191,6 +191,11 @@ def ballot_cast(*, round: Round, voter: Voter, pot: str, choices, points=None, d
         return receipt
 
 
+def voted_district(rnd: Round, voter: Voter):
+    record = VoterRecord.objects.filter(round=rnd, pot="district", voter_key=voter.key).select_related("district").first()
+    return record.district if record else None
+
+
 def ballot_of(rnd: Round, voter: Voter, pot: str) -> Ballot | None:
     record = VoterRecord.objects.filter(round=rnd, pot=pot, voter_key=voter.key).first()
     if record is None:
