@@ -63,7 +63,14 @@ def test_no_analyst_page_or_export_shows_an_identity(council, staff_client):
         invitation, _token = invite(survey, member)
         answer(survey, invitation, transport="other", safety="4", wishes=["1"], days=str(number))
     wave = survey.waves.first()
-    values = {"survey_id": [str(survey.pk)], "wave_id": [str(wave.pk)], "fmt": ["csv", "xlsx", "codebook"]}
+    from civicpanel.budgeting import voting
+    from tests.budgeting.factories import build_round
+
+    pb_round = build_round(council)  # a participatory-budgeting round the same members voted in
+    for member in members:
+        voting.ballot_cast(round=pb_round, voter=voting.voter_for_member(member), pot="city", choices=[1])
+    values = {"survey_id": [str(survey.pk)], "wave_id": [str(wave.pk)], "fmt": ["csv", "xlsx", "codebook"],
+              "round_id": [str(pb_round.pk)]}
     analyst = staff_client("analyst")
 
     checked = []
