@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -164,6 +165,9 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Copenhagen")
 USE_TZ = True
+
+# Forms render through the project's components (templates/components/form_field.html).
+FORM_RENDERER = "civicpanel.common.forms.FormRenderer"
 
 # --- Static and uploaded files -------------------------------------------------------------
 STATIC_URL = "/static/"
