@@ -32,7 +32,7 @@ class MemberFilterForm(forms.Form):
             del self.fields["campaign"]
         self.question_fields = []
         for question in questions:
-            if question.key in RESERVED_FILTER_KEYS or question.key == "page" or not question.options.all():
+            if question.key in RESERVED_FILTER_KEYS or question.key in ("page", "sort") or not question.options.all():
                 continue
             label = question.text
             if question.kind == ProfileQuestion.Kind.BIRTH_YEAR:

@@ -30,6 +30,7 @@ from civicpanel.members.staff_forms import (
 def _filter_form(request) -> MemberFilterForm:
     data = request.GET.copy()
     data.pop("page", None)
+    data.pop("sort", None)
     return MemberFilterForm(
         data or None,
         questions=selectors.profile_questions(council=request.council),
@@ -46,12 +47,16 @@ def member_list_view(request):
         return render(request, "members/staff/list.html", {"form": form, "listing": None}, status=400)
     listing = staff_services.member_search(
         council=request.council, actor=request.user, filters=form.filters(),
-        page_number=request.GET.get("page"), request=request,
+        page_number=request.GET.get("page"), sort=request.GET.get("sort"), request=request,
     )
+    sort = staff_services.member_sort(request.GET.get("sort"))[0]
     query = request.GET.copy()
     query.pop("page", None)
+    filter_query = query.copy()
+    filter_query.pop("sort", None)
     return render(request, "members/staff/list.html", {
-        "form": form, "listing": listing, "query": query.urlencode(),
+        "form": form, "listing": listing, "query": query.urlencode(), "sort": sort,
+        "filter_query": filter_query.urlencode(),
         "status_counts": [(value, label, listing.status_counts[value]) for value, label in Member.Status.choices],
     })
 
