@@ -19,12 +19,20 @@ import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-# Colours with at least 3:1 contrast to white and to each other's hatch, told apart by
-# pattern too (hatching on one series), so the chart does not rely on colour alone.
-PANEL_COLOUR = "#0b5394"
-POPULATION_COLOUR = "#b9c3cf"
-INK = "#1b1f24"
-MUTED = "#4a5360"
+from civicpanel.tenancy.brand import Palette, palette
+
+# The council's palette (tenancy.brand.palette): the panel in its colour, solid; the population in a
+# light tint of it, hatched and outlined; each bar labelled with its value. Colour is never the
+# only cue: the pattern, the legend and the labels tell the series apart in greyscale too.
+DEFAULT_PALETTE = palette(None)
+INK = "#1a1a1a"
+MUTED = "#454545"
+# matplotlib writes style="..." attributes and a <style> element; a Content-Security-Policy without
+# 'unsafe-inline' for styles blocks both, so they become presentation attributes.
+STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"]*)"')
+PRESENTATION = {"fill", "fill-opacity", "stroke", "stroke-width", "stroke-linejoin", "stroke-linecap",
+                "stroke-opacity", "stroke-dasharray", "stroke-dashoffset", "opacity", "font-size", "font-weight",
+                "font-style", "text-anchor", "clip-path"}
 
 
 @dataclass
@@ -66,11 +74,30 @@ def _accessible_svg(figure: Figure, *, chart_id: str, title: str, description: s
     # Fixed pixel sizes would stop the chart from shrinking on a phone; viewBox keeps the shape.
     opening = re.sub(r'\s(width|height)="[^"]*"', "", opening)
     opening = opening[:-1] + f' role="img" aria-labelledby="{title_id} {desc_id}" focusable="false">'
+    svg = _without_inline_styles(svg)
+    opening = _without_inline_styles(opening)
     return (
         opening
         + f'<title id="{title_id}">{escape(title)}</title><desc id="{desc_id}">{escape(description)}</desc>'
         + svg[opening_end:]
     )
+
+
+def _presentation(match: re.Match) -> str:
+    attributes = []
+    for declaration in match.group(1).split(";"):
+        name, _sep, value = declaration.partition(":")
+        name, value = name.strip(), value.strip()
+        if name in PRESENTATION and value and '"' not in value:
+            attributes.append(f' {name}="{value}"')
+    return "".join(attributes)
+
+
+def _without_inline_styles(svg: str) -> str:
+    """The SVG with its style attributes as presentation attributes and without <style> elements
+    (the page's stylesheet sets the font)."""
+    svg = re.sub(r"<style[^>]*>.*?</style>", "", svg, flags=re.DOTALL)
+    return STYLE_ATTRIBUTE.sub(_presentation, svg)
 
 
 def share_comparison_chart(
@@ -84,12 +111,14 @@ def share_comparison_chart(
     panel_label: str,
     population_label: str,
     table: ChartTable | None = None,
+    colours: Palette | None = None,
 ) -> Chart:
     """A horizontal bar chart: for each group, its share of the panel (dark, solid) beside its
     share of the population (light, hatched). Shares are fractions (0.25 = 25 %); None draws
     no bar (a hidden or unknown figure). Reusable for any "sample vs target" comparison,
-    e.g. respondents vs population on a result page.
+    e.g. respondents vs population on a result page. `colours`: the council's palette.
     """
+    colours = colours or DEFAULT_PALETTE
     count = len(labels)
     height = max(1.8, 0.6 * count + 1.0)
     figure = Figure(figsize=(6.0, height), dpi=100)
@@ -99,9 +128,9 @@ def share_comparison_chart(
     panel_values = [v if v is not None else 0.0 for v in panel_shares]
     population_values = [v if v is not None else 0.0 for v in population_shares]
     axes.barh([p - bar / 2 for p in positions], [v * 100 for v in panel_values], height=bar,
-              color=PANEL_COLOUR, label=panel_label)
+              color=colours.primary, label=panel_label)
     axes.barh([p + bar / 2 for p in positions], [v * 100 for v in population_values], height=bar,
-              color=POPULATION_COLOUR, edgecolor=MUTED, hatch="//", linewidth=0.6, label=population_label)
+              color=colours.series[1], edgecolor=INK, hatch="//", linewidth=0.6, label=population_label)
     top = max([*panel_values, *population_values, 0.01]) * 100
     for position, value in zip(positions, panel_shares, strict=True):
         if value is not None:

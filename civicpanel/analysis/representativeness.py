@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from civicpanel.analysis.charts import Chart, ChartTable, share_comparison_chart
+from civicpanel.tenancy.brand import Palette, palette
 from civicpanel.members.models import Member, PopulationFigure, ProfileOption, ProfileQuestion
 from civicpanel.members.selectors import member_counts_by_option, profile_questions
 
@@ -122,7 +123,7 @@ def representativeness(*, council) -> Representativeness:
             ))
         composition = QuestionComposition(question=question, rows=rows, answered=answered,
                                           unknown=active_total - answered, population_total=population_total)
-        composition.chart = _chart(composition)
+        composition.chart = _chart(composition, colours=palette(council.brand_colour))
         report.questions.append(composition)
 
     below = [row for c in report.questions for row in c.rows
@@ -131,7 +132,7 @@ def representativeness(*, council) -> Representativeness:
     return report
 
 
-def _chart(composition: QuestionComposition) -> Chart:
+def _chart(composition: QuestionComposition, *, colours: Palette) -> Chart:
     question = composition.question
     below = [row for row in composition.rows if row.gap_points is not None and round(row.gap_points) < 0]
     if below:
@@ -159,5 +160,5 @@ def _chart(composition: QuestionComposition) -> Chart:
         panel_shares=[row.panel_share for row in composition.rows],
         population_shares=[row.population_share for row in composition.rows],
         panel_label=_("Active panel"), population_label=_("Residents"),
-        table=table,
+        table=table, colours=colours,
     )

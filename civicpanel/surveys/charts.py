@@ -1,5 +1,8 @@
 """Small server-side SVG bar charts. The numbers are always in a table beside the chart, so the
-chart is a picture of the table (role="img" with a title), never the only place a number is."""
+chart is a picture of the table (role="img" with a title), never the only place a number is.
+Each bar carries its value as a label, so colour is never the only cue; the bars take the
+council's colour from the page's brand stylesheet (class "bar", see theme.css), with the
+default colour as the fallback attribute."""
 
 from __future__ import annotations
 
@@ -31,7 +34,7 @@ def bar_chart(rows: list[tuple[str, float, str]], *, title: str, maximum: float 
         length = 0 if not top else max(0.0, min(1.0, value / top)) * BAR_WIDTH
         parts.append(
             f'<text x="{LABEL_WIDTH - 8}" y="{y + 19}" text-anchor="end" font-size="14" fill="#1b1f24">{escape(_clip(label))}</text>'
-            f'<rect x="{LABEL_WIDTH}" y="{y + 4}" width="{length:.1f}" height="{ROW - 10}" fill="#0b5394"></rect>'
+            f'<rect x="{LABEL_WIDTH}" y="{y + 4}" width="{length:.1f}" height="{ROW - 10}" fill="#0b5394" class="bar"></rect>'
             f'<text x="{LABEL_WIDTH + length + 6:.1f}" y="{y + 19}" font-size="14" fill="#1b1f24">{escape(shown)}</text>'
         )
     parts.append("</svg>")
