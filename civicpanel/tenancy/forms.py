@@ -10,6 +10,7 @@ from django.core.validators import get_available_image_extensions
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
+from civicpanel.common.forms import CleanInputMixin
 from civicpanel.tenancy.brand import (
     HEX_COLOUR,
     LOGO_MAX_SIDE,
@@ -53,7 +54,7 @@ def _raster_format(upload) -> str:
 POSTAL_CODE_RE = re.compile(r"^\d{4}$")
 
 
-class CouncilGeneralForm(forms.ModelForm):
+class CouncilGeneralForm(CleanInputMixin, forms.ModelForm):
     languages = forms.MultipleChoiceField(
         label=_("Languages"), choices=LANGUAGE_CHOICES, widget=forms.CheckboxSelectMultiple,
         help_text=_("The languages members and staff can choose. Texts such as the consent and the "
@@ -182,7 +183,7 @@ class PostalCodesField(forms.CharField):
         return parse_postal_codes(super().to_python(value))
 
 
-class DistrictForm(forms.Form):
+class DistrictForm(CleanInputMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     postal_codes = PostalCodesField(
         label=_("Postal codes"), required=False,
