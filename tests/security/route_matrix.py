@@ -128,6 +128,8 @@ MATRIX: dict[str, str] = {
     'privacy': 'public',
     'accessibility': 'public',
     'healthz': 'public',
+    'council_brand_css': 'public',
+    'council_logo': 'public',
     'members:signup': 'public',
     'members:signup_sent': 'public',
     'members:confirm_continue': 'public',

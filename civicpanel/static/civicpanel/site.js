@@ -48,6 +48,11 @@
     confirmations();
     try {
       if (window.DKFDS && typeof window.DKFDS.init === "function") window.DKFDS.init();
+      // The design system names the menu of navigation items that do not fit "Mere" (Danish);
+      // the page gives the word in its own language.
+      var nav = document.querySelector(".navigation-menu .nav[data-more-label]");
+      var more = document.querySelector(".navigation-menu .more-button span");
+      if (nav && more) more.textContent = nav.getAttribute("data-more-label");
     } catch (error) {
       // A component the page does not use may fail to start; the page works without it.
       if (window.console) window.console.warn(error);
