@@ -6,6 +6,11 @@ with a time bound (--timeout) and a memory bound (--memory-gib); one heavy proce
 civicpanel is run with the options that mean what pabutools computes: tie-breaking "pabutools",
 Equal Shares with utility points x cost and the add-one completion that stops at the first
 exhaustive outcome ("add1-exhaustive"). The official add-one ("add1") is timed as well.
+
+Every ratio divides two times taken in this run. civicpanel's time is the median of --repeat
+counts; the machine's load average and cores are printed at the start and the end, since other
+work on the machine slows both sides. `--reuse` only skips a pabutools run that did not finish
+within the same time bound before (it never stands in for a time).
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -26,14 +33,24 @@ HERE = Path(__file__).resolve().parent
 RULES = ["greedy", "greedy-cost", "utilitarian", "phragmen", "mes-none", "mes-add1"]
 
 
-def ours(election, rule: str) -> tuple[list[str], float]:
+def ours(election, rule: str, repeat: int) -> tuple[list[str], float]:
+    """civicpanel's winners and the median of `repeat` wall times (each count from the election)."""
     common = {"tie_breaking": "pabutools", "ordinal_scoring": "max-length"}
-    if rule.startswith("mes"):
-        comp = {"mes-none": "none", "mes-add1": "add1-exhaustive", "mes-official": "add1"}[rule]
-        out = count(election, "mes", completion=comp, utility="cost", **common)
-    else:
-        out = count(election, rule, **common)
-    return sorted(out.winners), out.seconds
+    times, winners = [], None
+    for _ in range(repeat):
+        if rule.startswith("mes"):
+            comp = {"mes-none": "none", "mes-add1": "add1-exhaustive", "mes-official": "add1"}[rule]
+            out = count(election, "mes", completion=comp, utility="cost", **common)
+        else:
+            out = count(election, rule, **common)
+        times.append(out.seconds)
+        winners = sorted(out.winners)
+    return winners, statistics.median(times)
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
 
 
 def theirs(path: Path, rule: str, timeout: float, memory_gib: float) -> dict:
@@ -64,8 +81,10 @@ def main() -> int:
     ap.add_argument("--memory-gib", type=float, default=8)
     ap.add_argument("--files", default="*.pb", help="comma-separated glob patterns")
     ap.add_argument("--rules", default=",".join(RULES))
+    ap.add_argument("--repeat", type=int, default=3, help="civicpanel counts per cell (the median is shown)")
     ap.add_argument("--reuse", action="store_true",
-                    help="reuse pabutools results from results/pabutools-cache.json (same file, rule, bound)")
+                    help="skip pabutools runs that did not finish within the same bound before "
+                         "(results/pabutools-cache.json); finished runs are always run again")
     args = ap.parse_args()
     cache_path = HERE / "results" / "pabutools-cache.json"
     cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
@@ -76,6 +95,9 @@ def main() -> int:
         return 1
     rules = args.rules.split(",")
     rows = []
+    started = load()
+    print(f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, {platform.platform()}, {started}; "
+          f"pabutools bound {args.timeout:g} s, civicpanel median of {args.repeat}\n", flush=True)
     head = ("| file | voters | projects | rule | pabutools s | civicpanel s | ratio | identical |\n"
             "|---|---:|---:|---|---:|---:|---:|---|")
     print(head, flush=True)
@@ -85,10 +107,10 @@ def main() -> int:
         for rule in rules:
             if rule == "phragmen" and not approval:
                 continue
-            mine, my_s = ours(election, rule)
+            mine, my_s = ours(election, rule, args.repeat)
             key = f"{path.name}|{rule}|{args.timeout:g}|{args.memory_gib:g}"
-            if args.reuse and key in cache:
-                t = cache[key]
+            if args.reuse and cache.get(key, {}).get("status", "").startswith("did not finish"):
+                t = cache[key]  # a run that did not finish: skipped, never a time
             else:
                 t = theirs(path, rule, args.timeout, args.memory_gib)
                 cache[key] = t
@@ -107,15 +129,17 @@ def main() -> int:
             print(f"| {path.stem} | {row['voters']} | {row['projects']} | {rule} | {their_s} | {my_s:.3f} "
                   f"| {ratio} | {same} |", flush=True)
         if "mes-add1" in rules:
-            mine, my_s = ours(election, "mes-official")
+            mine, my_s = ours(election, "mes-official", args.repeat)
             print(f"| {path.stem} | {len(election.ballots)} | {len(election.projects)} | mes-add1 (official, "
                   f"civicpanel only) | - | {my_s:.3f} | - | - |", flush=True)
             rows.append({"file": path.name, "rule": "mes-official", "civicpanel": f"{my_s:.3f}"})
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = HERE / "results" / f"bench-{stamp}.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"machine": platform.platform(), "timeout": args.timeout, "rows": rows}, indent=1))
-    print(f"\nwritten {out.relative_to(HERE.parent.parent)}")
+    ended = load()
+    out.write_text(json.dumps({"machine": platform.platform(), "timeout": args.timeout, "repeat": args.repeat,
+                               "load_at_start": started, "load_at_end": ended, "rows": rows}, indent=1))
+    print(f"\nat the end: {ended}\nwritten {out.relative_to(HERE.parent.parent)}")
     return 0
 
 

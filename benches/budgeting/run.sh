@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark civicpanel's participatory-budgeting rules against pabutools on the Pabulib files.
-#   bash benches/budgeting/run.sh [--timeout SECONDS] [--files PATTERN] [--rules greedy,mes,...]
+#   bash benches/budgeting/run.sh [--timeout SECONDS] [--files PATTERN] [--rules greedy,mes-add1,...] [--repeat 3] [--reuse]
 # Creates benches/budgeting/.venv with pabutools the first time. Results: benches/budgeting/results/.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -41,6 +41,9 @@ class MESRun:
     purchases: list[Purchase] = field(default_factory=list)
     left_for: dict[int, Fraction] = field(default_factory=dict)  # unfunded: supporters' money left
     unaffordable: set[int] = field(default_factory=set)
+    # With `track=True`: every share per voter below per_voter + stable_for gives the same set of
+    # projects (possibly bought in another order); 0.0 when not computed.
+    stable_for: float = 0.0
 
 
 def utilities(profile: Profile, kind: str = "cost") -> list[tuple[int | None, np.ndarray | None]]:
@@ -194,18 +197,19 @@ class _State:
 
 
 def mes(profile: Profile, rank: list[int], util, per_voter: Fraction | None = None, *,
-        explain: bool = False, exact: bool = False) -> MESRun:
+        explain: bool = False, exact: bool = False, track: bool = False) -> MESRun:
     """One run of Equal Shares with `per_voter` money for each voter (default: budget / voters).
 
     Approval-like profiles (one utility per project) take the fast path of `mes_fast`, which
-    checks every close decision exactly; `exact=True` forces the all-integer path."""
+    checks every close decision exactly; `exact=True` forces the all-integer path. `track=True`
+    also computes `stable_for` (how far the share can rise with the same projects bought)."""
     n = profile.n_voters
     if per_voter is None:
         per_voter = Fraction(profile.budget, max(n, 1) * profile.money_scale)
     if not exact and all(u is not None for u, _ in util):
         from .mes_fast import mes_uniform  # noqa: PLC0415
 
-        return mes_uniform(profile, rank, [int(u) for u, _ in util], per_voter, explain=explain)
+        return mes_uniform(profile, rank, [int(u) for u, _ in util], per_voter, explain=explain, track=track)
     run = MESRun(selected=[], per_voter=per_voter)
     if n == 0:
         return run

@@ -12,6 +12,7 @@ floating point could get wrong is checked exactly: a poor/rich split whose margi
 from __future__ import annotations
 
 import heapq
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -210,13 +211,17 @@ class _Purses:
 
 
 def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter: Fraction,
-                explain: bool = False):
-    """Same contract as `mes.mes` for profiles where project j gives each supporter `uniform[j]`."""
+                explain: bool = False, track: bool = False):
+    """Same contract as `mes.mes` for profiles where project j gives each supporter `uniform[j]`.
+
+    With `track`, also `run.stable_for`: how far the share per voter can rise with the same set
+    of projects bought (see `_Tracker`)."""
     from .mes import MESRun, Purchase  # noqa: PLC0415 - avoid an import cycle
 
     run = MESRun(selected=[], per_voter=per_voter)
     n = profile.n_voters
     if n == 0:
+        run.stable_for = math.inf
         return run
     scale = profile.money_scale
     costs, costs_f, costs_den = _cost_table(tuple(profile.costs), scale)
@@ -224,6 +229,7 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
                                  frozenset(profile.excluded), tuple(map(len, profile.supporters)))
     run.selected.extend(free)
     if not active:
+        run.stable_for = math.inf
         if explain:
             run.left_for = {j: Fraction(0) for j in range(profile.m)
                             if j not in run.selected and j not in profile.excluded}
@@ -250,6 +256,7 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
 
     live_sup = {j: profile.supporters[j] for j in active}
     bud = purses.bud  # updated in place, never rebound
+    tracker = _Tracker(profile.supporters, bud, uniform, n, tol, window) if track else None
 
     def evaluate(j: int) -> _Eval | None:
         sup = live_sup[j]
@@ -318,13 +325,19 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
             known = fresh.get(j)
             if known is not None and overlaps[j].isdisjoint(bought[known[0]:]):
                 ev = _Eval(known[1], known[2], known[3], known[4])
+                slope = known[5]
             else:
                 ev = evaluate(j)
                 if ev is None:
                     run.unaffordable.add(j)
+                    if tracker is not None:
+                        tracker.unaffordable(j, costs_f[j])
                     continue
-                fresh[j] = (len(bought), ev.sup, ev.poor, ev.pi, ev.exact)
+                slope = tracker.slope(j, ev.sup, ev.poor) if tracker is not None else 0.0
+                fresh[j] = (len(bought), ev.sup, ev.poor, ev.pi, ev.exact, slope)
             rho = ev.pi / uniform[j]
+            if tracker is not None:
+                tracker.evaluated(j, rho, slope)
             seen[j] = (rho, ev)
             if rho < best:
                 best = rho
@@ -344,6 +357,8 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
             poor, rich = ev.sup[:0], ev.sup
         else:
             poor, rich = ev.sup[ev.poor], ev.sup[~ev.poor]
+        if tracker is not None:
+            tracker.bought(w, seen[w][0], poor, rich, len(ev.sup))
         if explain:
             pi = exact_price(w, ev)
             payments = [(len(rich), pi, False)] if len(rich) else []
@@ -361,7 +376,97 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
                 sup = profile.supporters[j]
                 sup = sup[purses.bud[sup] > 0]
                 run.left_for[j] = Fraction(purses.money(sup), purses.den)
+    if tracker is not None:
+        run.stable_for = tracker.result()
     return run
+
+
+class _Tracker:
+    """How far the share per voter can rise from this run's with the same set of projects bought.
+
+    With the same purchases in the same order, raising the share never lowers a voter's budget
+    and never raises a price (by induction over the purchases). `grow[i]` bounds how fast voter
+    i's budget rises with the share: everyone starts at 1; when a project is bought, those who
+    paid all they had (or had nothing) can bring more at a higher share, and the price the others
+    pay falls by at most their extra money divided among the others. So the price of a project
+    whose last evaluation had supporters short of money falls by at most `slope` x the rise; one
+    where everyone paid the same share does not fall at all. Hence, for a rise below
+    `stable_for`:
+    - each round's winner still costs no more per utility, and each project it beat still costs
+      more (its lower bound falls by at most slope x rise), unless the beaten project is bought
+      later and none of its short supporters pays for anything bought in between: then buying it
+      earlier changes no one's payment (those who pay for both pay their full share for both), and
+      the same projects are bought;
+    - each project found unaffordable stays unaffordable (its supporters' money rises by at most
+      the sum of their `grow`).
+    Every bound keeps a margin far above floating-point error (`tol`, `window` as in the run)."""
+
+    def __init__(self, supporters: list[np.ndarray], bud: np.ndarray, uniform: list[int], n: int,
+                 tol: float, window: float):
+        self.supporters = supporters
+        self.bud = bud
+        self.uniform = uniform
+        self.tol = tol
+        self.window = window
+        self.grow = np.ones(n)
+        self.last_round = np.full(n, -1, dtype=np.int64)  # last purchase each voter supported
+        self.sensitive: dict[int, tuple[float, float]] = {}  # in play, price can fall: (rho, slope)
+        self.beaten: list[tuple[int, int, float]] = []  # (round, project, rise it stays beaten)
+        self.limit = math.inf
+        self.movable_after: dict[int, int] = {}
+        self.rounds = 0
+
+    def slope(self, j: int, sup: np.ndarray, poor: np.ndarray | None) -> float:
+        full = self.supporters[j]
+        if poor is None and len(sup) == len(full):
+            return 0.0
+        grow = self.grow
+        short = float(_sum(grow[full[self.bud[full] <= 0]])) if len(sup) < len(full) else 0.0
+        rich = len(sup)
+        if poor is not None:
+            short += float(_sum(grow[sup[poor]]))
+            rich -= int(_count(poor))
+        return short * (1 + 1e-9) / (max(rich, 1) * self.uniform[j])
+
+    def evaluated(self, j: int, rho: float, slope: float) -> None:
+        if slope > 0:
+            self.sensitive[j] = (rho, slope)
+        else:
+            self.sensitive.pop(j, None)
+
+    def unaffordable(self, j: int, cost: float) -> None:
+        self.sensitive.pop(j, None)
+        full = self.supporters[j]
+        money = float(_sum(self.bud[full]))
+        rise = (cost - money - self.tol * (len(full) + 1)) / (float(_sum(self.grow[full])) * (1 + 1e-9))
+        self.limit = min(self.limit, rise)
+
+    def bought(self, w: int, rho_w: float, poor: np.ndarray, rich: np.ndarray, live: int) -> None:
+        t = self.rounds
+        self.rounds += 1
+        self.sensitive.pop(w, None)
+        margin = rho_w + self.window
+        for j, (rho, slope) in self.sensitive.items():
+            self.beaten.append((t, j, (rho - margin) / slope))
+        full = self.supporters[w]
+        after = -1
+        if len(poor) or live < len(full):
+            short = full[self.bud[full] <= 0] if live < len(full) else full[:0]
+            grow, last = self.grow, self.last_round
+            after = max(int(_max(last[poor])) if len(poor) else -1,
+                        int(_max(last[short])) if len(short) else -1)
+            extra = (float(_sum(grow[poor])) + float(_sum(grow[short]))) * (1 + 1e-9) / max(len(rich), 1)
+            grow[full] += extra
+        self.movable_after[w] = after
+        self.last_round[full] = t
+
+    def result(self) -> float:
+        lim = self.limit
+        movable = self.movable_after
+        for t, j, rise in self.beaten:
+            if rise < lim and not (j in movable and t > movable[j]):
+                lim = rise
+        return max(lim, 0.0)
 
 
 def _merge_payments(payments):
