@@ -17,7 +17,7 @@ against the database's own administrator.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from django.db import DatabaseError, connections, transaction
 
@@ -52,10 +52,8 @@ def purge_permitted(using: str = "default"):
     except BaseException:
         # After a database error the transaction is aborted (and will be rolled back, taking
         # the setting with it); after any other error, close the path at once.
-        try:
+        with suppress(DatabaseError, transaction.TransactionManagementError):
             _close(connection)
-        except (DatabaseError, transaction.TransactionManagementError):
-            pass
         raise
     _close(connection)
 

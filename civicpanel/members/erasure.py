@@ -40,6 +40,7 @@ from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
+from civicpanel.common.ledger import MEMBER_ERASED, ledger_record
 from civicpanel.members.models import ConsentRecord, Member, MemberAnswer, ProfileQuestion
 
 DataProvider = Callable[[Member], dict]
@@ -149,10 +150,13 @@ def member_data_rows(data: dict) -> list[tuple[str, str, str, object]]:
     return rows
 
 
-def member_erase(*, member: Member, status: str = Member.Status.LEFT, now: datetime.datetime | None = None) -> Member:
+def member_erase(*, member: Member, status: str = Member.Status.LEFT, now: datetime.datetime | None = None,
+                 ledger: bool = True) -> Member:
     """Erase the member's personal data and leave an anonymous husk (see the module doc).
 
-    Safe to call twice. Runs the registered erasers of the other apps in the same transaction.
+    Safe to call twice. Runs the registered erasers of the other apps in the same transaction,
+    and appends the erasure to the erasure ledger when it commits (`ledger=False` when applying
+    the ledger itself after a restore).
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -179,6 +183,8 @@ def member_erase(*, member: Member, status: str = Member.Status.LEFT, now: datet
         ])
         if email:
             _scrub_task_results(email)
+        if ledger:
+            ledger_record(MEMBER_ERASED, council_id=member.council_id, member_ids=[member.pk], at=now)
     return member
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from civicpanel.audit.services import audit_record
 from civicpanel.common.appendonly import purge_permitted
+from civicpanel.common.ledger import MEMBER_DELETED, ledger_record
 from civicpanel.members import erasure
 from civicpanel.members.consent import consent_record_add
 from civicpanel.members.models import Campaign, ConsentRecord, ConsentVersion, Member, MemberToken
@@ -415,6 +416,7 @@ def members_lifecycle_run(*, now: datetime.datetime | None = None, councils=None
             # never confirmed it, so the record would only keep a stranger's claim about them.
             with transaction.atomic(), purge_permitted():
                 Member.objects.filter(pk__in=stale_ids, status=Member.Status.PENDING).delete()
+                ledger_record(MEMBER_DELETED, council_id=council.pk, member_ids=stale_ids, at=now)
                 audit_record(council=council, actor=SYSTEM_ACTOR, action="member.pending_deleted",
                              detail={"count": len(stale_ids)})
 

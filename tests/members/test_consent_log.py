@@ -65,7 +65,7 @@ def test_an_import_with_paper_consent_records_the_paper_channel_in_each_members_
 def test_the_staff_import_page_asks_how_consent_was_given(council, staff_client):
     client = staff_client("manager")
     page = client.post("/staff/members/import/", {"file": _upload("email\nx@example.net\n")}).content.decode()
-    assert 'name="consent_channel"' in page and "On a paper form" in page
+    assert 'name="consent_channel" value="paper"' in page and 'name="consent_channel" value="import"' in page
     response = client.post("/staff/members/import/", {
         "confirm": "1", "content": "email\nx@example.net\n", "filename": "x.csv", "consent_documented": "on",
         "consent_channel": "import"})
@@ -73,7 +73,7 @@ def test_the_staff_import_page_asks_how_consent_was_given(council, staff_client)
     record = ConsentRecord.objects.get(member__in=Member.objects.by_email("x@example.net", council=council))
     assert record.channel == "import"
     detail = client.get(f"/staff/members/{record.member_id}/").content.decode()
-    assert "Imported from another system" in detail and record.text_sha256[:12] in detail
+    assert "Importeret fra et andet system" in detail and record.text_sha256[:12] in detail  # the staff page is Danish
 
 
 def _upload(text: str):
@@ -125,9 +125,9 @@ def test_postgresql_refuses_update_and_delete(council):
         Member.objects.filter(pk=member.pk).delete()  # the cascade reaches the log, and is refused
     assert ConsentRecord.objects.filter(channel="web").count() == 1
     # The operator's controlled path lets a DELETE through, and never an UPDATE.
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), purge_permitted():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE members_consentrecord SET channel = 'paper'")
+    with (pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), purge_permitted(),
+          connection.cursor() as cursor):
+        cursor.execute("UPDATE members_consentrecord SET channel = 'paper'")
     with transaction.atomic():
         with purge_permitted():
             Member.objects.filter(pk=member.pk).delete()
