@@ -11,3 +11,12 @@ class AccountsConfig(AppConfig):
         from civicpanel.accounts.services import on_authenticator_added
 
         authenticator_added.connect(on_authenticator_added, dispatch_uid="civicpanel-mfa-added")
+
+        from civicpanel.accounts.council_data import export_council_staff, purge_council_staff
+        from civicpanel.tenancy.removal import (
+            register_council_exporter,
+            register_council_purge_hook,
+        )
+
+        register_council_exporter("staff", export_council_staff, order=20)
+        register_council_purge_hook(purge_council_staff)

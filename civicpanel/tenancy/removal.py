@@ -36,6 +36,7 @@ from pathlib import Path
 from django.apps import apps
 from django.db import models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from civicpanel.tenancy.models import Council, District
@@ -62,7 +63,7 @@ def _jsonable(value):
         return value.isoformat()
     if isinstance(value, models.Model):
         return value.pk
-    if hasattr(value, "name") and hasattr(value, "url"):  # a file field
+    if isinstance(value, FieldFile):
         return value.name or ""
     return value
 
@@ -217,3 +218,50 @@ def council_purge(*, council: Council, ledger: bool = True) -> dict[str, int]:
             storage = Council._meta.get_field("logo").storage
             transaction.on_commit(lambda: storage.delete(logo))
     return dict(deleted)
+
+
+def _path_to_council(model: type[models.Model], depth: int = 4) -> str | None:
+    """The shortest lookup from the model to its council through foreign keys ("council",
+    "member__council", "response__survey__council"), or None for rows of no council."""
+    queue: list[tuple[type[models.Model], str, int]] = [(model, "", 0)]
+    seen = {model}
+    while queue:
+        current, prefix, hops = queue.pop(0)
+        for field_ in current._meta.concrete_fields:
+            target = getattr(field_, "related_model", None)
+            if not field_.is_relation or target is None:
+                continue
+            lookup = f"{prefix}{field_.name}"
+            if target is Council:
+                return lookup
+            if hops + 1 < depth and target not in seen and target._meta.app_label != "accounts":
+                seen.add(target)
+                queue.append((target, lookup + "__", hops + 1))
+    return None
+
+
+def council_tables(council: Council) -> dict[str, models.QuerySet]:
+    """Every model's rows that belong to the council, directly or through other rows."""
+    tables = {}
+    for model in apps.get_models():
+        if model is Council:
+            continue
+        path = _path_to_council(model)
+        if path is not None:
+            tables[model._meta.label] = model._base_manager.filter(**{path: council}).distinct()
+    return tables
+
+
+def export_council_tables(council: Council, folder: Path) -> list[Path]:
+    """Every row of the council in every table, one JSON file per model (personal data
+    decrypted: the export is the council's own data, handed back to it)."""
+    files = []
+    for label, queryset in sorted(council_tables(council).items()):
+        rows = model_rows(queryset)
+        if rows:
+            files.append(write_json(folder, f"{label}.json", rows))
+    return files
+
+
+# Last: the audit rows that the other exporters wrote are in it.
+register_council_exporter("tables", export_council_tables, order=100)
