@@ -15,13 +15,14 @@ class Capability(StrEnum):
     SURVEYS = "surveys"        # build, send and remind surveys
     EVENTS = "events"          # workshops, focus groups, user tests
     MAILINGS = "mailings"      # information mailings and feedback to the panel
+    BUDGETING = "budgeting"    # participatory-budgeting rounds: ideas, assessment, paper ballots, count
     RESULTS = "results"        # aggregated results and pseudonymous exports, never identities
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.ADMIN: frozenset(Capability),
     Role.MANAGER: frozenset({Capability.MEMBERS, Capability.SURVEYS, Capability.EVENTS,
-                             Capability.MAILINGS, Capability.RESULTS}),
+                             Capability.MAILINGS, Capability.RESULTS, Capability.BUDGETING}),
     Role.ANALYST: frozenset({Capability.RESULTS}),
 }
 

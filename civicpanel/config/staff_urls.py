@@ -3,6 +3,7 @@
 from civicpanel.accounts import staff_urls as accounts_urls
 from civicpanel.analysis import staff_urls as analysis_urls
 from civicpanel.audit import staff_urls as audit_urls
+from civicpanel.budgeting import staff_urls as budgeting_urls
 from civicpanel.members import settings_urls
 from civicpanel.members import staff_urls as members_urls
 from civicpanel.outreach import staff_urls as outreach_urls
@@ -17,6 +18,7 @@ urlpatterns = [
     *members_urls.urlpatterns,
     *outreach_urls.urlpatterns,
     *surveys_urls.urlpatterns,
+    *budgeting_urls.urlpatterns,
     *analysis_urls.urlpatterns,
     *settings_urls.urlpatterns,
 ]

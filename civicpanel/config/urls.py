@@ -8,6 +8,7 @@ urlpatterns = [
     path("staff/", include("civicpanel.config.staff_urls")),
     path("s/", include("civicpanel.surveys.urls")),
     path("o/", include("civicpanel.outreach.urls")),
+    path("pb/", include("civicpanel.budgeting.urls")),
     path("", include("civicpanel.common.urls")),
     path("", include("civicpanel.members.urls")),
 ]

@@ -34,7 +34,8 @@ def mes_completed(profile: Profile, rank: list[int], util, *, completion: str = 
     n = max(profile.n_voters, 1)
     base = Fraction(profile.budget, n * profile.money_scale)
     adding = completion.startswith("add1")
-    run = mes(profile, rank, util, base, explain=explain and not adding, track=adding)
+    run = mes(profile, rank, util, base, explain=explain and not adding, track=adding,
+              horizon=8 * float(step))
     steps = 0
     if adding:
         stop_when_exhaustive = completion == "add1-exhaustive"
@@ -46,6 +47,9 @@ def mes_completed(profile: Profile, rank: list[int], util, *, completion: str = 
         # This changes only the time taken, never the outcome.
         futile = untracked = 0
         tracked = True  # whether `run` computed stable_for
+        # How far ahead a tracked run looks: bounds over a shorter range are tighter (a supporter
+        # who paid all she had stays empty unless her budget can reach the price within it).
+        horizon = max(8 * float(step), 2 * run.stable_for)
         while steps < max_steps:
             cost = sum(profile.costs[j] for j in run.selected)
             chosen = set(run.selected)
@@ -67,11 +71,13 @@ def mes_completed(profile: Profile, rank: list[int], util, *, completion: str = 
             steps += 1
             track = untracked >= (1 << futile) - 1
             untracked = 0 if track else untracked + 1
-            nxt = mes(profile, rank, util, per_voter, track=track)
+            nxt = mes(profile, rank, util, per_voter, track=track, horizon=horizon)
             if sum(profile.costs[j] for j in nxt.selected) > profile.budget:
                 per_voter -= step
                 break
             run, tracked = nxt, track
+            if tracked:
+                horizon = max(8 * float(step), 2 * run.stable_for)
         if explain or run.per_voter != per_voter:
             # the same projects, in the order and with the payments of the last share that fit
             run = mes(profile, rank, util, per_voter, explain=explain)

@@ -211,7 +211,7 @@ class _Purses:
 
 
 def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter: Fraction,
-                explain: bool = False, track: bool = False):
+                explain: bool = False, track: bool = False, horizon: float = math.inf):
     """Same contract as `mes.mes` for profiles where project j gives each supporter `uniform[j]`.
 
     With `track`, also `run.stable_for`: how far the share per voter can rise with the same set
@@ -256,7 +256,16 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
 
     live_sup = {j: profile.supporters[j] for j in active}
     bud = purses.bud  # updated in place, never rebound
-    tracker = _Tracker(profile.supporters, bud, uniform, n, tol, window) if track else None
+    tracker = _Tracker(profile.m, n, tol, window, horizon) if track else None
+
+    def short_of(j: int, sup: np.ndarray, poor: np.ndarray | None) -> tuple[np.ndarray, float]:
+        """Supporters who pay all they have or have nothing, and the utility of the others."""
+        full = profile.supporters[j]
+        rich = len(sup) - (int(_count(poor)) if poor is not None else 0)
+        short = full[bud[full] <= 0] if len(sup) < len(full) else full[:0]
+        if poor is not None:
+            short = np.concatenate((short, sup[poor]))
+        return short, max(rich, 1) * uniform[j]
 
     def evaluate(j: int) -> _Eval | None:
         sup = live_sup[j]
@@ -331,9 +340,12 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
                 if ev is None:
                     run.unaffordable.add(j)
                     if tracker is not None:
-                        tracker.unaffordable(j, costs_f[j])
+                        full = profile.supporters[j]
+                        tracker.unaffordable(j, full, bud[full], uniform[j], costs_f[j])
                     continue
-                slope = tracker.slope(j, ev.sup, ev.poor) if tracker is not None else 0.0
+                slope = 0.0
+                if tracker is not None and (ev.poor is not None or len(ev.sup) < len(profile.supporters[j])):
+                    slope = tracker.slope(*short_of(j, ev.sup, ev.poor))
                 fresh[j] = (len(bought), ev.sup, ev.poor, ev.pi, ev.exact, slope)
             rho = ev.pi / uniform[j]
             if tracker is not None:
@@ -358,7 +370,9 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
         else:
             poor, rich = ev.sup[ev.poor], ev.sup[~ev.poor]
         if tracker is not None:
-            tracker.bought(w, seen[w][0], poor, rich, len(ev.sup))
+            short, rich_utility = short_of(w, ev.sup, ev.poor)
+            tracker.bought(w, seen[w][0], profile.supporters[w], short, rich_utility, uniform[w],
+                           poor, bud[poor], uniform[w])
         if explain:
             pi = exact_price(w, ev)
             payments = [(len(rich), pi, False)] if len(rich) else []
@@ -382,91 +396,134 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
 
 
 class _Tracker:
-    """How far the share per voter can rise from this run's with the same set of projects bought.
+    """How far the share per voter can rise from a run's with the same set of projects bought.
 
-    With the same purchases in the same order, raising the share never lowers a voter's budget
+    All of this holds for rises below `horizon`, which lets a supporter who paid all she had count
+    as having nothing afterwards if her budget could not reach that price within it (then her
+    `grow` is 0). With the same purchases in the same order, raising the share never lowers a voter's budget
     and never raises a price (by induction over the purchases). `grow[i]` bounds how fast voter
     i's budget rises with the share: everyone starts at 1; when a project is bought, those who
-    paid all they had (or had nothing) can bring more at a higher share, and the price the others
-    pay falls by at most their extra money divided among the others. So the price of a project
-    whose last evaluation had supporters short of money falls by at most `slope` x the rise; one
-    where everyone paid the same share does not fall at all. Hence, for a rise below
-    `stable_for`:
+    paid all they had (or had nothing) can bring more at a higher share, and the price per
+    utility the others pay falls by at most their extra money over the others' utility (or over
+    the least utility if no one else pays). So the price of a project whose last evaluation had
+    supporters short of money falls by at most `slope` x the rise; one where everyone paid at
+    the same price does not fall at all. Hence, for a rise below `stable_for`:
     - each round's winner still costs no more per utility, and each project it beat still costs
-      more (its lower bound falls by at most slope x rise), unless the beaten project is bought
-      later and none of its short supporters pays for anything bought in between: then buying it
-      earlier changes no one's payment (those who pay for both pay their full share for both), and
-      the same projects are bought;
-    - each project found unaffordable stays unaffordable (its supporters' money rises by at most
-      the sum of their `grow`).
-    Every bound keeps a margin far above floating-point error (`tol`, `window` as in the run)."""
+      more (its lower bound falls by at most slope x the rise), unless the beaten project is
+      bought later and none of its short supporters pays for anything bought in between: then
+      buying it earlier changes no one's payment (those who pay for both pay in full for both),
+      and the same projects are bought;
+    - a project found unaffordable can at most become affordable at a price per utility above
+      that of every later round's winner (bounded from its supporters' money then, plus their
+      `grow` x the rise), so it is never chosen.
+    Every bound keeps a margin far above floating-point error (`tol` in money, `window` and a
+    relative 1e-9 in prices). Works for any utilities: the callers pass who was short, the
+    utility of those who were not, and each supporter's utility."""
 
-    def __init__(self, supporters: list[np.ndarray], bud: np.ndarray, uniform: list[int], n: int,
-                 tol: float, window: float):
-        self.supporters = supporters
-        self.bud = bud
-        self.uniform = uniform
+    def __init__(self, m: int, n: int, tol: float, window: float, horizon: float = math.inf):
         self.tol = tol
         self.window = window
+        self.horizon = horizon
         self.grow = np.ones(n)
         self.last_round = np.full(n, -1, dtype=np.int64)  # last purchase each voter supported
-        self.sensitive: dict[int, tuple[float, float]] = {}  # in play, price can fall: (rho, slope)
-        self.beaten: list[tuple[int, int, float]] = []  # (round, project, rise it stays beaten)
-        self.limit = math.inf
-        self.movable_after: dict[int, int] = {}
-        self.rounds = 0
+        self.rho = np.zeros(m)  # last price per utility of each project in play
+        self.slopes = np.zeros(m)  # how fast it can fall with the share (0: not at all, or out of play)
+        self.sensitive = 0
+        self.beaten: list[np.ndarray] = []  # per round: the rise each project stays beaten for
+        self.beaten_at: list[int] = []
+        self.winners_rho: list[float] = []
+        self.dropped: list[tuple[int, np.ndarray, np.ndarray, np.ndarray | float, float]] = []
+        self.movable_after = np.full(m, np.iinfo(np.int64).max, dtype=np.int64)
 
-    def slope(self, j: int, sup: np.ndarray, poor: np.ndarray | None) -> float:
-        full = self.supporters[j]
-        if poor is None and len(sup) == len(full):
+    def slope(self, short: np.ndarray, rich_utility: float) -> float:
+        """How fast a price per utility can fall: `short` paid all they had (or had nothing)."""
+        if len(short) == 0:
             return 0.0
-        grow = self.grow
-        short = float(_sum(grow[full[self.bud[full] <= 0]])) if len(sup) < len(full) else 0.0
-        rich = len(sup)
-        if poor is not None:
-            short += float(_sum(grow[sup[poor]]))
-            rich -= int(_count(poor))
-        return short * (1 + 1e-9) / (max(rich, 1) * self.uniform[j])
+        return float(_sum(self.grow[short])) * (1 + 1e-9) / rich_utility
 
     def evaluated(self, j: int, rho: float, slope: float) -> None:
-        if slope > 0:
-            self.sensitive[j] = (rho, slope)
-        else:
-            self.sensitive.pop(j, None)
+        self.rho[j] = rho
+        old = float(self.slopes[j])
+        if slope > 0 or old > 0:
+            self.sensitive += int(slope > 0) - int(old > 0)
+            self.slopes[j] = slope
 
-    def unaffordable(self, j: int, cost: float) -> None:
-        self.sensitive.pop(j, None)
-        full = self.supporters[j]
-        money = float(_sum(self.bud[full]))
-        rise = (cost - money - self.tol * (len(full) + 1)) / (float(_sum(self.grow[full])) * (1 + 1e-9))
-        self.limit = min(self.limit, rise)
+    def _out(self, j: int) -> None:
+        if self.slopes[j] > 0:
+            self.sensitive -= 1
+            self.slopes[j] = 0.0
 
-    def bought(self, w: int, rho_w: float, poor: np.ndarray, rich: np.ndarray, live: int) -> None:
-        t = self.rounds
-        self.rounds += 1
-        self.sensitive.pop(w, None)
-        margin = rho_w + self.window
-        for j, (rho, slope) in self.sensitive.items():
-            self.beaten.append((t, j, (rho - margin) / slope))
-        full = self.supporters[w]
+    def unaffordable(self, j: int, full: np.ndarray, money: np.ndarray, utility: np.ndarray | float,
+                     cost: float) -> None:
+        self._out(j)
+        self.dropped.append((len(self.winners_rho), money, self.grow[full], utility, cost))
+
+    def bought(self, w: int, rho_w: float, full: np.ndarray, short: np.ndarray, rich_utility: float,
+               utility: np.ndarray | float, poor: np.ndarray | None = None, poor_money: np.ndarray | None = None,
+               poor_utility: np.ndarray | float = 0.0) -> None:
+        t = len(self.winners_rho)
+        self.winners_rho.append(rho_w)
+        self._out(w)
+        if self.sensitive:
+            slopes = self.slopes
+            rise = np.full(len(slopes), np.inf)
+            margin = rho_w + self.window + 1e-9 * abs(rho_w)
+            np.divide(self.rho - margin, slopes, out=rise, where=slopes > 0)
+            self.beaten.append(rise)
+            self.beaten_at.append(t)
         after = -1
-        if len(poor) or live < len(full):
-            short = full[self.bud[full] <= 0] if live < len(full) else full[:0]
-            grow, last = self.grow, self.last_round
-            after = max(int(_max(last[poor])) if len(poor) else -1,
-                        int(_max(last[short])) if len(short) else -1)
-            extra = (float(_sum(grow[poor])) + float(_sum(grow[short]))) * (1 + 1e-9) / max(len(rich), 1)
-            grow[full] += extra
+        if len(short):
+            grow = self.grow
+            after = int(_max(self.last_round[short]))
+            extra = float(_sum(grow[short])) * (1 + 1e-9) / rich_utility
+            grow[full] += extra * utility
+            if poor is not None and len(poor) and self.horizon < math.inf:
+                # Those who paid all they had stay at nothing until their budget could reach the
+                # price: if that needs a rise beyond the horizon, they have nothing within it.
+                gap = rho_w * poor_utility - poor_money
+                stay = gap > grow[poor] * self.horizon * (1 + 1e-9) + self.tol
+                grow[poor[stay]] = 0.0
         self.movable_after[w] = after
         self.last_round[full] = t
 
     def result(self) -> float:
-        lim = self.limit
-        movable = self.movable_after
-        for t, j, rise in self.beaten:
-            if rise < lim and not (j in movable and t > movable[j]):
-                lim = rise
+        lim = self.horizon
+        if self.beaten:
+            rises = np.vstack(self.beaten)
+            at = np.asarray(self.beaten_at)
+            rises[at[:, None] > self.movable_after[None, :]] = np.inf  # may move before the winner
+            lim = float(rises.min())
+        later = np.maximum.accumulate(np.asarray(self.winners_rho + [np.inf])[::-1])[::-1]
+        for t, money, grow, utility, cost in self.dropped:
+            # never cheaper than the dearest winner from its round on (+ margin), nor affordable
+            top = later[t] + self.window + 1e-9 * later[t] if t < len(self.winners_rho) else np.inf
+            caps = np.broadcast_to(np.asarray(top * utility, dtype=float), money.shape)
+            lim = min(lim, _rise_until(money, grow, caps, cost - self.tol * (len(money) + 1)))
         return max(lim, 0.0)
+
+
+def _rise_until(money: np.ndarray, grow: np.ndarray, caps: np.ndarray, cost: float) -> float:
+    """The largest rise r with sum(min(money + grow x r, caps)) < cost: below it, these supporters
+    cannot pay `cost` at a price per utility of at most the one giving `caps`."""
+    grow = grow * (1 + 1e-9)
+    if np.isinf(caps).any():
+        return (cost - float(_sum(money))) / float(_sum(grow))
+    full = money >= caps
+    base = float(_sum(caps[full]))
+    money, grow, caps = money[~full], grow[~full], caps[~full]
+    if base + float(_sum(caps)) < cost:
+        return math.inf
+    at = (caps - money) / grow  # the rise at which each supporter reaches the cap
+    order = np.argsort(at)
+    at, money, grow, caps = at[order], money[order], grow[order], caps[order]
+    capped = base + np.concatenate(([0.0], np.cumsum(caps)[:-1]))  # of those at the cap before
+    rest_money = np.cumsum(money[::-1])[::-1]  # of those not yet at the cap
+    rest_grow = np.cumsum(grow[::-1])[::-1]
+    reached = capped + rest_money + at * rest_grow  # the sum at each breakpoint
+    i = int(np.searchsorted(reached, cost))
+    if i >= len(at):  # pragma: no cover - excluded by the test above
+        return math.inf
+    return (cost - capped[i] - rest_money[i]) / rest_grow[i]
 
 
 def _merge_payments(payments):

@@ -1,0 +1,305 @@
+"""Staff pages of participatory budgeting: rounds, screening ideas, assessing projects, voting
+codes and paper ballots, the count, and updates on funded projects."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from civicpanel.accounts.decorators import staff_view
+from civicpanel.accounts.permissions import Capability
+from civicpanel.budgeting import counting, selectors, services, voting
+from civicpanel.budgeting.forms import (
+    CodesForm,
+    PaperForm,
+    ProjectForm,
+    ProjectUpdateForm,
+    RoundForm,
+    ScreenForm,
+    SketchForm,
+)
+from civicpanel.budgeting.models import Idea, PaperEntry, Round
+from civicpanel.common.csvio import csv_response
+
+
+def _errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _flash(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def _round(request, round_id: int) -> Round:
+    return selectors.round_get(council=request.council, round_id=round_id)
+
+
+@staff_view(Capability.BUDGETING)
+def round_list_view(request):
+    return render(request, "budgeting/staff/list.html", {"rounds": selectors.round_list(council=request.council)})
+
+
+@staff_view(Capability.BUDGETING)
+@require_http_methods(["GET", "POST"])
+def round_create_view(request):
+    form = RoundForm(request.POST or None, council=request.council,
+                     initial={"currency": "NOK" if request.council.country == "NO" else "DKK",
+                              "min_age": request.council.minimum_age})
+    if request.method == "POST" and form.is_valid():
+        try:
+            rnd = services.round_create(council=request.council, actor=request.user, request=request,
+                                        **form.service_kwargs())
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, _("Round created."))
+            return redirect("staff:pb_round", rnd.pk)
+    return render(request, "budgeting/staff/round_form.html", {"form": form, "round": None})
+
+
+@staff_view(Capability.BUDGETING)
+@require_http_methods(["GET", "POST"])
+def round_edit_view(request, round_id: int):
+    rnd = _round(request, round_id)
+    form = RoundForm(request.POST or None, council=request.council, instance=rnd)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.round_update(council=request.council, actor=request.user, round=rnd, request=request,
+                                  **form.service_kwargs())
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, _("Round saved."))
+            return redirect("staff:pb_round", rnd.pk)
+    rnd.refresh_from_db()
+    return render(request, "budgeting/staff/round_form.html", {"form": form, "round": rnd})
+
+
+@staff_view(Capability.BUDGETING)
+def round_view(request, round_id: int):
+    rnd = _round(request, round_id)
+    return render(request, "budgeting/staff/round.html", {
+        "round": rnd, "timeline": selectors.timeline(rnd), "counts": selectors.counts(council=request.council, rnd=rnd),
+        "projects": selectors.projects(council=request.council, rnd=rnd),
+        "stages": Round.Stage.choices, "pots": voting.pots(rnd),
+    })
+
+
+@staff_view(Capability.BUDGETING)
+@require_POST
+def round_stage_view(request, round_id: int):
+    rnd = _round(request, round_id)
+    try:
+        services.round_set_stage(council=request.council, actor=request.user, round=rnd,
+                                 stage=request.POST.get("stage", ""), request=request)
+    except ValidationError as error:
+        _flash(request, error)
+    else:
+        messages.success(request, _("The round's phase is changed."))
+    return redirect("staff:pb_round", rnd.pk)
+
+
+@staff_view(Capability.BUDGETING)
+@require_POST
+def round_count_view(request, round_id: int):
+    rnd = _round(request, round_id)
+    try:
+        counting.round_count(council=request.council, actor=request.user, round=rnd, request=request)
+    except ValidationError as error:
+        _flash(request, error)
+        return redirect("staff:pb_round", rnd.pk)
+    messages.success(request, _("The vote is closed and counted. The result is public."))
+    return redirect("budgeting:results", rnd.pk)
+
+
+@staff_view(Capability.BUDGETING)
+def ideas_view(request, round_id: int):
+    rnd = _round(request, round_id)
+    status = request.GET.get("status") or ""
+    if status not in Idea.Status.values:
+        status = ""
+    return render(request, "budgeting/staff/ideas.html", {
+        "round": rnd, "ideas": selectors.staff_ideas(council=request.council, rnd=rnd, status=status or None),
+        "status": status, "statuses": Idea.Status.choices, "form": ScreenForm(),
+    })
+
+
+@staff_view(Capability.BUDGETING)
+@require_POST
+def idea_screen_view(request, round_id: int, idea_id: int):
+    rnd = _round(request, round_id)
+    idea = selectors.idea_get(council=request.council, idea_id=idea_id, rnd=rnd)
+    form = ScreenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose what to do with the idea."))
+        return redirect("staff:pb_ideas", rnd.pk)
+    data = form.cleaned_data
+    target = None
+    if data["action"] == "merge" and data["merge_into"]:
+        target = rnd.ideas.filter(pk=data["merge_into"]).first()
+    try:
+        services.idea_screen(council=request.council, actor=request.user, idea=idea, action=data["action"],
+                             reason=data["reason"], merge_into=target, request=request)
+    except ValidationError as error:
+        _flash(request, error)
+    else:
+        messages.success(request, _("Idea #%(number)s: saved.") % {"number": idea.pk})
+    return redirect("staff:pb_ideas", rnd.pk)
+
+
+@staff_view(Capability.BUDGETING)
+@require_http_methods(["GET", "POST"])
+def project_create_view(request, round_id: int):
+    rnd = _round(request, round_id)
+    initial = {}
+    from_idea = request.GET.get("idea")
+    if from_idea and from_idea.isdigit():
+        idea = rnd.ideas.filter(pk=int(from_idea)).first()
+        if idea is not None:
+            initial = {"ideas": [idea], "district": idea.district_id, "cost": idea.cost_estimate,
+                       **{f"title_{lang}": idea.title for lang in request.council.language_codes[:1]}}
+    form = ProjectForm(request.POST or None, rnd=rnd, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        kwargs = form.service_kwargs()
+        try:
+            project = services.project_create(council=request.council, actor=request.user, round=rnd,
+                                              request=request, **kwargs)
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, _("Project %(number)s created.") % {"number": project.number})
+            return redirect("staff:pb_project", rnd.pk, project.pk)
+    return render(request, "budgeting/staff/project_form.html", {"form": form, "round": rnd, "project": None})
+
+
+@staff_view(Capability.BUDGETING)
+@require_http_methods(["GET", "POST"])
+def project_view(request, round_id: int, project_id: int):
+    rnd = _round(request, round_id)
+    project = selectors.project_get(council=request.council, project_id=project_id, rnd=rnd)
+    form = ProjectForm(request.POST or None, rnd=rnd, project=project)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_update(council=request.council, actor=request.user, project=project, request=request,
+                                    **form.service_kwargs())
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, _("Assessment saved."))
+            return redirect("staff:pb_project", rnd.pk, project.pk)
+    return render(request, "budgeting/staff/project_form.html", {
+        "form": form, "round": rnd, "project": project, "sketch_form": SketchForm(),
+        "update_form": ProjectUpdateForm(languages=request.council.language_codes) if project.funded else None,
+    })
+
+
+@staff_view(Capability.BUDGETING)
+@require_POST
+def project_sketch_view(request, round_id: int, project_id: int):
+    rnd = _round(request, round_id)
+    project = selectors.project_get(council=request.council, project_id=project_id, rnd=rnd)
+    form = SketchForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.project_add_sketch(council=request.council, actor=request.user, project=project,
+                                        upload=form.cleaned_data["image"], alt=form.cleaned_data["alt"],
+                                        request=request)
+        except ValidationError as error:
+            _flash(request, error)
+        else:
+            messages.success(request, _("Sketch added."))
+    else:
+        messages.error(request, _("Choose a picture and say what it shows."))
+    return redirect("staff:pb_project", rnd.pk, project.pk)
+
+
+@staff_view(Capability.BUDGETING)
+@require_POST
+def project_update_view(request, round_id: int, project_id: int):
+    rnd = _round(request, round_id)
+    project = selectors.project_get(council=request.council, project_id=project_id, rnd=rnd)
+    form = ProjectUpdateForm(request.POST, request.FILES, languages=request.council.language_codes)
+    if form.is_valid():
+        try:
+            services.project_post_update(council=request.council, actor=request.user, project=project,
+                                         request=request, **form.service_kwargs())
+        except ValidationError as error:
+            _flash(request, error)
+        else:
+            messages.success(request, _("Update published."))
+    else:
+        messages.error(request, _("Give the status, the date and what happened."))
+    return redirect("staff:pb_project", rnd.pk, project.pk)
+
+
+def _pot_choices(rnd: Round):
+    labels = {"district": _("District vote"), "city": _("City-wide vote")}
+    return [(pot, labels[pot]) for pot in voting.pots(rnd)]
+
+
+@staff_view(Capability.BUDGETING)
+@require_http_methods(["GET", "POST"])
+def paper_view(request, round_id: int):
+    rnd = _round(request, round_id)
+    form = PaperForm(request.POST or None, rnd=rnd, pot_choices=_pot_choices(rnd))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        numbers, points = data["choices"]
+        try:
+            voting.paper_enter(council=request.council, actor=request.user, round=rnd, code=data["code"],
+                               pot=data["pot"], choices=numbers, points=points, district=data["district"],
+                               request=request)
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, _("Paper ballot typed in. A second staff member must now confirm it."))
+            return redirect("staff:pb_paper", rnd.pk)
+    return render(request, "budgeting/staff/paper.html", {
+        "round": rnd, "form": form, "entries": selectors.paper_entries(council=request.council, rnd=rnd),
+        "codes_form": CodesForm(),
+    })
+
+
+@staff_view(Capability.BUDGETING)
+@require_POST
+def paper_decide_view(request, round_id: int, entry_id: int, action: str):
+    rnd = _round(request, round_id)
+    entry = PaperEntry.objects.filter(round=rnd, pk=entry_id).first()
+    if entry is None:
+        messages.error(request, _("This paper ballot has already been handled."))
+        return redirect("staff:pb_paper", rnd.pk)
+    try:
+        if action == "confirm":
+            voting.paper_confirm(council=request.council, actor=request.user, entry=entry, request=request)
+            messages.success(request, _("Paper ballot confirmed and in the ballot box."))
+        else:
+            voting.paper_reject(council=request.council, actor=request.user, entry=entry, request=request)
+            messages.success(request, _("Paper ballot removed. It can be typed in again."))
+    except ValidationError as error:
+        _flash(request, error)
+    return redirect("staff:pb_paper", rnd.pk)
+
+
+@staff_view(Capability.BUDGETING)
+@require_POST
+def codes_view(request, round_id: int):
+    rnd = _round(request, round_id)
+    form = CodesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Make between 1 and 20,000 codes at a time."))
+        return redirect("staff:pb_paper", rnd.pk)
+    try:
+        codes = voting.codes_create(council=request.council, actor=request.user, round=rnd,
+                                    count=form.cleaned_data["count"], request=request)
+    except ValidationError as error:
+        _flash(request, error)
+        return redirect("staff:pb_paper", rnd.pk)
+    return csv_response(f"voting-codes-round-{rnd.pk}.csv", [_("Voting code")], [[c] for c in codes])

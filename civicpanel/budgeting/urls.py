@@ -1,0 +1,17 @@
+from django.urls import path
+
+from civicpanel.budgeting import views
+
+app_name = "budgeting"
+urlpatterns = [
+    path("", views.round_list_view, name="rounds"),
+    path("built/", views.built_view, name="built"),
+    path("images/<slug:key>.jpg", views.image_view, name="image"),
+    path("<int:round_id>/", views.round_view, name="round"),
+    path("<int:round_id>/ideas/", views.ideas_view, name="ideas"),
+    path("<int:round_id>/ideas/new/", views.idea_new_view, name="idea_new"),
+    path("<int:round_id>/projects/", views.projects_view, name="projects"),
+    path("<int:round_id>/vote/<slug:pot>/", views.vote_view, name="vote"),
+    path("<int:round_id>/results/", views.results_view, name="results"),
+    path("<int:round_id>/mine/", views.my_view, name="my"),
+]

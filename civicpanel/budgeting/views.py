@@ -1,0 +1,215 @@
+"""Residents' pages of a participatory-budgeting round: the round and its timeline, ideas,
+proposing an idea, the vote, the result, one's own ballot, and what was built."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from civicpanel.budgeting import explain, selectors, services, voting
+from civicpanel.budgeting.forms import IdeaForm
+from civicpanel.budgeting.models import Idea, IdeaImage, Round
+from civicpanel.members import services as member_services
+from civicpanel.members.views import SESSION_COUNCIL, SESSION_MEMBER
+
+
+def _council(request):
+    if not request.council:
+        raise Http404
+    return request.council
+
+
+def _round(request, round_id: int) -> Round:
+    return selectors.round_get(council=_council(request), round_id=round_id, public=True)
+
+
+def current_member(request):
+    council = _council(request)
+    if request.session.get(SESSION_COUNCIL) != council.pk:
+        return None
+    return member_services.member_for_session(council=council, member_id=request.session.get(SESSION_MEMBER))
+
+
+def current_voter(request) -> voting.Voter | None:
+    member = current_member(request)
+    return voting.voter_for_member(member) if member is not None else None
+
+
+def round_list_view(request):
+    council = _council(request)
+    return render(request, "budgeting/round_list.html", {
+        "rounds": selectors.round_list(council=council, public=True),
+        "built": selectors.funded_projects(council=council).exists(),
+    })
+
+
+def round_view(request, round_id: int):
+    rnd = _round(request, round_id)
+    pots = voting.pots(rnd)
+    return render(request, "budgeting/round.html", {
+        "round": rnd, "timeline": selectors.timeline(rnd), "pots": pots,
+        "district_budgets": rnd.district_budgets.select_related("district"),
+        "rule_words": explain.rule_in_words(rnd),
+        "projects": selectors.projects(council=rnd.council, rnd=rnd) if rnd.projects_frozen_at or rnd.stage in (
+            Round.Stage.ASSESSMENT,) else [],
+        "n_ideas": selectors.public_ideas(council=rnd.council, rnd=rnd).count(),
+    })
+
+
+def ideas_view(request, round_id: int):
+    rnd = _round(request, round_id)
+    return render(request, "budgeting/ideas.html", {"round": rnd,
+                                                     "ideas": selectors.public_ideas(council=rnd.council, rnd=rnd)})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def idea_new_view(request, round_id: int):
+    rnd = _round(request, round_id)
+    if not rnd.accepts_ideas:
+        messages.info(request, _("This round does not take ideas at the moment."))
+        return redirect("budgeting:round", rnd.pk)
+    member = current_member(request)
+    if member is None:
+        return render(request, "budgeting/login_needed.html", {"round": rnd, "next": request.path})
+    form = IdeaForm(request.POST or None, request.FILES or None, rnd=rnd)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.idea_submit(council=rnd.council, round=rnd, author_member=member, title=data["title"],
+                                 description=data["description"], district=data["district"], place=data["place"],
+                                 cost_estimate=data["cost_estimate"], category=data["category"],
+                                 uploads=form.uploads())
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Thank you for your idea! Staff check each idea before it is shown to "
+                                        "everyone; you will see it here within a few days."))
+            return redirect("budgeting:my", rnd.pk)
+    return render(request, "budgeting/idea_form.html", {"round": rnd, "form": form})
+
+
+def projects_view(request, round_id: int):
+    rnd = _round(request, round_id)
+    return render(request, "budgeting/projects.html", {
+        "round": rnd, "projects": selectors.projects(council=rnd.council, rnd=rnd).exclude(decision="pending")})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def vote_view(request, round_id: int, pot: str):
+    rnd = _round(request, round_id)
+    if pot not in voting.pots(rnd):
+        raise Http404
+    voter = current_voter(request)
+    if voter is None:
+        return render(request, "budgeting/login_needed.html", {"round": rnd, "next": request.path, "voting": True})
+    problem = voting.eligibility_problem(rnd, voter)
+    district = None
+    if pot == "district":
+        district_id = request.POST.get("district") or request.GET.get("district")
+        options = {rd.district_id: rd.district for rd in rnd.district_budgets.select_related("district")}
+        if district_id and str(district_id).isdigit() and int(district_id) in options:
+            district = options[int(district_id)]
+        elif voter.district is not None and voter.district.pk in options:
+            district = voter.district
+        if district is None:
+            return render(request, "budgeting/choose_district.html", {"round": rnd, "districts": options.values()})
+    existing = voting.ballot_of(rnd, voter, pot)
+    error = None
+    if request.method == "POST" and rnd.voting_open and not problem:
+        choices = request.POST.getlist("project")
+        points = []
+        if rnd.ballot_kind == Round.BallotKind.POINTS:
+            choices = [c for c in choices if request.POST.get(f"points_{c}", "").strip() not in ("", "0")]
+            points = [request.POST.get(f"points_{c}", "") for c in choices]
+        elif rnd.ballot_kind == Round.BallotKind.RANKING:
+            ranked = []
+            for key, value in request.POST.items():
+                if key.startswith("rank_") and value.strip():
+                    ranked.append((value.strip(), key[5:]))
+            try:
+                ranked.sort(key=lambda t: int(t[0]))
+            except ValueError:
+                ranked = []
+                error = _("Ranks must be whole numbers: 1 for the project you want most.")
+            ranks = [r for r, _c in ranked]
+            if len(set(ranks)) != len(ranks):
+                error = _("Give each project its own rank: two projects have the same number.")
+            choices = [c for _r, c in ranked]
+        if error is None:
+            try:
+                voting.ballot_cast(round=rnd, voter=voter, pot=pot, choices=choices, points=points, district=district)
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+            else:
+                messages.success(request, _("Thank you for voting! Your ballot is in the ballot box."))
+                return redirect("budgeting:my", rnd.pk)
+    budget = voting.pot_budget(rnd, pot, district)
+    chosen = {}
+    if existing is not None:
+        chosen = {n: (existing.points[i] if existing.points else i + 1) for i, n in enumerate(existing.choices)}
+    return render(request, "budgeting/vote.html", {
+        "round": rnd, "pot": pot, "district": district, "budget": budget, "problem": problem, "error": error,
+        "projects": voting.pot_projects(rnd, pot, district), "existing": existing, "chosen": chosen,
+        "rule_words": explain.rule_in_words(rnd), "ballot_words": explain.ballot_in_words(rnd, budget),
+        "posted": request.POST if error else None,
+    }, status=400 if error else 200)
+
+
+def results_view(request, round_id: int):
+    rnd = _round(request, round_id)
+    return render(request, "budgeting/results.html", {
+        "round": rnd, "pots": selectors.results(council=rnd.council, rnd=rnd),
+        "rule_words": explain.rule_in_words(rnd),
+    })
+
+
+@never_cache
+def my_view(request, round_id: int):
+    rnd = _round(request, round_id)
+    voter = current_voter(request)
+    if voter is None:
+        return render(request, "budgeting/login_needed.html", {"round": rnd, "next": request.path})
+    ballots = []
+    numbers = {p.number: p for p in rnd.projects.all()}
+    for pot in voting.pots(rnd):
+        ballot = voting.ballot_of(rnd, voter, pot)
+        if ballot is not None:
+            ballots.append({"pot": pot, "ballot": ballot, "district": ballot.district,
+                            "projects": [numbers[n] for n in ballot.choices if n in numbers],
+                            "helped": [numbers[n] for n in ballot.helped_pay if n in numbers]})
+    ideas = Idea.objects.filter(round=rnd, author_member=voter.member) if voter.member else []
+    return render(request, "budgeting/my.html", {"round": rnd, "ballots": ballots, "ideas": ideas,
+                                                 "can_vote": rnd.voting_open, "pots": voting.pots(rnd)})
+
+
+def image_view(request, key: str):
+    """A re-encoded image, served with headers that stop any browser from treating it as anything else."""
+    council = _council(request)
+    image = IdeaImage.objects.filter(key=key).select_related("idea", "project", "update__project").first()
+    if image is None:
+        raise Http404
+    owner = image.idea or image.project or (image.update.project if image.update_id else None)
+    if owner is None or owner.council_id != council.pk:
+        raise Http404
+    if image.idea_id and image.idea.status != image.idea.Status.PUBLIC:
+        raise Http404
+    response = HttpResponse(bytes(image.data), content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = f'inline; filename="{image.key}.jpg"'
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+def built_view(request):
+    council = _council(request)
+    return render(request, "budgeting/built.html", {"projects": selectors.funded_projects(council=council)})
+

@@ -1,0 +1,253 @@
+"""The pages: residents propose, vote (within the limits) and read the result; staff run the round."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from civicpanel.budgeting import counting, voting
+from civicpanel.budgeting.models import Ballot, Idea, PaperEntry, Project, Round
+from civicpanel.members.views import SESSION_COUNCIL, SESSION_MEMBER
+from tests.budgeting.factories import build_round, image_bytes, voter_member
+
+pytestmark = pytest.mark.django_db
+
+
+def resident_client(council, member=None):
+    client = Client(HTTP_HOST=f"{council.slug}.localhost")
+    if member is not None:
+        session = client.session
+        session[SESSION_MEMBER] = member.pk
+        session[SESSION_COUNCIL] = member.council_id
+        session.save()
+    return client
+
+
+def test_round_page_shows_timeline_money_and_rule(council):
+    rnd = build_round(council)
+    page = resident_client(council).get(reverse("budgeting:round", args=[rnd.pk])).content.decode()
+    assert "Citizens&#x27; budget 2027" in page or "Citizens' budget 2027" in page
+    assert 'aria-current="step"' in page and "Voting" in page
+    assert "Equal Shares" in page and "100,000" in page
+
+
+def test_unpublished_round_is_not_found(council):
+    rnd = build_round(council, stage=Round.Stage.IDEAS, costs=())
+    rnd.published = False
+    rnd.save()
+    assert resident_client(council).get(reverse("budgeting:round", args=[rnd.pk])).status_code == 404
+
+
+def test_other_council_cannot_see_round(council, other_council):
+    rnd = build_round(council)
+    assert resident_client(other_council).get(reverse("budgeting:round", args=[rnd.pk])).status_code == 404
+
+
+def test_propose_idea_with_picture_then_staff_publish(council, staff_client):
+    rnd = build_round(council, stage=Round.Stage.IDEAS, costs=())
+    member = voter_member(council)
+    client = resident_client(council, member)
+    response = client.post(reverse("budgeting:idea_new", args=[rnd.pk]), {
+        "title": "Shelter at the bus stop", "description": "Rain shelter", "category": "traffic",
+        "place": "Valby Langgade 10", "cost_estimate": "50000",
+        "image_1": SimpleUploadedFile("stop.png", image_bytes(), content_type="image/png")})
+    assert response.status_code == 302
+    idea = Idea.objects.get()
+    assert idea.author_member == member and idea.images.count() == 1
+    key = idea.images.get().key
+    # Not public before screening: the list and the picture are hidden.
+    public = resident_client(council)
+    assert "Shelter at the bus stop" not in public.get(reverse("budgeting:ideas", args=[rnd.pk])).content.decode()
+    assert public.get(reverse("budgeting:image", args=[key])).status_code == 404
+    staff = staff_client("manager")
+    assert staff.post(reverse("staff:pb_idea_screen", args=[rnd.pk, idea.pk]), {"action": "publish"}).status_code == 302
+    assert "Shelter at the bus stop" in public.get(reverse("budgeting:ideas", args=[rnd.pk])).content.decode()
+    image = public.get(reverse("budgeting:image", args=[key]))
+    assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
+    assert image["X-Content-Type-Options"] == "nosniff" and "sandbox" in image["Content-Security-Policy"]
+
+
+def test_disguised_script_upload_gives_a_clear_message(council):
+    rnd = build_round(council, stage=Round.Stage.IDEAS, costs=())
+    client = resident_client(council, voter_member(council))
+    response = client.post(reverse("budgeting:idea_new", args=[rnd.pk]), {
+        "title": "x", "description": "y", "category": "other",
+        "image_1": SimpleUploadedFile("x.jpg", b"<?php echo 1; ?>", content_type="image/jpeg")})
+    assert response.status_code == 200
+    assert "is not a picture" in response.content.decode()
+    assert not Idea.objects.exists()
+
+
+def test_idea_form_asks_to_log_in(council):
+    rnd = build_round(council, stage=Round.Stage.IDEAS, costs=())
+    page = resident_client(council).get(reverse("budgeting:idea_new", args=[rnd.pk])).content.decode()
+    assert "Log in to take part" in page
+
+
+def test_vote_page_and_server_side_limit(council):
+    rnd = build_round(council, ballot_kind=Round.BallotKind.KNAPSACK)
+    client = resident_client(council, voter_member(council))
+    url = reverse("budgeting:vote", args=[rnd.pk, "city"])
+    page = client.get(url).content.decode()
+    assert "budgeting-vote.js" in page and 'data-budget="100000"' in page and "<script>" not in page
+    too_much = client.post(url, {"project": ["1", "2", "3", "4"]})
+    assert too_much.status_code == 400 and "more than the budget" in too_much.content.decode()
+    assert not Ballot.objects.exists()
+    ok = client.post(url, {"project": ["1", "2"]})
+    assert ok.status_code == 302
+    assert Ballot.objects.get().choices == [1, 2]
+    mine = client.get(reverse("budgeting:my", args=[rnd.pk])).content.decode()
+    assert "Project 1" in mine and "Change my ballot" in mine
+
+
+def test_points_and_ranking_ballots_through_the_page(council):
+    rnd = build_round(council, ballot_kind=Round.BallotKind.POINTS, points_total=10)
+    client = resident_client(council, voter_member(council))
+    url = reverse("budgeting:vote", args=[rnd.pk, "city"])
+    assert client.post(url, {"project": ["1", "2", "3"], "points_1": "6", "points_2": "6"}).status_code == 400
+    assert client.post(url, {"project": ["1", "2", "3"], "points_1": "6", "points_2": "4"}).status_code == 302
+    ballot = Ballot.objects.get()
+    assert (ballot.choices, ballot.points) == ([1, 2], [6, 4])
+    rnd2 = build_round(council, ballot_kind=Round.BallotKind.RANKING, max_projects=3)
+    url2 = reverse("budgeting:vote", args=[rnd2.pk, "city"])
+    assert client.post(url2, {"rank_2": "1", "rank_4": "1"}).status_code == 400
+    assert client.post(url2, {"rank_2": "2", "rank_4": "1", "rank_1": ""}).status_code == 302
+    assert Ballot.objects.get(round=rnd2).choices == [4, 2]
+
+
+def test_vote_needs_login(council):
+    rnd = build_round(council)
+    page = resident_client(council).get(reverse("budgeting:vote", args=[rnd.pk, "city"])).content.decode()
+    assert "Log in to take part" in page
+
+
+def _counted_round(council):
+    rnd = build_round(council)
+    for choices in [[1, 2]] * 4 + [[1]] * 2 + [[3]] * 3 + [[4]]:
+        voting.ballot_cast(round=rnd, voter=voting.voter_for_member(voter_member(council)), pot="city",
+                           choices=choices)
+    return counting.round_count(council=council, actor=rnd.actor, round=rnd)
+
+
+def test_results_page_explains_every_project(council):
+    rnd = _counted_round(council)
+    page = resident_client(council).get(reverse("budgeting:results", args=[rnd.pk])).content.decode()
+    for project in rnd.projects.all():
+        assert project.name in page
+    assert page.count("Funded:") + page.count("Not funded:") >= 4
+    assert "most votes first" in page.lower()
+
+
+def test_danish_results_page_has_no_english_explanations(council):
+    rnd = _counted_round(council)
+    client = resident_client(council)
+    client.cookies["django_language"] = "da"
+    with translation.override("da"):
+        page = client.get(reverse("budgeting:results", args=[rnd.pk]), HTTP_ACCEPT_LANGUAGE="da").content.decode()
+    text = re.sub(r"<[^>]+>", " ", page)
+    for english in ("Funded", "supporters", "Not funded", "Equal Shares:", "votes,", "the budget"):
+        assert english not in text, english
+    assert "Finansieret" in text or "finansieret" in text
+
+
+def test_my_page_says_which_projects_the_ballot_helped_pay_for(council):
+    rnd = build_round(council)
+    member = voter_member(council)
+    voting.ballot_cast(round=rnd, voter=voting.voter_for_member(member), pot="city", choices=[1, 2])
+    for choices in [[1, 2]] * 3 + [[3]] * 3:
+        voting.ballot_cast(round=rnd, voter=voting.voter_for_member(voter_member(council)), pot="city",
+                           choices=choices)
+    rnd = counting.round_count(council=council, actor=rnd.actor, round=rnd)
+    page = resident_client(council, member).get(reverse("budgeting:my", args=[rnd.pk])).content.decode()
+    assert "helped pay for" in page
+    helped = Ballot.objects.filter(round=rnd, choices=[1, 2]).first().helped_pay
+    assert helped and all(f"{n}. Project {n}" in page for n in helped)
+
+
+# --- Staff pages -----------------------------------------------------------------------------
+
+def test_staff_create_round_assess_open_paper_count(council, staff_client):
+    vigerslev, _gammel = council.districts.order_by("order")
+    admin = staff_client("admin")
+    response = admin.post(reverse("staff:pb_round_create"), {
+        "title_da": "Borgermillionen", "title_en": "The citizens' million", "published": "on",
+        "currency": "DKK", "citywide_budget": "0", f"budget_{vigerslev.pk}": "500000",
+        "rule": "mes", "completion": "add1", "ballot_kind": "approval", "max_projects": "3", "min_age": "15",
+        "allow_members": "on", "allow_codes": "on", "allow_change": "on"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    rnd = Round.objects.get()
+    assert rnd.district_budgets.get().budget == 500_000
+    response = admin.post(reverse("staff:pb_project_create", args=[rnd.pk]), {
+        "title_da": "Legeplads", "district": vigerslev.pk, "cost": "200000", "legality": "legal",
+        "decision": "to_vote", "decision_reason_da": "Lovligt og muligt."})
+    assert response.status_code == 302
+    assert admin.post(reverse("staff:pb_round_stage", args=[rnd.pk]), {"stage": "voting"}).status_code == 302
+    rnd.refresh_from_db()
+    assert rnd.stage == Round.Stage.VOTING and rnd.projects_frozen_at
+    codes = admin.post(reverse("staff:pb_codes", args=[rnd.pk]), {"count": "2"}).content.decode("utf-8-sig")
+    code = codes.splitlines()[1].strip()
+    response = admin.post(reverse("staff:pb_paper", args=[rnd.pk]), {
+        "code": code, "pot": "district", "district": vigerslev.pk, "choices": "1"})
+    assert response.status_code == 302
+    entry = PaperEntry.objects.get()
+    own = admin.post(reverse("staff:pb_paper_decide", args=[rnd.pk, entry.pk, "confirm"]), follow=True)
+    assert "Another staff member" in own.content.decode()
+    second = staff_client("manager")
+    second.post(reverse("staff:pb_paper_decide", args=[rnd.pk, entry.pk, "confirm"]))
+    assert Ballot.objects.filter(round=rnd, paper=True).count() == 1
+    # Rules refused now.
+    response = admin.post(reverse("staff:pb_round_edit", args=[rnd.pk]), {
+        "title_da": "Borgermillionen", "published": "on", "currency": "DKK", "citywide_budget": "0",
+        f"budget_{vigerslev.pk}": "600000", "rule": "greedy", "completion": "add1", "ballot_kind": "approval",
+        "min_age": "15", "allow_members": "on", "allow_codes": "on", "allow_change": "on"})
+    assert "Ballots have been cast" in response.content.decode()
+    assert admin.post(reverse("staff:pb_round_count", args=[rnd.pk])).status_code == 302
+    rnd.refresh_from_db()
+    assert rnd.is_counted and rnd.projects.get().funded
+
+
+def test_status_update_on_funded_project_is_public_and_mails_voters(council, staff_client,
+                                                                    django_capture_on_commit_callbacks):
+    from civicpanel.outreach.models import Delivery
+
+    rnd = _counted_round(council)
+    project = rnd.projects.filter(funded=True).first()
+    admin = staff_client("admin")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post(reverse("staff:pb_project_update", args=[rnd.pk, project.pk]), {
+            "status": "building", "date": "2027-05-01", "text_da": "Vi bygger nu.", "text_en": "Building now.",
+            "image_1": SimpleUploadedFile("site.png", image_bytes(), content_type="image/png")})
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.status == Project.Status.BUILDING
+    page = resident_client(council).get(reverse("budgeting:built")).content.decode()
+    assert "Building now." in page and "Being built" in page
+    assert Delivery.objects.filter(mailing__message_type="pb_project_update").count() == 10
+
+
+def test_staff_pages_render(council, staff_client):
+    rnd = _counted_round(council)
+    admin = staff_client("admin")
+    for name, args in [("staff:pb_rounds", []), ("staff:pb_round_create", []), ("staff:pb_round", [rnd.pk]),
+                       ("staff:pb_round_edit", [rnd.pk]), ("staff:pb_ideas", [rnd.pk]),
+                       ("staff:pb_project", [rnd.pk, rnd.projects.first().pk])]:
+        assert admin.get(reverse(name, args=args)).status_code == 200, name
+    assert staff_client("analyst").get(reverse("staff:pb_rounds")).status_code == 403
+
+
+def test_member_export_and_leaving_keep_ballots_counted(council):
+    from civicpanel.members.erasure import member_data, member_erase
+
+    rnd = build_round(council)
+    member = voter_member(council)
+    voting.ballot_cast(round=rnd, voter=voting.voter_for_member(member), pot="city", choices=[1])
+    data = member_data(member)
+    assert data["pb_votes"][0]["vote"] == "city"
+    member_erase(member=member)
+    assert Ballot.objects.filter(round=rnd).count() == 1
+    assert not rnd.voter_records.filter(member=member).exists()
