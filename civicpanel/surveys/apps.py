@@ -79,11 +79,17 @@ class SurveysConfig(AppConfig):
 
     def ready(self) -> None:
         from civicpanel.members.erasure import register_eraser, register_member_data_provider
+        from civicpanel.members.history import register_history_provider
         from civicpanel.outreach.registry import register_message_type
-        from civicpanel.surveys.member_data import survey_member_data, survey_member_erase
+        from civicpanel.surveys.member_data import (
+            survey_member_data,
+            survey_member_erase,
+            survey_member_history,
+        )
 
         register_member_data_provider(survey_member_data)
         register_eraser(survey_member_erase)
+        register_history_provider(survey_member_history)
         from civicpanel.surveys.council_data import export_council_surveys
         from civicpanel.tenancy.removal import register_council_exporter
 

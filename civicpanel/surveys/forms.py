@@ -274,8 +274,8 @@ class AudienceForm(forms.Form):
     sample_features = forms.MultipleChoiceField(
         label=gettext_lazy("Make the sample match the population on"), required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=gettext_lazy("Profile questions with population figures; at most 4 at once (with more, drawing "
-                               "takes minutes). The results can still be weighted on all of them."),
+        help_text=gettext_lazy("Profile questions with population figures, as many as you like. The results can "
+                               "still be weighted on all of them."),
     )
 
     def __init__(self, *args, questions, segments, sample_features=(), **kwargs):
@@ -300,10 +300,6 @@ class AudienceForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("audience") == "sample" and not cleaned.get("sample_size") and "sample_size" not in self.errors:
             self.add_error("sample_size", _("Give the number of members in the sample."))
-        from civicpanel.surveys.sampling import MAX_FEATURES
-
-        if cleaned.get("audience") == "sample" and len(cleaned.get("sample_features") or []) > MAX_FEATURES:
-            self.add_error("sample_features", _("Choose at most %(n)s questions.") % {"n": MAX_FEATURES})
         return cleaned
 
     def sample_request(self):

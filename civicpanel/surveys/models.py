@@ -160,9 +160,16 @@ class Wave(models.Model):
     created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The one-time key of the confirmation page that sent this wave: a second click (or a
+    # resent form) with the same key finds this wave instead of sending again.
+    confirmation = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["send_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "confirmation"], condition=~models.Q(confirmation=""),
+                                    name="surveys_wave_confirmation_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.send_at:%Y-%m-%d %H:%M}"

@@ -47,11 +47,9 @@ SHRINK_INVITATIONS = 5
 HISTORY_DAYS = 14
 MIN_RATE = 0.02
 MAX_SEED = 2**31 - 1
-# The draw's work grows steeply with the number of questions stratified on at once (about 1 s
-# for 3, 7 s for 4 and close to a minute for 5 on a panel of 1,400), so staff choose at most
-# MAX_FEATURES; weighting afterwards can still use every question with figures.
+# Staff may stratify on any number of questions (the method switches to balanced sampling by
+# the cube method beyond three); the first three with figures are proposed.
 DEFAULT_FEATURES = 3
-MAX_FEATURES = 4
 
 
 def new_seed() -> int:
@@ -189,6 +187,7 @@ class SampleDraw:
     average_rate: float | None = None
     adjusted: bool = False
     panels_mixed: int = 0
+    design: str = "lottery"
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -209,7 +208,7 @@ class SampleDraw:
             "average_response_rate": self.average_rate,
             "pool": self.pool_size, "profile_incomplete": self.profile_incomplete,
             "invited": len(self.selected), "expected_completes": self.expected_completes,
-            "method": "stratified", "panels_mixed": self.panels_mixed,
+            "method": "stratified", "design": self.design, "panels_mixed": self.panels_mixed,
             "drawn": [{"feature": row["feature"].key, "option": row["option"].code, "target": row["target"],
                        "drawn": row["drawn"]} for row in self.composition],
         }
@@ -269,10 +268,6 @@ def sample_draw(*, council, survey: Survey, member_ids: list[int], request: Samp
         if request.features is None or feature.key in request.features:
             draw.notes.append(_("%(question)s is not used: %(problem)s.") % {"question": feature.question.text,
                                                                              "problem": feature.problem})
-    if len(draw.features) > MAX_FEATURES:
-        draw.errors.append(_("Choose at most %(n)s profile questions to stratify on: with more, drawing takes "
-                             "minutes.") % {"n": MAX_FEATURES})
-        return draw
     if not draw.features and usable:
         draw.errors.append(_("Choose at least one profile question to stratify on."))
         return draw
@@ -331,6 +326,7 @@ def sample_draw(*, council, survey: Survey, member_ids: list[int], request: Samp
     draw.inclusion = {int(i): float(p) for i, p in zip(result.ids, np.asarray(result.inclusion), strict=True)}
     draw.expected_completes = float(result.expected_completes)
     draw.panels_mixed = int(result.panels_mixed)
+    draw.design = result.design
     targets = {(by_name[f], code_of[f, v]): t for f, v, t in result.target}
     expected = {(by_name[f], code_of[f, v]): e for f, v, e in result.expected}
     drawn = {(by_name[f], code_of[f, v]): d for f, v, d in result.drawn}

@@ -15,6 +15,7 @@ from django.urls import reverse
 from civicpanel.members.models import ProfileOption
 from civicpanel.surveys.models import Page, Question, Survey
 from tests.factories import MemberFactory
+from tests.surveys.factories import confirm_and_remind, confirm_and_send
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +64,7 @@ def test_done_when(council, staff_client, mailoutbox, django_capture_on_commit_c
     # Send to one district.
     code = ProfileOption.objects.get(district=vigerslev).code
     with django_capture_on_commit_callbacks(execute=True):
-        manager.post(reverse("staff:survey_send", args=[survey.pk]), {"f_district": [code], "action": "send"})
+        confirm_and_send(manager, reverse("staff:survey_send", args=[survey.pk]), {"f_district": [code]})
     assert sorted(m.to[0] for m in mailoutbox) == sorted(m.email for m in in_district)
     links = {m.to[0]: re.search(r"/s/(\S+)/", m.body).group(0) for m in mailoutbox}
 
@@ -83,7 +84,7 @@ def test_done_when(council, staff_client, mailoutbox, django_capture_on_commit_c
     # Reminders go only to the other three.
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        manager.post(reverse("staff:survey_remind", args=[survey.pk]))
+        confirm_and_remind(manager, reverse("staff:survey_remind", args=[survey.pk]))
     assert sorted(m.to[0] for m in mailoutbox) == sorted(m.email for m in in_district[1:])
     assert not {m.to[0] for m in mailoutbox} & {m.email for m in elsewhere}
 

@@ -176,7 +176,9 @@ class StratifiedResult:
     `inclusion[i]` is the exact probability that `ids[i]` is invited; `target` and
     `expected` give, per feature value, the wanted and the expected number of
     completes (invitations times response rate); `shortfalls` name the values where
-    the pool is too thin to reach the target.
+    the pool is too thin to reach the target. `design` is "lottery" (over types; each
+    value's invitations are their expectation rounded down or up) or "cube" (balanced
+    sampling for many features; each value's invitations close to their expectation).
     """
 
     method: str
@@ -192,3 +194,4 @@ class StratifiedResult:
     expected_completes: float
     panels_mixed: int
     seconds: float
+    design: str = "lottery"
