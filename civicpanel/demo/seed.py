@@ -104,6 +104,9 @@ def seed_demo() -> list[StaffLogin]:
     from civicpanel.demo.budgeting_seed import seed_demo_budgeting
 
     seed_demo_budgeting(council=council, actor=manager, rng=rng)
+    from civicpanel.demo.events_seed import seed_demo_events
+
+    seed_demo_events(council=council, actor=manager, rng=rng)
     return logins
 
 

@@ -36,6 +36,7 @@ from civicpanel.members.forms import (
     SignupForm,
 )
 from civicpanel.members.models import Member, MemberToken
+from civicpanel.members.page_sections import member_page_sections
 from civicpanel.members.profile import member_profile_get
 from civicpanel.members.tokens import token_find, token_is_usable
 
@@ -270,7 +271,8 @@ def home(request):
         else:
             shown = str(choices.get(value, value))
         summary.append((field.label, shown))
-    return render(request, "members/me/home.html", _member_context(request, summary=summary))
+    return render(request, "members/me/home.html", _member_context(request, summary=summary,
+                                                                   sections=member_page_sections(member)))
 
 
 @member_view

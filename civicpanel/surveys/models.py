@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicpanel.common.models import translated
+from civicpanel.common.questions import QuestionKind
 
 
 class Survey(models.Model):
@@ -71,17 +72,7 @@ class Page(models.Model):
 
 
 class Question(models.Model):
-    class Kind(models.TextChoices):
-        SINGLE = "single", _("Single choice")
-        MULTI = "multi", _("Multiple choice")
-        SCALE = "scale", _("Rating scale")
-        MATRIX = "matrix", _("Matrix (rows on one scale)")
-        NUMBER = "number", _("Number")
-        SHORT_TEXT = "short_text", _("Short text")
-        LONG_TEXT = "long_text", _("Long text")
-        RANKING = "ranking", _("Ranking")
-        YESNO = "yesno", _("Yes / no")
-        INFO = "info", _("Information text (no answer)")
+    Kind = QuestionKind
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="questions")

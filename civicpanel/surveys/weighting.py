@@ -21,6 +21,7 @@ import numpy as np
 from django.utils.translation import gettext as _
 
 from civicpanel.common.formatting import percent
+from civicpanel.members.categories import STRATIFY_KINDS, Feature, population_features
 from civicpanel.members.models import ProfileQuestion
 from civicpanel.methods.estimation import (
     calibration_from_weights,
@@ -39,7 +40,7 @@ from civicpanel.methods.weighting import (
 from civicpanel.surveys.charts import bar_chart
 from civicpanel.surveys.models import Answer, Question, Response, Survey
 from civicpanel.surveys.results import MIN_GROUP, respondent_categories
-from civicpanel.surveys.sampling import STRATIFY_KINDS, Feature, method_names, population_features
+from civicpanel.surveys.sampling import method_names
 
 CONFIDENCE = 0.95
 

@@ -102,15 +102,15 @@ class Pool:
                 problems.append(f"feature {feature!r} has {len(column)} values for {len(ids)} people")
                 continue
             canon = {v.casefold(): v for v in features.values(feature)}
-            out = []
-            for row, raw in enumerate(column):
-                v = canon.get(str(raw).strip().casefold())
-                if v is None:
-                    problems.append(
-                        f"person {ids[row]!r}: unknown {feature} {raw!r} (known: {', '.join(canon.values())})"
-                    )
-                out.append(v or "")
-            values[feature] = tuple(out)
+            # Normalise each distinct spelling once: a pool has few distinct values per feature.
+            known = {raw: canon.get(str(raw).strip().casefold()) for raw in set(column)}
+            if None in known.values():
+                for row, raw in enumerate(column):
+                    if known[raw] is None:
+                        problems.append(
+                            f"person {ids[row]!r}: unknown {feature} {raw!r} (known: {', '.join(canon.values())})"
+                        )
+            values[feature] = tuple(known[raw] or "" for raw in column)
         rates = None
         if response_rates is not None:
             rates = np.asarray(response_rates, dtype=float)
