@@ -3,9 +3,11 @@
     git config merge.po.driver ".venv/bin/python scripts/po_merge.py %O %A %B"
 
 Two branches that each add texts touch neighbouring lines of the same .po file, which a line
-merge reports as a conflict although nothing conflicts. Here the result is our side with every
-entry the other side added or translated where ours has none; `scripts/i18n.py extract` drops
-entries that no longer occur in the source and `compile` rebuilds the .mo files afterwards.
+merge reports as a conflict although nothing conflicts. Here the merge is entry by entry against
+the common ancestor: our side, plus every entry the other side added, plus every translation the
+other side changed where ours left it as it was (or has none); where both changed one, ours
+stays. `scripts/i18n.py extract` drops entries that no longer occur in the source and `compile`
+rebuilds the .mo files afterwards.
 """
 
 from __future__ import annotations
@@ -27,7 +29,14 @@ def translated(entry: polib.POEntry) -> bool:
     return bool(entry.msgstr)
 
 
-def main(_base: str, ours_path: str, theirs_path: str) -> int:
+def text(entry: polib.POEntry | None) -> tuple:
+    if entry is None:
+        return ()
+    return entry.msgstr, tuple(sorted(entry.msgstr_plural.items())), "fuzzy" in entry.flags
+
+
+def main(base_path: str, ours_path: str, theirs_path: str) -> int:
+    base = {key(e): e for e in polib.pofile(base_path)}
     ours = polib.pofile(ours_path)
     theirs = polib.pofile(theirs_path)
     by_key = {key(e): e for e in ours}
@@ -37,7 +46,10 @@ def main(_base: str, ours_path: str, theirs_path: str) -> int:
         mine = by_key.get(key(entry))
         if mine is None:
             ours.append(entry)
-        elif translated(entry) and not translated(mine):
+            continue
+        before = text(base.get(key(entry)))
+        they_changed = text(entry) != before
+        if translated(entry) and ((they_changed and text(mine) == before) or not translated(mine)):
             mine.msgstr, mine.msgstr_plural, mine.flags = entry.msgstr, entry.msgstr_plural, entry.flags
     ours.save(ours_path)
     return 0

@@ -13,6 +13,7 @@ STAFF_MENU = [
     ("staff:members", _("Members"), Capability.MEMBERS),
     ("staff:representativeness", _("Representativeness"), Capability.RESULTS),
     ("staff:surveys", _("Surveys"), Capability.RESULTS),
+    ("staff:events", _("Events"), Capability.RESULTS),
     ("staff:outreach_mailings", _("Mailings"), Capability.MAILINGS),
     ("staff:pb_rounds", _("Participatory budgeting"), Capability.BUDGETING),
     ("staff:settings", _("Settings"), Capability.SETTINGS),

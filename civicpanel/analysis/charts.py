@@ -1,30 +1,19 @@
-"""Charts drawn on the server as SVG, so the same chart serves the page, a PDF and a screen
-reader. Every chart carries a <title> and a <desc>, and a page always shows the numbers in a
-table beside it (templates/analysis/includes/chart.html): the chart is never the only way
-to read the figures.
-
-matplotlib is used through its object API (Figure, not pyplot), which keeps no global
-state and is safe in a multi-threaded web process; the SVG backend needs no display.
+"""Charts of the analysis pages (the representativeness dashboard, and any "sample vs target"
+comparison on a result page), drawn on the server as SVG by civicpanel.common.charts: at the
+width of the text, with labels that keep their size on a phone and wrap instead of being cut
+off. Every chart carries a <title> and a <desc>, and a page always shows the numbers in a
+table beside it (templates/analysis/includes/chart.html): the chart is never the only way to
+read the figures. Percentages are written by common.formatting, in the page's language.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from html import escape
 
-import matplotlib
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
-
-# Colours with at least 3:1 contrast to white and to each other's hatch, told apart by
-# pattern too (hatching on one series), so the chart does not rely on colour alone.
-PANEL_COLOUR = "#0b5394"
-POPULATION_COLOUR = "#b9c3cf"
-INK = "#1b1f24"
-MUTED = "#4a5360"
+from civicpanel.common.charts import Series, bars_svg
+from civicpanel.common.formatting import percent
 
 
 @dataclass
@@ -52,27 +41,6 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "chart"
 
 
-def _accessible_svg(figure: Figure, *, chart_id: str, title: str, description: str) -> str:
-    """Render the figure to SVG markup for inline use: no XML prolog, role="img", and the
-    title and description as the first children, referenced by aria-labelledby."""
-    buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": chart_id}):
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    svg = buffer.getvalue()
-    svg = svg[svg.index("<svg"):]
-    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
-    opening_end = svg.index(">") + 1
-    opening = svg[:opening_end]
-    # Fixed pixel sizes would stop the chart from shrinking on a phone; viewBox keeps the shape.
-    opening = re.sub(r'\s(width|height)="[^"]*"', "", opening)
-    opening = opening[:-1] + f' role="img" aria-labelledby="{title_id} {desc_id}" focusable="false">'
-    return (
-        opening
-        + f'<title id="{title_id}">{escape(title)}</title><desc id="{desc_id}">{escape(description)}</desc>'
-        + svg[opening_end:]
-    )
-
-
 def share_comparison_chart(
     *,
     chart_id: str,
@@ -90,35 +58,10 @@ def share_comparison_chart(
     no bar (a hidden or unknown figure). Reusable for any "sample vs target" comparison,
     e.g. respondents vs population on a result page.
     """
-    count = len(labels)
-    height = max(1.8, 0.6 * count + 1.0)
-    figure = Figure(figsize=(6.0, height), dpi=100)
-    axes = figure.add_subplot()
-    positions = list(range(count))
-    bar = 0.38
-    panel_values = [v if v is not None else 0.0 for v in panel_shares]
-    population_values = [v if v is not None else 0.0 for v in population_shares]
-    axes.barh([p - bar / 2 for p in positions], [v * 100 for v in panel_values], height=bar,
-              color=PANEL_COLOUR, label=panel_label)
-    axes.barh([p + bar / 2 for p in positions], [v * 100 for v in population_values], height=bar,
-              color=POPULATION_COLOUR, edgecolor=MUTED, hatch="//", linewidth=0.6, label=population_label)
-    top = max([*panel_values, *population_values, 0.01]) * 100
-    for position, value in zip(positions, panel_shares, strict=True):
-        if value is not None:
-            axes.text(value * 100 + top * 0.01, position - bar / 2, f"{value * 100:.0f} %", va="center",
-                      fontsize=9, color=INK)
-    for position, value in zip(positions, population_shares, strict=True):
-        if value is not None:
-            axes.text(value * 100 + top * 0.01, position + bar / 2, f"{value * 100:.0f} %", va="center",
-                      fontsize=9, color=MUTED)
-    axes.set_yticks(positions, labels=list(labels), fontsize=10, color=INK)
-    axes.invert_yaxis()
-    axes.set_xlim(0, top * 1.15)
-    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:.0f} %"))
-    axes.tick_params(axis="x", labelsize=9, colors=MUTED)
-    for side in ("top", "right"):
-        axes.spines[side].set_visible(False)
-    axes.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=9, frameon=False)
-    figure.tight_layout()
-    svg = _accessible_svg(figure, chart_id=_slug(chart_id), title=title, description=description)
+    panel = Series(name=panel_label, values=list(panel_shares), shown=[percent(v) for v in panel_shares])
+    population = Series(name=population_label, values=list(population_shares),
+                        shown=[percent(v) for v in population_shares], hatched=True)
+    svg = bars_svg(chart_id=_slug(chart_id), title=title, description=description, labels=list(labels),
+                   series=[panel, population], maximum=max([*(v for v in panel_shares if v is not None),
+                                                            *(v for v in population_shares if v is not None), 0.01]))
     return Chart(svg=svg, title=title, description=description, table=table)

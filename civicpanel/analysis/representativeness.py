@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from civicpanel.analysis.charts import Chart, ChartTable, share_comparison_chart
+from civicpanel.common.formatting import number, percent
 from civicpanel.members.models import Member, PopulationFigure, ProfileOption, ProfileQuestion
 from civicpanel.members.selectors import member_counts_by_option, profile_questions
 
@@ -72,16 +73,16 @@ def group_label(question: ProfileQuestion, option: ProfileOption) -> str:
 
 
 def _percent(share: float | None) -> str:
-    return "–" if share is None else f"{share * 100:.0f} %"
+    return percent(share)
 
 
 def _gap_text(points: float | None) -> str:
     if points is None:
         return "–"
     if round(points) < 0:
-        return _("%(points)s below") % {"points": f"{abs(points):.0f}"}
+        return _("%(points)s below") % {"points": number(abs(points))}
     if round(points) > 0:
-        return _("%(points)s above") % {"points": f"{points:.0f}"}
+        return _("%(points)s above") % {"points": number(points)}
     return _("even")
 
 
@@ -147,8 +148,8 @@ def _chart(composition: QuestionComposition) -> Chart:
         caption=_("%(question)s: panel and residents") % {"question": composition.title},
         columns=[_("Group"), _("Active members"), _("Share of panel"), _("Residents"), _("Share of residents"),
                  _("Difference (percentage points)")],
-        rows=[[row.option.text, str(row.panel_count), _percent(row.panel_share),
-               "–" if row.population_count is None else str(row.population_count),
+        rows=[[row.option.text, number(row.panel_count), _percent(row.panel_share),
+               number(row.population_count),
                _percent(row.population_share), _gap_text(row.gap_points)] for row in composition.rows],
     )
     return share_comparison_chart(

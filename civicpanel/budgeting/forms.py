@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicpanel.budgeting.models import Idea, Project, Round
+from civicpanel.common.forms import CleanInputMixin
 
 LANGUAGE_NAMES = {"da": gettext_lazy("Danish"), "nb": gettext_lazy("Norwegian"), "en": gettext_lazy("English")}
 
@@ -33,7 +34,7 @@ class DateInput(forms.DateInput):
 
 
 RULE_FIELD_NAMES = ("citywide_budget", "rule", "completion", "ballot_kind", "max_projects", "points_total",
-                    "min_age", "allow_members", "allow_codes", "allow_change")
+                    "min_age", "allow_members", "allow_residents", "allow_codes", "allow_change")
 
 
 class RoundForm(forms.ModelForm):
@@ -78,7 +79,7 @@ class RoundForm(forms.ModelForm):
         return kwargs
 
 
-class IdeaForm(forms.Form):
+class IdeaForm(CleanInputMixin, forms.Form):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=120)
     description = forms.CharField(label=gettext_lazy("Describe your idea"), max_length=3000,
                                   widget=forms.Textarea(attrs={"rows": 6}))
@@ -207,3 +208,25 @@ class PaperForm(forms.Form):
             if pts:
                 points.append(int(pts))
         return numbers, points
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Pabulib file (.pb)"))
+    rule = forms.ChoiceField(label=gettext_lazy("Count it with"), choices=Round.Rule.choices, initial=Round.Rule.MES)
+    completion = forms.ChoiceField(label=gettext_lazy("Completion of Equal Shares"), choices=Round.Completion.choices,
+                                   initial=Round.Completion.ADD1)
+
+
+class ResidentForm(CleanInputMixin, forms.Form):
+    email = forms.EmailField(label=gettext_lazy("E-mail"))
+    postal_code = forms.CharField(label=gettext_lazy("Postal code"), max_length=10)
+    birth_year = forms.IntegerField(label=gettext_lazy("Year of birth"), min_value=1900, max_value=2100)
+    district = forms.ModelChoiceField(label=gettext_lazy("District (if your postal code covers several)"),
+                                      queryset=None, required=False)
+
+    def __init__(self, *args, rnd: Round, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = rnd.council.districts.all()
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["postal_code"].widget.attrs.update({"autocomplete": "postal-code", "inputmode": "numeric"})
+        self.fields["birth_year"].widget.attrs["inputmode"] = "numeric"

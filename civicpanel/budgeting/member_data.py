@@ -1,16 +1,19 @@
 """A member's participatory-budgeting data in their export, and what erasure does to it.
 
-Ballots carry no member, so they are not in the export (nobody, the member included, can be
-shown to own one from the data alone) and they stay counted when the member leaves. What the
-export shows is that the member voted (the voter records) and the ideas they proposed.
+Ballots carry no member. The export shows the member's ideas, that they voted (the voter
+records) and what their ballot holds, found through the receipt that only the running service
+can rebuild. When the member leaves, the voter record loses its key, so the ballot can no longer
+be found by anyone; it stays counted.
 """
 
 from __future__ import annotations
 
 import secrets
 
-from civicpanel.budgeting.models import Idea, IdeaImage, VoterRecord
+from civicpanel.budgeting.models import Ballot, Idea, IdeaImage, VoterRecord
+from civicpanel.budgeting.voting import receipt_for
 from civicpanel.common.models import translated
+from civicpanel.common.security import token_hash
 
 
 def pb_member_data(member) -> dict[str, list[dict]]:
@@ -20,9 +23,17 @@ def pb_member_data(member) -> dict[str, list[dict]]:
               "hidden_reason": i.hidden_reason, "submitted_at": i.created_at.isoformat(),
               "images": i.images.count()}
              for i in Idea.objects.filter(author_member=member).select_related("round", "district")]
-    votes = [{"round": translated(r.round.title), "vote": r.pot, "district": r.district.name if r.district_id else None,
-              "voted_on": r.voted_on.isoformat()}
-             for r in VoterRecord.objects.filter(member=member).select_related("round", "district")]
+    votes = []
+    for record in VoterRecord.objects.filter(member=member).select_related("round", "district"):
+        # The ballot is found only through the receipt the running service can rebuild.
+        ballot = Ballot.objects.filter(round=record.round,
+                                       receipt_hash=token_hash(receipt_for(record.round, record))).first()
+        names = {p.number: translated(p.title) for p in record.round.projects.all()}
+        votes.append({"round": translated(record.round.title), "vote": record.pot,
+                      "district": record.district.name if record.district_id else None,
+                      "voted_on": record.voted_on.isoformat(),
+                      "ballot": [names.get(n, str(n)) for n in ballot.choices] if ballot else None,
+                      "points": list(ballot.points) if ballot and ballot.points else None})
     return {"pb_ideas": ideas, "pb_votes": votes}
 
 

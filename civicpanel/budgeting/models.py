@@ -132,6 +132,7 @@ class Resident(models.Model):
     language = models.CharField(max_length=5, default="da")
     wants_updates = models.BooleanField(_("e-mail me when a project I voted for changes"), default=True)
     token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    token_salt = models.CharField(max_length=32, blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -7,6 +7,9 @@ from civicpanel.budgeting import staff_views as v
 urlpatterns = [
     path("pb/", v.round_list_view, name="pb_rounds"),
     path("pb/new/", v.round_create_view, name="pb_round_create"),
+    path("pb/import/", v.round_import_view, name="pb_round_import"),
+    path("pb/<int:round_id>/pabulib/<slug:key>.pb", v.round_export_view, name="pb_round_export"),
+    path("pb/<int:round_id>/turnout/", v.turnout_view, name="pb_turnout"),
     path("pb/<int:round_id>/", v.round_view, name="pb_round"),
     path("pb/<int:round_id>/edit/", v.round_edit_view, name="pb_round_edit"),
     path("pb/<int:round_id>/stage/", v.round_stage_view, name="pb_round_stage"),

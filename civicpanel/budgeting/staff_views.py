@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicpanel.accounts.decorators import staff_view
 from civicpanel.accounts.permissions import Capability
-from civicpanel.budgeting import counting, selectors, services, voting
+from civicpanel.budgeting import counting, pabulib_io, selectors, services, turnout, voting
 from civicpanel.budgeting.forms import (
     CodesForm,
+    ImportForm,
     PaperForm,
     ProjectForm,
     ProjectUpdateForm,
@@ -89,7 +91,7 @@ def round_view(request, round_id: int):
     return render(request, "budgeting/staff/round.html", {
         "round": rnd, "timeline": selectors.timeline(rnd), "counts": selectors.counts(council=request.council, rnd=rnd),
         "projects": selectors.projects(council=request.council, rnd=rnd),
-        "stages": Round.Stage.choices, "pots": voting.pots(rnd),
+        "stages": Round.Stage.choices, "pots": voting.pots(rnd), "pb_files": pabulib_io.pot_keys(rnd),
     })
 
 
@@ -303,3 +305,50 @@ def codes_view(request, round_id: int):
         _flash(request, error)
         return redirect("staff:pb_paper", rnd.pk)
     return csv_response(f"voting-codes-round-{rnd.pk}.csv", [_("Voting code")], [[c] for c in codes])
+
+
+@staff_view(Capability.BUDGETING)
+@require_http_methods(["GET", "POST"])
+def round_import_view(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        raw = upload.read(pabulib_io.MAX_BYTES + 1)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.add_error("file", _("The file is not UTF-8 text."))
+        else:
+            try:
+                rnd = pabulib_io.round_import(council=request.council, actor=request.user, text=text,
+                                              rule=form.cleaned_data["rule"],
+                                              completion=form.cleaned_data["completion"],
+                                              filename=upload.name, request=request)
+            except ValidationError as error:
+                _errors(form, error)
+            else:
+                messages.success(request, _("The file is imported and counted as a finished round. It is not "
+                                            "public until you tick “shown to residents”."))
+                return redirect("staff:pb_round", rnd.pk)
+    return render(request, "budgeting/staff/import.html", {"form": form})
+
+
+@staff_view(Capability.BUDGETING)
+def round_export_view(request, round_id: int, key: str):
+    rnd = _round(request, round_id)
+    try:
+        text = pabulib_io.round_export(rnd, key)
+    except ValidationError as error:
+        _flash(request, error)
+        return redirect("staff:pb_round", rnd.pk)
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="round-{rnd.pk}-{key}.pb"'
+    return response
+
+
+@staff_view(Capability.BUDGETING, Capability.RESULTS)
+def turnout_view(request, round_id: int):
+    rnd = _round(request, round_id)
+    if not rnd.voter_records.exists():
+        raise Http404
+    return render(request, "budgeting/staff/turnout.html", {"round": rnd, "tables": turnout.turnout(rnd)})

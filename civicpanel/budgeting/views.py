@@ -7,13 +7,16 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from civicpanel.budgeting import explain, selectors, services, voting
-from civicpanel.budgeting.forms import IdeaForm
+from civicpanel.accounts.permissions import membership_for
+from civicpanel.budgeting import explain, pabulib_io, residents, selectors, services, voting
+from civicpanel.budgeting.forms import IdeaForm, ResidentForm
 from civicpanel.budgeting.models import Idea, IdeaImage, Round
+from civicpanel.common.security import client_ip
 from civicpanel.members import services as member_services
 from civicpanel.members.views import SESSION_COUNCIL, SESSION_MEMBER
 
@@ -35,9 +38,72 @@ def current_member(request):
     return member_services.member_for_session(council=council, member_id=request.session.get(SESSION_MEMBER))
 
 
+SESSION_RESIDENT = "budgeting.resident_id"
+SESSION_RESIDENT_COUNCIL = "budgeting.council_id"
+
+
+def current_resident(request):
+    council = _council(request)
+    if request.session.get(SESSION_RESIDENT_COUNCIL) != council.pk:
+        return None
+    return residents.resident_for_session(council=council, resident_id=request.session.get(SESSION_RESIDENT))
+
+
 def current_voter(request) -> voting.Voter | None:
     member = current_member(request)
-    return voting.voter_for_member(member) if member is not None else None
+    if member is not None:
+        return voting.voter_for_member(member)
+    resident = current_resident(request)
+    return voting.voter_for_resident(resident) if resident is not None else None
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def resident_join_view(request, round_id: int):
+    """A resident without panel membership takes part with a confirmed e-mail."""
+    rnd = _round(request, round_id)
+    if not rnd.allow_residents:
+        raise Http404
+    form = ResidentForm(request.POST or None, rnd=rnd)
+    if request.method == "POST" and form.is_valid():
+        key = f"{rnd.council_id}:{client_ip(request) or 'unknown'}"
+        if member_services.rate_limit_hit(scope="pb-resident", key=key, limit=member_services.SIGNUP_LIMIT_PER_IP):
+            response = render(request, "members/rate_limited.html", status=429)
+            response["Retry-After"] = str(member_services.RATE_WINDOW)
+            return response
+        data = form.cleaned_data
+        try:
+            residents.resident_request(council=rnd.council, round=rnd, email=data["email"],
+                                       postal_code=data["postal_code"], birth_year=data["birth_year"],
+                                       district=data["district"], language=get_language() or "da")
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for name, errors in error.error_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+        else:
+            return render(request, "budgeting/resident_sent.html", {"round": rnd, "email": data["email"]})
+    return render(request, "budgeting/resident_join.html", {"round": rnd, "form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def resident_confirm_view(request, round_id: int, token: str):
+    """GET shows a button (mail scanners open links); POST uses the link."""
+    rnd = _round(request, round_id)
+    council = rnd.council
+    if request.method == "POST":
+        resident = residents.resident_confirm(council=council, token=token)
+        if resident is not None:
+            request.session.cycle_key()
+            request.session[SESSION_RESIDENT] = resident.pk
+            request.session[SESSION_RESIDENT_COUNCIL] = council.pk
+            messages.success(request, _("Your e-mail is confirmed. You can take part in the round now."))
+            return redirect("budgeting:round", rnd.pk)
+    elif residents.resident_link_usable(council=council, token=token):
+        return render(request, "budgeting/resident_confirm.html", {"round": rnd})
+    return render(request, "budgeting/resident_link_invalid.html", {"round": rnd}, status=410)
 
 
 def round_list_view(request):
@@ -58,6 +124,7 @@ def round_view(request, round_id: int):
         "projects": selectors.projects(council=rnd.council, rnd=rnd) if rnd.projects_frozen_at or rnd.stage in (
             Round.Stage.ASSESSMENT,) else [],
         "n_ideas": selectors.public_ideas(council=rnd.council, rnd=rnd).count(),
+        "has_funded": rnd.is_counted and rnd.projects.filter(funded=True).exists(),
     })
 
 
@@ -75,13 +142,15 @@ def idea_new_view(request, round_id: int):
         messages.info(request, _("This round does not take ideas at the moment."))
         return redirect("budgeting:round", rnd.pk)
     member = current_member(request)
-    if member is None:
+    resident = current_resident(request) if member is None else None
+    if member is None and resident is None:
         return render(request, "budgeting/login_needed.html", {"round": rnd, "next": request.path})
     form = IdeaForm(request.POST or None, request.FILES or None, rnd=rnd)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.idea_submit(council=rnd.council, round=rnd, author_member=member, title=data["title"],
+            services.idea_submit(council=rnd.council, round=rnd, author_member=member, author_resident=resident,
+                                 title=data["title"],
                                  description=data["description"], district=data["district"], place=data["place"],
                                  cost_estimate=data["cost_estimate"], category=data["category"],
                                  uploads=form.uploads())
@@ -167,6 +236,7 @@ def results_view(request, round_id: int):
     rnd = _round(request, round_id)
     return render(request, "budgeting/results.html", {
         "round": rnd, "pots": selectors.results(council=rnd.council, rnd=rnd),
+        "pb_files": pabulib_io.pot_keys(rnd) if rnd.is_counted else [],
         "rule_words": explain.rule_in_words(rnd),
     })
 
@@ -185,27 +255,45 @@ def my_view(request, round_id: int):
             ballots.append({"pot": pot, "ballot": ballot, "district": ballot.district,
                             "projects": [numbers[n] for n in ballot.choices if n in numbers],
                             "helped": [numbers[n] for n in ballot.helped_pay if n in numbers]})
-    ideas = Idea.objects.filter(round=rnd, author_member=voter.member) if voter.member else []
+    if voter.member:
+        ideas = Idea.objects.filter(round=rnd, author_member=voter.member)
+    else:
+        ideas = Idea.objects.filter(round=rnd, author_resident=voter.resident)
     return render(request, "budgeting/my.html", {"round": rnd, "ballots": ballots, "ideas": ideas,
                                                  "can_vote": rnd.voting_open, "pots": voting.pots(rnd)})
+
+
+def pabulib_view(request, round_id: int, key: str):
+    """The counted votes of one pot as open data: projects and anonymous ballots, no voter."""
+    rnd = _round(request, round_id)
+    if not rnd.is_counted:
+        raise Http404
+    try:
+        text = pabulib_io.round_export(rnd, key)
+    except ValidationError:
+        raise Http404 from None
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="round-{rnd.pk}-{key}.pb"'
+    return response
 
 
 def image_view(request, key: str):
     """A re-encoded image, served with headers that stop any browser from treating it as anything else."""
     council = _council(request)
-    image = IdeaImage.objects.filter(key=key).select_related("idea", "project", "update__project").first()
+    image = IdeaImage.objects.filter(key=key).select_related("idea__round", "project__round", "update__project__round").first()
     if image is None:
         raise Http404
     owner = image.idea or image.project or (image.update.project if image.update_id else None)
     if owner is None or owner.council_id != council.pk:
         raise Http404
-    if image.idea_id and image.idea.status != image.idea.Status.PUBLIC:
+    public = owner.round.published and (not image.idea_id or image.idea.status == image.idea.Status.PUBLIC)
+    if not public and membership_for(request.user, council) is None:  # staff screen what is not public yet
         raise Http404
     response = HttpResponse(bytes(image.data), content_type="image/jpeg")
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = f'inline; filename="{image.key}.jpg"'
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "public, max-age=86400"
+    response["Cache-Control"] = "public, max-age=86400" if public else "private, no-store"
     return response
 
 

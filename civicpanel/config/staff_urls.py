@@ -4,6 +4,7 @@ from civicpanel.accounts import staff_urls as accounts_urls
 from civicpanel.analysis import staff_urls as analysis_urls
 from civicpanel.audit import staff_urls as audit_urls
 from civicpanel.budgeting import staff_urls as budgeting_urls
+from civicpanel.events import staff_urls as events_urls
 from civicpanel.members import settings_urls
 from civicpanel.members import staff_urls as members_urls
 from civicpanel.outreach import staff_urls as outreach_urls
@@ -18,6 +19,7 @@ urlpatterns = [
     *members_urls.urlpatterns,
     *outreach_urls.urlpatterns,
     *surveys_urls.urlpatterns,
+    *events_urls.urlpatterns,
     *budgeting_urls.urlpatterns,
     *analysis_urls.urlpatterns,
     *settings_urls.urlpatterns,

@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("staff/", include("civicpanel.config.staff_urls")),
     path("s/", include("civicpanel.surveys.urls")),
+    path("events/", include("civicpanel.events.urls")),
     path("o/", include("civicpanel.outreach.urls")),
     path("pb/", include("civicpanel.budgeting.urls")),
     path("", include("civicpanel.common.urls")),

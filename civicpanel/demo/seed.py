@@ -100,6 +100,12 @@ def seed_demo() -> list[StaffLogin]:
 
     manager = User.objects.get(email="manager@valby.demo")
     seed_demo_surveys(council=council, actor=manager, rng=rng)
+    from civicpanel.demo.budgeting_seed import seed_demo_budgeting
+
+    seed_demo_budgeting(council=council, actor=manager, rng=rng)
+    from civicpanel.demo.events_seed import seed_demo_events
+
+    seed_demo_events(council=council, actor=manager, rng=rng)
     return logins
 
 
@@ -160,11 +166,13 @@ def _create_members(council: Council, rng: np.random.Generator) -> None:
             campaign=campaigns[int(rng.integers(len(campaigns)))] if rng.random() < 0.7 else None,
             source="demo", consent_version=consent, consent_given_at=joined,
             confirmed_at=None if status == "pending" else joined + dt.timedelta(hours=2),
-            last_active_at=joined + dt.timedelta(days=int(rng.integers(0, 60))),
+            # Never in the future: a member who joined five days ago was last active within them.
+            last_active_at=min(now, joined + dt.timedelta(days=int(rng.integers(0, 60)))),
         )
         if status == "left":
             member.email, member.name, member.postal_code, member.birth_year, member.district = None, "", "", None, None
-            member.left_at = joined + dt.timedelta(days=200)
+            member.left_at = min(now, joined + dt.timedelta(days=200))
+            member.last_active_at = min(member.last_active_at, member.left_at)
         members.append(member)
         answer_specs.append(None if status == "left" else picks)
     Member.objects.bulk_create(members, batch_size=500)

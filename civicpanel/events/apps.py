@@ -4,3 +4,22 @@ from django.apps import AppConfig
 class EventsConfig(AppConfig):
     name = "civicpanel.events"
     label = "events"
+
+    def ready(self) -> None:
+        from civicpanel.events import messages
+        from civicpanel.events.member_data import (
+            event_member_data,
+            event_member_erase,
+            event_member_section,
+        )
+        from civicpanel.members.erasure import register_eraser, register_member_data_provider
+        from civicpanel.members.page_sections import register_member_page_section
+        from civicpanel.outreach.registry import register_message_type
+
+        register_member_data_provider(event_member_data)
+        register_eraser(event_member_erase)
+        register_member_page_section(event_member_section)
+        for key, texts in messages.MESSAGE_TYPES.items():
+            register_message_type(key, subject=texts["subject"], body=texts["body"], variables=messages.VARIABLES,
+                                  context_provider=messages.message_context, preference=None if key in messages.TRANSACTIONAL else "wants_events",
+                                  label=texts["label"], sample=messages.SAMPLE)

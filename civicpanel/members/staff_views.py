@@ -16,6 +16,7 @@ from civicpanel.accounts.decorators import staff_view
 from civicpanel.accounts.permissions import Capability
 from civicpanel.common.csvio import csv_response
 from civicpanel.members import imports, selectors, staff_services
+from civicpanel.members.history import member_history
 from civicpanel.members.models import Member
 from civicpanel.members.profile import member_profile_get
 from civicpanel.members.staff_forms import (
@@ -87,6 +88,7 @@ def member_detail_view(request, member_id: int):
         "member": member,
         "profile": selectors.member_profile_lines(member=member, questions=questions),
         "status_choices": staff_services.status_choices_for(member),
+        "history": member_history(member),
     })
 
 

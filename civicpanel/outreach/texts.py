@@ -105,3 +105,18 @@ def sample_context(council, message_type: MessageType, language: str) -> dict[st
             else:
                 context.setdefault(name, "[" + name + "]")
     return context
+
+
+def member_preview(council, message_type: MessageType, member, context: dict[str, str]) -> tuple[str, str, str]:
+    """(language, subject, body) of the e-mail exactly as `member` will get it: in their language,
+    with the council's own text where it has one, their name and the given values (a personal
+    link stands as the placeholder the caller passes: it does not exist until the sending).
+    The same steps as the worker's build_message, without a delivery."""
+    language = message_language(council, member.language)
+    subject_src, body_src = texts_for(council, message_type)[language]
+    with override(language):
+        full = {"council_name": council.name, "member_name": member.name or "", **context}
+        if not message_type.transactional:
+            full.setdefault("unsubscribe_url", absolute_url(council, "/o/unsubscribe/…/"))
+        subject, body = render(subject_src, body_src, full)
+    return language, subject, body

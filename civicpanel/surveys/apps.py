@@ -69,8 +69,10 @@ REMINDER_TEXTS = {
 }
 
 VARIABLES = ["link", "survey_title", "closes_at"]
-SAMPLE = {"link": "https://example.org/s/EXAMPLE-PERSONAL-LINK/", "survey_title": "Trafik og grønne områder",
-          "closes_at": "31.12.2026"}
+# Preview values on the message text page, which is not about any one survey: the title is shown
+# as its placeholder, never another survey's real title. The send and remind confirmation pages
+# show the e-mail as its first recipient will really get it (invitations.invitation_preview).
+SAMPLE = {"link": "https://example.org/s/EXAMPLE-PERSONAL-LINK/", "closes_at": "31.12.2026"}
 
 
 class SurveysConfig(AppConfig):
@@ -79,11 +81,17 @@ class SurveysConfig(AppConfig):
 
     def ready(self) -> None:
         from civicpanel.members.erasure import register_eraser, register_member_data_provider
+        from civicpanel.members.history import register_history_provider
         from civicpanel.outreach.registry import register_message_type
-        from civicpanel.surveys.member_data import survey_member_data, survey_member_erase
+        from civicpanel.surveys.member_data import (
+            survey_member_data,
+            survey_member_erase,
+            survey_member_history,
+        )
 
         register_member_data_provider(survey_member_data)
         register_eraser(survey_member_erase)
+        register_history_provider(survey_member_history)
         from civicpanel.surveys.invitations import message_context
 
         register_message_type("survey_invitation", subject=INVITATION_TEXTS["subject"], body=INVITATION_TEXTS["body"],

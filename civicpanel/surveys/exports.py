@@ -1,8 +1,15 @@
-"""Pseudonymous exports of a survey's completed responses (CSV and XLSX) with a codebook.
+"""Pseudonymous exports of a survey's completed responses (CSV, XLSX and SPSS .sav) with a
+codebook, ready for an analyst's own tools.
 
 No name, no e-mail, no member id: each respondent is an id derived from a keyed hash of the
-response, stable across exports of the same survey. Text that a spreadsheet would run as a
-formula is neutralised. Every export is written to the audit log.
+response, stable across exports of the same survey. Answers are numeric codes with labels
+(the option codes 1, 2, 3 …; "other" 97; yes 1, no 0; scale points as they are), stored as
+numbers; text stays text. The respondent's profile categories (age band, district, gender …)
+come beside the answers where they cannot single anyone out: every combination of them is
+shared by at least MIN_GROUP respondents, by merging age bands, leaving a question out, or,
+last, blanking it for the few in a rare group (protect_profile; the codebook says what was
+done). Text that a spreadsheet would run as a formula is neutralised. Every export is written
+to the audit log.
 """
 
 from __future__ import annotations
@@ -10,18 +17,27 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from civicpanel.audit.services import audit_record
 from civicpanel.common.csvio import csv_response
 from civicpanel.common.models import translated
-from civicpanel.common.security import spreadsheet_safe
+from civicpanel.common.security import xlsx_safe
+from civicpanel.members.models import ProfileQuestion
+from civicpanel.surveys.audience import profile_questions
 from civicpanel.surveys.models import Answer, Question, Response, Survey
 from civicpanel.surveys.questions import OTHER_CODE, option_codes, option_label, rows, scale_points
+from civicpanel.surveys.results import MIN_GROUP, respondent_categories
+from civicpanel.surveys.sampling import STRATIFY_KINDS
 from civicpanel.surveys.selectors import survey_structure
 from civicpanel.surveys.weighting import survey_weighting
 
@@ -31,46 +47,222 @@ def respondent_id(survey: Survey, response_id: int) -> str:
     return "R" + digest.hexdigest()[:10]
 
 
-def _columns(survey: Survey) -> list[dict]:
-    """One dict per export column: name, question, and how to read the value."""
+# "Other, namely" in a single-choice question: a fixed numeric code, the same in every export.
+OTHER_NUMBER = 97
+YES, NO = 1, 0
+
+
+@dataclass
+class Variable:
+    """One column of the export: its name, label, level of measurement and value labels.
+    `measure` is "nominal", "ordinal" or "scale" for numbers, "text" for strings."""
+
+    name: str
+    label: str
+    measure: str
+    values: dict[int, str] = field(default_factory=dict)
+    question: Question | None = None
+    part: str | None = None
+    read: str = "value"
+    meaning: str = ""  # a note for the codebook
+
+    @property
+    def numeric(self) -> bool:
+        return self.measure != "text"
+
+
+def _code_number(question: Question, code: str) -> int:
+    """The numeric code of an option: its own code when that is a number (1, 2, 3 …, as the
+    builder gives them), "other" as 97, else its place in the list."""
+    if code == OTHER_CODE:
+        return OTHER_NUMBER
+    if str(code).isdigit():
+        return int(code)
+    return option_codes(question).index(code) + 1
+
+
+def _option_values(question: Question) -> dict[int, str]:
+    return {_code_number(question, code): option_label(question, code) for code in option_codes(question)}
+
+
+def _scale_values(question: Question) -> dict[int, str]:
+    return {p: _scale_meaning(question, p) for p in scale_points(question) if _scale_meaning(question, p)}
+
+
+def _answer_variables(survey: Survey) -> list[Variable]:
     structure = survey_structure(survey)
-    columns = []
+    out: list[Variable] = []
     for question in structure.questions:
         if not question.answerable:
             continue
         base = f"Q{structure.number_of(question)}"
+        text = translated(question.text)
         kind = question.kind
         if kind == Question.Kind.MULTI:
-            columns += [{"name": f"{base}_{code}", "q": question, "part": code, "read": "has"} for code in option_codes(question)]
+            out += [Variable(f"{base}_{_code_number(question, code)}", f"{text}: {option_label(question, code)}",
+                             "nominal", {1: _("chosen"), 0: _("not chosen")}, question, code, "has")
+                    for code in option_codes(question)]
         elif kind == Question.Kind.MATRIX:
-            columns += [{"name": f"{base}_{row['code']}", "q": question, "part": str(row["code"]), "read": "row"} for row in rows(question)]
+            out += [Variable(f"{base}_{row['code']}", f"{text}: {translated(row['label'])}", "ordinal",
+                             _scale_values(question), question, str(row["code"]), "row") for row in rows(question)]
         elif kind == Question.Kind.RANKING:
-            columns += [{"name": f"{base}_{code}", "q": question, "part": code, "read": "rank"} for code in option_codes(question)]
+            out += [Variable(f"{base}_{_code_number(question, code)}", f"{text}: {option_label(question, code)}",
+                             "ordinal", {1: _("first")}, question, code, "rank",
+                             meaning=_("place given, 1 = first")) for code in option_codes(question)]
+        elif kind == Question.Kind.SINGLE:
+            out.append(Variable(base, text, "nominal", _option_values(question), question))
+            if question.settings.get("allow_other"):
+                out.append(Variable(f"{base}_other", f"{text}: {_('other, namely')}", "text", {}, question, None,
+                                    "other", meaning=_("free text")))
+        elif kind == Question.Kind.YESNO:
+            out.append(Variable(base, text, "nominal", {YES: _("Yes"), NO: _("No")}, question))
+        elif kind == Question.Kind.SCALE:
+            out.append(Variable(base, text, "ordinal", _scale_values(question), question))
+        elif kind == Question.Kind.NUMBER:
+            out.append(Variable(base, text, "scale", {}, question))
         else:
-            columns.append({"name": base, "q": question, "part": None, "read": "value"})
-            if kind == Question.Kind.SINGLE and question.settings.get("allow_other"):
-                columns.append({"name": f"{base}_other", "q": question, "part": None, "read": "other"})
-    return columns
+            out.append(Variable(base, text, "text", {}, question, meaning=_("free text")))
+    return out
 
 
-def _cell(column: dict, answer) -> object:
+def _number(value) -> int | float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(number) if number.is_integer() else number
+
+
+def _cell(variable: Variable, answer) -> object:
     if answer is None:
         return None
     value, other = answer
-    read, part = column["read"], column["part"]
+    question, read, part = variable.question, variable.read, variable.part
     if read == "has":
-        return 1 if part in (value or []) else 0
+        return 1 if part in [str(v) for v in (value or [])] else 0
     if read == "row":
-        return (value or {}).get(part)
+        return _number((value or {}).get(part))
     if read == "rank":
         return (value.index(part) + 1) if isinstance(value, list) and part in value else None
     if read == "other":
         return other or None
+    if question.kind == Question.Kind.SINGLE:
+        return _code_number(question, str(value)) if value not in (None, "") else None
+    if question.kind == Question.Kind.YESNO:
+        return {"yes": YES, "no": NO}.get(str(value))
+    if question.kind in (Question.Kind.SCALE, Question.Kind.NUMBER):
+        return _number(value)
     return value
 
 
-def export_table(survey: Survey) -> tuple[list[str], list[list[object]]]:
-    columns = _columns(survey)
+# --- Profile variables beside the answers, protected against recognition ---------------------
+
+@dataclass
+class ProfileColumn:
+    variable: Variable
+    ordered: bool
+    codes: list[int | None]  # per respondent
+
+
+def _profile_columns(survey: Survey, response_ids: list[int]) -> list[ProfileColumn]:
+    """Each respondent's category on every profile question with exclusive categories (codes
+    1..k in the question's order). None where the member gave no answer or, for an anonymous
+    survey that has closed, for everyone: then no profile columns at all."""
+    if survey.anonymised_at or not response_ids:
+        return []
+    columns = []
+    for question in profile_questions(council=survey.council):
+        if question.kind not in STRATIFY_KINDS:
+            continue
+        options = list(question.options.all())
+        if not options:
+            continue
+        number = {o.pk: i for i, o in enumerate(options, start=1)}
+        categories = respondent_categories(survey=survey, question=question)
+        codes = [min((number[o] for o in categories.get(r, ()) if o in number), default=None) for r in response_ids]
+        label = _("Age") if question.kind == ProfileQuestion.Kind.BIRTH_YEAR else question.text
+        variable = Variable(f"P_{question.key}"[:64], label, "ordinal" if question.kind == ProfileQuestion.Kind.BIRTH_YEAR
+                            else "nominal", {i: o.text for i, o in enumerate(options, start=1)})
+        columns.append(ProfileColumn(variable, question.kind == ProfileQuestion.Kind.BIRTH_YEAR, codes))
+    return columns
+
+
+def _rare(columns: list[ProfileColumn], k: int) -> list[int]:
+    """The respondents in a combination shared by fewer than k (a fully blank one tells nothing)."""
+    if not columns:
+        return []
+    keys = list(zip(*(c.codes for c in columns), strict=True))
+    counts = Counter(keys)
+    return [i for i, key in enumerate(keys) if counts[key] < k and any(code is not None for code in key)]
+
+
+def _merged(column: ProfileColumn, a: int, b: int) -> ProfileColumn:
+    values = dict(column.variable.values)
+    values[a] = f"{values[a]} + {values[b]}"
+    del values[b]
+    variable = Variable(column.variable.name, column.variable.label, column.variable.measure, values)
+    return ProfileColumn(variable, column.ordered, [a if code == b else code for code in column.codes])
+
+
+def protect_profile(columns: list[ProfileColumn], *, k: int = MIN_GROUP) -> list[str]:
+    """Make every combination of the profile columns shared by at least k respondents, so
+    that no respondent can be picked out by their profile (k-anonymity). Step by step, the
+    change that leaves the fewest respondents in a rare group: merge two adjacent age bands,
+    or leave a profile question out (a merge first, and the last question first, when equal).
+    When no such change helps any more, the profile of the respondents still in a rare group
+    is left empty. Changes `columns` in place; returns what was done, for the codebook."""
+    notes: list[str] = []
+    while rare := _rare(columns, k):
+        options = []  # (rare left, is a drop, order, apply)
+        for index, column in enumerate(columns):
+            values = sorted(column.variable.values)
+            if column.ordered and len(values) > 2:
+                for a, b in zip(values, values[1:], strict=False):
+                    trial = columns[:index] + [_merged(column, a, b)] + columns[index + 1:]
+                    options.append((len(_rare(trial, k)), 0, -index, ("merge", index, a, b)))
+            if len(columns) > 1:
+                options.append((len(_rare(columns[:index] + columns[index + 1:], k)), 1, -index, ("drop", index)))
+        best = min(options, default=None)
+        if best is None or best[0] >= len(rare):
+            for column in columns:
+                for i in rare:
+                    column.codes[i] = None
+            notes.append(ngettext("The profile of %(n)s respondent in a group smaller than %(k)s is left empty.",
+                                  "The profile of %(n)s respondents in groups smaller than %(k)s is left empty.",
+                                  len(rare)) % {"n": len(rare), "k": k})
+            break
+        action = best[3]
+        if action[0] == "merge":
+            _kind, index, a, b = action
+            columns[index] = _merged(columns[index], a, b)
+            notes.append(_("%(variable)s: “%(merged)s” are one group, so that no group of respondents is "
+                           "smaller than %(k)s.") % {"variable": columns[index].variable.name,
+                                                     "merged": columns[index].variable.values[a], "k": k})
+        else:
+            dropped = columns.pop(action[1])
+            notes.append(_("%(variable)s (%(label)s) is left out: with it, some groups of respondents would be "
+                           "smaller than %(k)s.") % {"variable": dropped.variable.name,
+                                                     "label": dropped.variable.label, "k": k})
+    return notes
+
+
+@dataclass
+class Export:
+    variables: list[Variable]
+    rows: list[list[object]]
+    notes: list[str]
+
+    @property
+    def header(self) -> list[str]:
+        return [v.name for v in self.variables]
+
+
+def build_export(survey: Survey) -> Export:
+    """Completed responses, one row each: the pseudonymous id, the answers as numeric codes
+    (text stays text), the design weight and the weight, then the respondent's profile
+    categories where they cannot single anyone out. Columns never move between exports of
+    the same survey: later additions go at the end."""
+    answer_vars = _answer_variables(survey)
     by_response: dict[int, dict[int, tuple]] = {}
     for response_id in Response.objects.filter(survey=survey, completed_at__isnull=False).order_by("pk").values_list("pk", flat=True):
         by_response[response_id] = {}
@@ -78,55 +270,49 @@ def export_table(survey: Survey) -> tuple[list[str], list[list[object]]]:
         response__survey=survey, response__completed_at__isnull=False
     ).values_list("response_id", "question_id", "value", "other_text"):
         by_response[response_id][question_id] = (value, other)
-    # Weights last, so the answer columns keep their places in files made before they existed.
-    weights = survey_weighting(council=survey.council, survey=survey).by_response()
-    header = ["respondent"] + [c["name"] for c in columns] + ["design_weight", "weight"]
-    table = []
-    for response_id, answers in by_response.items():
-        design, weight = weights.get(response_id, (None, None))
-        table.append([respondent_id(survey, response_id)] + [_cell(c, answers.get(c["q"].pk)) for c in columns]
-                     + [None if design is None else round(design, 6), None if weight is None else round(weight, 6)])
-    return header, table
-
-
-def codebook(survey: Survey) -> tuple[list[str], list[list[object]]]:
-    """variable, question, kind, value, meaning: one row per variable, then one per code."""
-    header = [_("variable"), _("question"), _("kind"), _("value"), _("meaning")]
-    table: list[list[object]] = [["respondent", _("Pseudonymous respondent id"), "", "", ""]]
-    for column in _columns(survey):
-        question: Question = column["q"]
-        kind = question.get_kind_display()
-        text = translated(question.text)
-        read = column["read"]
-        if read == "has":
-            table.append([column["name"], f"{text}: {option_label(question, column['part'])}", kind, "1 / 0", _("chosen / not chosen")])
-        elif read == "rank":
-            table.append([column["name"], f"{text}: {option_label(question, column['part'])}", kind, "1..", _("place given, 1 = first")])
-        elif read == "row":
-            label = next((translated(r["label"]) for r in rows(question) if str(r["code"]) == column["part"]), "")
-            table.append([column["name"], f"{text}: {label}", kind, "", ""])
-            table += [["", "", "", p, _scale_meaning(question, p)] for p in scale_points(question)]
-        elif read == "other":
-            table.append([column["name"], f"{text}: {_('other, namely')}", kind, "", _("free text")])
-        else:
-            table.append([column["name"], text, kind, "", ""])
-            if question.kind == Question.Kind.SINGLE:
-                table += [["", "", "", code, option_label(question, code)] for code in option_codes(question)
-                          if code != OTHER_CODE or question.settings.get("allow_other")]
-            elif question.kind == Question.Kind.YESNO:
-                table += [["", "", "", "yes", _("Yes")], ["", "", "", "no", _("No")]]
-            elif question.kind == Question.Kind.SCALE:
-                table += [["", "", "", p, _scale_meaning(question, p)] for p in scale_points(question)]
+    response_ids = list(by_response)
     weighting = survey_weighting(council=survey.council, survey=survey)
-    table.append(["design_weight", _("Design weight: 1 divided by the member's chance of being invited in a "
-                                     "representative sample; 1 when invited with certainty"), _("number"), "", ""])
+    weights = weighting.by_response()
+    profile = _profile_columns(survey, response_ids)
+    notes = protect_profile(profile)
+    design_meaning = _("Design weight: 1 divided by the member's chance of being invited in a representative "
+                       "sample; 1 when invited with certainty")
     if weighting.available:
-        meaning = _("Weight to the population, raked on %(features)s starting from the design weight") % {
+        weight_meaning = _("Weight to the population, raked on %(features)s starting from the design weight") % {
             "features": ", ".join(weighting.feature_names)}
     else:
-        meaning = _("Weight to the population: empty, because the responses could not be weighted. %(reason)s") % {
-            "reason": weighting.reason}
-    table.append(["weight", meaning, _("number"), "", ""])
+        weight_meaning = _("Weight to the population: empty, because the responses could not be weighted. "
+                           "%(reason)s") % {"reason": weighting.reason}
+    variables = ([Variable("respondent", _("Pseudonymous respondent id"), "text")] + answer_vars
+                 + [Variable("design_weight", design_meaning, "scale"), Variable("weight", weight_meaning, "scale")]
+                 + [c.variable for c in profile])
+    table = []
+    for index, (response_id, answers) in enumerate(by_response.items()):
+        design, weight = weights.get(response_id, (None, None))
+        table.append([respondent_id(survey, response_id)]
+                     + [_cell(v, answers.get(v.question.pk)) for v in answer_vars]
+                     + [None if design is None else round(design, 6), None if weight is None else round(weight, 6)]
+                     + [c.codes[index] for c in profile])
+    return Export(variables=variables, rows=table, notes=notes)
+
+
+def export_table(survey: Survey) -> tuple[list[str], list[list[object]]]:
+    export = build_export(survey)
+    return export.header, export.rows
+
+
+def codebook(survey: Survey, export: Export | None = None) -> tuple[list[str], list[list[object]]]:
+    """variable, question, kind, value, meaning: one row per variable, then one per code."""
+    export = export or build_export(survey)
+    header = [_("variable"), _("question"), _("kind"), _("value"), _("meaning")]
+    measures = {"nominal": _("categories"), "ordinal": _("ordered categories"), "scale": _("number"),
+                "text": _("text")}
+    table: list[list[object]] = []
+    for variable in export.variables:
+        kind = variable.question.get_kind_display() if variable.question is not None else measures[variable.measure]
+        table.append([variable.name, variable.label, kind, "", variable.meaning])
+        table += [["", "", "", value, label] for value, label in sorted(variable.values.items())]
+    table += [["", note, "", "", ""] for note in export.notes]
     return header, table
 
 
@@ -145,32 +331,66 @@ def _audit(*, council, actor, survey, fmt: str, rows_count: int, request) -> Non
 
 
 def responses_export(*, council, actor, survey: Survey, fmt: str, request=None) -> HttpResponse:
-    """The download for "csv", "codebook" (CSV) or "xlsx" (responses and codebook sheets)."""
+    """The download for "csv", "codebook" (CSV), "xlsx" (responses and codebook sheets) or
+    "sav" (SPSS, with variable and value labels and levels of measurement)."""
     assert survey.council_id == council.pk
     slug = f"survey-{survey.pk}"
+    export = build_export(survey)
     with transaction.atomic():
         if fmt == "codebook":
-            header, table = codebook(survey)
+            header, table = codebook(survey, export)
             _audit(council=council, actor=actor, survey=survey, fmt=fmt, rows_count=len(table), request=request)
             return csv_response(f"{slug}-codebook.csv", header, table)
-        header, table = export_table(survey)
-        _audit(council=council, actor=actor, survey=survey, fmt=fmt, rows_count=len(table), request=request)
-        if fmt == "csv":
-            return csv_response(f"{slug}-responses.csv", header, table)
+        _audit(council=council, actor=actor, survey=survey, fmt=fmt, rows_count=len(export.rows), request=request)
+    if fmt == "csv":
+        return csv_response(f"{slug}-responses.csv", export.header, export.rows)
+    if fmt == "sav":
+        response = HttpResponse(spss_bytes(export), content_type="application/x-spss-sav")
+        response["Content-Disposition"] = f'attachment; filename="{slug}-responses.sav"'
+        return response
     from openpyxl import Workbook
 
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "responses"
-    for row in [header, *table]:
-        sheet.append([spreadsheet_safe(v) for v in row])
-    book_header, book_rows = codebook(survey)
+    # Codes, weights and numbers go in as numbers (a sum or a pivot table works at once);
+    # text that a spreadsheet would run as a formula is neutralised, and characters XML cannot
+    # hold are dropped.
+    for row in [export.header, *export.rows]:
+        sheet.append([xlsx_safe(v) for v in row])
+    book_header, book_rows = codebook(survey, export)
     sheet = workbook.create_sheet("codebook")
     for row in [book_header, *book_rows]:
-        sheet.append([spreadsheet_safe(v) for v in row])
+        sheet.append([xlsx_safe(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{slug}-responses.xlsx"'
     return response
+
+
+def spss_bytes(export: Export) -> bytes:
+    """The export as an SPSS .sav file: variable labels (the questions), value labels (the
+    codes' meanings) and levels of measurement; a missing answer is system-missing."""
+    import pandas as pd
+    import pyreadstat
+
+    data = {}
+    for i, variable in enumerate(export.variables):
+        column = [row[i] for row in export.rows]
+        if variable.numeric:
+            data[variable.name] = pd.Series([float("nan") if v is None else float(v) for v in column], dtype="float64")
+        else:
+            data[variable.name] = pd.Series(["" if v is None else str(v) for v in column], dtype="object")
+    frame = pd.DataFrame(data, columns=[v.name for v in export.variables])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "responses.sav"
+        pyreadstat.write_sav(
+            frame, str(path),
+            column_labels=[v.label[:250] for v in export.variables],
+            variable_value_labels={v.name: {float(k): label[:120] for k, label in v.values.items()}
+                                   for v in export.variables if v.numeric and v.values},
+            variable_measure={v.name: v.measure for v in export.variables if v.numeric},
+        )
+        return path.read_bytes()

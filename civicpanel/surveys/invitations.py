@@ -3,8 +3,14 @@ e-mail task can rebuild it at send time; the database keeps only the salt and th
 
 from __future__ import annotations
 
+from django.utils.translation import get_language, override
+
+from civicpanel.common.formatting import long_date
 from civicpanel.common.mail import absolute_url
+from civicpanel.common.models import translated
 from civicpanel.common.security import derived_token, token_hash
+from civicpanel.outreach.registry import get_message_type
+from civicpanel.outreach.texts import member_preview, message_language
 from civicpanel.surveys.models import Invitation
 
 TOKEN_PURPOSE = "survey-invitation"  # noqa: S105 - a label, not a secret
@@ -33,23 +39,44 @@ def invitation_by_token(*, council, token: str) -> Invitation | None:
     )
 
 
+def invitation_in_session(*, council, survey_id: int, invitation_id) -> Invitation | None:
+    """The invitation whose link was opened earlier in this browser (its id kept in the session),
+    in this council and for this survey only."""
+    if not isinstance(invitation_id, int):
+        return None
+    return (
+        Invitation.objects.select_related("survey", "member", "survey__council")
+        .filter(pk=invitation_id, survey_id=survey_id, survey__council=council, token_hash__isnull=False)
+        .first()
+    )
+
+
+def survey_context(survey, link: str) -> dict:
+    """The survey's own variables of an invitation or reminder, in the active language (the
+    worker renders inside override(<the member's language>), and so does the preview)."""
+    return {
+        "link": link,
+        "survey_title": translated(survey.title, get_language()),
+        "closes_at": long_date(survey.closes_at) if survey.closes_at else "",
+    }
+
+
 def message_context(delivery) -> dict:
     """The outreach context_provider: called by the mail worker at send time for one delivery
     whose reference_id is an Invitation id. The link is rebuilt here and never stored."""
     # The delivery names the invitation; the council and member must agree with it too.
     invitation = Invitation.objects.select_related("survey", "survey__council").get(
         pk=delivery.reference_id, survey__council_id=delivery.mailing.council_id, member_id=delivery.member_id)
-    survey = invitation.survey
-    from django.utils.translation import get_language
+    return survey_context(invitation.survey, invitation_link(invitation))
 
-    from civicpanel.common.models import translated
 
-    language = get_language()  # outreach renders inside override(<the member's language>)
-    from django.utils import timezone
-
-    closes = timezone.localtime(survey.closes_at) if survey.closes_at else None
-    return {
-        "link": invitation_link(invitation),
-        "survey_title": translated(survey.title, language),
-        "closes_at": closes.strftime("%d.%m.%Y") if closes else "",
-    }
+def invitation_preview(*, council, survey, member, message_key: str) -> dict:
+    """The invitation or reminder exactly as `member` will get it, for the confirmation page.
+    Only the personal link is a placeholder: it is made when the e-mail is sent, and staff
+    must not hold a link that answers in a member's name."""
+    message_type = get_message_type(message_key)
+    placeholder = absolute_url(council, "/s/…/")
+    with override(message_language(council, member.language)):
+        context = survey_context(survey, placeholder)
+    language, subject, body = member_preview(council, message_type, member, context)
+    return {"language": language, "subject": subject, "body": body, "member": member}

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicpanel.common.models import translated
+from civicpanel.common.questions import QuestionKind
 
 
 class Survey(models.Model):
@@ -71,17 +72,7 @@ class Page(models.Model):
 
 
 class Question(models.Model):
-    class Kind(models.TextChoices):
-        SINGLE = "single", _("Single choice")
-        MULTI = "multi", _("Multiple choice")
-        SCALE = "scale", _("Rating scale")
-        MATRIX = "matrix", _("Matrix (rows on one scale)")
-        NUMBER = "number", _("Number")
-        SHORT_TEXT = "short_text", _("Short text")
-        LONG_TEXT = "long_text", _("Long text")
-        RANKING = "ranking", _("Ranking")
-        YESNO = "yesno", _("Yes / no")
-        INFO = "info", _("Information text (no answer)")
+    Kind = QuestionKind
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="questions")
@@ -160,9 +151,16 @@ class Wave(models.Model):
     created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The one-time key of the confirmation page that sent this wave: a second click (or a
+    # resent form) with the same key finds this wave instead of sending again.
+    confirmation = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["send_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "confirmation"], condition=~models.Q(confirmation=""),
+                                    name="surveys_wave_confirmation_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.send_at:%Y-%m-%d %H:%M}"

@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicpanel.common.formatting import number, percent
 from civicpanel.common.models import translated
 from civicpanel.members.models import MemberAnswer, PopulationFigure, ProfileQuestion
 from civicpanel.outreach.selectors import mailings_with_status
@@ -133,7 +134,7 @@ def _share_rows(question: Question, values: list) -> list[dict]:
 
 
 def _chart(question: Question, table: list[dict]) -> str:
-    return bar_chart([(r["label"], r["share"] or 0, f"{(r['share'] or 0) * 100:.0f} %") for r in table],
+    return bar_chart([(r["label"], r["share"] or 0, percent(r["share"] or 0)) for r in table],
                      title=question.label, maximum=1.0)
 
 
@@ -207,7 +208,7 @@ def question_results(*, council, survey: Survey, breakdown: ProfileQuestion | No
             item["matrix"] = table
             item["points"] = scale_points(question)
             top = max(scale_points(question))
-            item["chart"] = bar_chart([(r["label"], r["mean"] or 0, f"{r['mean']:.1f}" if r["mean"] is not None else "–")
+            item["chart"] = bar_chart([(r["label"], r["mean"] or 0, number(r["mean"], 1))
                                        for r in table], title=question.label, maximum=top)
         elif kind == Question.Kind.RANKING:
             table = []
@@ -217,7 +218,7 @@ def question_results(*, council, survey: Survey, breakdown: ProfileQuestion | No
                               "mean": statistics.fmean(places) if places else None})
             table.sort(key=lambda r: (r["mean"] is None, r["mean"] or 0))
             item["ranking"] = table
-            item["chart"] = bar_chart([(r["label"], r["first"], str(r["first"])) for r in table],
+            item["chart"] = bar_chart([(r["label"], r["first"], number(r["first"])) for r in table],
                                       title=question.label)
         elif kind in TEXT_KINDS:
             item["texts"] = [str(v) for v in values if v]

@@ -30,114 +30,27 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicpanel.members.models import (
-    Member,
-    MemberAnswer,
-    PopulationFigure,
-    ProfileOption,
-    ProfileQuestion,
+from civicpanel.members.categories import (  # noqa: F401 - also the surveys' names for them
+    STRATIFY_KINDS,
+    Feature,
+    member_categories,
+    population_features,
 )
 from civicpanel.methods.selection import Features, Pool, Quota, SelectionError, stratified_sample
-from civicpanel.surveys.audience import profile_questions
 from civicpanel.surveys.models import Invitation, Survey
 
-# Categories of these kinds exclude each other, so population shares add up to 100 %.
-STRATIFY_KINDS = (ProfileQuestion.Kind.SINGLE, ProfileQuestion.Kind.BIRTH_YEAR, ProfileQuestion.Kind.DISTRICT)
 SHRINK_INVITATIONS = 5
 HISTORY_DAYS = 14
 MIN_RATE = 0.02
 MAX_SEED = 2**31 - 1
-# The draw's work grows steeply with the number of questions stratified on at once (about 1 s
-# for 3, 7 s for 4 and close to a minute for 5 on a panel of 1,400), so staff choose at most
-# MAX_FEATURES; weighting afterwards can still use every question with figures.
+# Staff may stratify on any number of questions (the method switches to balanced sampling by
+# the cube method beyond three); the first three with figures are proposed.
 DEFAULT_FEATURES = 3
-MAX_FEATURES = 4
 
 
 def new_seed() -> int:
     """A fresh random seed, shown to staff and stored with the wave so the draw can be repeated."""
     return secrets.randbelow(MAX_SEED)
-
-
-@dataclass
-class Feature:
-    """A profile question with population figures: a stratum for samples and a margin for
-    weights. `problem` says why it cannot be used (empty when it can)."""
-
-    question: ProfileQuestion
-    options: list[ProfileOption]
-    figures: dict[int, int | None]
-    problem: str = ""
-
-    @property
-    def key(self) -> str:
-        return self.question.key
-
-    @property
-    def usable(self) -> bool:
-        return not self.problem
-
-    @property
-    def population_total(self) -> int:
-        return sum(v or 0 for v in self.figures.values())
-
-    def population_share(self, option: ProfileOption) -> float | None:
-        total = self.population_total
-        count = self.figures.get(option.pk)
-        return (count / total) if total and count is not None else None
-
-
-def population_features(*, council) -> list[Feature]:
-    """Profile questions (single choice, age band, district) with population figures, in the
-    profile's order. A question with figures for some categories but not all, or figures adding
-    up to 0, is returned with its problem, so pages can say why it is not used."""
-    figures = dict(PopulationFigure.objects.filter(council=council).values_list("option_id", "count"))
-    features = []
-    for question in profile_questions(council=council):
-        if question.kind not in STRATIFY_KINDS:
-            continue
-        options = list(question.options.all())
-        if not any(o.pk in figures for o in options):
-            continue
-        feature = Feature(question=question, options=options, figures={o.pk: figures.get(o.pk) for o in options})
-        missing = [o.text for o in options if o.pk not in figures]
-        if missing:
-            feature.problem = _("no population figure for %(options)s") % {"options": ", ".join(missing)}
-        elif feature.population_total <= 0:
-            feature.problem = _("the population figures add up to 0")
-        features.append(feature)
-    return features
-
-
-def member_categories(*, council, feature: Feature, today=None) -> dict[int, int]:
-    """Member id -> the option id they fall in on one feature (members without one are absent).
-    One query, over the council's members."""
-    question = feature.question
-    result: dict[int, int] = {}
-    if question.kind == ProfileQuestion.Kind.BIRTH_YEAR:
-        year = (today or timezone.localdate()).year
-        bands = [(o.min_age, o.max_age, o.pk) for o in feature.options]
-        for member_id, birth_year in Member.objects.filter(council=council, birth_year__isnull=False).values_list(
-            "pk", "birth_year"
-        ):
-            age = year - birth_year
-            for low, high, option_id in bands:
-                if (low is None or age >= low) and (high is None or age <= high):
-                    result[member_id] = option_id
-                    break
-    elif question.kind == ProfileQuestion.Kind.DISTRICT:
-        by_district = {o.district_id: o.pk for o in feature.options if o.district_id}
-        for member_id, district_id in Member.objects.filter(council=council, district__isnull=False).values_list(
-            "pk", "district_id"
-        ):
-            if district_id in by_district:
-                result[member_id] = by_district[district_id]
-    else:
-        for member_id, option_id in MemberAnswer.objects.filter(
-            question=question, member__council=council
-        ).order_by("option__order", "option_id").values_list("member_id", "option_id"):
-            result.setdefault(member_id, option_id)
-    return result
 
 
 def response_propensities(*, council, survey: Survey, member_ids: list[int],
@@ -189,6 +102,7 @@ class SampleDraw:
     average_rate: float | None = None
     adjusted: bool = False
     panels_mixed: int = 0
+    design: str = "lottery"
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -209,7 +123,7 @@ class SampleDraw:
             "average_response_rate": self.average_rate,
             "pool": self.pool_size, "profile_incomplete": self.profile_incomplete,
             "invited": len(self.selected), "expected_completes": self.expected_completes,
-            "method": "stratified", "panels_mixed": self.panels_mixed,
+            "method": "stratified", "design": self.design, "panels_mixed": self.panels_mixed,
             "drawn": [{"feature": row["feature"].key, "option": row["option"].code, "target": row["target"],
                        "drawn": row["drawn"]} for row in self.composition],
         }
@@ -269,10 +183,6 @@ def sample_draw(*, council, survey: Survey, member_ids: list[int], request: Samp
         if request.features is None or feature.key in request.features:
             draw.notes.append(_("%(question)s is not used: %(problem)s.") % {"question": feature.question.text,
                                                                              "problem": feature.problem})
-    if len(draw.features) > MAX_FEATURES:
-        draw.errors.append(_("Choose at most %(n)s profile questions to stratify on: with more, drawing takes "
-                             "minutes.") % {"n": MAX_FEATURES})
-        return draw
     if not draw.features and usable:
         draw.errors.append(_("Choose at least one profile question to stratify on."))
         return draw
@@ -331,6 +241,7 @@ def sample_draw(*, council, survey: Survey, member_ids: list[int], request: Samp
     draw.inclusion = {int(i): float(p) for i, p in zip(result.ids, np.asarray(result.inclusion), strict=True)}
     draw.expected_completes = float(result.expected_completes)
     draw.panels_mixed = int(result.panels_mixed)
+    draw.design = result.design
     targets = {(by_name[f], code_of[f, v]): t for f, v, t in result.target}
     expected = {(by_name[f], code_of[f, v]): e for f, v, e in result.expected}
     drawn = {(by_name[f], code_of[f, v]): d for f, v, d in result.drawn}

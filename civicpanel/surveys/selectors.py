@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from civicpanel.members.models import Member
 from civicpanel.surveys.models import Page, Question, Segment, Survey, Wave
 
 
@@ -97,3 +98,16 @@ def survey_structure(survey: Survey) -> Structure:
         p.survey_questions = by_page[p.pk]
     ordered = [q for p in pages for q in p.survey_questions]
     return Structure(pages=pages, questions=ordered)
+
+
+def wave_by_confirmation(*, council, survey: Survey, confirmation: str) -> Wave | None:
+    """The wave sent from one confirmation page (see Wave.confirmation)."""
+    return Wave.objects.filter(survey=survey, survey__council=council, confirmation=confirmation).first()
+
+
+def member_first(*, council, member_ids) -> Member | None:
+    """The first of these members in the given order: the first recipient of a sending (the
+    outreach worker sends in the order the members were given)."""
+    if not member_ids:
+        return None
+    return Member.objects.filter(council=council, pk=member_ids[0]).first()

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from civicpanel.audit.services import audit_record
 from civicpanel.common.security import new_salt, token_hash
+from civicpanel.members.services import member_touch
 from civicpanel.outreach.services import mailing_cancel, mailing_create
 from civicpanel.surveys import conditions
 from civicpanel.surveys.audience import audience_plan, clean_filters
@@ -584,6 +585,8 @@ def response_submit_page(*, invitation: Invitation, page_id: int, data, language
         result.response = response
         if result.errors:
             return result
+        # Answering is what "last active" on the member page is about.
+        member_touch(member=invitation.member)
         existing = {a.question_id: a for a in Answer.objects.filter(response=response, question__in=page_questions)}
         for question in page_questions:
             if not question.answerable:
@@ -666,8 +669,16 @@ def _issue_invitations(*, survey: Survey, wave: Wave, member_ids: list[int], inv
     return {i.member_id: i.pk for i in created}
 
 
+def _confirmed_wave(survey: Survey, confirmation: str) -> Wave | None:
+    """The wave already sent from this confirmation page, if any (a double click, a resent form)."""
+    if not confirmation:
+        return None
+    return Wave.objects.filter(survey=survey, confirmation=confirmation).first()
+
+
 def wave_send(*, council, actor, survey: Survey, filters: dict | None = None, segment: Segment | None = None,
-              send_at: datetime | None = None, sample: SampleRequest | None = None, request=None) -> Wave:
+              send_at: datetime | None = None, sample: SampleRequest | None = None, request=None,
+              confirmation: str = "") -> Wave:
     """Invite an audience: one invitation per member not yet invited, after leaving out those
     who must not be contacted; one outreach mailing for the wave, sent now or at `send_at`.
 
@@ -676,7 +687,8 @@ def wave_send(*, council, actor, survey: Survey, filters: dict | None = None, se
     and the wave keeps the seed and design. An impossible sample raises and invites nobody.
 
     Safe to call twice: members already invited to this survey are left out the second time, and
-    the same sample (size and seed) is never sent twice.
+    the same sample (size and seed) is never sent twice. With `confirmation` (the one-time key of
+    the confirmation page) a second call returns the wave the first one made and sends nothing.
     """
     if segment is not None:
         if segment.council_id != council.pk:
@@ -688,6 +700,8 @@ def wave_send(*, council, actor, survey: Survey, filters: dict | None = None, se
         raise ValidationError({"send_at": _("The sending time is in the past.")})
     with transaction.atomic():
         survey = Survey.objects.select_for_update().get(pk=survey.pk, council=council)
+        if (done := _confirmed_wave(survey, confirmation)) is not None:
+            return done
         if survey.status != Survey.Status.OPEN:
             raise ValidationError(_("Open the survey before sending invitations."))
         if survey.closes_at and (send_at or now) >= survey.closes_at:
@@ -709,7 +723,7 @@ def wave_send(*, council, actor, survey: Survey, filters: dict | None = None, se
         wave = Wave.objects.create(
             survey=survey, kind=Wave.Kind.INVITATION, segment=segment, filters=filters,
             recipient_count=len(member_ids), left_out=left_out, send_at=send_at or now, created_by=actor,
-            sample=design,
+            sample=design, confirmation=confirmation,
         )
         reference_ids = _issue_invitations(survey=survey, wave=wave, member_ids=member_ids,
                                            invited_at=send_at or now, inclusion=inclusion)
@@ -760,8 +774,17 @@ def _reminder_due_q(survey: Survey, now: datetime, *, due_only: bool) -> Q:
     return condition
 
 
+def reminder_recipients(*, council, survey: Survey, due_only: bool = False, now: datetime | None = None):
+    """The invitations a reminder sent now would go to (for the confirmation page), oldest first."""
+    now = now or timezone.now()
+    if survey.council_id != council.pk or not survey.is_accepting_answers(now):
+        return Invitation.objects.none()
+    return (Invitation.objects.filter(_reminder_due_q(survey, now, due_only=due_only))
+            .select_related("member").order_by("pk"))
+
+
 def reminder_send(*, council, actor, survey: Survey, due_only: bool = True, now: datetime | None = None,
-                  request=None) -> Wave | None:
+                  request=None, confirmation: str = "") -> Wave | None:
     """Remind the invited members who have not finished: only those whose last e-mail (invitation
     or reminder) is at least the survey's interval old and who have had fewer reminders than the
     survey allows. `due_only=False` (the staff button) skips the interval, not the count.
@@ -769,14 +792,17 @@ def reminder_send(*, council, actor, survey: Survey, due_only: bool = True, now:
     now = now or timezone.now()
     with transaction.atomic():
         survey = Survey.objects.select_for_update().get(pk=survey.pk, council=council)
+        if (done := _confirmed_wave(survey, confirmation)) is not None:
+            return done
         if not survey.is_accepting_answers(now):
             return None
-        due = list(Invitation.objects.select_for_update(of=("self",)).filter(_reminder_due_q(survey, now, due_only=due_only)))
+        due = list(Invitation.objects.select_for_update(of=("self",))
+                   .filter(_reminder_due_q(survey, now, due_only=due_only)).order_by("pk"))
         if not due:
             return None
         number = max(i.reminders_sent for i in due) + 1
         wave = Wave.objects.create(survey=survey, kind=Wave.Kind.REMINDER, reminder_number=number,
-                                   recipient_count=len(due), send_at=now, created_by=actor)
+                                   recipient_count=len(due), send_at=now, created_by=actor, confirmation=confirmation)
         due_ids = [i.pk for i in due]
         for start in range(0, len(due_ids), 500):  # chunks: SQLite limits query parameters
             Invitation.objects.filter(pk__in=due_ids[start:start + 500]).update(

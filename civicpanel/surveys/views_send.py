@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.db import IntegrityError
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -12,35 +16,81 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from civicpanel.accounts.decorators import staff_view
 from civicpanel.accounts.permissions import Capability, can
+from civicpanel.common.formatting import number
 from civicpanel.surveys import exports, results, selectors, services
 from civicpanel.surveys.audience import audience_plan, profile_questions
 from civicpanel.surveys.forms import AudienceForm
+from civicpanel.surveys.invitations import invitation_preview
 from civicpanel.surveys.sampling import DEFAULT_FEATURES, new_seed, population_features, sample_draw
 from civicpanel.surveys.views_builder import add_errors
 from civicpanel.surveys.weighting import survey_weighting, weighted_items
+
+# The send page's last choice per survey (the query, seed included), kept in the staff member's
+# session: leaving the page and coming back shows the same audience and the same drawn sample,
+# until they choose to draw again or start afresh.
+SESSION_KEY = "surveys.send.{survey_id}"
+# Query parameters that steer the page rather than describe the audience.
+CONTROL_PARAMS = {"redraw", "fresh", "csrfmiddlewaretoken", "action", "confirmation"}
+
+
+def _audience_data(request, survey) -> tuple[QueryDict, bool]:
+    """The audience as asked, or the last one kept in the session; and whether it was restored."""
+    key = SESSION_KEY.format(survey_id=survey.pk)
+    if request.method == "POST":
+        return request.POST, False
+    if request.GET.get("fresh"):
+        request.session.pop(key, None)
+        return QueryDict(), False
+    if not request.GET and request.session.get(key):
+        return QueryDict(request.session[key]), True
+    return request.GET, False
+
+
+def _remember(request, survey, data: QueryDict) -> None:
+    kept = data.copy()
+    for name in CONTROL_PARAMS:
+        kept.pop(name, None)
+    request.session[SESSION_KEY.format(survey_id=survey.pk)] = kept.urlencode()
+
+
+def _first_recipient_preview(*, council, survey, member_ids, message_key: str) -> dict | None:
+    member = selectors.member_first(council=council, member_ids=member_ids)
+    if member is None:
+        return None
+    return invitation_preview(council=council, survey=survey, member=member, message_key=message_key)
 
 
 @staff_view(Capability.SURVEYS)
 @require_http_methods(["GET", "POST"])
 def send_view(request, survey_id: int):
-    """Choose the audience, see how many and how they are composed, then send (now or later)."""
+    """Choose the audience, see how many and how they are composed, then confirm and send.
+
+    GET shows the audience (and a drawn sample, whose seed is kept until "Draw a new sample");
+    POST "confirm" shows the confirmation page: the number of recipients and the e-mail as the
+    first of them will get it; POST "send" from that page sends, once per confirmation key."""
     survey = selectors.survey_get(council=request.council, survey_id=survey_id)
     questions = profile_questions(council=request.council)
     segments = list(selectors.segment_list(council=request.council))
     # Always bound: no filter at all is the whole panel, shown with its numbers straight away.
-    data = request.POST if request.method == "POST" else request.GET
+    data, restored = _audience_data(request, survey)
     features = [f for f in population_features(council=request.council) if f.usable]
     if data.get("audience") == "sample":
         data = data.copy()
-        if not data.get("sample_seed", "").strip():
-            # A random seed, shown in the preview and carried to the send, so what is sent is what was shown.
+        kept = QueryDict(request.session.get(SESSION_KEY.format(survey_id=survey.pk), ""))
+        if data.get("redraw"):
             data["sample_seed"] = str(new_seed())
+        elif not data.get("sample_seed", "").strip():
+            # The seed drawn before, until staff draw again; else a random one. Shown in the
+            # preview and carried to the send, so what is sent is what was shown.
+            data["sample_seed"] = kept.get("sample_seed") or str(new_seed())
         if not data.getlist("sample_features"):
             data.setlist("sample_features", [f.key for f in features[:DEFAULT_FEATURES]])
     form = AudienceForm(data, questions=questions, segments=segments, sample_features=features)
     plan = draw = None
     if form.is_valid():
         action = request.POST.get("action") if request.method == "POST" else None
+        if request.method == "GET":
+            _remember(request, survey, data)
         try:
             if action == "save_segment":
                 segment = services.segment_save(council=request.council, actor=request.user,
@@ -48,42 +98,91 @@ def send_view(request, survey_id: int):
                                                 request=request)
                 messages.success(request, _("Segment “%(name)s” saved.") % {"name": segment.name})
                 return redirect(f"{request.path}?segment={segment.pk}")
-            if action == "send":
-                wave = services.wave_send(
-                    council=request.council, actor=request.user, survey=survey, filters=form.filters(),
-                    segment=form.chosen_segment(), send_at=form.cleaned_data.get("send_at"),
-                    sample=form.sample_request(), request=request,
-                )
-                text = ngettext("%(n)s invitation queued.", "%(n)s invitations queued.", wave.recipient_count) % {
-                    "n": wave.recipient_count}
-                left = sum(wave.left_out.values())
-                if left:
-                    text += " " + ngettext("%(n)s member left out (see the list before sending).",
-                                           "%(n)s members left out (see the list before sending).", left) % {"n": left}
-                messages.success(request, text)
-                return redirect("staff:survey_progress", survey.pk)
+            confirmation = request.POST.get("confirmation", "")
+            if action == "send" and CONFIRMATION_RE.fullmatch(confirmation):
+                return _send(request, survey, form, confirmation)
         except ValidationError as error:
             add_errors(form, error)
         plan = audience_plan(council=request.council, survey=survey, filters=form.filters())
         sample = form.sample_request()
         if sample is not None:
             draw = sample_draw(council=request.council, survey=survey, member_ids=plan.member_ids, request=sample)
-    return render(request, "surveys/staff/send.html", {"survey": survey, "form": form, "plan": plan, "draw": draw})
+        recipients = (draw.selected if draw is not None else plan.member_ids) if not (draw and draw.errors) else []
+        preview = _first_recipient_preview(council=request.council, survey=survey, member_ids=recipients,
+                                           message_key=services.INVITATION_MESSAGE)
+        if action in ("send", "confirm") and not recipients and not form.errors and not (draw and draw.errors):
+            form.add_error(None, _("Nobody to invite: everyone in this audience is left out or already invited."))
+        if action in ("send", "confirm") and recipients and not form.errors:
+            return render(request, "surveys/staff/send_confirm.html", {
+                "survey": survey, "form": form, "plan": plan, "draw": draw, "recipients": len(recipients),
+                "preview": preview, "send_at": form.cleaned_data.get("send_at"),
+                "confirmation": secrets.token_hex(16), "back_query": _query_without_controls(data),
+            })
+    else:
+        preview = None
+    return render(request, "surveys/staff/send.html", {"survey": survey, "form": form, "plan": plan, "draw": draw,
+                                                        "restored": restored, "preview": preview})
+
+
+CONFIRMATION_RE = re.compile(r"[0-9a-f]{32}")
+
+
+def _query_without_controls(data: QueryDict) -> str:
+    kept = data.copy()
+    for name in CONTROL_PARAMS:
+        kept.pop(name, None)
+    return kept.urlencode()
+
+
+def _send(request, survey, form, confirmation: str):
+    try:
+        wave = services.wave_send(
+            council=request.council, actor=request.user, survey=survey, filters=form.filters(),
+            segment=form.chosen_segment(), send_at=form.cleaned_data.get("send_at"),
+            sample=form.sample_request(), request=request, confirmation=confirmation,
+        )
+    except IntegrityError:
+        # Two clicks at the same moment: the other request sent it; show what it sent.
+        wave = selectors.wave_by_confirmation(council=request.council, survey=survey, confirmation=confirmation)
+    text = ngettext("%(n)s invitation queued.", "%(n)s invitations queued.", wave.recipient_count) % {
+        "n": number(wave.recipient_count)}
+    left = sum(wave.left_out.values())
+    if left:
+        text += " " + ngettext("%(n)s member left out (see the list before sending).",
+                               "%(n)s members left out (see the list before sending).", left) % {"n": number(left)}
+    messages.success(request, text)
+    request.session.pop(SESSION_KEY.format(survey_id=survey.pk), None)
+    return redirect("staff:survey_progress", survey.pk)
 
 
 @staff_view(Capability.SURVEYS)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def remind_view(request, survey_id: int):
+    """GET: who would be reminded and the reminder as the first of them gets it; POST from that
+    page: send it, once per confirmation key."""
     survey = selectors.survey_get(council=request.council, survey_id=survey_id)
-    wave = services.reminder_send(council=request.council, actor=request.user, survey=survey, due_only=False,
-                                  request=request)
-    if wave is None:
-        messages.info(request, _("Nobody to remind: everyone has answered or had all the reminders this survey allows."))
-    else:
-        messages.success(request, ngettext("Reminder queued for %(n)s member who has not answered.",
-                                           "Reminder queued for %(n)s members who have not answered.",
-                                           wave.recipient_count) % {"n": wave.recipient_count})
-    return redirect("staff:survey_progress", survey.pk)
+    confirmation = request.POST.get("confirmation", "")
+    if request.method == "POST" and CONFIRMATION_RE.fullmatch(confirmation):
+        try:
+            wave = services.reminder_send(council=request.council, actor=request.user, survey=survey,
+                                          due_only=False, request=request, confirmation=confirmation)
+        except IntegrityError:
+            wave = selectors.wave_by_confirmation(council=request.council, survey=survey, confirmation=confirmation)
+        if wave is None:
+            messages.info(request, _("Nobody to remind: everyone has answered or had all the reminders this survey allows."))
+        else:
+            messages.success(request, ngettext("Reminder queued for %(n)s member who has not answered.",
+                                               "Reminder queued for %(n)s members who have not answered.",
+                                               wave.recipient_count) % {"n": number(wave.recipient_count)})
+        return redirect("staff:survey_progress", survey.pk)
+    due = list(services.reminder_recipients(council=request.council, survey=survey))
+    preview = None
+    if due:
+        preview = invitation_preview(council=request.council, survey=survey, member=due[0].member,
+                                     message_key=services.REMINDER_MESSAGE)
+    return render(request, "surveys/staff/remind_confirm.html", {
+        "survey": survey, "recipients": len(due), "preview": preview, "confirmation": secrets.token_hex(16),
+    })
 
 
 @staff_view(Capability.SURVEYS)
@@ -132,7 +231,7 @@ def results_view(request, survey_id: int):
 
 @staff_view(Capability.RESULTS)
 def export_view(request, survey_id: int, fmt: str):
-    if fmt not in ("csv", "xlsx", "codebook"):
+    if fmt not in ("csv", "xlsx", "sav", "codebook"):
         raise Http404
     survey = selectors.survey_get(council=request.council, survey_id=survey_id)
     return exports.responses_export(council=request.council, actor=request.user, survey=survey, fmt=fmt,

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.utils.translation import gettext as _
 
+from civicpanel.common.formatting import percent
+from civicpanel.members.categories import STRATIFY_KINDS, Feature, population_features
 from civicpanel.members.models import ProfileQuestion
 from civicpanel.methods.estimation import (
     calibration_from_weights,
@@ -38,7 +40,7 @@ from civicpanel.methods.weighting import (
 from civicpanel.surveys.charts import bar_chart
 from civicpanel.surveys.models import Answer, Question, Response, Survey
 from civicpanel.surveys.results import MIN_GROUP, respondent_categories
-from civicpanel.surveys.sampling import STRATIFY_KINDS, Feature, method_names, population_features
+from civicpanel.surveys.sampling import method_names
 
 CONFIDENCE = 0.95
 
@@ -227,7 +229,7 @@ def _summary(table) -> dict:
 def _chart(question: Question, table: list[dict]) -> str:
     """The bar chart of the weighted shares (the table beside it has both)."""
     shares = [(r["label"], (r.get("weighted") or {}).get("estimate") or 0.0) for r in table]
-    return bar_chart([(label, share, f"{share * 100:.0f} %") for label, share in shares],
+    return bar_chart([(label, share, percent(share)) for label, share in shares],
                      title=_("%(question)s (weighted)") % {"question": question.label}, maximum=1.0)
 
 

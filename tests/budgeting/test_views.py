@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from civicpanel.budgeting import counting, voting
+from civicpanel.budgeting import counting, services, voting
 from civicpanel.budgeting.models import Ballot, Idea, PaperEntry, Project, Round
 from civicpanel.members.views import SESSION_COUNCIL, SESSION_MEMBER
 from tests.budgeting.factories import build_round, image_bytes, voter_member
@@ -247,7 +247,82 @@ def test_member_export_and_leaving_keep_ballots_counted(council):
     member = voter_member(council)
     voting.ballot_cast(round=rnd, voter=voting.voter_for_member(member), pot="city", choices=[1])
     data = member_data(member)
-    assert data["pb_votes"][0]["vote"] == "city"
+    assert data["pb_votes"][0]["vote"] == "city" and data["pb_votes"][0]["ballot"] == ["Project 1"]
+    voter = voting.voter_for_member(member)
     member_erase(member=member)
     assert Ballot.objects.filter(round=rnd).count() == 1
     assert not rnd.voter_records.filter(member=member).exists()
+    assert voting.ballot_of(rnd, voter, "city") is None  # nobody can find it any more
+
+
+def test_turnout_by_district_age_and_gender_beside_population(council, staff_client):
+    from civicpanel.members.models import MemberAnswer, PopulationFigure, ProfileOption
+
+    vigerslev, gammel = council.districts.order_by("order")
+    for district, count in ((vigerslev, 9000), (gammel, 1000)):
+        PopulationFigure.objects.create(council=council, option=ProfileOption.objects.get(district=district),
+                                        count=count)
+    rnd = build_round(council)
+    woman = ProfileOption.objects.get(question__council=council, question__key="gender", code="woman")
+    for i in range(4):
+        member = voter_member(council, district=vigerslev if i < 3 else gammel, birth_year=2000)
+        if i == 0:
+            MemberAnswer.objects.create(member=member, question=woman.question, option=woman)
+        voting.ballot_cast(round=rnd, voter=voting.voter_for_member(member), pot="city", choices=[1])
+    page = staff_client("analyst").get(reverse("staff:pb_turnout", args=[rnd.pk])).content.decode()
+    assert "<svg" in page and "Share of residents" in page
+    assert re.search(r"Vigerslev</th><td class=\"num\">3</td><td class=\"num\">75\.0 %</td><td class=\"num\">9,000</td>"
+                     r"<td class=\"num\">90\.0 %", page), page[page.find("Vigerslev"):page.find("Vigerslev") + 300]
+    assert "Woman" in page
+
+
+def test_resident_with_confirmed_email_proposes_and_votes(council, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from civicpanel.budgeting.models import Resident
+
+    rnd = build_round(council, allow_residents=True, min_age=16)
+    client = resident_client(council)
+    url = reverse("budgeting:resident_join", args=[rnd.pk])
+    assert "take part with your e-mail" in client.get(reverse("budgeting:round", args=[rnd.pk])).content.decode()
+    refused = client.post(url, {"email": "a@example.net", "postal_code": "9999", "birth_year": "1990"})
+    assert "not in Valby" in refused.content.decode()
+    young = client.post(url, {"email": "a@example.net", "postal_code": "2500", "birth_year": "2020"})
+    assert "at least 16" in young.content.decode()
+    member = voter_member(council, email="member@example.net")
+    again = client.post(url, {"email": "MEMBER@example.net", "postal_code": "2500", "birth_year": "1990"})
+    assert "log in as a member" in again.content.decode()
+    assert not Resident.objects.exists() and member
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(url, {"email": "a@example.net", "postal_code": "2450", "birth_year": "1990"})
+    assert "Check your e-mail" in sent.content.decode()
+    resident = Resident.objects.get()
+    assert resident.district.name == "Gammel Valby" and resident.confirmed_at is None
+    link = re.search(r"https?://[^/\s]+(/pb/\S+)", mail.outbox[-1].body).group(1)
+    assert resident.token_hash and link.split("/")[-2] not in resident.token_hash  # only the hash is kept
+    assert client.get(link).status_code == 200  # a button, not yet confirmed
+    assert Resident.objects.get().confirmed_at is None
+    assert client.post(link).status_code == 302
+    assert client.post(link).status_code == 410  # used up
+    vote = client.post(reverse("budgeting:vote", args=[rnd.pk, "city"]), {"project": ["2"]})
+    assert vote.status_code == 302
+    record = rnd.voter_records.get()
+    assert record.channel == "resident" and record.resident == resident
+    assert Ballot.objects.get(round=rnd).choices == [2]
+
+
+def test_residents_cannot_join_a_round_that_does_not_allow_it(council):
+    rnd = build_round(council)
+    assert resident_client(council).get(reverse("budgeting:resident_join", args=[rnd.pk])).status_code == 404
+
+
+def test_pictures_waiting_for_screening_are_shown_to_staff_only(council, staff_client):
+    rnd = build_round(council, stage=Round.Stage.IDEAS, costs=())
+    idea = services.idea_submit(council=council, round=rnd, author_member=voter_member(council), title="Pond",
+                                description="d", uploads=[SimpleUploadedFile("p.png", image_bytes())])
+    url = reverse("budgeting:image", args=[idea.images.get().key])
+    assert resident_client(council).get(url).status_code == 404
+    staff = staff_client("manager")
+    response = staff.get(url)
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    assert url in staff.get(reverse("staff:pb_ideas", args=[rnd.pk])).content.decode()

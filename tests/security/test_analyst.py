@@ -14,8 +14,11 @@ from django.urls import URLPattern, URLResolver
 from civicpanel.accounts.models import Role
 from civicpanel.accounts.permissions import ROLE_CAPABILITIES
 from civicpanel.config import staff_urls
+from civicpanel.events import services as event_services
+from tests.events.factories import called_volunteers, close_volunteering, make_event
 from tests.factories import MemberFactory
 from tests.surveys.factories import build_survey, invite
+from tests.surveys.sample_panel import set_population
 from tests.surveys.test_results import answer
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +66,14 @@ def test_no_analyst_page_or_export_shows_an_identity(council, staff_client):
         invitation, _token = invite(survey, member)
         answer(survey, invitation, transport="other", safety="4", wishes=["1"], days=str(number))
     wave = survey.waves.first()
-    values = {"survey_id": [str(survey.pk)], "wave_id": [str(wave.pk)], "fmt": ["csv", "xlsx", "codebook"]}
+    # An event they all volunteered for, drawn: its pages show analysts counts, never who.
+    set_population(council)
+    event = make_event(council, capacities=(3,))
+    called_volunteers(council, event)
+    close_volunteering(event)
+    event_services.draw_run(council=council, actor=None, event=event, feature_keys=["district"], tolerance=3)
+    values = {"survey_id": [str(survey.pk)], "wave_id": [str(wave.pk)], "fmt": ["csv", "xlsx", "codebook"],
+              "event_id": [str(event.pk)]}
     analyst = staff_client("analyst")
 
     checked = []
@@ -78,3 +88,4 @@ def test_no_analyst_page_or_export_shows_an_identity(council, staff_client):
     # The walk really reached the survey pages and the exports.
     assert any(url.endswith("/results/") for url in checked)
     assert any(url.endswith("/export/xlsx/") for url in checked)
+    assert any(url.endswith(f"/events/{event.pk}/") for url in checked)

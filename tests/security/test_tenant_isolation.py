@@ -17,10 +17,12 @@ from django.utils import timezone
 
 from civicpanel.audit.models import AuditEvent
 from civicpanel.config import staff_urls
+from civicpanel.events.models import Call, Participant, Placement
 from civicpanel.members.models import ProfileQuestion
 from civicpanel.outreach.models import Mailing
 from civicpanel.surveys import services
 from civicpanel.surveys.models import Page, Question, Survey, Wave
+from tests.events.factories import make_event
 from tests.factories import MemberFactory, staff_user
 from tests.surveys.factories import build_survey
 
@@ -51,11 +53,19 @@ def _objects(council, *, open_it: bool) -> dict[str, str]:
     option = profile_question.options.first()
     mailing = Mailing.objects.create(council=council, message_type="survey_invitation")
     membership = staff_user(council, "manager").memberships.get(council=council)
+    event = make_event(council)
+    session = event.sessions.get()
+    call = Call.objects.create(event=event)
+    participant = Participant.objects.create(event=event, member=member, call=call, token_salt="s", pseudonym="ABCDEF",
+                                             called_at=timezone.now())
+    placement = Placement.objects.create(session=session, participant=participant, outcome="selected",
+                                         probability=1.0, state="confirmed")
     return {
         "survey_id": str(survey.pk), "page_id": str(page.pk), "question_id": str(question.pk),
         "wave_id": str(wave.pk), "member_id": str(member.pk), "district_id": str(district.pk),
         "profile_question_id": str(profile_question.pk), "option_id": str(option.pk),
         "mailing_id": str(mailing.pk), "membership_id": str(membership.pk),
+        "event_id": str(event.pk), "session_id": str(session.pk), "placement_id": str(placement.pk),
     }
 
 

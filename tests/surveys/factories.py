@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.utils import timezone
 
 from civicpanel.common.security import new_salt, token_hash
@@ -59,3 +61,25 @@ def invite(survey: Survey, member) -> tuple[Invitation, str]:
     invitation.token_hash = token_hash(token)
     invitation.save(update_fields=["token_hash"])
     return invitation, token
+
+
+CONFIRMATION = re.compile(r'name="confirmation" value="([0-9a-f]{32})"')
+
+
+def confirm_and_send(client, url: str, data: dict, **kwargs):
+    """What staff do: "Check and send" (the confirmation page), then "Yes, send". Returns the
+    response of the send, or the page itself when it offers no confirmation (an error)."""
+    page = client.post(url, {**data, "action": "confirm"})
+    found = CONFIRMATION.search(page.content.decode())
+    if found is None:
+        return page
+    return client.post(url, {**data, "action": "send", "confirmation": found.group(1)}, **kwargs)
+
+
+def confirm_and_remind(client, url: str, **kwargs):
+    """Open the reminder's confirmation page, then confirm it."""
+    page = client.get(url)
+    found = CONFIRMATION.search(page.content.decode())
+    if found is None:
+        return page
+    return client.post(url, {"confirmation": found.group(1)}, **kwargs)

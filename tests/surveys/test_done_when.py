@@ -15,6 +15,7 @@ from django.urls import reverse
 from civicpanel.members.models import ProfileOption
 from civicpanel.surveys.models import Page, Question, Survey
 from tests.factories import MemberFactory
+from tests.surveys.factories import confirm_and_remind, confirm_and_send
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +64,7 @@ def test_done_when(council, staff_client, mailoutbox, django_capture_on_commit_c
     # Send to one district.
     code = ProfileOption.objects.get(district=vigerslev).code
     with django_capture_on_commit_callbacks(execute=True):
-        manager.post(reverse("staff:survey_send", args=[survey.pk]), {"f_district": [code], "action": "send"})
+        confirm_and_send(manager, reverse("staff:survey_send", args=[survey.pk]), {"f_district": [code]})
     assert sorted(m.to[0] for m in mailoutbox) == sorted(m.email for m in in_district)
     links = {m.to[0]: re.search(r"/s/(\S+)/", m.body).group(0) for m in mailoutbox}
 
@@ -74,23 +75,23 @@ def test_done_when(council, staff_client, mailoutbox, django_capture_on_commit_c
     assert phone.post(links[member.email], {"page": page1.pk, f"q_{q['single'].uid}": "2",
                                             f"q_{q['scale'].uid}": "1"}).status_code == 302
     later = Client(HTTP_HOST=f"{council.slug}.localhost")
-    html = later.get(links[member.email]).content.decode()
+    html = later.get(links[member.email], follow=True).content.decode()
     assert "Anything else?" in html  # the condition (safety < 3) shows it
     later.post(links[member.email], {"page": page2.pk, f"q_{q['number'].uid}": "3",
                                      f"q_{q['multi'].uid}": ["1", "2"], f"q_{q['long_text'].uid}": "Speeding"})
-    assert "Results in May." in later.get(links[member.email]).content.decode()
+    assert "Results in May." in later.get(links[member.email], follow=True).content.decode()
 
     # Reminders go only to the other three.
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        manager.post(reverse("staff:survey_remind", args=[survey.pk]))
+        confirm_and_remind(manager, reverse("staff:survey_remind", args=[survey.pk]))
     assert sorted(m.to[0] for m in mailoutbox) == sorted(m.email for m in in_district[1:])
     assert not {m.to[0] for m in mailoutbox} & {m.email for m in elsewhere}
 
     # Rate and results for the analyst.
     analyst = staff_client("analyst")
     html = analyst.get(reverse("staff:survey_progress", args=[survey.pk])).content.decode()
-    assert "25 %" in html
+    assert "25\xa0%" in html
     html = analyst.get(reverse("staff:survey_results", args=[survey.pk])).content.decode()
     assert "Speeding" in html and "<svg" in html
     export = analyst.get(reverse("staff:survey_export", args=[survey.pk, "csv"])).content.decode("utf-8-sig")

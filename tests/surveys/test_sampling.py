@@ -23,7 +23,7 @@ from civicpanel.surveys.sampling import (
     response_propensities,
     sample_draw,
 )
-from tests.surveys.factories import build_survey
+from tests.surveys.factories import build_survey, confirm_and_send
 from tests.surveys.sample_panel import build_panel, options, set_population
 
 pytestmark = pytest.mark.django_db
@@ -172,7 +172,7 @@ def test_send_page_previews_and_sends_the_sample(council, panel, staff_client, d
     assert f'name="sample_seed" value="{seed}"' in html
     assert "Sample beside the population and the panel: Gender" in html
     assert "removed before drawing" in html
-    response = client.post(url, {"audience": "sample", "sample_size": "30", "sample_seed": str(seed), "action": "send"})
+    response = confirm_and_send(client, url, {"audience": "sample", "sample_size": "30", "sample_seed": str(seed)})
     assert response.status_code == 302
     wave = Wave.objects.get(survey=survey)
     assert wave.sample["seed"] == seed and wave.recipient_count == 30
@@ -214,15 +214,19 @@ def test_staff_choose_the_questions_to_stratify_on(council, panel, staff_client)
     assert too_many.ok  # only questions with figures count: education and housing have none
     PopulationFigure.objects.bulk_create([PopulationFigure(council=council, option=o, count=10)
                                           for key in ("education", "housing") for o in options(council, key)])
-    too_many = sample_draw(council=council, survey=survey, member_ids=pool, request=SampleRequest(
+    five = sample_draw(council=council, survey=survey, member_ids=pool, request=SampleRequest(
         size=30, seed=1, features=("gender", "birth_year", "district", "education", "housing")))
-    assert too_many.errors == ["Choose at most 4 profile questions to stratify on: with more, drawing takes minutes."]
+    # No cap on the number of questions: all five are used, and what stops this draw is only that
+    # these members never answered the education and housing questions.
+    assert len(five.features) == 5 and five.profile_incomplete == len(pool)
+    assert five.errors == ["A sample of 30 cannot be drawn from a pool of 0 members who can be invited. "
+                           "Choose a smaller sample or a wider audience."]
     client = staff_client("manager")
     url = reverse("staff:survey_send", args=[survey.pk])
     html = client.get(url, {"audience": "sample", "sample_size": "30", "sample_features": "district"}).content.decode()
     assert "Sample beside the population and the panel: District" in html
     assert "Sample beside the population and the panel: Gender" not in html
     assert '<input type="hidden" name="sample_features" value="district">' in html
-    client.post(url, {"audience": "sample", "sample_size": "30", "sample_seed": "3", "sample_features": "district",
-                      "action": "send"})
+    confirm_and_send(client, url, {"audience": "sample", "sample_size": "30", "sample_seed": "3",
+                                   "sample_features": "district"})
     assert Wave.objects.get(survey=survey).sample["features"] == ["district"]

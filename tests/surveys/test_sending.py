@@ -19,7 +19,7 @@ from civicpanel.surveys.audience import audience_plan
 from civicpanel.surveys.models import Invitation, Segment, Wave
 from civicpanel.surveys.selectors import survey_structure
 from tests.factories import MemberFactory
-from tests.surveys.factories import build_survey, invite
+from tests.surveys.factories import build_survey, confirm_and_remind, confirm_and_send, invite
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,7 @@ def test_send_page_shows_numbers_then_sends_and_mail_arrives(council, panel, sta
     assert "1 member left out: contacted recently" in html
     assert "Share of population" in html
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, {"f_district": [code], "action": "send"})
+        response = confirm_and_send(client, url, {"f_district": [code]})
     assert response.status_code == 302
     wave = Wave.objects.get(survey=survey)
     assert wave.recipient_count == 6 and wave.mailing is not None
@@ -83,13 +83,13 @@ def test_send_page_shows_numbers_then_sends_and_mail_arrives(council, panel, sta
     link = re.search(r"http://\S+/s/(\S+)/", mail.body)
     assert link, mail.body
     assert "List-Unsubscribe" in mail.extra_headers
-    page = Client(HTTP_HOST=f"{council.slug}.localhost").get(f"/s/{link.group(1)}/")
+    page = Client(HTTP_HOST=f"{council.slug}.localhost").get(f"/s/{link.group(1)}/", follow=True)
     assert page.status_code == 200 and "How do you travel?" in page.content.decode()
     event = AuditEvent.objects.get(action="survey.send")
     assert sorted(event.member_ids) == sorted(m.pk for m in panel["v"])
     assert event.detail["left_out"]["contacted_recently"] == 1
     # Sending again invites nobody new: everyone is already invited.
-    response = client.post(url, {"f_district": [code], "action": "send"})
+    response = confirm_and_send(client, url, {"f_district": [code]})
     assert "Nobody to invite" in response.content.decode()
     assert Invitation.objects.filter(survey=survey).count() == 6
 
@@ -105,7 +105,7 @@ def test_whole_panel_and_saved_segment(council, panel, staff_client, django_capt
     html = client.get(url, {"segment": segment.pk}).content.decode()
     assert "2 members will be invited" in html
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url, {"segment": segment.pk, "action": "send"})
+        confirm_and_send(client, url, {"segment": segment.pk})
     assert Invitation.objects.filter(survey=survey).count() == 2
     # The rest of the panel (no filter) is everyone else who may be contacted.
     html = client.get(url, {"segment": ""}).content.decode()
@@ -190,7 +190,7 @@ def test_remind_now_button(council, panel, staff_client, mailoutbox, django_capt
     mailoutbox.clear()
     client = staff_client("manager")
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("staff:survey_remind", args=[survey.pk]), follow=True)
+        response = confirm_and_remind(client, reverse("staff:survey_remind", args=[survey.pk]), follow=True)
     assert "Reminder queued for 1 member" in response.content.decode()
     assert len(mailoutbox) == 1
     assert staff_client("analyst").post(reverse("staff:survey_remind", args=[survey.pk])).status_code == 403

@@ -244,16 +244,20 @@ def test_export_has_weight_columns_and_codebook_rows(council, answered, staff_cl
     body = client.get(reverse("staff:survey_export", args=[survey.pk, "csv"])).content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
     header, data = rows[0], rows[1:]
-    assert header[-2:] == ["design_weight", "weight"] and header[:2] == ["respondent", "Q1"]
-    weights = sorted(float(r[-1]) for r in data)
+    # The weights follow the answers; profile variables (P_...) come after them.
+    at = header.index("weight")
+    assert header[at - 1:at + 1] == ["design_weight", "weight"] and header[:2] == ["respondent", "Q1"]
+    assert all(name.startswith("P_") for name in header[at + 1:])
+    weights = sorted(float(r[at]) for r in data)
     expected = sorted(survey_weighting(council=council, survey=survey).result.weights)
     assert weights == pytest.approx(expected, abs=1e-5)
-    assert {r[-2] for r in data} == {"1.0"}
+    assert {r[at - 1] for r in data} == {"1.0"}
     book = client.get(reverse("staff:survey_export", args=[survey.pk, "codebook"])).content.decode("utf-8-sig")
     assert "design_weight" in book and "raked on Gender, Year of birth, District" in book
     xlsx = client.get(reverse("staff:survey_export", args=[survey.pk, "xlsx"]))
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content))["responses"]
-    assert [c.value for c in sheet[1]][-2:] == ["design_weight", "weight"]
+    names = [c.value for c in sheet[1]]
+    assert names[names.index("weight") - 1] == "design_weight"
 
 
 def test_results_of_another_council_are_not_found(council, other_council, answered, staff_client):

@@ -102,15 +102,15 @@ class Pool:
                 problems.append(f"feature {feature!r} has {len(column)} values for {len(ids)} people")
                 continue
             canon = {v.casefold(): v for v in features.values(feature)}
-            out = []
-            for row, raw in enumerate(column):
-                v = canon.get(str(raw).strip().casefold())
-                if v is None:
-                    problems.append(
-                        f"person {ids[row]!r}: unknown {feature} {raw!r} (known: {', '.join(canon.values())})"
-                    )
-                out.append(v or "")
-            values[feature] = tuple(out)
+            # Normalise each distinct spelling once: a pool has few distinct values per feature.
+            known = {raw: canon.get(str(raw).strip().casefold()) for raw in set(column)}
+            if None in known.values():
+                for row, raw in enumerate(column):
+                    if known[raw] is None:
+                        problems.append(
+                            f"person {ids[row]!r}: unknown {feature} {raw!r} (known: {', '.join(canon.values())})"
+                        )
+            values[feature] = tuple(known[raw] or "" for raw in column)
         rates = None
         if response_rates is not None:
             rates = np.asarray(response_rates, dtype=float)
@@ -176,7 +176,9 @@ class StratifiedResult:
     `inclusion[i]` is the exact probability that `ids[i]` is invited; `target` and
     `expected` give, per feature value, the wanted and the expected number of
     completes (invitations times response rate); `shortfalls` name the values where
-    the pool is too thin to reach the target.
+    the pool is too thin to reach the target. `design` is "lottery" (over types; each
+    value's invitations are their expectation rounded down or up) or "cube" (balanced
+    sampling for many features; each value's invitations close to their expectation).
     """
 
     method: str
@@ -192,3 +194,4 @@ class StratifiedResult:
     expected_completes: float
     panels_mixed: int
     seconds: float
+    design: str = "lottery"

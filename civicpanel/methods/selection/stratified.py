@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .cube import cube_sample
 from .data import Features, Pool, StratifiedResult
 from .draw import pick_index, rng_for, sample_without_replacement
 from .errors import SelectionError
@@ -130,19 +131,118 @@ def stratified_design(pool: Pool, features: Features, size: int) -> StratifiedDe
     return StratifiedDesign(pool, types, cols, weights, inclusion, rate_t, targets, tuple(shortfalls))
 
 
-def stratified_sample(pool: Pool, features: Features, size: int, seed: int) -> StratifiedResult:
+# Up to this many features the lottery over types is used: every value's invitations are then
+# its expectation rounded down or up, and the lottery stays small. Beyond, the number of types
+# grows exponentially and the cube method (cube.py) takes over.
+LOTTERY_MAX_FEATURES = 3
+
+
+def feature_codes(pool: Pool, features: Features) -> tuple[np.ndarray, tuple[int, ...]]:
+    """Each person's value index per feature (people x features) and the number of values."""
+    names = features.names
+    codes = np.zeros((len(pool), len(names)), dtype=np.int64)
+    for j, f in enumerate(names):
+        values = features.values(f)
+        if len(pool):
+            seen, inverse = np.unique(np.asarray(pool.values[f], dtype=str), return_inverse=True)
+            position = np.array([values.index(str(v)) for v in seen], dtype=np.int64)
+            codes[:, j] = position[inverse.reshape(-1)]
+    return codes, tuple(len(features.values(f)) for f in names)
+
+
+def rake_codes(codes: np.ndarray, categories: tuple[int, ...], start: np.ndarray, cap: np.ndarray,
+               targets: list[np.ndarray], rounds: int = 1000, tol: float = 1e-10) -> np.ndarray:
+    """`rake` with the incidence given as value indices (rows of `codes`), for many types."""
+    e = np.minimum(start.astype(float), cap)
+    for _ in range(rounds):
+        for j, (n, target) in enumerate(zip(categories, targets, strict=True)):
+            have = np.bincount(codes[:, j], weights=e, minlength=n)
+            factor = np.divide(target, have, out=np.ones(n), where=have > 0)
+            e = np.minimum(e * factor[codes[:, j]], cap)
+        worst = max(np.abs(np.bincount(codes[:, j], weights=e, minlength=n) - target).max()
+                    for j, (n, target) in enumerate(zip(categories, targets, strict=True)))
+        if worst <= tol * max(1.0, float(targets[0].sum())):
+            break
+    return e
+
+
+def _cube_sample(pool: Pool, features: Features, size: int, seed: int, started: float) -> StratifiedResult:
+    """Steps 1-2 on the types by value indices, then one balanced draw by the cube method."""
+    codes, categories = feature_codes(pool, features)
+    targets = _targets(features, size)
+    by_feature = np.cumsum([0, *categories])
+    target_list = [targets[by_feature[j]:by_feature[j + 1]] for j in range(len(categories))]
+    radix = np.cumprod([1, *categories[:-1]]).astype(float)
+    if float(np.prod(np.asarray(categories, dtype=float))) < 2.0**62:
+        keys = codes @ radix.astype(np.int64)
+        _, first, person_type = np.unique(keys, return_index=True, return_inverse=True)
+    else:
+        _, first, person_type = np.unique(codes, axis=0, return_index=True, return_inverse=True)
+    person_type = person_type.reshape(-1)
+    type_codes = codes[first]
+    n = np.bincount(person_type).astype(float)
+    rates = pool.response_rates if pool.response_rates is not None else np.ones(len(pool))
+    rate_t = np.bincount(person_type, weights=rates, minlength=len(n)) / n
+    cap = n * rate_t
+    shortfalls = []
+    for j, f in enumerate(features.names):
+        can = np.bincount(type_codes[:, j], weights=cap, minlength=categories[j])
+        people = np.bincount(type_codes[:, j], weights=n, minlength=categories[j])
+        for k, value in enumerate(features.values(f)):
+            if can[k] < target_list[j][k] - 1e-9:
+                shortfalls.append(f"{f} {value}: target {target_list[j][k]:.1f} completes, but the pool can "
+                                  f"give at most {can[k]:.1f} ({int(people[k])} people)")
+    completes = rake_codes(type_codes, categories, cap, cap, target_list)
+    invites = np.minimum(np.divide(completes, rate_t, out=np.zeros_like(completes), where=rate_t > 0), n)
+    inclusion = np.clip((invites / n)[person_type], 0.0, 1.0)
+    # People in id order, so that the order of the people file does not change the draw.
+    order = np.argsort(np.asarray(pool.ids, dtype=str), kind="stable")
+    selected = np.zeros(len(pool), dtype=bool)
+    selected[order] = cube_sample(codes[order], categories, inclusion[order], rng_for(seed))
+    labels = [(q.feature, q.value) for q in features.quotas]
+    expected = np.concatenate([np.bincount(codes[:, j], weights=inclusion * rates, minlength=c)
+                               for j, c in enumerate(categories)])
+    drawn = np.concatenate([np.bincount(codes[selected, j], minlength=c) for j, c in enumerate(categories)])
+    return StratifiedResult(
+        method="stratified",
+        seed=seed,
+        size=size,
+        ids=pool.ids,
+        selected=tuple(sorted(pool.ids[r] for r in np.flatnonzero(selected))),
+        inclusion=inclusion,
+        target=tuple((f, v, float(t)) for (f, v), t in zip(labels, targets, strict=True)),
+        expected=tuple((f, v, float(e)) for (f, v), e in zip(labels, expected, strict=True)),
+        drawn=tuple((f, v, int(d)) for (f, v), d in zip(labels, drawn, strict=True)),
+        shortfalls=tuple(shortfalls),
+        expected_completes=float(inclusion @ rates),
+        panels_mixed=0,
+        seconds=time.perf_counter() - started,
+        design="cube",
+    )
+
+
+def stratified_sample(pool: Pool, features: Features, size: int, seed: int,
+                      design: str = "auto") -> StratifiedResult:
     """Draw a sample of `size` expected completes matching the population shares.
 
     With `pool.response_rates` set, invitations exceed `size` where fewer answer;
     without, response is taken as certain and exactly about `size` are invited.
+    `design` is "lottery" (over types), "cube", or "auto": the lottery for up to
+    LOTTERY_MAX_FEATURES features, the cube method beyond.
     """
     started = time.perf_counter()
     if seed < 0:
         raise SelectionError(f"the seed must be a whole number 0 or more, got {seed}")
-    design = stratified_design(pool, features, size)
-    composition, rows = design.draw(seed)
-    A = design.types.incidence
-    expected_invites = design.compositions.T @ design.weights
+    if design not in ("auto", "lottery", "cube"):
+        raise SelectionError(f"unknown sample design {design!r}: use auto, lottery or cube")
+    if size <= 0:
+        raise SelectionError(f"sample size must be positive, got {size}")
+    if design == "cube" or (design == "auto" and len(features.names) > LOTTERY_MAX_FEATURES):
+        return _cube_sample(pool, features, size, seed, started)
+    lottery = stratified_design(pool, features, size)
+    composition, rows = lottery.draw(seed)
+    A = lottery.types.incidence
+    expected_invites = lottery.compositions.T @ lottery.weights
     labels = [(q.feature, q.value) for q in features.quotas]
     return StratifiedResult(
         method="stratified",
@@ -150,13 +250,13 @@ def stratified_sample(pool: Pool, features: Features, size: int, seed: int) -> S
         size=size,
         ids=pool.ids,
         selected=tuple(sorted(pool.ids[r] for r in rows)),
-        inclusion=design.inclusion,
-        target=tuple((f, v, float(t)) for (f, v), t in zip(labels, design.targets, strict=True)),
+        inclusion=lottery.inclusion,
+        target=tuple((f, v, float(t)) for (f, v), t in zip(labels, lottery.targets, strict=True)),
         expected=tuple((f, v, float(e)) for (f, v), e in
-                       zip(labels, A @ (expected_invites * design.rate_t), strict=True)),
+                       zip(labels, A @ (expected_invites * lottery.rate_t), strict=True)),
         drawn=tuple((f, v, int(d)) for (f, v), d in zip(labels, A @ composition, strict=True)),
-        shortfalls=design.shortfalls,
-        expected_completes=float(expected_invites @ design.rate_t),
-        panels_mixed=len(design.weights),
+        shortfalls=lottery.shortfalls,
+        expected_completes=float(expected_invites @ lottery.rate_t),
+        panels_mixed=len(lottery.weights),
         seconds=time.perf_counter() - started,
     )

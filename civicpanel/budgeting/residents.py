@@ -1,0 +1,119 @@
+"""Residents who are not panel members take part in a round by confirming an e-mail address and
+giving their postal code and birth year (eligibility checked as at sign-up: a postal code of the
+council, old enough for the round).
+
+The confirmation link is a token derived from the secret key, the row id and a salt
+(`common.security.derived_token`); the database keeps its hash, the task rebuilds it at send time.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from civicpanel.audit.services import audit_record
+from civicpanel.budgeting.models import Resident, Round
+from civicpanel.common.mail import absolute_url, deliver
+from civicpanel.common.security import derived_token, new_salt, token_hash
+from civicpanel.members.models import Member
+
+PURPOSE = "pb-resident"
+LINK_HOURS = 24
+
+
+def _district_for(council, rnd: Round, postal_code: str, district):
+    districts = [d for d in council.districts.all() if postal_code in (d.postal_codes or [])]
+    if not districts:
+        raise ValidationError({"postal_code": _("This postal code is not in %(council)s. The round is for its "
+                                                "residents.") % {"council": council.name}})
+    if district is not None:
+        if district not in districts:
+            raise ValidationError({"district": _("This district does not match your postal code.")})
+        return district
+    return districts[0] if len(districts) == 1 else None
+
+
+def resident_request(*, council, round: Round, email: str, postal_code: str, birth_year: int, district=None,
+                     language: str = "da") -> Resident:
+    """Check eligibility and send a confirmation link. A panel member is asked to log in instead
+    (one person, one vote)."""
+    if not round.allow_residents or not round.published:
+        raise ValidationError(_("This round does not take part by e-mail."))
+    email = email.strip().lower()
+    postal_code = postal_code.strip()
+    today = timezone.localdate()
+    if not 1900 <= birth_year <= today.year:
+        raise ValidationError({"birth_year": _("Give your year of birth, for example 1985.")})
+    if today.year - birth_year < round.min_age:
+        raise ValidationError({"birth_year": _("You must be at least %(age)s years old to take part in this round.")
+                               % {"age": round.min_age}})
+    district = _district_for(council, round, postal_code, district)
+    if Member.objects.filter(council=council, email__iexact=email, status__in=["active", "paused"]).exists():
+        raise ValidationError({"email": _("This address belongs to a member of the citizen panel: log in as a "
+                                          "member to take part.")})
+    with transaction.atomic():
+        resident, _created = Resident.objects.select_for_update().get_or_create(council=council, email=email)
+        resident.postal_code, resident.birth_year, resident.language = postal_code, birth_year, language
+        resident.district = district
+        resident.token_salt = new_salt()
+        resident.token_hash = token_hash(derived_token(PURPOSE, resident.pk, resident.token_salt))
+        resident.token_expires_at = timezone.now() + datetime.timedelta(hours=LINK_HOURS)
+        resident.save()
+        audit_record(council=council, actor=None, action="pb.resident.request", target=resident)
+        transaction.on_commit(lambda: resident_link_send.enqueue(resident.pk, round.pk))
+    return resident
+
+
+def resident_confirm(*, council, token: str) -> Resident | None:
+    """The resident a live link belongs to, now confirmed (the link is used up); None otherwise."""
+    if not token or len(token) > 100:
+        return None
+    with transaction.atomic():
+        resident = Resident.objects.select_for_update().filter(council=council, token_hash=token_hash(token)).first()
+        if resident is None or not resident.token_expires_at or resident.token_expires_at < timezone.now():
+            return None
+        resident.confirmed_at = resident.confirmed_at or timezone.now()
+        resident.token_hash, resident.token_salt, resident.token_expires_at = "", "", None
+        resident.save()
+        audit_record(council=council, actor=None, action="pb.resident.confirm", target=resident)
+    return resident
+
+
+def resident_link_usable(*, council, token: str) -> bool:
+    if not token or len(token) > 100:
+        return False
+    resident = Resident.objects.filter(council=council, token_hash=token_hash(token)).first()
+    return bool(resident and resident.token_expires_at and resident.token_expires_at >= timezone.now())
+
+
+def resident_for_session(*, council, resident_id) -> Resident | None:
+    try:
+        resident_id = int(resident_id)
+    except (TypeError, ValueError):
+        return None
+    return (Resident.objects.select_related("council", "district")
+            .filter(council=council, pk=resident_id, confirmed_at__isnull=False).first())
+
+
+@task(queue_name="mail")
+def resident_link_send(resident_id: int, round_id: int) -> None:
+    resident = Resident.objects.select_related("council").filter(pk=resident_id).first()
+    rnd = Round.objects.filter(pk=round_id).first()
+    if resident is None or rnd is None or not resident.token_salt or not resident.email:
+        return
+    council = resident.council
+    token = derived_token(PURPOSE, resident.pk, resident.token_salt)
+    link = absolute_url(council, reverse("budgeting:resident_confirm", args=[rnd.pk, token]))
+    language = resident.language if resident.language in council.language_codes else council.default_language
+    with translation.override(language):
+        context = {"council": council, "round": rnd, "link": link, "hours": LINK_HOURS}
+        subject = " ".join(render_to_string("budgeting/email/confirm_subject.txt", context).split())
+        body = render_to_string("budgeting/email/confirm.txt", context)
+    deliver(council=council, to=resident.email, subject=subject, body=body)

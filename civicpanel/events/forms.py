@@ -1,0 +1,163 @@
+"""Staff forms for events. Texts are asked for in each of the council's languages and turned
+into {"da": ..., "en": ...} dicts for the services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from civicpanel.events.models import Event, RegistrationQuestion, Session
+
+LANGUAGE_NAMES = {"da": gettext_lazy("Danish"), "nb": gettext_lazy("Norwegian"), "en": gettext_lazy("English")}
+
+
+def add_texts(form: forms.Form, name: str, label, languages: list[str], *, required_first: bool = True,
+              textarea: bool = False, rows: int = 3, help_text="", initial: dict | None = None) -> None:
+    for i, language in enumerate(languages):
+        widget = forms.Textarea(attrs={"rows": rows}) if textarea else forms.TextInput()
+        form.fields[f"{name}_{language}"] = forms.CharField(
+            label=f"{label} ({LANGUAGE_NAMES.get(language, language)})", required=required_first and i == 0,
+            widget=widget, help_text=help_text if i == 0 else "", initial=(initial or {}).get(language, ""),
+        )
+
+
+def texts(cleaned: dict, name: str, languages: list[str]) -> dict[str, str]:
+    return {lang: cleaned[f"{name}_{lang}"].strip() for lang in languages if cleaned.get(f"{name}_{lang}", "").strip()}
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class EventForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Event.Kind.choices)
+    volunteer_deadline = forms.DateTimeField(
+        label=gettext_lazy("Volunteering deadline"), widget=DateTimeInput(),
+        help_text=gettext_lazy("Volunteers can sign up until then; the draw is made after it."))
+    reply_days = forms.IntegerField(label=gettext_lazy("Days to accept an invitation"), min_value=1, max_value=30,
+                                    initial=5)
+    reserve_size = forms.IntegerField(label=gettext_lazy("Reserve list per session"), min_value=0, max_value=100,
+                                      initial=5)
+    reminder_hours = forms.IntegerField(label=gettext_lazy("Reminder, hours before each session"), min_value=1,
+                                        max_value=336, initial=48)
+
+    def __init__(self, *args, languages: list[str], event: Event | None = None, **kwargs):
+        if event is not None:
+            kwargs.setdefault("initial", {
+                "kind": event.kind, "volunteer_deadline": event.volunteer_deadline, "reply_days": event.reply_days,
+                "reserve_size": event.reserve_size, "reminder_hours": event.reminder_hours,
+            })
+        super().__init__(*args, **kwargs)
+        self.languages = languages
+        fields = dict(self.fields)
+        self.fields.clear()
+        add_texts(self, "title", _("Title"), languages, initial=event.title if event else None)
+        add_texts(self, "description", _("Description"), languages, required_first=False, textarea=True, rows=5,
+                  initial=event.description if event else None,
+                  help_text=_("What it is about, what participants do, and what comes of it."))
+        self.fields.update(fields)
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {"title": texts(data, "title", self.languages), "description": texts(data, "description", self.languages),
+                "kind": data["kind"], "volunteer_deadline": data["volunteer_deadline"],
+                "reply_days": data["reply_days"], "reserve_size": data["reserve_size"],
+                "reminder_hours": data["reminder_hours"]}
+
+
+class SessionForm(forms.Form):
+    starts_at = forms.DateTimeField(label=gettext_lazy("Starts"), widget=DateTimeInput())
+    duration_minutes = forms.IntegerField(label=gettext_lazy("Duration (minutes)"), min_value=10, max_value=600,
+                                          initial=90)
+    capacity = forms.IntegerField(label=gettext_lazy("Seats"), min_value=1, max_value=500)
+    place = forms.CharField(label=gettext_lazy("Place"), required=False, max_length=300,
+                            help_text=gettext_lazy("Address and room. Leave empty for an online session."))
+    online_link = forms.URLField(label=gettext_lazy("Online link"), required=False, assume_scheme="https")
+
+    def __init__(self, *args, languages: list[str], session: Session | None = None, **kwargs):
+        if session is not None:
+            kwargs.setdefault("initial", {
+                "starts_at": session.starts_at, "duration_minutes": session.duration_minutes,
+                "capacity": session.capacity, "place": session.place, "online_link": session.online_link,
+            })
+        super().__init__(*args, **kwargs)
+        self.languages = languages
+        add_texts(self, "accessibility", _("Accessibility notes"), languages, required_first=False, textarea=True,
+                  initial=session.accessibility if session else None,
+                  help_text=_("Step-free access, hearing loop, toilets, how to get there."))
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {"starts_at": data["starts_at"], "duration_minutes": data["duration_minutes"],
+                "capacity": data["capacity"], "place": data["place"].strip(), "online_link": data["online_link"],
+                "accessibility": texts(data, "accessibility", self.languages)}
+
+
+class QuestionForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"),
+                             choices=[(k.value, k.label) for k in RegistrationQuestion.KINDS])
+    required = forms.BooleanField(label=gettext_lazy("Required"), required=False)
+
+    def __init__(self, *args, languages: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.languages = languages
+        add_texts(self, "text", _("Question"), languages)
+        add_texts(self, "options", _("Options, one per line"), languages, required_first=False, textarea=True,
+                  help_text=_("Only for single and multiple choice: the same options in each language, in the "
+                              "same order."))
+
+    def clean(self):
+        data = super().clean()
+        per_language = {lang: [line.strip() for line in (data.get(f"options_{lang}") or "").splitlines() if line.strip()]
+                        for lang in self.languages}
+        counts = {len(v) for v in per_language.values() if v}
+        if len(counts) > 1:
+            raise forms.ValidationError(_("Give the same number of options in each language."))
+        count = counts.pop() if counts else 0
+        self.options = [
+            {"code": str(i + 1), "label": {lang: lines[i] for lang, lines in per_language.items() if lines}}
+            for i in range(count)
+        ]
+        return data
+
+    def service_kwargs(self) -> dict:
+        return {"kind": self.cleaned_data["kind"], "text": texts(self.cleaned_data, "text", self.languages),
+                "options": self.options, "required": self.cleaned_data["required"]}
+
+
+class AudienceForm(forms.Form):
+    """Who is called: tick profile categories (nothing ticked under a question: everyone)."""
+
+    def __init__(self, *args, questions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for question in questions:
+            self.fields[f"f_{question.key}"] = forms.MultipleChoiceField(
+                label=question.text, required=False, widget=forms.CheckboxSelectMultiple,
+                choices=[(o.code, o.text) for o in question.options.all()])
+
+    @property
+    def filter_fields(self):
+        return [self[f"f_{q.key}"] for q in self.questions]
+
+    def filters(self) -> dict[str, list[str]]:
+        if not self.is_valid():
+            return {}
+        return {q.key: self.cleaned_data[f"f_{q.key}"] for q in self.questions if self.cleaned_data.get(f"f_{q.key}")}
+
+
+class DrawForm(forms.Form):
+    tolerance = forms.IntegerField(
+        label=gettext_lazy("Tolerance (seats either side of the population share)"), min_value=0, max_value=50,
+        initial=1)
+
+    def __init__(self, *args, features, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["features"] = forms.MultipleChoiceField(
+            label=_("Balance on"), required=False, widget=forms.CheckboxSelectMultiple,
+            choices=[(f.key, f.question.text) for f in features], initial=[f.key for f in features],
+            help_text=_("Profile questions with population figures."))

@@ -1,0 +1,206 @@
+"""The e-mails of events, registered with outreach in EventsConfig.ready(), and the context
+provider that rebuilds each participant's personal link at send time."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from civicpanel.common.models import translated
+from civicpanel.events.links import participant_link
+from civicpanel.events.models import Participant
+
+VARIABLES = ["link", "event_title", "sessions", "deadline", "session", "reply_by"]
+SAMPLE = {"link": "https://example.org/events/p/EXAMPLE-PERSONAL-LINK/", "event_title": "Brugertest af Min side",
+          "sessions": "- 12.01.2027 17:00 (90 min), Rådhuset\n- 19.01.2027 17:00 (90 min), Rådhuset",
+          "deadline": "05.01.2027 12:00", "session": "12.01.2027 17:00 (90 min), Rådhuset",
+          "reply_by": "10.01.2027 12:00"}
+
+CALL = {
+    "label": {"da": "Opfordring til at melde sig til et arrangement", "nb": "Oppfordring til å melde seg på et arrangement",
+              "en": "Call for volunteers to an event"},
+    "subject": {
+        "da": "Vil du være med? {{ event_title }}",
+        "nb": "Vil du være med? {{ event_title }}",
+        "en": "Would you like to take part? {{ event_title }}",
+    },
+    "body": {
+        "da": (
+            "Hej {{ member_name }}\n\n"
+            "{{ council_name }} søger deltagere fra borgerpanelet til: {{ event_title }}.\n\n"
+            "Tidspunkter:\n{{ sessions }}\n\n"
+            "Meld dig her, og sig hvilke tidspunkter der passer dig (linket er personligt, del det ikke):\n"
+            "{{ link }}\n\n"
+            "Du kan melde dig indtil {{ deadline }}. Hvis flere melder sig, end der er pladser, trækkes der "
+            "lod, så deltagerne tilsammen ligner kommunens borgere. Du kan selv efterprøve lodtrækningen.\n\n"
+            "Venlig hilsen\n{{ council_name }}"
+        ),
+        "nb": (
+            "Hei {{ member_name }}\n\n"
+            "{{ council_name }} søker deltakere fra innbyggerpanelet til: {{ event_title }}.\n\n"
+            "Tidspunkter:\n{{ sessions }}\n\n"
+            "Meld deg på her, og si hvilke tidspunkter som passer deg (lenken er personlig, ikke del den):\n"
+            "{{ link }}\n\n"
+            "Du kan melde deg på til og med {{ deadline }}. Melder flere seg enn det er plasser, trekkes det "
+            "lodd slik at deltakerne til sammen ligner innbyggerne i kommunen. Du kan selv etterprøve trekningen.\n\n"
+            "Vennlig hilsen\n{{ council_name }}"
+        ),
+        "en": (
+            "Dear {{ member_name }}\n\n"
+            "{{ council_name }} is looking for panel members to take part in: {{ event_title }}.\n\n"
+            "Times:\n{{ sessions }}\n\n"
+            "Volunteer here and tell us which times suit you (the link is personal, please do not share it):\n"
+            "{{ link }}\n\n"
+            "You can volunteer until {{ deadline }}. If more volunteer than there are seats, the seats are drawn "
+            "by lot so that together the participants resemble the residents. You can check the draw yourself.\n\n"
+            "Best regards\n{{ council_name }}"
+        ),
+    },
+}
+
+
+def format_when(moment) -> str:
+    return timezone.localtime(moment).strftime("%d.%m.%Y %H:%M")
+
+
+def session_line(session) -> str:
+    where = session.place or session.online_link
+    return f"{format_when(session.starts_at)} ({session.duration_minutes} min), {where}"
+
+
+def session_lines(event) -> str:
+    lines = []
+    for session in event.sessions.filter(cancelled_at__isnull=True):
+        where = session.place or session.online_link
+        lines.append(f"- {format_when(session.starts_at)} ({session.duration_minutes} min), {where}")
+    return "\n".join(lines)
+
+
+def message_context(delivery) -> dict:
+    """The outreach context_provider for every event e-mail: reference_id is a Participant id;
+    the council and member must agree with the delivery too."""
+    participant = Participant.objects.select_related("event", "event__council").get(
+        pk=delivery.reference_id, event__council_id=delivery.mailing.council_id, member_id=delivery.member_id)
+    event = participant.event
+    # The session the e-mail is about (a seat's invitation, reminder or change), from the wave.
+    session_id = (delivery.mailing.extra_context or {}).get("session")
+    session = event.sessions.filter(pk=session_id).first() if session_id else None
+    placement = participant.placements.filter(session=session).first() if session else None
+    return {
+        "link": participant_link(participant),
+        "event_title": translated(event.title, get_language()),
+        "sessions": session_lines(event),
+        "deadline": format_when(event.volunteer_deadline),
+        "session": session_line(session) if session else "",
+        "reply_by": format_when(placement.reply_by) if placement and placement.reply_by else "",
+    }
+
+
+def _texts(label, subject, da, nb, en):
+    return {"label": label, "subject": subject, "body": {"da": da, "nb": nb, "en": en}}
+
+
+INVITATION = _texts(
+    {"da": "Invitation: du er trukket ud", "nb": "Invitasjon: du er trukket ut", "en": "Invitation: you were drawn"},
+    {"da": "Du er trukket ud: {{ event_title }}", "nb": "Du er trukket ut: {{ event_title }}",
+     "en": "You were drawn: {{ event_title }}"},
+    "Hej {{ member_name }}\n\nDu er trukket ud til en plads ved {{ event_title }}:\n{{ session }}\n\n"
+    "Sig ja eller nej her senest {{ reply_by }} (linket er personligt):\n{{ link }}\n\n"
+    "Svarer du ikke i tide, går pladsen videre til den næste på reservelisten.\n\nVenlig hilsen\n{{ council_name }}",
+    "Hei {{ member_name }}\n\nDu er trukket ut til en plass på {{ event_title }}:\n{{ session }}\n\n"
+    "Svar ja eller nei her senest {{ reply_by }} (lenken er personlig):\n{{ link }}\n\n"
+    "Svarer du ikke i tide, går plassen videre til den neste på reservelisten.\n\nVennlig hilsen\n{{ council_name }}",
+    "Dear {{ member_name }}\n\nYou were drawn for a seat at {{ event_title }}:\n{{ session }}\n\n"
+    "Please say yes or no here by {{ reply_by }} (the link is personal):\n{{ link }}\n\n"
+    "Without an answer in time, the seat goes to the next on the reserve list.\n\nBest regards\n{{ council_name }}",
+)
+RESERVE = _texts(
+    {"da": "Du er på reservelisten", "nb": "Du er på reservelisten", "en": "You are on the reserve list"},
+    {"da": "Du er på reservelisten: {{ event_title }}", "nb": "Du er på reservelisten: {{ event_title }}",
+     "en": "You are on the reserve list: {{ event_title }}"},
+    "Hej {{ member_name }}\n\nTak fordi du meldte dig til {{ event_title }}. Du blev ikke trukket ud til en plads, "
+    "men du er på reservelisten: bliver en plads ledig, kan vi spørge dig.\n\nSe lodtrækningen og din plads på "
+    "listen her:\n{{ link }}\n\nVenlig hilsen\n{{ council_name }}",
+    "Hei {{ member_name }}\n\nTakk for at du meldte deg til {{ event_title }}. Du ble ikke trukket ut til en plass, "
+    "men du står på reservelisten: blir en plass ledig, kan vi spørre deg.\n\nSe trekningen og plassen din på "
+    "listen her:\n{{ link }}\n\nVennlig hilsen\n{{ council_name }}",
+    "Dear {{ member_name }}\n\nThank you for volunteering for {{ event_title }}. You were not drawn for a seat, "
+    "but you are on the reserve list: if a seat becomes free, we may ask you.\n\nSee the draw and your place on "
+    "the list here:\n{{ link }}\n\nBest regards\n{{ council_name }}",
+)
+NOT_DRAWN = _texts(
+    {"da": "Ikke trukket ud", "nb": "Ikke trukket ut", "en": "Not drawn"},
+    {"da": "Tak fordi du meldte dig: {{ event_title }}", "nb": "Takk for at du meldte deg: {{ event_title }}",
+     "en": "Thank you for volunteering: {{ event_title }}"},
+    "Hej {{ member_name }}\n\nTak fordi du meldte dig til {{ event_title }}. Der meldte sig flere, end der var "
+    "pladser, og denne gang blev du ikke trukket ud. Vi håber, du vil være med en anden gang.\n\n"
+    "Du kan selv efterprøve lodtrækningen her:\n{{ link }}\n\nVenlig hilsen\n{{ council_name }}",
+    "Hei {{ member_name }}\n\nTakk for at du meldte deg til {{ event_title }}. Det meldte seg flere enn det var "
+    "plasser, og denne gangen ble du ikke trukket ut. Vi håper du vil være med en annen gang.\n\n"
+    "Du kan etterprøve trekningen selv her:\n{{ link }}\n\nVennlig hilsen\n{{ council_name }}",
+    "Dear {{ member_name }}\n\nThank you for volunteering for {{ event_title }}. More people volunteered than "
+    "there were seats, and this time you were not drawn. We hope you will take part another time.\n\n"
+    "You can check the draw yourself here:\n{{ link }}\n\nBest regards\n{{ council_name }}",
+)
+REMINDER = _texts(
+    {"da": "Påmindelse før en session", "nb": "Påminnelse før en økt", "en": "Reminder before a session"},
+    {"da": "Påmindelse: {{ event_title }}", "nb": "Påminnelse: {{ event_title }}", "en": "Reminder: {{ event_title }}"},
+    "Hej {{ member_name }}\n\nVi glæder os til at se dig til {{ event_title }}:\n{{ session }}\n\n"
+    "Din billet, praktiske oplysninger og en kalenderfil (.ics) finder du her:\n{{ link }}\n\n"
+    "Kan du alligevel ikke komme, så meld fra samme sted, så pladsen kan gå til en anden.\n\n"
+    "Venlig hilsen\n{{ council_name }}",
+    "Hei {{ member_name }}\n\nVi gleder oss til å se deg på {{ event_title }}:\n{{ session }}\n\n"
+    "Billetten din, praktisk informasjon og en kalenderfil (.ics) finner du her:\n{{ link }}\n\n"
+    "Kan du likevel ikke komme, meld avbud samme sted, så plassen kan gå til en annen.\n\n"
+    "Vennlig hilsen\n{{ council_name }}",
+    "Dear {{ member_name }}\n\nWe look forward to seeing you at {{ event_title }}:\n{{ session }}\n\n"
+    "Your ticket, the practical details and a calendar file (.ics) are here:\n{{ link }}\n\n"
+    "If you cannot come after all, please say so there, so the seat can go to someone else.\n\n"
+    "Best regards\n{{ council_name }}",
+)
+CHANGE = _texts(
+    {"da": "Ændring af en session", "nb": "Endring av en økt", "en": "A session has changed"},
+    {"da": "Ændring: {{ event_title }}", "nb": "Endring: {{ event_title }}", "en": "Change: {{ event_title }}"},
+    "Hej {{ member_name }}\n\nDer er ændret i din session af {{ event_title }}. Sådan er den nu:\n{{ session }}\n\n"
+    "Se detaljerne, eller meld fra, her:\n{{ link }}\n\nVenlig hilsen\n{{ council_name }}",
+    "Hei {{ member_name }}\n\nDet er gjort endringer i økten din på {{ event_title }}. Slik er den nå:\n{{ session }}\n\n"
+    "Se detaljene, eller meld avbud, her:\n{{ link }}\n\nVennlig hilsen\n{{ council_name }}",
+    "Dear {{ member_name }}\n\nYour session of {{ event_title }} has changed. This is how it is now:\n{{ session }}\n\n"
+    "See the details, or tell us you cannot come, here:\n{{ link }}\n\nBest regards\n{{ council_name }}",
+)
+CANCEL = _texts(
+    {"da": "Aflysning af en session", "nb": "Avlysning av en økt", "en": "A session is cancelled"},
+    {"da": "Aflyst: {{ event_title }}", "nb": "Avlyst: {{ event_title }}", "en": "Cancelled: {{ event_title }}"},
+    "Hej {{ member_name }}\n\nVi må desværre aflyse denne session af {{ event_title }}:\n{{ session }}\n\n"
+    "Vi beklager. Se mere her:\n{{ link }}\n\nVenlig hilsen\n{{ council_name }}",
+    "Hei {{ member_name }}\n\nVi må dessverre avlyse denne økten av {{ event_title }}:\n{{ session }}\n\n"
+    "Vi beklager. Se mer her:\n{{ link }}\n\nVennlig hilsen\n{{ council_name }}",
+    "Dear {{ member_name }}\n\nWe are sorry to cancel this session of {{ event_title }}:\n{{ session }}\n\n"
+    "We apologise. More here:\n{{ link }}\n\nBest regards\n{{ council_name }}",
+)
+
+MESSAGE_TYPES = {"event_call": CALL, "event_invitation": INVITATION, "event_reserve": RESERVE,
+                 "event_not_drawn": NOT_DRAWN, "event_reminder": REMINDER, "event_change": CHANGE,
+                 "event_cancel": CANCEL}
+# Only the call is a marketing-like e-mail that a member's "no event e-mails" choice stops. The
+# others answer the member's own volunteering (their seat, its time and place), so they go out
+# like a login link does, without an unsubscribe link.
+TRANSACTIONAL = {"event_invitation", "event_reserve", "event_not_drawn", "event_reminder", "event_change",
+                 "event_cancel"}
+
+
+def message_context_for_preview(council, event, language: str) -> dict:
+    """The call e-mail's values for the confirmation page: the real event, an example member and link."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import override
+
+    from civicpanel.common.mail import absolute_url
+
+    with override(language):
+        return {
+            "council_name": council.name, "member_name": _("Anne Example"),
+            "unsubscribe_url": absolute_url(council, "/o/unsubscribe/EXAMPLE/"),
+            "link": absolute_url(council, "/events/p/EXAMPLE-PERSONAL-LINK/"),
+            "event_title": translated(event.title, language), "sessions": session_lines(event),
+            "deadline": format_when(event.volunteer_deadline), "session": "", "reply_by": "",
+        }

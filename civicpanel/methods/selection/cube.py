@@ -1,0 +1,211 @@
+"""Balanced sampling by the cube method, for samples stratified on many profile questions.
+
+The lottery over types (stratified.py) grows with the number of category combinations, which
+grows exponentially with the questions. The cube method (Deville and Tillé 2004) grows with
+people x balancing variables instead: it moves the vector of inclusion probabilities, one
+random step at a time, inside the set where every category's expected number of invitations
+stays exactly as it is, until every member is in (1) or out (0). Each step is a fair coin
+between two directions, weighted so that every member's probability stays a martingale: the
+final inclusion probabilities are exactly the starting ones.
+
+Balancing variables. Member k's variables are the indicators of their categories; with
+x_k = pi_k * a_k the cube's balancing equations read "invitations per category equal their
+expectation". So the constraint matrix does not depend on pi: it is the category incidence.
+
+Flight phase in batches (after Chauvet and Tillé 2006, who take p + 1 units at a time). The
+fractional members are cut into groups of m = 2p; a step supported on one group only keeps
+every category's total, so all groups move at once, as stacked numpy arrays. In each group a
+complete QR of the group's incidence gives m - p directions in the kernel; each is used in
+turn for one random step, after which the member that reached 0 or 1 is eliminated from the
+directions that remain. At least half of every group is decided per round, so the rounds are
+about log2(N / p) and the work per member is O(p^2).
+
+Landing phase. When no direction remains (at most p members still fractional), the last
+question's categories are dropped from the balance, then the one before, and so on, until
+only the sample size is kept; each category therefore ends within a few invitations of its
+expectation (within one in most draws; the benchmark reports the largest deviation).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.random import Generator
+
+EPS = 1e-9
+
+
+def incidence_columns(codes: np.ndarray, categories: tuple[int, ...]) -> tuple[np.ndarray, int]:
+    """Column index of each member's category per question in the reduced incidence matrix
+    (a ones row, then categories 1.. of each question; category 0 follows from the ones row),
+    -1 where the member is in category 0. Returns (columns, p)."""
+    starts = np.concatenate([[1], 1 + np.cumsum([c - 1 for c in categories])])
+    cols = np.where(codes > 0, starts[:-1] + codes - 1, -1)
+    return cols, int(starts[-1])
+
+
+def type_keys(codes: np.ndarray, categories: tuple[int, ...]) -> np.ndarray:
+    """One integer per distinct combination of categories (members of a type share it)."""
+    if np.prod(np.asarray(categories, dtype=float)) < 2.0**62:
+        radix = np.cumprod(np.concatenate([[1], categories[:-1]])).astype(np.int64)
+        return codes.astype(np.int64) @ radix
+    return np.unique(codes, axis=0, return_inverse=True)[1].reshape(-1)
+
+
+def _incidence(cols: np.ndarray, p: int) -> np.ndarray:
+    """Stacked transposed incidence (groups, m, p) from columns (groups, m, questions)."""
+    g, m, q = cols.shape
+    out = np.zeros((g, m, p))
+    out[:, :, 0] = 1.0
+    gi, mi, qi = np.nonzero(cols >= 0)
+    out[gi, mi, cols[gi, mi, qi]] = 1.0
+    return out
+
+
+def _steps(pi: np.ndarray, u: np.ndarray, rng: Generator) -> np.ndarray:
+    """One random step per row along +-u (rows of pi and u are independent groups): the
+    largest steps that stay in [0, 1] each way, chosen with the probabilities that keep the
+    expectation of pi unchanged."""
+    a = np.abs(u)
+    moving = a > EPS
+    inv = np.divide(1.0, a, out=np.zeros_like(a), where=moving)
+    toward_one = np.where(u > 0, 1.0 - pi, pi)  # room along +u, per member
+    up = np.where(moving, toward_one * inv, np.inf).min(axis=1)
+    down = np.where(moving, (1.0 - toward_one) * inv, np.inf).min(axis=1)
+    up = np.where(np.isfinite(up), up, 0.0)
+    down = np.where(np.isfinite(down), down, 0.0)
+    total = up + down
+    go_up = rng.random(len(pi)) * np.where(total > 0, total, 1.0) < down
+    step = np.where(go_up, up, -down)
+    return np.clip(pi + step[:, None] * u, 0.0, 1.0)
+
+
+def _walk(pg: np.ndarray, directions: np.ndarray, rng: Generator) -> np.ndarray:
+    """Random steps along each direction in turn, in every group at once (pg: groups x m,
+    directions: groups x m x d, each column in the kernel of its group's balance). After each
+    step the member that reached 0 or 1 (with a real weight in the step) is eliminated from
+    the directions that remain, so later steps never move it again and each step decides one."""
+    groups, _, d = directions.shape
+    rows = np.arange(groups)
+    for j in range(d):
+        u = directions[:, :, j]
+        pg = _steps(pg, u, rng)
+        at_bound = (pg <= EPS) | (pg >= 1 - EPS)
+        weight = np.where(at_bound, np.abs(u), 0.0)
+        pivot = weight.argmax(axis=1)
+        ok = weight[rows, pivot] > EPS
+        if j + 1 < d and ok.any():
+            # Whole-array update (groups without a pivot get a zero factor): cheaper than
+            # fancy-indexing the groups that have one.
+            later = directions[:, :, j + 1 :]
+            factor = np.where(
+                ok[:, None], later[rows, pivot] / np.where(ok, u[rows, pivot], 1.0)[:, None], 0.0
+            )
+            later -= u[:, :, None] * factor[:, None, :]
+            later[rows[ok], pivot[ok]] = 0.0
+    return pg
+
+
+def _flight_round(pi: np.ndarray, cols: np.ndarray, p: int, m: int, rng: Generator) -> np.ndarray:
+    """Move every full group of m fractional members (rows of cols) through its kernel."""
+    groups = len(pi) // m
+    used = groups * m
+    q_full, _ = np.linalg.qr(_incidence(cols[:used].reshape(groups, m, -1), p), mode="complete")
+    # The last m - p columns of a complete QR are orthogonal to the group's incidence.
+    out = pi.copy()
+    out[:used] = _walk(pi[:used].reshape(groups, m), q_full[:, :, p:], rng).reshape(-1)
+    return out
+
+
+def _kernel(matrix: np.ndarray) -> np.ndarray:
+    """An orthonormal basis (columns) of the null space of a small matrix."""
+    if matrix.shape[1] == 0:
+        return np.zeros((0, 0))
+    _, s, vt = np.linalg.svd(matrix)
+    rank = int((s > 1e-9 * max(1.0, s[0] if len(s) else 1.0)).sum())
+    return vt[rank:].T
+
+
+def _finish(pi: np.ndarray, rows: np.ndarray, rng: Generator) -> np.ndarray:
+    """The last (few) fractional members. While some move keeps every balanced row (rows:
+    row x member incidence, the sample size last), walk through the kernel; when none does,
+    let go of the category with the fewest fractional members left (its count can then move
+    by less than that number), the sample size last of all."""
+    pi = pi.copy()
+    active = np.ones(len(rows), dtype=bool)
+    while True:
+        still = np.flatnonzero((pi > EPS) & (pi < 1 - EPS))
+        if len(still) == 0:
+            return np.round(pi)
+        if len(still) == 1:
+            pi[still] = 1.0 if rng.random() < pi[still[0]] else 0.0
+            continue
+        members = rows[:, still]
+        basis = _kernel(members[active])
+        if basis.shape[1] == 0:
+            load = np.where(active[:-1], members[:-1].sum(axis=1), np.inf)
+            load[load == 0] = np.inf
+            if np.isfinite(load).any():
+                active[int(load.argmin())] = False
+            else:
+                active[:-1] = False
+            continue
+        pi[still] = _walk(pi[still][None], basis[None].copy(), rng)[0]
+
+
+def cube_sample(
+    codes: np.ndarray, categories: tuple[int, ...], inclusion: np.ndarray, rng: Generator
+) -> np.ndarray:
+    """Select members (a boolean mask) with exactly the given inclusion probabilities,
+    balancing each question's category counts on their expectations.
+
+    codes[k, q] is member k's category (0 .. categories[q] - 1) on question q; the questions
+    are in order of importance (the last is the first to be let go in the landing phase).
+    """
+    pi = np.clip(np.asarray(inclusion, dtype=float), 0.0, 1.0)
+    cols, p = incidence_columns(np.asarray(codes, dtype=np.int64), categories)
+    m = p + max(1, p // 2)
+    pi = pivot_within_types(pi, type_keys(codes, categories), rng)
+    while True:
+        frac = np.flatnonzero((pi > EPS) & (pi < 1 - EPS))
+        if len(frac) < m:
+            break
+        order = frac[np.argsort(rng.random(len(frac)), kind="stable")]
+        pi[order] = _flight_round(pi[order], cols[order], p, m, rng)
+    frac = np.flatnonzero((pi > EPS) & (pi < 1 - EPS))
+    rows = np.vstack(
+        [
+            *(codes[frac, q] == c for q, n in enumerate(categories) for c in range(n)),
+            np.ones(len(frac), dtype=bool),
+        ]
+    ).astype(float)
+    selected = np.round(pi)
+    selected[frac] = _finish(pi[frac], rows, rng)
+    return selected > 0.5
+
+
+def pivot_within_types(pi: np.ndarray, types: np.ndarray, rng: Generator) -> np.ndarray:
+    """The pivotal method (Deville and Tillé 1998) among members of the same type, all pairs
+    at once. Members of one type have the same balancing variables, so a move between two of
+    them keeps every category's total; each round decides at least one member of every pair,
+    and at the end each type has at most one fractional member left for the cube."""
+    pi = pi.copy()
+    while True:
+        frac = np.flatnonzero((pi > EPS) & (pi < 1 - EPS))
+        order = frac[np.argsort(types[frac], kind="stable")]
+        new_run = np.concatenate([[True], types[order[1:]] != types[order[:-1]]])
+        run_start = np.flatnonzero(new_run)[np.cumsum(new_run) - 1]
+        position = np.arange(len(order)) - run_start
+        has_partner = np.concatenate([~new_run[1:], [False]])
+        pairs = np.flatnonzero(has_partner & (position % 2 == 0))
+        if len(pairs) == 0:
+            return pi
+        first, second = order[pairs], order[pairs + 1]
+        a, b = pi[first], pi[second]
+        s = a + b
+        u = rng.random(len(pairs))
+        low = s <= 1.0
+        # s <= 1: one of the two takes s, the other 0 (the first with probability a / s);
+        # s > 1: one of them 1, the other s - 1 (the first with probability (1 - b) / (2 - s)).
+        first_wins = np.where(low, u * s < a, u * (2.0 - s) < 1.0 - b)
+        pi[first] = np.where(low, np.where(first_wins, s, 0.0), np.where(first_wins, 1.0, s - 1.0))
+        pi[second] = np.where(low, np.where(first_wins, 0.0, s), np.where(first_wins, s - 1.0, 1.0))

@@ -1,0 +1,26 @@
+"""The demo's event is Bærum's case, with the figures the issue names."""
+
+from __future__ import annotations
+
+import pytest
+
+from civicpanel.demo import seed
+from civicpanel.events.models import Event, Participant, Placement
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_has_baerums_user_test():
+    seed.seed_demo()
+    event = Event.objects.get(council__slug="valby")
+    assert event.kind == "user_test" and event.drawn_at
+    assert Participant.objects.filter(event=event, volunteered_at__isnull=False).count() == 39
+    assert set(event.draw["features"]) == {"gender", "birth_year", "district"}
+    held, coming = event.sessions.all()
+    assert Placement.objects.filter(session__event=event, outcome="selected").count() == 20
+    assert Placement.objects.filter(session=held, state="attended").count() == 9
+    assert Placement.objects.filter(session=held, state="no_show").count() == 1
+    declined = Placement.objects.get(session=coming, state="declined")
+    replacement = Placement.objects.get(replaces=declined)
+    assert replacement.outcome == "reserve" and replacement.state == "confirmed"
+    assert Placement.objects.filter(session=coming, state="confirmed").count() == 10

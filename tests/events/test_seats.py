@@ -1,0 +1,266 @@
+"""Seats after the draw: invitations and the kind e-mails, accepting and declining (idempotent),
+replacement from the reserve list keeping the quotas, reply deadlines, reminders, changes,
+check-in and no-shows."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import OperationalError, connection, connections
+from django.test import Client
+from django.utils import timezone
+
+from civicpanel.audit.models import AuditEvent
+from civicpanel.events import services
+from civicpanel.events.links import participant_path
+from civicpanel.events.models import Event, Placement, Session
+from civicpanel.members.models import MemberAnswer
+from civicpanel.outreach.models import Mailing
+from tests.events.factories import (
+    called_volunteers,
+    close_volunteering,
+    make_event,
+    panel_with_population,
+)
+from tests.factories import MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def drawn_event(council, *, size=39, capacities=(10, 10), reserve_size=15) -> Event:
+    panel_with_population(council, size=size)
+    event = make_event(council, capacities=capacities, reserve_size=reserve_size)
+    called_volunteers(council, event)
+    close_volunteering(event)
+    services.draw_run(council=council, actor=None, event=event, feature_keys=["gender", "district"], tolerance=1)
+    event.refresh_from_db()
+    return event
+
+
+def gender(placement: Placement) -> str:
+    return MemberAnswer.objects.get(member_id=placement.participant.member_id, question__key="gender").option.code
+
+
+def test_the_draw_invites_the_drawn_and_tells_everyone_else_kindly(council):
+    event = drawn_event(council)
+    invited = Placement.objects.filter(session__event=event, state=Placement.State.INVITED)
+    assert invited.count() == 20
+    assert all(p.reply_by == p.invited_at + timedelta(days=event.reply_days) for p in invited)
+    mailings = {m.message_type: m for m in Mailing.objects.filter(reference=f"event:{event.pk}")}
+    counts = {key: m.deliveries.count() for key, m in mailings.items() if key != "event_call"}
+    invitations = Mailing.objects.filter(reference=f"event:{event.pk}", message_type="event_invitation")
+    assert sorted(m.deliveries.count() for m in invitations) == [10, 10]
+    # 39 volunteers: 20 drawn, the rest told they are on a reserve list or not drawn, each once.
+    assert counts["event_reserve"] + counts["event_not_drawn"] == 19
+    assert counts["event_reserve"] >= 5
+
+
+def test_accepting_twice_changes_nothing_and_declining_calls_a_reserve_who_keeps_the_quotas(council):
+    event = drawn_event(council)
+    session = event.sessions.first()
+    seat = Placement.objects.filter(session=session, state=Placement.State.INVITED).first()
+    services.seat_accept(placement=seat)
+    services.seat_accept(placement=seat)
+    seat.refresh_from_db()
+    assert seat.state == Placement.State.CONFIRMED
+    assert AuditEvent.objects.filter(action="event.seat_accept").count() == 1
+    services.seat_decline(placement=seat)
+    services.seat_decline(placement=seat)
+    seat.refresh_from_db()
+    assert seat.state == Placement.State.WITHDRAWN
+    replacement = Placement.objects.get(replaces=seat)
+    assert replacement.state == Placement.State.INVITED and replacement.outcome == Placement.Outcome.RESERVE
+    holders = Placement.objects.filter(session=session, state__in=services.HOLDING_STATES)
+    assert holders.count() == 10
+    women = sum(gender(p) == "woman" for p in holders)
+    assert 4 <= women <= 6
+    assert Placement.objects.filter(replaces__isnull=False).count() == 1  # the second decline did nothing
+    mail = Mailing.objects.filter(message_type="event_invitation", deliveries__member=replacement.participant.member)
+    assert mail.exists()
+
+
+def test_no_answer_by_the_deadline_passes_the_seat_on(council):
+    event = drawn_event(council)
+    seat = Placement.objects.filter(session__event=event, state=Placement.State.INVITED).first()
+    Placement.objects.filter(pk=seat.pk).update(reply_by=timezone.now() - timedelta(minutes=1))
+    assert services.seats_expire_due() == 1
+    seat.refresh_from_db()
+    assert seat.state == Placement.State.EXPIRED
+    assert Placement.objects.get(replaces=seat).state == Placement.State.INVITED
+    assert services.seats_expire_due() == 0
+    with pytest.raises(services.SeatNotOpen):
+        services.seat_accept(placement=seat)
+
+
+def test_the_seat_links_answer_by_post_only_and_show_a_ticket_with_a_qr_code(council, staff_client):
+    event = drawn_event(council)
+    seat = Placement.objects.filter(session__event=event, state=Placement.State.INVITED).select_related(
+        "participant").first()
+    client = Client(HTTP_HOST=f"{council.slug}.localhost")
+    base = participant_path(seat.participant)
+    assert client.get(f"{base}seats/{seat.pk}/accept/").status_code == 405
+    page = client.get(base).content.decode()
+    assert "Ja, jeg kommer" in page  # the member's language: Danish
+    assert client.post(f"{base}seats/{seat.pk}/accept/").status_code == 302
+    assert client.post(f"{base}seats/{seat.pk}/accept/").status_code == 302  # a double click
+    seat.refresh_from_db()
+    assert seat.state == Placement.State.CONFIRMED
+    ticket = client.get(f"{base}seats/{seat.pk}/")
+    assert ticket.status_code == 200 and "qr.svg" in ticket.content.decode()
+    qr = client.get(f"{base}seats/{seat.pk}/qr.svg")
+    assert qr["Content-Type"] == "image/svg+xml" and qr.content.startswith(b"<svg")
+    ics = client.get(f"{base}seats/{seat.pk}/calendar.ics").content.decode()
+    assert "BEGIN:VEVENT" in ics and "DTSTART:" in ics and "Town hall" in ics
+    # Staff scan the code: the page shows who it is; checking in is a POST.
+    manager = staff_client("manager")
+    url = f"/staff/events/{event.pk}/checkin/{seat.checkin_code}/"
+    assert seat.participant.member.name in manager.get(url).content.decode()
+    seat.refresh_from_db()
+    assert seat.state == Placement.State.CONFIRMED
+    manager.post(url)
+    seat.refresh_from_db()
+    assert seat.state == Placement.State.ATTENDED and seat.checked_in_at
+    assert manager.get(f"/staff/events/{event.pk}/checkin/not-a-code/").status_code == 404
+
+
+def test_the_door_list_records_check_ins_and_no_shows(council, staff_client):
+    event = drawn_event(council)
+    session = event.sessions.first()
+    seats = list(Placement.objects.filter(session=session, state=Placement.State.INVITED)[:3])
+    for seat in seats:
+        services.seat_accept(placement=seat)
+    manager = staff_client("manager")
+    page = manager.get(f"/staff/events/{event.pk}/sessions/{session.pk}/checkin/")
+    assert page.content.decode().count('value="in"') == 3
+    manager.post(f"/staff/events/{event.pk}/sessions/{session.pk}/checkin/{seats[0].pk}/", {"attended": "in"})
+    manager.post(f"/staff/events/{event.pk}/sessions/{session.pk}/no-shows/")
+    states = {p.pk: p.state for p in Placement.objects.filter(pk__in=[s.pk for s in seats])}
+    assert states[seats[0].pk] == Placement.State.ATTENDED
+    assert states[seats[1].pk] == states[seats[2].pk] == Placement.State.NO_SHOW
+    assert AuditEvent.objects.filter(action__in=("event.attendance", "event.no_shows")).count() == 2
+
+
+def test_reminders_go_once_to_those_confirmed_and_changes_reach_seat_holders(council):
+    event = drawn_event(council)
+    session = event.sessions.first()
+    seat = Placement.objects.filter(session=session, state=Placement.State.INVITED).first()
+    services.seat_accept(placement=seat)
+    assert services.reminders_send_due() == 0  # the session is days away
+    later = session.starts_at - timedelta(hours=event.reminder_hours - 1)
+    assert services.reminders_send_due(now=later) == 1
+    assert services.reminders_send_due(now=later) == 0
+    reminder = Mailing.objects.get(message_type="event_reminder")
+    assert list(reminder.deliveries.values_list("member_id", flat=True)) == [seat.participant.member_id]
+    services.session_save(council=council, actor=None, event=event, session=session, place="Library, hall B",
+                          online_link="", starts_at=session.starts_at, duration_minutes=90, capacity=10,
+                          accessibility={})
+    change = Mailing.objects.get(message_type="event_change")
+    assert change.deliveries.count() == 10  # nine invited and one confirmed
+    services.session_cancel(council=council, actor=None, session=session)
+    assert Mailing.objects.get(message_type="event_cancel").deliveries.count() == 10
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_hundred_simultaneous_accepts_for_twenty_seats_confirm_exactly_twenty(council):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers anyway")
+    event = make_event(council, capacities=(20,))
+    session = event.sessions.get()
+    members = [MemberFactory(council=council) for _ in range(100)]
+    call = services.call_send(council=council, actor=None, event=event, filters={})
+    participants = list(call.participants.all())
+    assert len(participants) == len(members)
+    now = timezone.now()
+    seats = Placement.objects.bulk_create([
+        Placement(session=session, participant=p, outcome=Placement.Outcome.SELECTED, probability=0.2,
+                  state=Placement.State.INVITED, invited_at=now, reply_by=now + timedelta(days=3))
+        for p in participants])
+    barrier = threading.Barrier(len(seats), timeout=120)
+    errors = []
+    # 100 threads need 100 connections: the server allows 100 in all, so the test's own connection
+    # is closed first, and each thread connects before the barrier (waiting while the server is
+    # busy with other clients), so the accepts themselves all start together.
+    connections.close_all()
+
+    def connect():
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                connection.ensure_connection()
+                return
+            except OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    def accept(seat):
+        try:
+            connect()
+            barrier.wait()
+            services.seat_accept(placement=seat)
+        except Exception as error:  # noqa: BLE001 - collected and asserted below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=accept, args=(seat,)) for seat in seats]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    states = Placement.objects.filter(session=session).values_list("state", flat=True)
+    assert sum(s == Placement.State.CONFIRMED for s in states) == Session.objects.get(pk=session.pk).capacity == 20
+    assert sum(s == Placement.State.WAITING for s in states) == 80
+
+
+def test_the_scheduled_command_passes_on_expired_seats(council):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    event = drawn_event(council)
+    Placement.objects.filter(session__event=event, state=Placement.State.INVITED).update(
+        reply_by=timezone.now() - timedelta(minutes=1))
+    out = StringIO()
+    call_command("events_send_due", stdout=out)
+    assert out.getvalue().startswith("20 seat(s) passed on")
+    assert Placement.objects.filter(session__event=event, state=Placement.State.EXPIRED).count() == 20
+
+
+def test_members_see_their_events_and_tickets_on_their_own_page(council):
+    from tests.members.test_selfservice import log_in
+
+    event = drawn_event(council)
+    seat = Placement.objects.filter(session__event=event, state=Placement.State.INVITED).select_related(
+        "participant__member").first()
+    services.seat_accept(placement=seat)
+    member = seat.participant.member
+    client = log_in(Client(HTTP_HOST=f"{council.slug}.localhost"), member)
+    page = client.get("/me/").content.decode()
+    assert "User test of My page" in page and "Your events" in page
+    assert f"{participant_path(seat.participant)}seats/{seat.pk}/" in page  # the ticket
+
+
+def test_who_came_sets_population_volunteers_drawn_confirmed_and_attended_side_by_side(council, staff_client):
+    from civicpanel.events.selectors import who_came
+
+    event = drawn_event(council)
+    session = event.sessions.first()
+    seats = list(Placement.objects.filter(session=session, state=Placement.State.INVITED)[:4])
+    for seat in seats:
+        services.seat_accept(placement=seat)
+    services.attendance_set(council=council, actor=None, placement=seats[0], attended=True)
+    blocks = {b["feature"].key: b for b in who_came(council=council, event=event)}
+    gender = blocks["gender"]
+    assert gender["totals"] == {"volunteers": 39, "drawn": 20, "confirmed": 4, "attended": 1}
+    assert sum(r["volunteers"] for r in gender["rows"]) == 39
+    assert sum(r["attended"] for r in gender["rows"]) == 1
+    women = next(r for r in gender["rows"] if r["option"].code == "woman")
+    assert women["population_share"] == pytest.approx(0.5)
+    page = staff_client("analyst").get(f"/staff/events/{event.pk}/").content.decode()
+    assert "Who came" in page and "<svg" in page and 'role="img"' in page

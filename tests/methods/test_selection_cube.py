@@ -1,0 +1,129 @@
+"""The cube method for samples stratified on many profile questions: exact inclusion
+probabilities, the sample size and every category kept close to their expectations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from civicpanel.methods.selection import Features, Pool, Quota, stratified_sample
+from civicpanel.methods.selection.cube import cube_sample, pivot_within_types, type_keys
+from civicpanel.methods.selection.draw import rng_for
+
+
+def skewed_codes(n: int, categories: tuple[int, ...], seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.stack([np.minimum(rng.geometric(0.45, n) - 1, c - 1) for c in categories], axis=1)
+
+
+def category_counts(codes, categories, weights):
+    return [
+        np.bincount(codes[:, q], weights=weights, minlength=c) for q, c in enumerate(categories)
+    ]
+
+
+def test_inclusion_probabilities_hold_over_10000_draws():
+    categories = (2, 3)
+    codes = skewed_codes(14, categories, seed=3)
+    pi = np.random.default_rng(4).uniform(0.05, 0.7, 14)
+    rng = rng_for(2026)
+    hits = np.zeros(14)
+    draws = 10_000
+    for _ in range(draws):
+        hits += cube_sample(codes, categories, pi, rng)
+    # Each frequency is within 4.5 standard errors of its probability (all 14 at once would
+    # fail by chance about once in 10,000 runs).
+    se = np.sqrt(pi * (1 - pi) / draws)
+    assert np.all(np.abs(hits / draws - pi) <= 4.5 * se)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(2, 300), q=st.integers(1, 8), seed=st.integers(0, 2**31 - 1))
+def test_sample_size_is_its_expectation_rounded_and_categories_stay_close(n, q, seed):
+    rng = np.random.default_rng(seed)
+    categories = tuple(int(c) for c in rng.integers(2, 6, q))
+    codes = skewed_codes(n, categories, seed)
+    pi = rng.uniform(0, 1, n) * rng.uniform(0, 1)
+    pi[rng.random(n) < 0.1] = 1.0
+    selected = cube_sample(codes, categories, pi, rng_for(seed))
+    assert selected.sum() in (np.floor(pi.sum() + 1e-9), np.ceil(pi.sum() - 1e-9))
+    assert selected[pi == 1.0].all()
+    for got, want in zip(
+        category_counts(codes, categories, selected.astype(float)),
+        category_counts(codes, categories, pi),
+        strict=True,
+    ):
+        # Never more off than the members the landing phase could not balance (at most p).
+        assert np.abs(got - want).max() < 1 + sum(c - 1 for c in categories)
+
+
+def test_pivot_within_types_keeps_each_types_total_and_leaves_one_fractional_member():
+    categories = (2, 2)
+    codes = skewed_codes(500, categories, seed=1)
+    pi = np.random.default_rng(2).uniform(0, 1, 500)
+    types = type_keys(codes, categories)
+    out = pivot_within_types(pi, types, rng_for(5))
+    for t in np.unique(types):
+        mask = types == t
+        assert out[mask].sum() == pytest.approx(pi[mask].sum())
+        assert ((out[mask] > 1e-9) & (out[mask] < 1 - 1e-9)).sum() <= 1
+
+
+def ten_question_pool(n: int, seed: int = 7):
+    categories = (2, 6, 5, 4, 5, 4, 3, 3, 2, 2)
+    codes = np.stack(
+        [np.random.default_rng(seed + j).integers(0, c, n) for j, c in enumerate(categories)],
+        axis=1,
+    )
+    names = [f"q{j}" for j in range(len(categories))]
+    quotas = tuple(
+        Quota(names[j], f"v{k}", population=float(1 + k % 3))
+        for j, c in enumerate(categories)
+        for k in range(c)
+    )
+    features = Features(quotas)
+    ids = [f"m{i:06d}" for i in range(n)]
+    columns = {names[j]: [f"v{k}" for k in codes[:, j]] for j in range(len(categories))}
+    rates = np.random.default_rng(seed).uniform(0.2, 0.6, n)
+    return ids, columns, features, rates
+
+
+def test_ten_questions_use_the_cube_and_meet_every_target_in_expectation():
+    ids, columns, features, rates = ten_question_pool(3000)
+    pool = Pool.build(ids, columns, features, response_rates=rates)
+    result = stratified_sample(pool, features, 200, seed=11)
+    assert result.design == "cube"
+    assert not result.shortfalls
+    for (_, _, target), (_, _, expected) in zip(result.target, result.expected, strict=True):
+        assert expected == pytest.approx(target, abs=1e-6)
+    assert float(result.inclusion @ rates) == pytest.approx(200, abs=1e-6)
+    assert len(result.selected) in (
+        np.floor(result.inclusion.sum()),
+        np.ceil(result.inclusion.sum()),
+    )
+
+
+def test_few_questions_keep_the_lottery_over_types():
+    ids, columns, features, rates = ten_question_pool(500)
+    three = Features(tuple(q for q in features.quotas if q.feature in ("q0", "q1", "q2")))
+    pool = Pool.build(ids, {k: columns[k] for k in ("q0", "q1", "q2")}, three, response_rates=rates)
+    assert stratified_sample(pool, three, 50, seed=1).design == "lottery"
+    assert stratified_sample(pool, three, 50, seed=1, design="cube").design == "cube"
+
+
+def test_the_order_of_the_people_does_not_change_the_cube_draw():
+    ids, columns, features, rates = ten_question_pool(800)
+    a = stratified_sample(
+        Pool.build(ids, columns, features, response_rates=rates), features, 60, seed=3
+    )
+    order = np.random.default_rng(0).permutation(len(ids))
+    shuffled = Pool.build(
+        [ids[i] for i in order],
+        {k: [v[i] for i in order] for k, v in columns.items()},
+        features,
+        response_rates=rates[order],
+    )
+    b = stratified_sample(shuffled, features, 60, seed=3)
+    assert a.selected == b.selected

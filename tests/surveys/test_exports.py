@@ -1,0 +1,139 @@
+"""Exports an analyst can use: numeric codes with labels, numbers stored as numbers, SPSS with
+variable and value labels, profile variables beside the answers without singling anyone out."""
+
+from __future__ import annotations
+
+import io
+import random
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import openpyxl
+import pyreadstat
+import pytest
+from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from civicpanel.members.models import MemberAnswer, ProfileQuestion
+from civicpanel.surveys.exports import (
+    OTHER_NUMBER,
+    ProfileColumn,
+    Variable,
+    build_export,
+    protect_profile,
+)
+from tests.factories import MemberFactory
+from tests.surveys.factories import build_survey, invite
+from tests.surveys.test_results import answer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def answered(council):
+    """12 respondents: 10 women in Vigerslev, 2 men in Gammel Valby (a rare combination)."""
+    survey = build_survey(council)
+    vigerslev, valby = council.districts.order_by("order")[:2]
+    gender = ProfileQuestion.objects.get(council=council, key="gender")
+    for i in range(12):
+        member = MemberFactory(council=council, district=vigerslev if i < 10 else valby, name=f"Person {i}",
+                               birth_year=1980)
+        MemberAnswer.objects.create(member=member, question=gender,
+                                    option=gender.options.get(code="woman" if i < 10 else "man"))
+        invitation, _token = invite(survey, member)
+        answer(survey, invitation, transport="other" if i == 0 else str(1 + i % 2), safety=str(1 + i % 5),
+               wishes=["1", "3"], days=str(i))
+    return survey
+
+
+def test_answers_are_numeric_codes_and_profiles_protect_the_rare(council, answered):
+    export = build_export(answered)
+    header = export.header
+    rows = [dict(zip(header, row, strict=True)) for row in export.rows]
+    assert {row["Q1"] for row in rows} == {1, 2, OTHER_NUMBER}
+    assert all(isinstance(row["Q2"], int) for row in rows)  # the scale
+    assert {row["Q5_1"] for row in rows} == {1}
+    # Profile variables after the weights, so the earlier columns keep their places.
+    assert header.index("weight") < header.index("P_gender")
+    # Every combination of the profile columns shown is shared by at least 5 respondents.
+    profile = [name for name in header if name.startswith("P_")]
+    combos = Counter(tuple(row[name] for name in profile) for row in rows)
+    assert all(count >= 5 for combo, count in combos.items() if any(code is not None for code in combo))
+    assert combos[(None,) * len(profile)] == 2  # the two men in Gammel Valby: their profile is left empty
+    assert "P_gender" in header and "P_district" in header
+    assert "Person" not in str(export.rows)
+
+
+def test_xlsx_stores_numbers_as_numbers(council, answered, staff_client):
+    response = staff_client("analyst").get(reverse("staff:survey_export", args=[answered.pk, "xlsx"]))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content))["responses"]
+    header = [cell.value for cell in sheet[1]]
+    first = {name: cell.value for name, cell in zip(header, sheet[2], strict=True)}
+    assert isinstance(first["Q1"], int) and isinstance(first["Q2"], int) and isinstance(first["Q6"], int)
+    assert sheet.cell(row=2, column=header.index("Q2") + 1).data_type == "n"
+
+
+def test_spss_file_reads_back_with_variable_and_value_labels(council, answered, staff_client):
+    response = staff_client("analyst").get(reverse("staff:survey_export", args=[answered.pk, "sav"]),
+                                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200 and response["Content-Disposition"].endswith('.sav"')
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "r.sav"
+        path.write_bytes(response.content)
+        frame, meta = pyreadstat.read_sav(str(path))
+    assert len(frame) == 12
+    labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
+    assert labels["Q1"] == "How do you travel?"
+    assert meta.variable_value_labels["Q1"][1.0] == "Walk" and meta.variable_value_labels["Q1"][97.0] == "Other"
+    assert meta.variable_measure["Q1"] == "nominal" and meta.variable_measure["Q2"] == "ordinal"
+    assert meta.variable_measure["Q6"] == "scale"
+    assert meta.variable_value_labels["P_gender"][1.0]  # the profile categories carry their names
+    assert sorted(frame["Q6"]) == list(range(12))  # numbers as numbers
+    assert "Person" not in frame.to_string()
+
+
+def test_codebook_lists_codes_and_what_was_coarsened(council, answered, staff_client):
+    text = staff_client("analyst").get(reverse("staff:survey_export", args=[answered.pk, "codebook"]),
+                                       HTTP_ACCEPT_LANGUAGE="en").content.decode("utf-8-sig")
+    assert ",97,Other" in text and ",1,Walk" in text
+    assert "P_gender" in text
+
+
+def column(name, codes, values, ordered=False):
+    return ProfileColumn(Variable(name, name, "ordinal" if ordered else "nominal", dict(values)), ordered, list(codes))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 7), st.integers(1, 3), st.integers(1, 5)), min_size=0, max_size=80),
+       st.integers(2, 6))
+def test_protect_profile_always_leaves_groups_of_at_least_k(people, k):
+    """Property: whatever the data, afterwards every combination of the columns left is
+    shared by at least k respondents (a blanked value counts as its own group only with k)."""
+    columns = [column("age", [p[0] for p in people], {i: f"band {i}" for i in range(1, 8)}, ordered=True),
+               column("gender", [p[1] for p in people], {1: "w", 2: "m", 3: "o"}),
+               column("district", [p[2] for p in people], {i: f"d{i}" for i in range(1, 6)})]
+    protect_profile(columns, k=k)
+    if not columns or not people:
+        return
+    keys = list(zip(*(c.codes for c in columns), strict=True))
+    counts = Counter(keys)
+    for key, count in counts.items():
+        if any(code is not None for code in key):
+            assert count >= k, (key, count)
+    # Merging keeps age bands adjacent and in order.
+    age = next((c for c in columns if c.variable.name == "age"), None)
+    if age is not None:
+        assert all(code in age.variable.values for code in age.codes if code is not None)
+
+
+def test_protect_profile_merges_age_bands_before_leaving_anything_out():
+    rng = random.Random(3)
+    ages = [rng.choice([1, 2, 2, 3, 3, 3, 4]) for _ in range(40)]
+    columns = [column("age", ages, {1: "15-24", 2: "25-34", 3: "35-44", 4: "45+"}, ordered=True),
+               column("gender", [1] * 40, {1: "w", 2: "m"})]
+    notes = protect_profile(columns, k=5)
+    assert [c.variable.name for c in columns] == ["age", "gender"]
+    assert any("are one group" in note for note in notes)
+    assert "15-24 + 25-34" in columns[0].variable.values.values()
