@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from civicpanel.common.forms import CleanInputMixin
 from civicpanel.surveys import conditions
 from civicpanel.surveys.models import Question, Survey
 from civicpanel.surveys.questions import CHOICE_KINDS, option_codes
@@ -35,7 +36,7 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class SurveyForm(forms.Form):
+class SurveyForm(CleanInputMixin, forms.Form):
     opens_at = forms.DateTimeField(label=gettext_lazy("Opens"), required=False, widget=DateTimeInput(),
                                    help_text=gettext_lazy("Leave empty to take answers as soon as the survey is opened."))
     closes_at = forms.DateTimeField(label=gettext_lazy("Closes"), required=False, widget=DateTimeInput())
@@ -81,7 +82,7 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-class ConditionFields(forms.Form):
+class ConditionFields(CleanInputMixin, forms.Form):
     """The three fields of a display condition, shared by the question and page forms."""
 
     def add_condition_fields(self, sources: list[Question], current: dict | None) -> None:
@@ -241,7 +242,7 @@ class QuestionForm(ConditionFields):
         }
 
 
-class AudienceForm(forms.Form):
+class AudienceForm(CleanInputMixin, forms.Form):
     """Who is asked: a saved segment, or a filter of profile categories (nothing ticked under a
     question means everyone for that question)."""
 

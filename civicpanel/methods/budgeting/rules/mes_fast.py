@@ -507,7 +507,10 @@ def _rise_until(money: np.ndarray, grow: np.ndarray, caps: np.ndarray, cost: flo
     cannot pay `cost` at a price per utility of at most the one giving `caps`."""
     grow = grow * (1 + 1e-9)
     if np.isinf(caps).any():
-        return (cost - float(_sum(money))) / float(_sum(grow))
+        growth = float(_sum(grow))
+        if growth <= 0:  # supporters whose money no longer grows never reach more than they have
+            return math.inf if float(_sum(money)) < cost else 0.0
+        return (cost - float(_sum(money))) / growth
     full = money >= caps
     base = float(_sum(caps[full]))
     money, grow, caps = money[~full], grow[~full], caps[~full]
