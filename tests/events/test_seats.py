@@ -264,3 +264,33 @@ def test_who_came_sets_population_volunteers_drawn_confirmed_and_attended_side_b
     assert women["population_share"] == pytest.approx(0.5)
     page = staff_client("analyst").get(f"/staff/events/{event.pk}/").content.decode()
     assert "Who came" in page and "<svg" in page and 'role="img"' in page
+
+
+def test_a_follow_up_survey_goes_to_those_who_attended(council, staff_client):
+    from civicpanel.surveys import services as survey_services
+    from civicpanel.surveys.models import Invitation
+    from tests.surveys.factories import build_survey
+
+    event = drawn_event(council)
+    session = event.sessions.first()
+    seats = list(Placement.objects.filter(session=session, state=Placement.State.INVITED)
+                 .select_related("participant")[:3])
+    for seat in seats:
+        services.seat_accept(placement=seat)
+    for seat in seats[:2]:
+        services.attendance_set(council=council, actor=None, placement=seat, attended=True)
+    survey = build_survey(council)
+    manager = staff_client("manager")
+    page = manager.get(f"/staff/events/{event.pk}/").content.decode()
+    link = f"/staff/surveys/for/attended_event/{event.pk}/"
+    assert link in page
+    listing = manager.get(link).content.decode()
+    assert f"/staff/surveys/{survey.pk}/send/?f_attended_event={event.pk}" in listing
+    send_page = manager.get(f"/staff/surveys/{survey.pk}/send/", {"f_attended_event": str(event.pk)})
+    assert "2 members" in send_page.content.decode()
+    wave = survey_services.wave_send(council=council, actor=None, survey=survey,
+                                     filters={"attended_event": [str(event.pk)]})
+    assert wave.recipient_count == 2
+    assert set(Invitation.objects.filter(survey=survey).values_list("member_id", flat=True)) == {
+        s.participant.member_id for s in seats[:2]}
+    assert manager.get("/staff/surveys/for/attended_event/999999/").status_code == 404
