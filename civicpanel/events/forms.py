@@ -3,6 +3,8 @@ into {"da": ..., "en": ...} dicts for the services."""
 
 from __future__ import annotations
 
+import secrets
+
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -132,6 +134,16 @@ class QuestionForm(forms.Form):
 class AudienceForm(forms.Form):
     """Who is called: tick profile categories (nothing ticked under a question: everyone)."""
 
+    audience = forms.ChoiceField(
+        label=gettext_lazy("Whom to call"), required=False, widget=forms.RadioSelect, initial="all",
+        choices=[("all", gettext_lazy("Everyone in the panel or the filter")),
+                 ("sample", gettext_lazy("A representative sample of them"))])
+    sample_size = forms.IntegerField(label=gettext_lazy("Sample size"), required=False, min_value=1, max_value=100000)
+    sample_seed = forms.IntegerField(
+        label=gettext_lazy("Seed"), required=False, min_value=0, max_value=2**31 - 1,
+        help_text=gettext_lazy("The same seed and audience give the same sample. Leave empty for a random seed; "
+                               "it is shown and stored with the sending."))
+
     def __init__(self, *args, questions, **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = questions
@@ -149,6 +161,13 @@ class AudienceForm(forms.Form):
             return {}
         return {q.key: self.cleaned_data[f"f_{q.key}"] for q in self.questions if self.cleaned_data.get(f"f_{q.key}")}
 
+    def sample(self) -> tuple[int, int] | None:
+        """(size, seed) when a representative sample is asked for."""
+        if not self.is_valid() or self.cleaned_data.get("audience") != "sample" or not self.cleaned_data.get("sample_size"):
+            return None
+        seed = self.cleaned_data.get("sample_seed")
+        return self.cleaned_data["sample_size"], (secrets.randbelow(2**31 - 1) if seed is None else seed)
+
 
 class DrawForm(forms.Form):
     tolerance = forms.IntegerField(
@@ -161,3 +180,4 @@ class DrawForm(forms.Form):
             label=_("Balance on"), required=False, widget=forms.CheckboxSelectMultiple,
             choices=[(f.key, f.question.text) for f in features], initial=[f.key for f in features],
             help_text=_("Profile questions with population figures."))
+

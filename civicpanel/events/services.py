@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from civicpanel.audit.services import audit_record
 from civicpanel.common.questions import CHOICE_KINDS, parse_answer, settings_problems
 from civicpanel.common.security import new_salt, token_hash
-from civicpanel.events.audience import call_plan
+from civicpanel.events.audience import call_plan, call_sample
 from civicpanel.events.links import participant_token
 from civicpanel.events.models import (
     Call,
@@ -198,10 +198,12 @@ def _new_pseudonyms(event: Event, count: int) -> list[str]:
     return fresh
 
 
-def call_send(*, council, actor, event: Event, filters: dict | None = None, request=None) -> Call:
+def call_send(*, council, actor, event: Event, filters: dict | None = None, sample_size: int | None = None,
+              sample_seed: int | None = None, request=None) -> Call:
     """Call an audience to volunteer: one participant (with a personal link) per member not yet
-    called and not left out, and one outreach mailing. Safe to call twice: those already
-    called are left out the second time."""
+    called and not left out, and one outreach mailing. With `sample_size`, only a representative
+    sample of them (audience.call_sample; seed kept on the call). Safe to call twice: those
+    already called are left out the second time."""
     now = timezone.now()
     with transaction.atomic():
         event = _locked(event, council)
@@ -214,8 +216,16 @@ def call_send(*, council, actor, event: Event, filters: dict | None = None, requ
         plan = call_plan(council=council, event=event, filters=filters or {}, now=now)
         if not plan.member_ids:
             raise ValidationError(_("Nobody to call: everyone in this audience is left out or already called."))
+        design = {}
+        if sample_size is not None:
+            drawn = call_sample(council=council, member_ids=plan.member_ids, size=sample_size,
+                                seed=sample_seed if sample_seed is not None else secrets.randbelow(MAX_SEED))
+            if drawn.errors:
+                raise ValidationError(drawn.errors)
+            plan.member_ids, design = drawn.selected, drawn.record()
         call = Call.objects.create(event=event, filters=filters or {}, recipient_count=len(plan.member_ids),
-                                   left_out=plan.left_out, created_by=actor if getattr(actor, "pk", None) else None)
+                                   left_out=plan.left_out, sample=design,
+                                   created_by=actor if getattr(actor, "pk", None) else None)
         pseudonyms = _new_pseudonyms(event, len(plan.member_ids))
         Participant.objects.bulk_create([
             Participant(event=event, member_id=m, call=call, token_salt=new_salt(), pseudonym=p, called_at=now)
@@ -232,7 +242,7 @@ def call_send(*, council, actor, event: Event, filters: dict | None = None, requ
         call.save(update_fields=["mailing"])
         audit_record(council=council, actor=actor, action="event.call", target=event, member_ids=plan.member_ids,
                      detail={"call": call.pk, "filters": filters or {}, "called": len(plan.member_ids),
-                             "left_out": plan.left_out}, request=request)
+                             "left_out": plan.left_out, "sample": design}, request=request)
     return call
 
 
