@@ -69,7 +69,9 @@ def _serve(rest: list[str]) -> int:
     from gunicorn.app.wsgiapp import run
 
     bind = os.environ.get("CIVICPANEL_BIND", "127.0.0.1:8000")
+    # The access log goes through a logger that redacts the tokens of personal links.
     sys.argv = ["gunicorn", "--bind", bind, "--workers", os.environ.get("WEB_CONCURRENCY", "2"),
+                "--logger-class", "civicpanel.common.gunicorn.RedactingGunicornLogger",
                 "civicpanel.config.wsgi:application", *rest]
     run()
     return 0

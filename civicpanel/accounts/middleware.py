@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
 from django.shortcuts import redirect
@@ -40,3 +42,52 @@ class StaffSecondFactorMiddleware:
                 return redirect(f"{reverse('account_login')}?{urlencode({'next': request.path})}")
             return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+
+SESSION_STARTED = "civicpanel.staff_session_started"
+SESSION_SEEN = "civicpanel.staff_session_seen"
+# The last-seen time is written at most this often, so a page with many requests does not write
+# the session on each; the idle limit is kept to within this many seconds.
+SEEN_RESOLUTION = 30
+
+
+def staff_session_begin(sender, request, user, **kwargs):
+    """The clock of a staff session starts at login (saved with the login's own session write)."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_STARTED] = request.session[SESSION_SEEN] = time.time()
+
+
+class StaffSessionTimeoutMiddleware:
+    """A staff session ends after STAFF_SESSION_IDLE_SECONDS without a request and, in any case,
+    STAFF_SESSION_MAX_SECONDS after it began: a forgotten logged-in browser on a council's shared
+    computer does not keep access to personal data. The person is sent to log in again, with a
+    message, and comes back to the page they asked for."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        if request.user.is_authenticated:
+            now = time.time()
+            session = request.session
+            started, seen = session.get(SESSION_STARTED), session.get(SESSION_SEEN)
+            if started is None or seen is None:
+                session[SESSION_STARTED] = session[SESSION_SEEN] = now
+            elif (now - seen > settings.STAFF_SESSION_IDLE_SECONDS
+                  or now - started > settings.STAFF_SESSION_MAX_SECONDS):
+                return self._expired(request)
+            elif now - seen >= SEEN_RESOLUTION:
+                session[SESSION_SEEN] = now
+        return self.get_response(request)
+
+    def _expired(self, request):
+        from django.contrib import messages
+        from django.contrib.auth import logout
+        from django.utils.translation import gettext as _
+
+        logout(request)  # flushes the session: a new key, nothing of the old one kept
+        messages.info(request, _("Your session has ended because it was idle for a while or open for a "
+                                 "long time. Please log in again."))
+        return redirect(f"{reverse('account_login')}?{urlencode({'next': request.get_full_path()})}")

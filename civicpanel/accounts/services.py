@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from allauth.account.internal.flows.login import record_authentication
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -42,6 +41,7 @@ def staff_add(*, council, actor, email: str, full_name: str, role: str) -> Staff
 
 def staff_password_link_path(user: User) -> str:
     """The path of allauth's password-reset-from-key page for a new staff member."""
+    from allauth.account.forms import default_token_generator
     from allauth.account.utils import user_pk_to_url_str
     from django.urls import reverse
 

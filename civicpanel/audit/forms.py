@@ -1,8 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from civicpanel.common.forms import CleanInputMixin
 
-class AuditFilterForm(forms.Form):
+
+class AuditFilterForm(CleanInputMixin, forms.Form):
     action = forms.ChoiceField(label=_("Action"), required=False)
     actor = forms.ChoiceField(label=_("Staff member"), required=False)
     member = forms.IntegerField(label=_("Member number"), required=False, min_value=1)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicpanel.budgeting.models import Idea, Project, Round
+from civicpanel.common.forms import CleanInputMixin
 
 LANGUAGE_NAMES = {"da": gettext_lazy("Danish"), "nb": gettext_lazy("Norwegian"), "en": gettext_lazy("English")}
 
@@ -78,7 +79,7 @@ class RoundForm(forms.ModelForm):
         return kwargs
 
 
-class IdeaForm(forms.Form):
+class IdeaForm(CleanInputMixin, forms.Form):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=120)
     description = forms.CharField(label=gettext_lazy("Describe your idea"), max_length=3000,
                                   widget=forms.Textarea(attrs={"rows": 6}))
@@ -216,7 +217,7 @@ class ImportForm(forms.Form):
                                    initial=Round.Completion.ADD1)
 
 
-class ResidentForm(forms.Form):
+class ResidentForm(CleanInputMixin, forms.Form):
     email = forms.EmailField(label=gettext_lazy("E-mail"))
     postal_code = forms.CharField(label=gettext_lazy("Postal code"), max_length=10)
     birth_year = forms.IntegerField(label=gettext_lazy("Year of birth"), min_value=1900, max_value=2100)

@@ -16,6 +16,9 @@ from django.utils import formats, timezone
 from django.utils.translation import get_language
 
 MISSING = "–"  # an en dash: no figure (not answered, or hidden)
+# Danish and Norwegian write a space before the percent sign; a no-break one, so that "12 %"
+# never breaks between the number and the sign at the end of a line.
+PERCENT = "\u00a0%"
 
 
 def _missing(value) -> bool:
@@ -41,17 +44,18 @@ def number(value, digits: int = 0) -> str:
 
 
 def percent(share, digits: int = 0) -> str:
-    """A share (0.1234) as a percentage in the active language: "12 %", "12,3 %" (da, nb), "12.3 %" (en)."""
+    """A share (0.1234) as a percentage in the active language: "12 %", "12,3 %" (da, nb), "12.3 %" (en),
+    with a no-break space before the sign."""
     if _missing(share):
         return MISSING
-    return f"{number(float(share) * 100, digits)} %"
+    return f"{number(float(share) * 100, digits)}{PERCENT}"
 
 
 def percent_range(low, high, digits: int = 0) -> str:
     """An interval of shares: "23–39 %" (the unit written once)."""
     if _missing(low) or _missing(high):
         return MISSING
-    return f"{number(float(low) * 100, digits)}–{number(float(high) * 100, digits)} %"
+    return f"{number(float(low) * 100, digits)}–{number(float(high) * 100, digits)}{PERCENT}"
 
 
 def points(value, digits: int = 0) -> str:

@@ -10,6 +10,7 @@ An answer's `value` by kind:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicpanel.common.models import translated
+from civicpanel.common.security import clean_text
 
 
 class QuestionKind(models.TextChoices):
@@ -43,6 +45,9 @@ TEXT_KINDS = {Kind.SHORT_TEXT, Kind.LONG_TEXT}
 OTHER_CODE = "other"
 SHORT_TEXT_MAX = 200
 LONG_TEXT_MAX = 5000
+# Without a min and max of its own a number answer stays within this: a bigger one is a typing
+# slip, and would overflow the sums behind the results.
+NUMBER_LIMIT = 10**12
 
 
 def field_name(question: Question, suffix: str = "") -> str:
@@ -87,11 +92,20 @@ class Parsed:
 
 
 def _number(raw: str) -> int | float | None:
-    raw = raw.strip().replace(",", ".").replace(" ", "")
+    """The number written, or None for nothing; ValueError for anything that is not a finite
+    number ("nan", "inf", "1e999", "12abc")."""
+    raw = raw.strip().replace(",", ".").replace(" ", "").replace("_", "")
     if not raw:
         return None
     number = float(raw)
-    return int(number) if number.is_integer() else number
+    if not math.isfinite(number):
+        raise ValueError(raw)
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
+def _text(data, name: str) -> str:
+    """Submitted text without control characters (common.security.clean_text), trimmed."""
+    return clean_text(data.get(name, "")).strip()
 
 
 def parse_answer(question: Question, data) -> Parsed:  # noqa: C901 - one branch per kind reads best
@@ -112,7 +126,7 @@ def parse_answer(question: Question, data) -> Parsed:  # noqa: C901 - one branch
                 return result
             result.value = code
             if code == OTHER_CODE:
-                result.other_text = data.get(field_name(question, "other"), "").strip()[:500]
+                result.other_text = _text(data, field_name(question, "other"))[:500]
                 if not result.other_text:
                     result.error = _("Write what you mean by “other”.")
     elif kind == Kind.MULTI:
@@ -165,6 +179,8 @@ def parse_answer(question: Question, data) -> Parsed:  # noqa: C901 - one branch
             result.error = _("Write a number, for example 12.")
             return result
         low, high = question.settings.get("min"), question.settings.get("max")
+        if low is None and high is None:
+            low, high = -NUMBER_LIMIT, NUMBER_LIMIT
         if number is not None and (low is not None and number < low or high is not None and number > high):
             if low is not None and high is not None:
                 result.error = _("Write a number from %(low)s to %(high)s.") % {"low": low, "high": high}
@@ -175,7 +191,7 @@ def parse_answer(question: Question, data) -> Parsed:  # noqa: C901 - one branch
             return result
         result.value = number
     elif kind in TEXT_KINDS:
-        text = data.get(name, "").strip()
+        text = _text(data, name)
         limit = SHORT_TEXT_MAX if kind == Kind.SHORT_TEXT else LONG_TEXT_MAX
         if len(text) > limit:
             result.error = _("Write at most %(n)s characters.") % {"n": limit}

@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from django.utils.csp import CSP
 
 env = environ.Env()
 
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "civicpanel.tenancy.middleware.CouncilMiddleware",
@@ -74,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "civicpanel.accounts.middleware.StaffSecondFactorMiddleware",
+    "civicpanel.accounts.middleware.StaffSessionTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "civicpanel.config.urls"
@@ -87,6 +90,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
@@ -129,9 +133,17 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "staff:home"
 LOGOUT_REDIRECT_URL = "account_login"
+# Argon2id for every new or changed password; PBKDF2 stays so older hashes still verify (and are
+# upgraded to Argon2 at the next login).
 PASSWORD_HASHERS = env.list("PASSWORD_HASHERS", default=[
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ])
+# A staff password-reset link works for 1 hour; an invitation to a new staff account (whose
+# password is not set yet) for 72 hours (accounts.tokens).
+PASSWORD_RESET_TIMEOUT = 72 * 3600
+STAFF_PASSWORD_RESET_SECONDS = 3600
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "civicpanel.accounts.tokens.StaffPasswordTokenGenerator"  # noqa: S105
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
@@ -145,10 +157,12 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_ADAPTER = "civicpanel.accounts.adapter.StaffAccountAdapter"
+# An account is locked for 15 minutes after 5 wrong passwords; one address may try 20 logins a
+# minute (then 429). Both answer the same for known and unknown accounts.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/5m/ip,5/5m/key",
+    "login_failed": "5/15m/key",
     "reset_password": "5/h/ip,3/h/key",
-    "login": "30/m/ip",
+    "login": "20/m/ip",
 }
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_SESSION_REMEMBER = False
@@ -226,12 +240,37 @@ TASKS = {
 
 # --- Security ----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 8 * 3600
+SESSION_COOKIE_SAMESITE = "Lax"
+# No session lasts longer than 12 hours; a staff session also ends after 30 minutes without a
+# request (accounts.middleware.StaffSessionTimeoutMiddleware).
+SESSION_COOKIE_AGE = 12 * 3600
+STAFF_SESSION_IDLE_SECONDS = 30 * 60
+STAFF_SESSION_MAX_SECONDS = 12 * 3600
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every response, in development as in production: scripts only from
+# our own origin or carrying this response's nonce, no inline styles at all (the charts use SVG
+# presentation attributes, the templates classes), no plugins, no framing, forms post only here.
+# img-src allows data: for the TOTP QR code and the empty favicon.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 if PRODUCTION:
+    # __Host-: the browser accepts the cookie only over HTTPS, for this host alone, for the whole
+    # site; no subdomain (another council's) can set or overwrite it.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
@@ -248,12 +287,30 @@ if PRODUCTION:
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if PRODUCTION else 0)
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
+# The tokens of personal links never reach a log: Django's request logger ("Not Found: /s/...")
+# and the development server's request lines pass through a filter that redacts them (gunicorn's
+# access log through common.gunicorn).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_tokens": {"()": "civicpanel.common.tokenurls.RedactTokensFilter"}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
+                          "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server",
+                          "filters": ["redact_tokens"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "mail.log": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "mail.log": {"level": "WARNING"},
+        "django.request": {"filters": ["redact_tokens"]},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False,
+                          "filters": ["redact_tokens"]},
+    },
 }
 
 # --- Tests ------------------------------------------------------------------------------

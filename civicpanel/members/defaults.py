@@ -64,7 +64,7 @@ STANDARD_QUESTIONS: list[dict] = [
     },
     {
         "key": "interests", "kind": ProfileQuestion.Kind.MULTI, "required": False,
-        "label": _t("Hvad interesserer du dig for i lokalområdet?", "Hva er du interessert i i nærområdet?",
+        "label": _t("Hvad interesserer du dig for i lokalområdet?", "Hva interesserer du deg for i nærområdet?",
                     "What interests you in your area?"),
         "options": [
             ("green", _t("Grønne områder og natur", "Grøntområder og natur", "Parks and nature")),

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from civicpanel.common.forms import CleanInputMixin
 from civicpanel.members.profile import (
     POSTAL_CODE_FIELD,
     active_questions,
@@ -57,7 +58,7 @@ class ProfileFormMixin:
         return [self[key] for key in self.profile_keys]
 
 
-class SignupForm(ProfileFormMixin, forms.Form):
+class SignupForm(CleanInputMixin, ProfileFormMixin, forms.Form):
     email = forms.EmailField(label=_("E-mail address"), max_length=254,
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}),
                              error_messages={"required": _("Please give your e-mail address."),
@@ -101,14 +102,14 @@ class SignupForm(ProfileFormMixin, forms.Form):
         return cleaned_data
 
 
-class EmailForm(forms.Form):
+class EmailForm(CleanInputMixin, forms.Form):
     email = forms.EmailField(label=_("E-mail address"), max_length=254,
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}),
                              error_messages={"required": _("Please give your e-mail address."),
                                              "invalid": _("Please give a whole e-mail address, like name@example.dk.")})
 
 
-class ProfileForm(ProfileFormMixin, forms.Form):
+class ProfileForm(CleanInputMixin, ProfileFormMixin, forms.Form):
     name = forms.CharField(label=_("Name (optional)"), max_length=200, required=False,
                            widget=forms.TextInput(attrs={"autocomplete": "name"}))
 
@@ -122,7 +123,7 @@ class ProfileForm(ProfileFormMixin, forms.Form):
         return cleaned_data
 
 
-class PreferencesForm(forms.Form):
+class PreferencesForm(CleanInputMixin, forms.Form):
     wants_surveys = forms.BooleanField(label=_("Invitations to surveys"), required=False)
     wants_events = forms.BooleanField(label=_("Invitations to workshops, focus groups and meetings"), required=False)
     wants_news = forms.BooleanField(label=_("News and results from the panel"), required=False)
@@ -133,13 +134,13 @@ class PreferencesForm(forms.Form):
         self.fields["language"].choices = language_choices(council)
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(CleanInputMixin, forms.Form):
     consent = forms.BooleanField(label=_("I agree to the text above."), required=True,
                                  error_messages={"required": _("Please tick the box to agree.")})
     consent_version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class LeaveForm(forms.Form):
+class LeaveForm(CleanInputMixin, forms.Form):
     confirm = forms.BooleanField(
         label=_("Yes, erase my data and take me out of the panel."), required=True,
         error_messages={"required": _("Tick the box to confirm that you want to leave.")},

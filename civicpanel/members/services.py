@@ -11,10 +11,8 @@ and survives erasure).
 from __future__ import annotations
 
 import datetime
-import hashlib
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
@@ -22,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civicpanel.audit.services import audit_record
+from civicpanel.common.ratelimit import rate_limit_hit as _rate_limit_hit
 from civicpanel.members import erasure
 from civicpanel.members.models import Campaign, ConsentRecord, ConsentVersion, Member, MemberToken
 from civicpanel.members.profile import member_profile_set
@@ -83,16 +82,16 @@ def member_for_session(*, council: Council, member_id: object) -> Member | None:
 # --- Rate limiting ------------------------------------------------------------------------------
 
 def rate_limit_hit(*, scope: str, key: str, limit: int, window: int = RATE_WINDOW) -> bool:
-    """Count one event for (scope, key) in the shared cache; True once the limit is passed."""
-    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    cache_key = f"civicpanel:rate:{scope}:{digest}"
-    cache.add(cache_key, 0, window)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, window)
-        count = 1
-    return count > limit
+    """Count one event for (scope, key); True once the limit is passed (atomic: see
+    common.ratelimit)."""
+    return _rate_limit_hit(scope=scope, key=key, limit=limit, window=window)
+
+
+def link_request_allowed(*, council: Council, email: str) -> bool:
+    """Counts a request for a link to this address, known or not, so the answer to one over the
+    limit can say so without telling whether the address is in the panel."""
+    return not rate_limit_hit(scope="link-request", key=f"{council.pk}:{normalize_email(email)}",
+                              limit=MAILS_PER_ADDRESS)
 
 
 def _mail_allowed(*, council: Council, email: str) -> bool:
@@ -181,7 +180,7 @@ def member_needs_consent(member: Member) -> bool:
     return member.consent_version_id is None
 
 
-def member_confirm(*, council: Council, plaintext: str,
+def member_confirm(*, council: Council, plaintext: str = "", hashed: str = "",
                    consent_version: ConsentVersion | None = None) -> ConfirmOutcome:
     """Activate the member of a confirmation link. A second use reports "already".
 
@@ -190,7 +189,8 @@ def member_confirm(*, council: Council, plaintext: str,
     """
     now = timezone.now()
     with transaction.atomic():
-        token = token_find(council=council, purpose=MemberToken.Purpose.CONFIRM, plaintext=plaintext, for_update=True)
+        token = token_find(council=council, purpose=MemberToken.Purpose.CONFIRM, plaintext=plaintext,
+                           hashed=hashed, for_update=True)
         if token is None:
             return ConfirmOutcome("invalid")
         member = token.member
@@ -257,11 +257,13 @@ def login_link_request(*, council: Council, email: str) -> None:
             _send_link(member=member, purpose=MemberToken.Purpose.LOGIN, kind="login")
 
 
-def member_login(*, council: Council, plaintext: str) -> Member | None:
-    """Use a login link once. Returns the member, or None for an unknown, used or expired link."""
+def member_login(*, council: Council, plaintext: str = "", hashed: str = "") -> Member | None:
+    """Use a login link once (given as plaintext, or as the hash the session kept). Returns the
+    member, or None for an unknown, used or expired link."""
     now = timezone.now()
     with transaction.atomic():
-        token = token_find(council=council, purpose=MemberToken.Purpose.LOGIN, plaintext=plaintext, for_update=True)
+        token = token_find(council=council, purpose=MemberToken.Purpose.LOGIN, plaintext=plaintext,
+                           hashed=hashed, for_update=True)
         if token is None or not token_is_usable(token, now=now) or token.member.status not in ACTIVE_STATUSES:
             return None
         token.used_at = now

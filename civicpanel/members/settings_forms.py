@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from civicpanel.common.forms import CleanInputMixin
 from civicpanel.members.models import Campaign, ProfileQuestion
 from civicpanel.members.population import MAX_BYTES
 from civicpanel.members.profile import RESERVED_FIELD_NAMES
@@ -35,7 +36,7 @@ class TranslatedTextMixin:
         return {lang: self.cleaned_data[f"{prefix}_{lang}"].strip() for lang in self._language_prefixes[prefix]}
 
 
-class ProfileQuestionForm(TranslatedTextMixin, forms.Form):
+class ProfileQuestionForm(CleanInputMixin, TranslatedTextMixin, forms.Form):
     required = forms.BooleanField(label=_("Members must answer this question"), required=False)
     active = forms.BooleanField(label=_("Ask this question (active)"), required=False,
                                 help_text=_("An inactive question is not shown to members; earlier answers are kept."))
@@ -47,7 +48,7 @@ class ProfileQuestionForm(TranslatedTextMixin, forms.Form):
         self.order_fields([f"label_{lang}" for lang in languages] + ["required", "active"])
 
 
-class ProfileQuestionAddForm(TranslatedTextMixin, forms.Form):
+class ProfileQuestionAddForm(CleanInputMixin, TranslatedTextMixin, forms.Form):
     key = forms.SlugField(label=_("Key"), max_length=50,
                           help_text=_("A short name used in exports and population files, e.g. transport. "
                                       "Lower-case letters, digits, - and _."))
@@ -69,7 +70,7 @@ class ProfileQuestionAddForm(TranslatedTextMixin, forms.Form):
         return key
 
 
-class ProfileOptionForm(TranslatedTextMixin, forms.Form):
+class ProfileOptionForm(CleanInputMixin, TranslatedTextMixin, forms.Form):
     code = forms.SlugField(label=_("Code"), max_length=50,
                            help_text=_("A short name used in exports and population files, e.g. bus."))
 
@@ -84,14 +85,14 @@ class ProfileOptionForm(TranslatedTextMixin, forms.Form):
         return self.cleaned_data["code"].lower()
 
 
-class ConsentForm(TranslatedTextMixin, forms.Form):
+class ConsentForm(CleanInputMixin, TranslatedTextMixin, forms.Form):
     def __init__(self, *args, languages: list[str], current: dict | None, **kwargs):
         super().__init__(*args, **kwargs)
         self.add_language_fields(languages=languages, prefix="text", label=_("Consent text"), initial=current,
                                  textarea=True)
 
 
-class PopulationUploadForm(forms.Form):
+class PopulationUploadForm(CleanInputMixin, forms.Form):
     file = forms.FileField(label=_("CSV file"),
                            help_text=_("Semicolon- or comma-separated, as exported from Statistics Denmark or "
                                        "Statistics Norway, or in the plain layout question;category;count."),
@@ -107,7 +108,7 @@ class PopulationUploadForm(forms.Form):
         return upload.read()
 
 
-class PopulationConfirmForm(forms.Form):
+class PopulationConfirmForm(CleanInputMixin, forms.Form):
     """The checked file travels back with the confirmation and is checked again before saving,
     so nothing is kept on the server between preview and confirm."""
 
@@ -115,7 +116,7 @@ class PopulationConfirmForm(forms.Form):
     source = forms.CharField(widget=forms.HiddenInput, required=False, max_length=300)
 
 
-class PopulationQuestionForm(forms.Form):
+class PopulationQuestionForm(CleanInputMixin, forms.Form):
     source = forms.CharField(label=_("Source"), max_length=300, required=False,
                              help_text=_("Where the figures come from, e.g. Statistics Norway, table 07459, 2025."))
 
@@ -133,7 +134,7 @@ class PopulationQuestionForm(forms.Form):
         return {option.pk: self.cleaned_data[name] for name, option in self.options}
 
 
-class CampaignForm(forms.Form):
+class CampaignForm(CleanInputMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200, help_text=_("For example: Posters at Valby station, May 2026."))
     code = forms.SlugField(label=_("Code"), max_length=40,
                            help_text=_("Goes into the sign-up link, e.g. poster-station. Lower-case letters, digits, - and _."))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from civicpanel.common.forms import CleanInputMixin
 from civicpanel.members.models import Member, ProfileQuestion
 from civicpanel.members.profile import POSTAL_CODE_FIELD, profile_fields
 from civicpanel.members.selectors import RESERVED_FILTER_KEYS
@@ -13,7 +14,7 @@ from civicpanel.tenancy.models import LANGUAGE_CHOICES
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class MemberFilterForm(forms.Form):
+class MemberFilterForm(CleanInputMixin, forms.Form):
     """The filter of the member list, in the URL (GET) so a filtered list can be bookmarked
     and exported. Field names are the filter keys of selectors.members_filter."""
 
@@ -69,11 +70,11 @@ class MemberFilterForm(forms.Form):
         return result
 
 
-class MemberStatusForm(forms.Form):
+class MemberStatusForm(CleanInputMixin, forms.Form):
     status = forms.ChoiceField(choices=[(Member.Status.ACTIVE, _("Resume")), (Member.Status.PAUSED, _("Pause"))])
 
 
-class MemberEditForm(forms.Form):
+class MemberEditForm(CleanInputMixin, forms.Form):
     """Name, language and profile, with the same fields and checks as the resident's own form.
 
     Unlike the resident, staff may leave a required question unanswered (a member imported
@@ -108,7 +109,7 @@ class MemberEditForm(forms.Form):
         return values
 
 
-class ImportUploadForm(forms.Form):
+class ImportUploadForm(CleanInputMixin, forms.Form):
     file = forms.FileField(label=_("CSV file"), help_text=_("Separated by commas or semicolons, UTF-8 or as Excel saves it."),
                            widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}))
 
@@ -119,7 +120,7 @@ class ImportUploadForm(forms.Form):
         return upload
 
 
-class ImportConfirmForm(forms.Form):
+class ImportConfirmForm(CleanInputMixin, forms.Form):
     """The second step: the checked file comes back as text, with the two explicit choices."""
 
     content = forms.CharField(widget=forms.HiddenInput, strip=False)

@@ -16,7 +16,7 @@ from civicpanel.common.security import derived_token, new_salt, new_token, token
 from civicpanel.members.models import Member, MemberToken
 
 CONFIRM_LIFETIME = datetime.timedelta(days=7)
-LOGIN_LIFETIME = datetime.timedelta(hours=1)
+LOGIN_LIFETIME = datetime.timedelta(minutes=15)
 # A renewal reminder is read days after it is sent, so its login link lives longer.
 RENEWAL_LOGIN_LIFETIME = datetime.timedelta(days=14)
 
@@ -50,14 +50,20 @@ def token_path(token: MemberToken) -> str:
     return reverse(_URL_NAMES[token.purpose], kwargs={"token": token_plaintext(token)})
 
 
-def token_find(*, council, purpose: str, plaintext: str, for_update: bool = False) -> MemberToken | None:
+def token_find(*, council, purpose: str, plaintext: str = "", hashed: str = "",
+               for_update: bool = False) -> MemberToken | None:
     """The token row for a link of this council, whatever its state (used, expired), or None.
-    With ``for_update`` the token and its member are locked (call inside a transaction), so
-    two clicks at once cannot both use it."""
-    if not plaintext or len(plaintext) > 100:
+    The link is given as its plaintext, or as its hash (what the session keeps once the link
+    has been opened: never the working token). With ``for_update`` the token and its member
+    are locked (call inside a transaction), so two clicks at once cannot both use it."""
+    if hashed:
+        digest = hashed
+    elif plaintext and len(plaintext) <= 100:
+        digest = token_hash(plaintext)
+    else:
         return None
     tokens = MemberToken.objects.select_related("member").filter(
-        purpose=purpose, token_hash=token_hash(plaintext), member__council=council)
+        purpose=purpose, token_hash=digest, member__council=council)
     if for_update:
         tokens = tokens.select_for_update()
     return tokens.first()

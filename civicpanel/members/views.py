@@ -3,7 +3,10 @@
 A member's session holds only the member's id and the council's id; there is no password.
 Links from e-mails (confirm, log in) first show a page with a button and act only on POST,
 because mail scanners open links: a GET must never use up a login link or confirm a sign-up
-the owner of the address did not ask for.
+the owner of the address did not ask for. Opening such a link keeps only the token's hash in the
+session and sends the browser on to an address without the token (/join/confirm/,
+/me/login/continue/), where the button is: the token does not stay in the address bar, the
+history or a Referer.
 """
 
 from __future__ import annotations
@@ -18,13 +21,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civicpanel.common.csvio import csv_response
-from civicpanel.common.security import client_ip
+from civicpanel.common.security import client_ip, token_hash
+from civicpanel.common.tokenurls import token_miss, token_url
 from civicpanel.members import services
 from civicpanel.members.erasure import member_data_rows
 from civicpanel.members.forms import (
@@ -42,6 +46,9 @@ from civicpanel.members.tokens import token_find, token_is_usable
 
 SESSION_MEMBER = "members.member_id"
 SESSION_COUNCIL = "members.council_id"
+# The hash of a confirmation or login link opened in this browser (never the token itself).
+SESSION_CONFIRM_LINK = "members.confirm_link"
+SESSION_LOGIN_LINK = "members.login_link"
 
 
 def _council_or_404(request):
@@ -55,12 +62,20 @@ def _client_ip(request) -> str:
     return client_ip(request) or "unknown"
 
 
-def _rate_limited(request, *, scope: str, limit: int):
-    """The same clear page (HTTP 429) for every form that is over its per-IP limit."""
+def _too_many(request, *, per_address: bool = False):
+    response = render(request, "members/rate_limited.html", {"per_address": per_address}, status=429)
+    response["Retry-After"] = str(services.RATE_WINDOW)
+    return response
+
+
+def _rate_limited(request, *, scope: str, limit: int, email: str = ""):
+    """The same clear page (HTTP 429) for every form that is over its per-IP limit, or over the
+    number of link e-mails one address may be sent in an hour. The second is counted for every
+    address asked about, known or not, so the page says the same for both."""
     if services.rate_limit_hit(scope=scope, key=f"{request.council.pk}:{_client_ip(request)}", limit=limit):
-        response = render(request, "members/rate_limited.html", status=429)
-        response["Retry-After"] = str(services.RATE_WINDOW)
-        return response
+        return _too_many(request)
+    if email and not services.link_request_allowed(council=request.council, email=email):
+        return _too_many(request, per_address=True)
     return None
 
 
@@ -124,7 +139,8 @@ def signup(request):
     if request.method == "POST":
         form = SignupForm(request.POST, council=council, consent_version=consent)
         if form.is_valid():
-            limited = _rate_limited(request, scope="signup", limit=services.SIGNUP_LIMIT_PER_IP)
+            limited = _rate_limited(request, scope="signup", limit=services.SIGNUP_LIMIT_PER_IP,
+                                    email=form.cleaned_data["email"])
             if limited:
                 return limited
             data = form.cleaned_data
@@ -155,22 +171,45 @@ def signup_sent(request):
 
 
 @never_cache
+@token_url
 def confirm(request, token: str):
+    """The link from the e-mail: keep its hash in the session, go on to /join/confirm/. A POST
+    straight to the link (a page opened before this exchange existed) still confirms."""
     council = _council_or_404(request)
+    found = token_find(council=council, purpose=MemberToken.Purpose.CONFIRM, plaintext=token)
+    if found is None:
+        token_miss(request)
+        return render(request, "members/link_invalid.html", {"expired": False}, status=404)
+    if request.method == "POST":
+        return _confirm(request, council, hashed=token_hash(token))
+    if found.member.status != Member.Status.PENDING or not token_is_usable(found):
+        return _confirm(request, council, hashed=token_hash(token))  # nothing to do: say why, here
+    request.session[SESSION_CONFIRM_LINK] = token_hash(token)
+    return redirect("members:confirm_continue")
+
+
+@never_cache
+def confirm_continue(request):
+    council = _council_or_404(request)
+    return _confirm(request, council, hashed=request.session.get(SESSION_CONFIRM_LINK, ""))
+
+
+def _confirm(request, council, *, hashed: str):
     consent = services.consent_current(council=council)
     form = None
     if request.method == "POST":
         form = ConsentForm(request.POST)
         agreed = consent if (form.is_valid() and consent is not None
                              and form.cleaned_data["consent_version"] == consent.pk) else None
-        outcome = services.member_confirm(council=council, plaintext=token, consent_version=agreed)
+        outcome = services.member_confirm(council=council, hashed=hashed, consent_version=agreed)
         if outcome.status == "confirmed":
             _session_start(request, outcome.member)
+            request.session.pop(SESSION_CONFIRM_LINK, None)
             messages.success(request, _("Welcome to the panel! Your membership is confirmed."))
             return _with_language_cookie(redirect("members:home"), outcome.member.language)
         status = outcome.status
     else:
-        found = token_find(council=council, purpose=MemberToken.Purpose.CONFIRM, plaintext=token)
+        found = token_find(council=council, purpose=MemberToken.Purpose.CONFIRM, hashed=hashed) if hashed else None
         if found is None:
             status = "invalid"
         elif found.member.status in services.ACTIVE_STATUSES:
@@ -206,7 +245,8 @@ def login(request):
     if request.method == "POST":
         form = EmailForm(request.POST)
         if form.is_valid():
-            limited = _rate_limited(request, scope="login", limit=services.LOGIN_LIMIT_PER_IP)
+            limited = _rate_limited(request, scope="login", limit=services.LOGIN_LIMIT_PER_IP,
+                                    email=form.cleaned_data["email"])
             if limited:
                 return limited
             services.login_link_request(council=council, email=form.cleaned_data["email"])
@@ -229,16 +269,39 @@ def _safe_next(request, value: str | None) -> str:
 
 
 @never_cache
+@token_url
 def login_token(request, token: str):
+    """The link from the e-mail: keep its hash in the session, go on to /me/login/continue/ (the
+    page with the button). A POST straight to the link still logs in."""
     council = _council_or_404(request)
+    found = token_find(council=council, purpose=MemberToken.Purpose.LOGIN, plaintext=token)
+    if found is None:
+        token_miss(request)
+        return render(request, "members/link_invalid.html", {"login": True}, status=410)
+    if request.method == "POST" or not token_is_usable(found):
+        return _login_with_link(request, council, hashed=token_hash(token))
+    request.session[SESSION_LOGIN_LINK] = token_hash(token)
+    next_value = request.GET.get("next")
+    target = reverse("members:login_continue")
+    return redirect(target + (f"?{urlencode({'next': next_value})}" if next_value else ""))
+
+
+@never_cache
+def login_continue(request):
+    council = _council_or_404(request)
+    return _login_with_link(request, council, hashed=request.session.get(SESSION_LOGIN_LINK, ""))
+
+
+def _login_with_link(request, council, *, hashed: str):
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if request.method == "POST":
-        member = services.member_login(council=council, plaintext=token)
+        member = services.member_login(council=council, hashed=hashed) if hashed else None
         if member is not None:
             _session_start(request, member)
+            request.session.pop(SESSION_LOGIN_LINK, None)
             return _with_language_cookie(redirect(next_url), member.language)
     else:
-        found = token_find(council=council, purpose=MemberToken.Purpose.LOGIN, plaintext=token)
+        found = token_find(council=council, purpose=MemberToken.Purpose.LOGIN, hashed=hashed) if hashed else None
         if found is not None and token_is_usable(found) and found.member.status in services.ACTIVE_STATUSES:
             return render(request, "members/login_confirm.html", {"next": next_url})
     return render(request, "members/link_invalid.html", {"login": True}, status=410)

@@ -3,10 +3,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from civicpanel.common.forms import CleanInputMixin
 from civicpanel.outreach.texts import text_problems
 
 
-class MessageTextForm(forms.Form):
+class MessageTextForm(CleanInputMixin, forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=200)
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 14}))
 

@@ -106,6 +106,14 @@ def delivery_for_unsubscribe(*, council, token: str) -> Delivery | None:
     return delivery
 
 
+def delivery_in_session(*, council, delivery_id) -> Delivery | None:
+    """The delivery whose unsubscribe link was opened earlier in this browser, in this council."""
+    if not isinstance(delivery_id, int):
+        return None
+    return (Delivery.objects.filter(pk=delivery_id, mailing__council=council)
+            .select_related("mailing", "member").first())
+
+
 @dataclass
 class MessageTypeRow:
     message_type: MessageType

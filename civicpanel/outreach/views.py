@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from civicpanel.accounts.decorators import staff_view
 from civicpanel.accounts.permissions import Capability
 from civicpanel.common.mail import sender_for
+from civicpanel.common.tokenurls import token_miss, token_url
 from civicpanel.outreach import selectors, services
 from civicpanel.outreach.forms import MessageTextForm
 from civicpanel.outreach.models import Mailing
@@ -39,16 +40,41 @@ def _preferences_url() -> str | None:
 
 # --- Public: unsubscribe -------------------------------------------------------------------
 
+SESSION_UNSUBSCRIBE = "outreach.unsubscribe_delivery"
+
+
 @csrf_exempt  # RFC 8058 one-click: the mail program POSTs without any token of ours
+@token_url
 @require_http_methods(["GET", "POST"])
 def unsubscribe_view(request, token: str):
-    """GET shows a confirmation button (mail scanners fetch links: a GET must change nothing);
-    POST unsubscribes at once, from the button or from the mail program's one-click."""
+    """POST unsubscribes at once (the mail program's one-click, RFC 8058). GET changes nothing
+    (mail scanners fetch links): it keeps the delivery in the session and goes on to
+    /o/unsubscribe/, where the button is, so the token does not stay in the address bar."""
     if request.council is None:
         raise Http404
     delivery = selectors.delivery_for_unsubscribe(council=request.council, token=token)
     if delivery is None:
+        token_miss(request)
         return render(request, "outreach/unsubscribe_invalid.html", status=404)
+    if request.method == "POST":
+        return _unsubscribe_page(request, delivery)
+    request.session[SESSION_UNSUBSCRIBE] = delivery.pk
+    return redirect("outreach:unsubscribe_continue")
+
+
+@require_http_methods(["GET", "POST"])
+def unsubscribe_continue_view(request):
+    """The button page of a link opened in this browser (a normal form: CSRF-checked)."""
+    if request.council is None:
+        raise Http404
+    delivery = selectors.delivery_in_session(council=request.council,
+                                             delivery_id=request.session.get(SESSION_UNSUBSCRIBE))
+    if delivery is None:
+        return render(request, "outreach/unsubscribe_invalid.html", status=404)
+    return _unsubscribe_page(request, delivery)
+
+
+def _unsubscribe_page(request, delivery):
     try:
         message_type = get_message_type(delivery.mailing.message_type)
     except LookupError:

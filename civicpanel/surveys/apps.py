@@ -69,8 +69,10 @@ REMINDER_TEXTS = {
 }
 
 VARIABLES = ["link", "survey_title", "closes_at"]
-SAMPLE = {"link": "https://example.org/s/EXAMPLE-PERSONAL-LINK/", "survey_title": "Trafik og grønne områder",
-          "closes_at": "31.12.2026"}
+# Preview values on the message text page, which is not about any one survey: the title is shown
+# as its placeholder, never another survey's real title. The send and remind confirmation pages
+# show the e-mail as its first recipient will really get it (invitations.invitation_preview).
+SAMPLE = {"link": "https://example.org/s/EXAMPLE-PERSONAL-LINK/", "closes_at": "31.12.2026"}
 
 
 class SurveysConfig(AppConfig):

@@ -31,7 +31,7 @@ from django.utils.translation import ngettext
 from civicpanel.audit.services import audit_record
 from civicpanel.common.csvio import csv_response
 from civicpanel.common.models import translated
-from civicpanel.common.security import spreadsheet_safe
+from civicpanel.common.security import xlsx_safe
 from civicpanel.members.models import ProfileQuestion
 from civicpanel.surveys.audience import profile_questions
 from civicpanel.surveys.models import Answer, Question, Response, Survey
@@ -354,13 +354,14 @@ def responses_export(*, council, actor, survey: Survey, fmt: str, request=None) 
     sheet = workbook.active
     sheet.title = "responses"
     # Codes, weights and numbers go in as numbers (a sum or a pivot table works at once);
-    # text that a spreadsheet would run as a formula is neutralised.
+    # text that a spreadsheet would run as a formula is neutralised, and characters XML cannot
+    # hold are dropped.
     for row in [export.header, *export.rows]:
-        sheet.append([spreadsheet_safe(v) for v in row])
+        sheet.append([xlsx_safe(v) for v in row])
     book_header, book_rows = codebook(survey, export)
     sheet = workbook.create_sheet("codebook")
     for row in [book_header, *book_rows]:
-        sheet.append([spreadsheet_safe(v) for v in row])
+        sheet.append([xlsx_safe(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(),

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from civicpanel.common.forms import CleanInputMixin
 from civicpanel.members.member_sets import member_sets
 from civicpanel.surveys import conditions
 from civicpanel.surveys.models import Question, Survey
@@ -36,7 +37,7 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class SurveyForm(forms.Form):
+class SurveyForm(CleanInputMixin, forms.Form):
     opens_at = forms.DateTimeField(label=gettext_lazy("Opens"), required=False, widget=DateTimeInput(),
                                    help_text=gettext_lazy("Leave empty to take answers as soon as the survey is opened."))
     closes_at = forms.DateTimeField(label=gettext_lazy("Closes"), required=False, widget=DateTimeInput())
@@ -82,7 +83,7 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-class ConditionFields(forms.Form):
+class ConditionFields(CleanInputMixin, forms.Form):
     """The three fields of a display condition, shared by the question and page forms."""
 
     def add_condition_fields(self, sources: list[Question], current: dict | None) -> None:
@@ -242,7 +243,7 @@ class QuestionForm(ConditionFields):
         }
 
 
-class AudienceForm(forms.Form):
+class AudienceForm(CleanInputMixin, forms.Form):
     """Who is asked: a saved segment, or a filter of profile categories (nothing ticked under a
     question means everyone for that question)."""
 

@@ -39,6 +39,18 @@ def invitation_by_token(*, council, token: str) -> Invitation | None:
     )
 
 
+def invitation_in_session(*, council, survey_id: int, invitation_id) -> Invitation | None:
+    """The invitation whose link was opened earlier in this browser (its id kept in the session),
+    in this council and for this survey only."""
+    if not isinstance(invitation_id, int):
+        return None
+    return (
+        Invitation.objects.select_related("survey", "member", "survey__council")
+        .filter(pk=invitation_id, survey_id=survey_id, survey__council=council, token_hash__isnull=False)
+        .first()
+    )
+
+
 def survey_context(survey, link: str) -> dict:
     """The survey's own variables of an invitation or reminder, in the active language (the
     worker renders inside override(<the member's language>), and so does the preview)."""

@@ -1,20 +1,29 @@
-"""The resident's side: /s/<token>/. No login: the personal link is the key."""
+"""The resident's side: /s/<token>/. No login: the personal link is the key.
+
+The link is exchanged for the session on first use and the browser is sent on to
+/s/answer/<survey id>/, so the token is not left in the address bar, the history, a bookmark or
+a Referer. Opening the link again (later, on another device) simply starts a new such session."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from civicpanel.common.tokenurls import token_miss, token_url
 from civicpanel.surveys import services
-from civicpanel.surveys.invitations import invitation_by_token
+from civicpanel.surveys.invitations import invitation_by_token, invitation_in_session
 from civicpanel.surveys.models import Survey
 from civicpanel.surveys.questions import question_view
 from civicpanel.surveys.selectors import survey_structure
+
+# survey id (str) -> invitation id, for the links opened in this browser
+SESSION_INVITATIONS = "surveys.invitations"
 
 
 def _language_for(request, member_language: str | None) -> str:
@@ -36,12 +45,15 @@ def _message(request, *, kind: str, survey: Survey | None = None, status: int = 
         "closed": _("The survey has closed"),
         "not_open": _("The survey has not opened yet"),
         "thanks": _("Thank you!"),
+        "reopen": _("Open your personal link again"),
     }
     lines = {
         "unknown": [_("The link may be incomplete: copy the whole link from the e-mail, or ask us for a new one.")],
         "closed": [_("It is no longer possible to answer. Thank you for your interest.")],
         "not_open": [_("Please come back when the survey opens.")],
         "thanks": [],
+        "reopen": [_("The survey opens from the personal link in your e-mail. Open that link again to go on: "
+                     "the answers you have given are saved.")],
     }[kind]
     if kind == "not_open" and survey and survey.opens_at:
         lines = [_("You can answer from %(date)s.") % {"date": timezone.localtime(survey.opens_at).strftime("%d.%m.%Y %H:%M")}]
@@ -65,15 +77,47 @@ def page_context(*, survey: Survey, flow, page, values: dict, others: dict, erro
     }
 
 
+def _session_path(invitation) -> str:
+    return reverse("surveys:answer_session", kwargs={"survey_id": invitation.survey_id})
+
+
 @never_cache
+@token_url
 @require_http_methods(["GET", "POST"])
 def answer_view(request, token: str):
+    """The link from the e-mail: remember the invitation in the session and go on without the
+    token. A POST (a page sent from before this exchange existed) is answered at once."""
     if request.council is None:
         raise Http404
     invitation = invitation_by_token(council=request.council, token=token)
     if invitation is None:
+        token_miss(request)
         with translation.override(_language_for(request, None)):
             return _message(request, kind="unknown", status=404)
+    linked = dict(request.session.get(SESSION_INVITATIONS, {}))
+    linked[str(invitation.survey_id)] = invitation.pk
+    request.session[SESSION_INVITATIONS] = linked
+    if request.method == "POST":
+        return _answer(request, invitation)
+    query = request.META.get("QUERY_STRING", "")
+    return redirect(_session_path(invitation) + (f"?{query}" if query else ""))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def answer_session_view(request, survey_id: int):
+    """The survey of a link opened earlier in this browser."""
+    if request.council is None:
+        raise Http404
+    invitation_id = request.session.get(SESSION_INVITATIONS, {}).get(str(survey_id))
+    invitation = invitation_in_session(council=request.council, survey_id=survey_id, invitation_id=invitation_id)
+    if invitation is None:
+        with translation.override(_language_for(request, None)):
+            return _message(request, kind="reopen", status=404)
+    return _answer(request, invitation)
+
+
+def _answer(request, invitation):
     survey = invitation.survey
     language = _language_for(request, invitation.member.language)
     translation.activate(language)
@@ -81,7 +125,7 @@ def answer_view(request, token: str):
     response, values, others = services.response_state(invitation=invitation)
     if response is not None and response.completed_at:
         if request.method == "POST":  # a resent last page: nothing to save, show the thanks
-            return redirect(request.path)
+            return redirect(_session_path(invitation))
         return _message(request, kind="thanks", survey=survey)
     if not survey.is_accepting_answers():
         if survey.status == Survey.Status.OPEN and survey.opens_at and timezone.now() < survey.opens_at:
@@ -101,9 +145,9 @@ def answer_view(request, token: str):
         except services.SurveyNotOpen:
             return _message(request, kind="closed", survey=survey)
         if result.done:
-            return redirect(request.path)
+            return redirect(_session_path(invitation))
         if not result.errors:
-            return redirect(request.path)  # post/redirect/get: a reload never re-sends the page
+            return redirect(_session_path(invitation))  # post/redirect/get: a reload never re-sends the page
         errors = result.errors
         values = {**values, **result.values}
         others = {**others, **result.others}

@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from civicpanel.common.forms import CleanInputMixin
 from civicpanel.tenancy.models import LANGUAGE_CHOICES, Council
 
 LOGO_MAX_BYTES = 1024 * 1024
@@ -16,7 +17,7 @@ LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif"}
 POSTAL_CODE_RE = re.compile(r"^\d{4}$")
 
 
-class CouncilGeneralForm(forms.ModelForm):
+class CouncilGeneralForm(CleanInputMixin, forms.ModelForm):
     languages = forms.MultipleChoiceField(
         label=_("Languages"), choices=LANGUAGE_CHOICES, widget=forms.CheckboxSelectMultiple,
         help_text=_("The languages members and staff can choose. Texts such as the consent and the "
@@ -114,7 +115,7 @@ class PostalCodesField(forms.CharField):
         return parse_postal_codes(super().to_python(value))
 
 
-class DistrictForm(forms.Form):
+class DistrictForm(CleanInputMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     postal_codes = PostalCodesField(
         label=_("Postal codes"), required=False,

@@ -23,7 +23,7 @@ def test_svg_is_inline_markup_with_escaped_title_and_description():
     # At the width of the text: no fixed pixel width (the labels keep their size, the bars scale).
     assert ' width="100%"' in svg.split(">", 1)[0] and "viewBox" not in svg
     # Text stays text (readable, searchable), and the labels are in it.
-    assert "Woman" in svg and "60 %" in svg
+    assert "Woman" in svg and "60\xa0%" in svg
 
 
 def test_same_input_gives_the_same_svg_and_ids_differ_between_charts():
@@ -47,4 +47,4 @@ def test_chart_percentages_follow_the_page_language():
         svg = share_comparison_chart(chart_id="c", title="t", description="d", labels=["Kvinde"],
                                      panel_shares=[0.58], population_shares=[0.51],
                                      panel_label="Panel", population_label="Borgere").svg
-    assert ">58 %<" in svg and ">51 %<" in svg
+    assert ">58\xa0%<" in svg and ">51\xa0%<" in svg

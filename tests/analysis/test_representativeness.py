@@ -93,8 +93,8 @@ def test_page_names_the_groups_furthest_below_and_draws_accessible_charts(panel,
     page = response.content.decode()
     below = [row.label for row in response.context["report"].furthest_below]
     assert below[0] == "Gender: Man"  # 20 % of the panel, 50 % of residents
-    assert "Gender: Man: 20 % of the panel, 50 % of residents" in page
-    assert "Ages 25–34: 0 % of the panel, 20 % of residents" in page
+    assert "Gender: Man: 20\xa0% of the panel, 50\xa0% of residents" in page
+    assert "Ages 25–34: 0\xa0% of the panel, 20\xa0% of residents" in page
     assert len(below) == 3 and "Ages 15–24" not in below  # only the three furthest below
     assert page.count('role="img"') == 2 and "<title id=" in page and "<desc id=" in page
     # The numbers are always in a table beside the chart.

@@ -194,7 +194,7 @@ def test_imported_members_are_invited_and_confirm_with_consent(council, staff_cl
     path = re.search(r"http://[\w.:-]+(/[^\s\"<>]+)", message.body).group(1)
     resident = Client(HTTP_HOST=f"{council.slug}.localhost")
     consent = ConsentVersion.objects.get(council=council, version=1)
-    assert resident.get(path).status_code == 200
+    assert resident.get(path, follow=True).status_code == 200
     resident.post(path, {"consent": "on", "consent_version": consent.pk})
     anna = Member.objects.get(council=council, email="anna@example.net")
     assert anna.status == Member.Status.ACTIVE and anna.consent_version == consent

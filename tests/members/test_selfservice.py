@@ -73,7 +73,8 @@ def test_login_answers_the_same_for_known_and_unknown(resident_client, council, 
 
     # Opening the link does not use it up (mail scanners open links); the button does.
     assert resident_client.get("/me/").status_code == 302
-    assert resident_client.get(path).status_code == 200
+    opened = resident_client.get(path, follow=True)
+    assert opened.status_code == 200 and opened.redirect_chain == [("/me/login/continue/", 302)]
     response = resident_client.post(path)
     assert response.status_code == 302 and response["Location"] == "/me/"
     page = resident_client.get("/me/")

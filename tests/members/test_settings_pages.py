@@ -363,7 +363,7 @@ def test_population_upload_previews_then_saves_on_confirm(council, admin):
     page = admin.post(reverse("staff:settings_population_upload"),
                       {"file": SimpleUploadedFile("f.csv", csv), "source": "Statistics Denmark FOLK1A"})
     assert page.status_code == 200 and "not saved yet" in page.content.decode()
-    assert "51.0 %" in page.content.decode()
+    assert "51.0\xa0%" in page.content.decode()
     assert not PopulationFigure.objects.exists()
     confirm = {"confirm": "1", "data": page.context["confirm_form"].initial["data"],
                "source": "Statistics Denmark FOLK1A"}
@@ -371,7 +371,7 @@ def test_population_upload_previews_then_saves_on_confirm(council, admin):
     assert PopulationFigure.objects.filter(council=council).count() == 3
     assert set(PopulationFigure.objects.values_list("source", flat=True)) == {"Statistics Denmark FOLK1A"}
     page = admin.get(reverse("staff:settings_population")).content.decode()
-    assert "51.0 %" in page and "49.0 %" in page
+    assert "51.0\xa0%" in page and "49.0\xa0%" in page
 
 
 def test_population_upload_with_errors_lists_them_and_saves_nothing(council, admin):

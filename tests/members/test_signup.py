@@ -63,8 +63,10 @@ def test_double_opt_in(resident_client, council, mailoutbox):
     assert path.split("/")[3] not in token.token_hash and token.salt
 
     # Opening the link (a mail scanner does that too) changes nothing...
-    page = resident_client.get(path)
+    page = resident_client.get(path, follow=True)
     assert page.status_code == 200 and b"Yes, confirm my membership" in page.content
+    # ...and leaves the token out of the address: it is kept (as a hash) in the session.
+    assert page.redirect_chain == [("/join/confirm/", 302)]
     member.refresh_from_db()
     assert member.status == Member.Status.PENDING
     # ...the button confirms.
@@ -266,7 +268,7 @@ def test_member_added_without_consent_agrees_when_confirming(resident_client, co
     path = link_path(mailoutbox[0])
 
     consent = ConsentVersion.objects.get(council=council)
-    page = resident_client.get(path)
+    page = resident_client.get(path, follow=True)
     assert page.status_code == 200 and f'name="consent_version" value="{consent.pk}"'.encode() in page.content
     # Without ticking the box nothing happens.
     response = resident_client.post(path, {"consent_version": consent.pk})

@@ -31,8 +31,8 @@ def host(council) -> Client:
 
 def test_get_shows_a_button_and_changes_nothing(council, sent_link):
     person, path = sent_link
-    response = host(council).get(path)
-    assert response.status_code == 200
+    response = host(council).get(path, follow=True)
+    assert response.status_code == 200 and response.redirect_chain == [("/o/unsubscribe/", 302)]
     page = response.content.decode()
     assert "<form method=\"post\"" in page and "Invitation til undersøgelse (test)" in page
     assert 'href="/me/preferences/"' in page  # manage all preferences
@@ -61,7 +61,7 @@ def test_page_is_in_the_members_language(council, mailoutbox, django_capture_on_
                        extra_context={"survey_title": "Traffic"})
     header = mailoutbox[0].extra_headers["List-Unsubscribe"]
     path = header[1:header.index(">")].split("localhost:8000", 1)[1]
-    page = host(council).get(path).content.decode()
+    page = host(council).get(path, follow=True).content.decode()
     assert 'lang="en"' in page and "Unsubscribe from these e-mails?" in page
 
 

@@ -144,4 +144,4 @@ def test_drag_and_drop_places_a_question(council, staff_client):
     response = client.post(url, {"page": pages[1].pk, "index": 3}, follow=True)
     assert "earlier page" in response.content.decode()
     assert survey_structure(survey).pages[0].survey_questions[1].uid == survey.q["safety"].uid
-    assert 'draggable' in client.get(reverse("staff:survey_detail", args=[survey.pk])).content.decode()
+    assert "builder-drag.js" in client.get(reverse("staff:survey_detail", args=[survey.pk])).content.decode()

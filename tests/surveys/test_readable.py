@@ -26,9 +26,9 @@ NBSP = "\xa0"
 
 
 @pytest.mark.parametrize(("language", "count", "decimal", "share", "date"), [
-    ("da", "1.862", "3,1", "12,5 %", "12. december 2026"),
-    ("nb", f"1{NBSP}862", "3,1", "12,5 %", "12. desember 2026"),
-    ("en", "1,862", "3.1", "12.5 %", "12 December 2026"),
+    ("da", "1.862", "3,1", f"12,5{NBSP}%", "12. december 2026"),
+    ("nb", f"1{NBSP}862", "3,1", f"12,5{NBSP}%", "12. desember 2026"),
+    ("en", "1,862", "3.1", f"12.5{NBSP}%", "12 December 2026"),
 ])
 def test_formatting_per_language(language, count, decimal, share, date):
     with translation.override(language):
@@ -84,7 +84,7 @@ def test_representativeness_page_numbers_in_the_page_language(council, figures, 
     client = staff_client("analyst")
     html = client.get(reverse("staff:representativeness"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
     assert f">{thousands}<" in html  # population counts in the table
-    share = "51 %"  # 25,400 of 50,000, in the table and in the chart alike
+    share = f"51{NBSP}%"  # 25,400 of 50,000, in the table and in the chart alike
     assert html.count(f">{share}<") >= 2
 
 
@@ -109,7 +109,7 @@ def test_results_page_numbers_in_the_page_language(council, answered, staff_clie
     assert ("2.62" in html) == (language == "en")
     assert f"<dd>{median}</dd>" in html  # days in a park: median of 0..7
     # The chart's percentages are written exactly like the table's.
-    assert ">38 %<" in html and html.count("38 %") >= 2  # 3 of 8 walk
+    assert f">38{NBSP}%<" in html and html.count(f"38{NBSP}%") >= 2  # 3 of 8 walk
 
 
 def test_hidden_mark_is_explained_on_the_page(council, answered, staff_client):

@@ -76,7 +76,7 @@ def test_progress_page(council, answered, staff_client, django_assert_max_num_qu
     client = staff_client("analyst")
     with django_assert_max_num_queries(30):
         html = client.get(reverse("staff:survey_progress", args=[survey.pk])).content.decode()
-    assert "80 %" in html and "Vigerslev" in html
+    assert "80\xa0%" in html and "Vigerslev" in html
     assert "Send a reminder" not in html  # the analyst cannot send
 
 

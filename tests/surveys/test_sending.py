@@ -83,7 +83,7 @@ def test_send_page_shows_numbers_then_sends_and_mail_arrives(council, panel, sta
     link = re.search(r"http://\S+/s/(\S+)/", mail.body)
     assert link, mail.body
     assert "List-Unsubscribe" in mail.extra_headers
-    page = Client(HTTP_HOST=f"{council.slug}.localhost").get(f"/s/{link.group(1)}/")
+    page = Client(HTTP_HOST=f"{council.slug}.localhost").get(f"/s/{link.group(1)}/", follow=True)
     assert page.status_code == 200 and "How do you travel?" in page.content.decode()
     event = AuditEvent.objects.get(action="survey.send")
     assert sorted(event.member_ids) == sorted(m.pk for m in panel["v"])

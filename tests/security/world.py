@@ -1,0 +1,119 @@
+"""One council with something behind every URL, and the whole URL table filled with its ids.
+
+The page walks in tests/security (Content-Security-Policy, the role x route matrix, CSRF, GETs
+that must not write, unscoped queries) all start from here, so a route added later is walked by
+every one of them without anyone remembering to add it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from civicpanel.common.security import new_salt, token_hash
+from civicpanel.members.models import Member, MemberToken, ProfileQuestion
+from civicpanel.members.tokens import token_issue, token_plaintext
+from civicpanel.outreach.models import Delivery, Mailing
+from civicpanel.outreach.sending import unsubscribe_token
+from civicpanel.surveys.models import Page, Wave
+from tests.factories import MemberFactory, staff_user
+from tests.surveys.factories import build_survey, invite
+
+
+def url_table(patterns=None, prefix: str = "/"):
+    """(route, name, callback) for every URL of the install, namespaces joined into the name."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            namespace = pattern.namespace
+            for route, name, callback in url_table(pattern.url_patterns, prefix + str(pattern.pattern)):
+                yield route, (f"{namespace}:{name}" if namespace and name else name), callback
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern.name, pattern.callback
+
+
+@dataclass
+class World:
+    council: object
+    ids: dict[str, str]
+    tokens: dict[str, str]
+    member: Member
+    survey: object
+    extra: dict = field(default_factory=dict)
+
+    def host(self) -> str:
+        return f"{self.council.slug}.localhost"
+
+    def anonymous(self, **kwargs) -> Client:
+        return Client(HTTP_HOST=self.host(), **kwargs)
+
+    def member_client(self, **kwargs) -> Client:
+        client = self.anonymous(**kwargs)
+        session = client.session
+        session["members.member_id"] = self.member.pk
+        session["members.council_id"] = self.council.pk
+        session.save()
+        return client
+
+
+def build_world(council) -> World:
+    survey = build_survey(council, open_it=True)
+    member = MemberFactory(council=council, status=Member.Status.ACTIVE)
+    responder = MemberFactory(council=council, status=Member.Status.ACTIVE)
+    _invitation, survey_token = invite(survey, responder)
+    page = Page.objects.filter(survey=survey).first()
+    wave = Wave.objects.filter(survey=survey).first() or Wave.objects.create(
+        survey=survey, kind=Wave.Kind.INVITATION, send_at=timezone.now())
+    profile_question = ProfileQuestion.objects.get(council=council, key="gender")
+    mailing = Mailing.objects.create(council=council, message_type="survey_invitation")
+    salt = new_salt()
+    delivery = Delivery.objects.create(mailing=mailing, member=member, unsubscribe_salt=salt)
+    unsubscribe = unsubscribe_token(delivery.pk, salt)
+    delivery.unsubscribe_hash = token_hash(unsubscribe)
+    delivery.save(update_fields=["unsubscribe_hash"])
+    pending = MemberFactory(council=council, status=Member.Status.PENDING)
+    confirm = token_plaintext(token_issue(member=pending, purpose=MemberToken.Purpose.CONFIRM))
+    login = token_plaintext(token_issue(member=member, purpose=MemberToken.Purpose.LOGIN))
+    membership = staff_user(council, "manager").memberships.get(council=council)
+    ids = {
+        "survey_id": str(survey.pk), "page_id": str(page.pk), "question_id": str(survey.q["transport"].pk),
+        "wave_id": str(wave.pk), "member_id": str(member.pk), "district_id": str(council.districts.first().pk),
+        "profile_question_id": str(profile_question.pk), "option_id": str(profile_question.options.first().pk),
+        "mailing_id": str(mailing.pk), "membership_id": str(membership.pk), "pk": "999999",
+        "key": "survey_invitation", "language": "da", "fmt": "csv", "action": "x",
+    }
+    try:  # a participatory-budgeting round with projects, where that app is installed
+        from tests.budgeting.factories import build_round
+
+        pb_round = build_round(council)
+        ids.update(round_id=str(pb_round.pk), project_id=str(pb_round.projects.first().pk))
+    except ImportError:
+        pass
+    tokens = {"surveys:answer": survey_token, "members:confirm": confirm, "members:login_token": login,
+              "outreach:unsubscribe": unsubscribe}
+    return World(council=council, ids=ids, tokens=tokens, member=member, survey=survey)
+
+
+def concrete(route: str, name: str, world: World) -> str | None:
+    """The route with every part filled from the world; None for allauth's regex routes with
+    keys that only an e-mail can carry."""
+    if route.startswith("/accounts/^"):
+        return None
+    url = route
+    for converter, converter_name in re.findall(r"<(?:(\w+):)?(\w+)>", route):
+        if converter_name == "token":
+            # A link of another app that this world makes no object for: a token that names nothing.
+            value = world.tokens.get(name) or "no-such-token-" + "x" * 30
+        elif converter_name == "question_id" and route.startswith("/staff/settings/"):
+            value = world.ids["profile_question_id"]
+        elif converter_name == "key" and "/surveys/templates/" in route:
+            value = "x"
+        elif converter_name in world.ids:
+            value = world.ids[converter_name]
+        else:  # a part this world has no object for: an address that names nothing (a 404 page)
+            value = "999999" if converter == "int" else "x"
+        url = re.sub(rf"<(?:\w+:)?{converter_name}>", value, url, count=1)
+    return url
