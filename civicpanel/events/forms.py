@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from civicpanel.common.forms import CleanInputMixin
 from civicpanel.events.models import Event, RegistrationQuestion, Session
 
 LANGUAGE_NAMES = {"da": gettext_lazy("Danish"), "nb": gettext_lazy("Norwegian"), "en": gettext_lazy("English")}
@@ -35,7 +36,7 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class EventForm(forms.Form):
+class EventForm(CleanInputMixin, forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Event.Kind.choices)
     volunteer_deadline = forms.DateTimeField(
         label=gettext_lazy("Volunteering deadline"), widget=DateTimeInput(),
@@ -71,7 +72,7 @@ class EventForm(forms.Form):
                 "reminder_hours": data["reminder_hours"]}
 
 
-class SessionForm(forms.Form):
+class SessionForm(CleanInputMixin, forms.Form):
     starts_at = forms.DateTimeField(label=gettext_lazy("Starts"), widget=DateTimeInput())
     duration_minutes = forms.IntegerField(label=gettext_lazy("Duration (minutes)"), min_value=10, max_value=600,
                                           initial=90)
@@ -99,7 +100,7 @@ class SessionForm(forms.Form):
                 "accessibility": texts(data, "accessibility", self.languages)}
 
 
-class QuestionForm(forms.Form):
+class QuestionForm(CleanInputMixin, forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"),
                              choices=[(k.value, k.label) for k in RegistrationQuestion.KINDS])
     required = forms.BooleanField(label=gettext_lazy("Required"), required=False)
@@ -131,7 +132,7 @@ class QuestionForm(forms.Form):
                 "options": self.options, "required": self.cleaned_data["required"]}
 
 
-class AudienceForm(forms.Form):
+class AudienceForm(CleanInputMixin, forms.Form):
     """Who is called: tick profile categories (nothing ticked under a question: everyone)."""
 
     audience = forms.ChoiceField(
@@ -169,7 +170,7 @@ class AudienceForm(forms.Form):
         return self.cleaned_data["sample_size"], (secrets.randbelow(2**31 - 1) if seed is None else seed)
 
 
-class DrawForm(forms.Form):
+class DrawForm(CleanInputMixin, forms.Form):
     tolerance = forms.IntegerField(
         label=gettext_lazy("Tolerance (seats either side of the population share)"), min_value=0, max_value=50,
         initial=1)

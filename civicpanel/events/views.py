@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from civicpanel.audit.services import audit_record
 from civicpanel.common.mail import absolute_url
 from civicpanel.common.questions import question_view
+from civicpanel.common.security import clean_submitted
 from civicpanel.events import selectors, services
 from civicpanel.events.calendar import calendar_file
 from civicpanel.events.links import participant_by_token
@@ -86,11 +87,11 @@ def participant_view(request, token: str):
     errors: dict[str, str] = {}
     data = None
     if request.method == "POST":
-        data = request.POST
+        data = clean_submitted(request.POST)  # no control characters in what is stored (see common.forms)
         try:
             errors = services.volunteer_submit(
-                participant=participant, session_ids=[int(v) for v in request.POST.getlist("sessions") if v.isdigit()],
-                data=request.POST, language=request.LANGUAGE_CODE)
+                participant=participant, session_ids=[int(v) for v in data.getlist("sessions") if v.isdigit()],
+                data=data, language=request.LANGUAGE_CODE)
         except services.VolunteeringClosed:
             return render(request, "events/message.html", {"kind": "closed", "event": event}, status=409)
         if not errors:
