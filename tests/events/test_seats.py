@@ -23,6 +23,7 @@ from tests.events.factories import (
     called_volunteers,
     close_volunteering,
     make_event,
+    open_link,
     panel_with_population,
 )
 from tests.factories import MemberFactory
@@ -100,7 +101,7 @@ def test_the_seat_links_answer_by_post_only_and_show_a_ticket_with_a_qr_code(cou
     seat = Placement.objects.filter(session__event=event, state=Placement.State.INVITED).select_related(
         "participant").first()
     client = Client(HTTP_HOST=f"{council.slug}.localhost")
-    base = participant_path(seat.participant)
+    base = open_link(client, seat.participant)
     assert client.get(f"{base}seats/{seat.pk}/accept/").status_code == 405
     page = client.get(base).content.decode()
     assert "Ja, jeg kommer" in page  # the member's language: Danish
@@ -243,7 +244,10 @@ def test_members_see_their_events_and_tickets_on_their_own_page(council):
     client = log_in(Client(HTTP_HOST=f"{council.slug}.localhost"), member)
     page = client.get("/me/").content.decode()
     assert "User test of My page" in page and "Your events" in page
-    assert f"{participant_path(seat.participant)}seats/{seat.pk}/" in page  # the ticket
+    ticket = f"{participant_path(seat.participant)}?ticket={seat.pk}"
+    assert ticket in page
+    response = client.get(ticket)
+    assert response["Location"] == f"/events/mine/{event.pk}/seats/{seat.pk}/"
 
 
 def test_who_came_sets_population_volunteers_drawn_confirmed_and_attended_side_by_side(council, staff_client):
