@@ -89,7 +89,8 @@ def seed_demo_events(*, council, actor, rng: np.random.Generator) -> Event:
         services.attendance_set(council=council, actor=actor, placement=placement, attended=number != 3)
     # The second: one of those drawn declined, the next suitable reserve took the seat and said yes.
     second = list(Placement.objects.filter(session=coming, state=Placement.State.INVITED).order_by("id"))
-    services.seat_decline(placement=second[0])
+    leaving = next((p for p in second if services.replacement_candidate(session=coming, dropped=p)), second[0])
+    services.seat_decline(placement=leaving)
     for placement in Placement.objects.filter(session=coming, state=Placement.State.INVITED).order_by("id"):
         services.seat_accept(placement=placement)
     return event

@@ -476,29 +476,13 @@ def seat_decline(*, placement: Placement, actor=None, request=None) -> Placement
 def _replace(*, council, actor, session: Session, dropped: Placement) -> Placement | None:
     """Invite the first reserve of the session, not yet asked and not seated elsewhere, whose
     swap for `dropped` keeps every quota (methods.selection.replacement_for)."""
-    from civicpanel.events import draw as drawing
-
     event = session.event
-    record = next((row for row in event.draw.get("sessions", []) if row["session"] == session.pk), None)
-    if record is None:
-        return None
-    pool, features = drawing.read_files(people=record["people_csv"], quotas=record["quotas_csv"])
-    placements = {p.participant.pseudonym: p for p in
-                  Placement.objects.filter(session=session).select_related("participant")}
-    holding = [pseudonym for pseudonym, p in placements.items() if p.state in HOLDING_STATES]
-    busy = set(Placement.objects.filter(session__event=event, state__in=HOLDING_STATES)
-               .exclude(session=session).values_list("participant__pseudonym", flat=True))
-    candidates = [pseudonym for pseudonym in record["reserve_list"]
-                  if pseudonym in placements and placements[pseudonym].state == Placement.State.NONE
-                  and pseudonym not in busy and placements[pseudonym].participant.withdrawn_at is None]
-    pick = replacement_for(pool, features, [*holding, dropped.participant.pseudonym], candidates,
-                           dropped.participant.pseudonym)
-    if pick is None:
+    chosen = replacement_candidate(session=session, dropped=dropped)
+    if chosen is None:
         audit_record(council=council, actor=actor, action="event.seat_unfilled", target=event,
                      detail={"session": session.pk, "dropped": dropped.participant.pseudonym})
         return None
     now = timezone.now()
-    chosen = placements[pick]
     chosen.state, chosen.invited_at, chosen.replaces = Placement.State.INVITED, now, dropped
     chosen.reply_by = max(now + timedelta(days=event.reply_days), now + timedelta(hours=1))
     if chosen.reply_by > session.starts_at > now:  # a late replacement must answer before the session
@@ -508,9 +492,35 @@ def _replace(*, council, actor, session: Session, dropped: Placement) -> Placeme
             participants=[chosen.participant], session=session)
     audit_record(council=council, actor=actor, action="event.seat_replace", target=event,
                  member_ids=[chosen.participant.member_id],
-                 detail={"session": session.pk, "dropped": dropped.participant.pseudonym, "reserve": pick,
+                 detail={"session": session.pk, "dropped": dropped.participant.pseudonym,
+                         "reserve": chosen.participant.pseudonym,
                          "reserve_rank": chosen.reserve_rank})
     return chosen
+
+
+def replacement_candidate(*, session: Session, dropped: Placement) -> Placement | None:
+    """Who would take `dropped`'s seat: the first reserve of the session, not yet asked, not
+    seated elsewhere and not withdrawn, whose swap keeps every quota (replacement_for). Reads
+    only; `_replace` acts on it."""
+    from civicpanel.events import draw as drawing
+
+    event = session.event
+    record = next((row for row in event.draw.get("sessions", []) if row["session"] == session.pk), None)
+    if record is None:
+        return None
+    pool, features = drawing.read_files(people=record["people_csv"], quotas=record["quotas_csv"])
+    placements = {p.participant.pseudonym: p for p in
+                  Placement.objects.filter(session=session).select_related("participant")}
+    holding = [pseudonym for pseudonym, p in placements.items()
+               if p.state in HOLDING_STATES and p.pk != dropped.pk]
+    busy = set(Placement.objects.filter(session__event=event, state__in=HOLDING_STATES)
+               .exclude(session=session).values_list("participant__pseudonym", flat=True))
+    candidates = [pseudonym for pseudonym in record["reserve_list"]
+                  if pseudonym in placements and placements[pseudonym].state == Placement.State.NONE
+                  and pseudonym not in busy and placements[pseudonym].participant.withdrawn_at is None]
+    pick = replacement_for(pool, features, [*holding, dropped.participant.pseudonym], candidates,
+                           dropped.participant.pseudonym)
+    return placements[pick] if pick is not None else None
 
 
 def seats_expire_due(*, now: datetime | None = None) -> int:
