@@ -12,13 +12,16 @@ class EventsConfig(AppConfig):
             event_member_erase,
             event_member_section,
         )
+        from civicpanel.events.member_history import event_member_history
         from civicpanel.members.erasure import register_eraser, register_member_data_provider
+        from civicpanel.members.history import register_history_provider
         from civicpanel.members.page_sections import register_member_page_section
         from civicpanel.outreach.registry import register_message_type
 
         register_member_data_provider(event_member_data)
         register_eraser(event_member_erase)
         register_member_page_section(event_member_section)
+        register_history_provider(event_member_history)
         from django.utils.translation import gettext_lazy
 
         from civicpanel.events.member_data import attended_choices, attended_members
