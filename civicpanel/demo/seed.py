@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicpanel.accounts.models import Role, StaffMembership, User
+from civicpanel.members.consent import consent_record_build
 from civicpanel.members.defaults import council_setup_defaults
 from civicpanel.members.models import (
     Campaign,
@@ -198,7 +199,8 @@ def _create_members(council: Council, rng: np.random.Generator) -> None:
     for member, picks in zip(members, answer_specs, strict=True):
         if picks is None:
             continue
-        consents.append(ConsentRecord(member=member, version=consent))
+        consents.append(consent_record_build(member=member, version=consent, channel=ConsentRecord.Channel.WEB,
+                                             language=member.language, at=member.consent_given_at))
         for key, option in picks.items():
             if questions[key].kind == ProfileQuestion.Kind.SINGLE:
                 answers.append(MemberAnswer(member=member, question=questions[key], option=option))

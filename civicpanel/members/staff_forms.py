@@ -137,6 +137,10 @@ class ImportConfirmForm(CleanInputMixin, forms.Form):
                     "survey invitations and do not count until they confirm and agree to the consent text "
                     "themselves."),
     )
+    consent_channel = forms.ChoiceField(
+        label=_("How the consent was given"), required=False, initial="paper", widget=forms.RadioSelect,
+        choices=[("paper", _("On a paper form")), ("import", _("In another system, imported from there"))],
+    )
     invite = forms.BooleanField(
         label=_("E-mail each new member a link to confirm"), required=False, initial=True,
         widget=forms.CheckboxInput(attrs={"aria-describedby": "id_invite_helptext"}),

@@ -207,6 +207,7 @@ def member_import_view(request):
                 council=request.council, actor=request.user, data=data, filename=filename,
                 skip_bad_lines=form.cleaned_data["skip_bad_lines"],
                 consent_documented=form.cleaned_data["consent_documented"],
+                consent_channel=form.cleaned_data["consent_channel"] or "paper",
                 invite=form.cleaned_data["invite"], request=request,
             )
         except imports.ImportRefused as refused:
