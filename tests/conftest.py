@@ -34,10 +34,11 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _isolated_media_and_cache(tmp_path, settings):
-    """Uploads go to a temporary folder; rate-limit counters start empty in every test."""
+    """Uploads and the erasure ledger go to a temporary folder; rate-limit counters start empty in every test."""
     from django.core.cache import cache
 
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CIVICPANEL_ERASURE_LEDGER = str(tmp_path / "erasure-ledger.jsonl")
     cache.clear()
     yield
     cache.clear()

@@ -9,6 +9,8 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijklmnop",
     "ALLOWED_HOSTS": "panel.example.dk",
     "DATABASE_URL": "sqlite:///:memory:",
+    "CIVICPANEL_DATA_KEYS": "k1:S2V5Rm9yVGhlUHJvZHVjdGlvblNldHRpbmdzVGVzdDE=",
+    "CIVICPANEL_INDEX_KEY": "SW5kZXhLZXlGb3JUaGVQcm9kdWN0aW9uVGVzdHNYWFg=",
     "DJANGO_SETTINGS_MODULE": "civicpanel.config.settings",
 }
 

@@ -14,3 +14,12 @@ class AccountsConfig(AppConfig):
 
         authenticator_added.connect(on_authenticator_added, dispatch_uid="civicpanel-mfa-added")
         user_logged_in.connect(staff_session_begin, dispatch_uid="civicpanel-staff-session-begin")
+
+        from civicpanel.accounts.council_data import export_council_staff, purge_council_staff
+        from civicpanel.tenancy.removal import (
+            register_council_exporter,
+            register_council_purge_hook,
+        )
+
+        register_council_exporter("staff", export_council_staff, order=20)
+        register_council_purge_hook(purge_council_staff)

@@ -22,6 +22,14 @@ STAFF_MENU = [
 ]
 
 
+# The staff's own account pages (django-allauth): back to the staff area, second factor, password.
+ACCOUNT_MENU = [
+    ("staff:home", _("Staff area")),
+    ("mfa_index", _("Two-factor authentication")),
+    ("account_change_password", _("Change password")),
+]
+
+
 def civicpanel(request):
     council = getattr(request, "council", None)
     languages = dict(settings.LANGUAGES)
@@ -45,4 +53,11 @@ def civicpanel(request):
             current = request.path == url if name == "staff:home" else request.path.startswith(url)
             menu.append({"url": url, "label": label, "current": current})
         context["staff_menu"] = menu
+        context["staff_home_url"] = reverse("staff:home")
+        context["staff_user_label"] = f"{request.user.email} · {membership.get_role_display()}"
+    elif request.path.startswith("/accounts/") and getattr(request, "user", None) and request.user.is_authenticated:
+        context["account_menu"] = [
+            {"url": reverse(name), "label": label, "current": request.path == reverse(name)}
+            for name, label in ACCOUNT_MENU
+        ]
     return context

@@ -12,6 +12,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.utils.html import escape
+
 from civicpanel.common.charts import Series, bars_svg
 from civicpanel.common.formatting import percent
 
@@ -65,3 +67,20 @@ def share_comparison_chart(
                    series=[panel, population], maximum=max([*(v for v in panel_shares if v is not None),
                                                             *(v for v in population_shares if v is not None), 0.01]))
     return Chart(svg=svg, title=title, description=description, table=table)
+
+
+def sparkline(values: Sequence[float], *, label: str) -> str:
+    """A small trend line (SVG markup) for a key-figure card. It carries `label` as its accessible
+    name (the card states the trend in words too), and its colour comes from the page's stylesheet
+    (the council's colour), so no inline style is needed."""
+    width, height, pad = 96, 28, 3
+    points = list(values) or [0]
+    low, high = min(points), max(points)
+    span = (high - low) or 1
+    step = (width - 2 * pad) / max(1, len(points) - 1)
+    coords = [(pad + i * step, height - pad - (v - low) / span * (height - 2 * pad)) for i, v in enumerate(points)]
+    path = " ".join(f"{'M' if i == 0 else 'L'}{x:.1f} {y:.1f}" for i, (x, y) in enumerate(coords))
+    last_x, last_y = coords[-1]
+    return (f'<svg class="sparkline" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}" '
+            f'focusable="false"><path class="trend-line" d="{path}"/>'
+            f'<circle class="trend-dot" cx="{last_x:.1f}" cy="{last_y:.1f}" r="2.5"/></svg>')

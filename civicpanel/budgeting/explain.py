@@ -6,17 +6,16 @@ written here, with gettext, so a Danish page never shows the method's English.
 
 from __future__ import annotations
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from civicpanel.budgeting.models import Project, Round
+from civicpanel.common import formatting
 
 
 def money(amount, currency: str) -> str:
     value = round(float(amount or 0), 2)
-    digits = 0 if value == int(value) else 2
-    return f"{number_format(value, digits, use_l10n=True, force_grouping=True)} {currency}"
+    return f"{formatting.number(value, 0 if value == int(value) else 2)} {currency}"
 
 
 def rule_in_words(rnd: Round) -> str:

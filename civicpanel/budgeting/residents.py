@@ -55,7 +55,7 @@ def resident_request(*, council, round: Round, email: str, postal_code: str, bir
         raise ValidationError({"birth_year": _("You must be at least %(age)s years old to take part in this round.")
                                % {"age": round.min_age}})
     district = _district_for(council, round, postal_code, district)
-    if Member.objects.filter(council=council, email__iexact=email, status__in=["active", "paused"]).exists():
+    if Member.objects.by_email(email, council=council).filter(status__in=["active", "paused"]).exists():
         raise ValidationError({"email": _("This address belongs to a member of the citizen panel: log in as a "
                                           "member to take part.")})
     with transaction.atomic():

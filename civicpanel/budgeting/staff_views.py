@@ -274,6 +274,8 @@ def paper_view(request, round_id: int):
 @require_POST
 def paper_decide_view(request, round_id: int, entry_id: int, action: str):
     rnd = _round(request, round_id)
+    if action not in ("confirm", "reject"):
+        raise Http404
     entry = PaperEntry.objects.filter(round=rnd, pk=entry_id).first()
     if entry is None:
         messages.error(request, _("This paper ballot has already been handled."))

@@ -184,7 +184,10 @@ def vote_view(request, round_id: int, pot: str):
     if pot == "district":
         district_id = request.POST.get("district") or request.GET.get("district")
         options = {rd.district_id: rd.district for rd in rnd.district_budgets.select_related("district")}
-        if district_id and str(district_id).isdigit() and int(district_id) in options:
+        voted_in = voting.voted_district(rnd, voter)
+        if voted_in is not None and voted_in.pk in options:
+            district = voted_in  # a ballot can be changed, not moved to another district
+        elif district_id and str(district_id).isdigit() and int(district_id) in options:
             district = options[int(district_id)]
         elif voter.district is not None and voter.district.pk in options:
             district = voter.district

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from civicpanel.audit.services import audit_record
 from civicpanel.budgeting.models import Ballot, PaperEntry, Project, Round, VoterRecord, VotingCode
+from civicpanel.common import formatting
 from civicpanel.common.security import derived_token, new_salt, new_token, token_hash
 from civicpanel.members.models import MemberAnswer
 from civicpanel.members.profile import age_band_option
@@ -133,7 +134,7 @@ def clean_ballot(rnd: Round, pot: str, district, choices, points=None) -> tuple[
         if total > budget:
             raise ValidationError(_("The projects you chose cost %(total)s %(currency)s together, more than "
                                     "the budget of %(budget)s %(currency)s.")
-                                  % {"total": f"{total:,}".replace(",", "."), "budget": f"{budget:,}".replace(",", "."),
+                                  % {"total": formatting.number(total), "budget": formatting.number(budget),
                                      "currency": rnd.currency})
     if kind != Round.BallotKind.RANKING and kind != Round.BallotKind.POINTS:
         numbers = sorted(numbers)
@@ -189,6 +190,11 @@ def ballot_cast(*, round: Round, voter: Voter, pot: str, choices, points=None, d
         audit_record(council=rnd.council, actor=None, action="pb.vote.change", target=rnd,
                      member_ids=[voter.member.pk] if voter.member else [], detail={"pot": pot})
         return receipt
+
+
+def voted_district(rnd: Round, voter: Voter):
+    record = VoterRecord.objects.filter(round=rnd, pot="district", voter_key=voter.key).select_related("district").first()
+    return record.district if record else None
 
 
 def ballot_of(rnd: Round, voter: Voter, pot: str) -> Ballot | None:

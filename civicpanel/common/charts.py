@@ -24,6 +24,8 @@ from django.utils.html import escape
 
 INK = "#1b1f24"
 MUTED = "#4a5360"
+# The fallback colours. On a page the bars take the council's palette from its brand stylesheet
+# (classes "bar" and "bar-hatch", theme.css: --chart-1 and --chart-2, tenancy.brand.palette).
 SOLID = "#0b5394"  # 7.4:1 against white
 LIGHT = "#b9c3cf"  # drawn with a dark outline and hatching, so it never relies on colour alone
 
@@ -92,7 +94,7 @@ def bars_svg(*, chart_id: str, title: str, description: str, labels: Sequence[st
     defs = ""
     if any(s.hatched for s in series):
         defs = (f'<defs><pattern id="{hatch_id}" width="6" height="6" patternUnits="userSpaceOnUse" '
-                f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{LIGHT}"></rect>'
+                f'patternTransform="rotate(45)"><rect class="bar-hatch" width="6" height="6" fill="{LIGHT}"></rect>'
                 f'<line x1="0" y1="0" x2="0" y2="6" stroke="{MUTED}" stroke-width="1.5"></line></pattern></defs>')
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="bar-chart" width="100%" height="{height}" role="img" '
@@ -106,12 +108,12 @@ def _bar(length: float, y: int, s: Series, hatch_id: str) -> str:
     if s.hatched:
         return (f'<rect x="0.5" y="{y + 0.5}" width="{length:.2f}%" height="{BAR - 1}" fill="url(#{hatch_id})" '
                 f'stroke="{MUTED}" stroke-width="1"></rect>')
-    return f'<rect x="0" y="{y}" width="{length:.2f}%" height="{BAR}" fill="{SOLID}"></rect>'
+    return f'<rect class="bar" x="0" y="{y}" width="{length:.2f}%" height="{BAR}" fill="{SOLID}"></rect>'
 
 
 def _swatch(x: int, y: int, size: int, s: Series, hatch_id: str) -> str:
     fill = f"url(#{hatch_id})" if s.hatched else SOLID
-    stroke = f' stroke="{MUTED}" stroke-width="1"' if s.hatched else ""
+    stroke = f' stroke="{MUTED}" stroke-width="1"' if s.hatched else ' class="bar"'
     return f'<rect x="{x}" y="{y}" width="{size}" height="{size}" fill="{fill}"{stroke}></rect>'
 
 

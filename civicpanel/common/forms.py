@@ -1,8 +1,19 @@
-"""What every form that people type into shares."""
+"""What every form that people type into shares, and the renderer that gives every form the
+design system's markup."""
 
 from __future__ import annotations
 
+from django.forms.renderers import TemplatesSetting
+
 from civicpanel.common.security import clean_submitted
+
+
+class FormRenderer(TemplatesSetting):
+    """Every Django form's fields render through templates/components/form_field.html and the
+    widget templates in templates/django/forms/, so forms carry the design system's markup
+    without a page writing it."""
+
+    field_template_name = "components/form_field.html"
 
 
 class CleanInputMixin:

@@ -8,6 +8,10 @@ DEFAULT_FROM_EMAIL    sender of every e-mail
 ALLOWED_HOSTS         comma-separated; development adds localhost and *.localhost
 CIVICPANEL_DATA_DIR   where SQLite, uploads and the demo's mail live (default ./var)
 CIVICPANEL_BASE_SCHEME  http or https, for links in e-mails
+CIVICPANEL_DATA_KEYS  keys that encrypt personal data at rest: "<id>:<base64 32 bytes>[,...]", the
+                      first encrypts, all decrypt (required in production; docs/operations.md)
+CIVICPANEL_INDEX_KEY  base64 of 32 bytes, the HMAC key of the e-mail blind index (required in production)
+CIVICPANEL_ERASURE_LEDGER  file of erasures to re-apply after a restore (default DATA_DIR/erasure-ledger.jsonl)
 TRUSTED_PROXY_COUNT   reverse proxies in front of the web server that append to X-Forwarded-For
                       (production default 1: the proxy the operations guide prescribes; 0 = none)
 """
@@ -33,6 +37,18 @@ if PRODUCTION:
 else:
     SECRET_KEY = env.str("SECRET_KEY", default="development-only-not-secret-" + "x" * 40)
 
+# Personal data at rest (common.crypto): the keys live in the environment, never in the database.
+# Outside production a development key is derived from SECRET_KEY under the key id "dev".
+CIVICPANEL_DATA_KEYS = env.str("CIVICPANEL_DATA_KEYS", default="")
+CIVICPANEL_INDEX_KEY = env.str("CIVICPANEL_INDEX_KEY", default="")
+if PRODUCTION and not (CIVICPANEL_DATA_KEYS.strip() and CIVICPANEL_INDEX_KEY.strip()):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "CIVICPANEL_DATA_KEYS and CIVICPANEL_INDEX_KEY are required in production (docs/operations.md, "
+        "'Keys for personal data'); `civicpanel generate_data_key` prints a new key.")
+CIVICPANEL_ERASURE_LEDGER = env.str("CIVICPANEL_ERASURE_LEDGER", default=str(DATA_DIR / "erasure-ledger.jsonl"))
+
 DEBUG = env.bool("DEBUG", default=ENVIRONMENT == "development")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 if not PRODUCTION:
@@ -45,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -178,6 +195,9 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Copenhagen")
 USE_TZ = True
+
+# Forms render through the project's components (templates/components/form_field.html).
+FORM_RENDERER = "civicpanel.common.forms.FormRenderer"
 
 # --- Static and uploaded files -------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -45,7 +45,7 @@ def seed_demo_events(*, council, actor, rng: np.random.Generator) -> Event:
     now = timezone.now()
     event = services.event_create(council=council, actor=actor, title=TITLE, description=DESCRIPTION,
                                   kind=Event.Kind.USER_TEST, volunteer_deadline=now + dt.timedelta(days=1),
-                                  reply_days=4, reserve_size=10, reminder_hours=48)
+                                  reply_days=4, reserve_size=20, reminder_hours=48)
     held = services.session_save(council=council, actor=actor, event=event,
                                  starts_at=_at(now - dt.timedelta(days=3), 17), duration_minutes=90,
                                  place="Valby Medborgerhus, Valgårdsvej 4, lokale 2", online_link="", capacity=10,
@@ -72,7 +72,7 @@ def seed_demo_events(*, council, actor, rng: np.random.Generator) -> Event:
     Event.objects.filter(pk=event.pk).update(volunteer_deadline=now - dt.timedelta(days=10))
     event.refresh_from_db()
     keys = [f.key for f in draw_features(council=council) if f.key in BALANCE]
-    for tolerance in (1, 2, 3):
+    for tolerance in (2, 3):
         try:
             services.draw_run(council=council, actor=actor, event=event, feature_keys=keys, tolerance=tolerance)
             break
@@ -89,7 +89,8 @@ def seed_demo_events(*, council, actor, rng: np.random.Generator) -> Event:
         services.attendance_set(council=council, actor=actor, placement=placement, attended=number != 3)
     # The second: one of those drawn declined, the next suitable reserve took the seat and said yes.
     second = list(Placement.objects.filter(session=coming, state=Placement.State.INVITED).order_by("id"))
-    services.seat_decline(placement=second[0])
+    leaving = next((p for p in second if services.replacement_candidate(session=coming, dropped=p)), second[0])
+    services.seat_decline(placement=leaving)
     for placement in Placement.objects.filter(session=coming, state=Placement.State.INVITED).order_by("id"):
         services.seat_accept(placement=placement)
     return event

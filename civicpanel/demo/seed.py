@@ -17,10 +17,12 @@ from importlib import resources
 import numpy as np
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from civicpanel.accounts.models import Role, StaffMembership, User
+from civicpanel.members.consent import consent_record_build
 from civicpanel.members.defaults import council_setup_defaults
 from civicpanel.members.models import (
     Campaign,
@@ -78,6 +80,15 @@ STAFF = [
 ]
 
 
+# The demo council's own look: a green (white text on it: 7.5:1) and a simple emblem drawn for the demo.
+DEMO_COLOUR = "#17604a"
+DEMO_LOGO = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 48 56" role="img" aria-label="Valby">
+<path d="M24 2 L44 9 V28 C44 41 35 50 24 54 C13 50 4 41 4 28 V9 Z" fill="#17604a"/>
+<path d="M24 10 C31 18 34 24 34 30 C34 36 29.5 40 24 40 C18.5 40 14 36 14 30 C14 24 17 18 24 10 Z" fill="#ffffff"/>
+<path d="M24 22 V47 M24 31 L30 26 M24 35 L18 30" stroke="#17604a" stroke-width="2.4" fill="none" stroke-linecap="round"/>
+</svg>"""
+
+
 def demo_exists() -> bool:
     return Council.objects.filter(slug="valby").exists()
 
@@ -88,8 +99,9 @@ def seed_demo() -> list[StaffLogin]:
     council = Council.objects.create(
         slug="valby", name="Valby Lokaludvalg", country="DK", languages=["da", "nb", "en"],
         default_language="da", minimum_age=15, contact_email="borgerpanel@valby.demo",
-        from_email="borgerpanel@valby.demo",
+        from_email="borgerpanel@valby.demo", brand_colour=DEMO_COLOUR,
     )
+    council.logo.save("logo.svg", ContentFile(DEMO_LOGO.encode()), save=True)
     for order, (name, codes) in enumerate(DISTRICTS):
         District.objects.create(council=council, name=name, postal_codes=codes, order=order)
     council_setup_defaults(council=council)
@@ -190,7 +202,8 @@ def _create_members(council: Council, rng: np.random.Generator) -> None:
     for member, picks in zip(members, answer_specs, strict=True):
         if picks is None:
             continue
-        consents.append(ConsentRecord(member=member, version=consent))
+        consents.append(consent_record_build(member=member, version=consent, channel=ConsentRecord.Channel.WEB,
+                                             language=member.language, at=member.consent_given_at))
         for key, option in picks.items():
             if questions[key].kind == ProfileQuestion.Kind.SINGLE:
                 answers.append(MemberAnswer(member=member, question=questions[key], option=option))

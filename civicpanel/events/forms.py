@@ -3,10 +3,13 @@ into {"da": ..., "en": ...} dicts for the services."""
 
 from __future__ import annotations
 
+import secrets
+
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from civicpanel.common.forms import CleanInputMixin
 from civicpanel.events.models import Event, RegistrationQuestion, Session
 
 LANGUAGE_NAMES = {"da": gettext_lazy("Danish"), "nb": gettext_lazy("Norwegian"), "en": gettext_lazy("English")}
@@ -33,7 +36,7 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class EventForm(forms.Form):
+class EventForm(CleanInputMixin, forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Event.Kind.choices)
     volunteer_deadline = forms.DateTimeField(
         label=gettext_lazy("Volunteering deadline"), widget=DateTimeInput(),
@@ -69,7 +72,7 @@ class EventForm(forms.Form):
                 "reminder_hours": data["reminder_hours"]}
 
 
-class SessionForm(forms.Form):
+class SessionForm(CleanInputMixin, forms.Form):
     starts_at = forms.DateTimeField(label=gettext_lazy("Starts"), widget=DateTimeInput())
     duration_minutes = forms.IntegerField(label=gettext_lazy("Duration (minutes)"), min_value=10, max_value=600,
                                           initial=90)
@@ -97,7 +100,7 @@ class SessionForm(forms.Form):
                 "accessibility": texts(data, "accessibility", self.languages)}
 
 
-class QuestionForm(forms.Form):
+class QuestionForm(CleanInputMixin, forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"),
                              choices=[(k.value, k.label) for k in RegistrationQuestion.KINDS])
     required = forms.BooleanField(label=gettext_lazy("Required"), required=False)
@@ -129,8 +132,18 @@ class QuestionForm(forms.Form):
                 "options": self.options, "required": self.cleaned_data["required"]}
 
 
-class AudienceForm(forms.Form):
+class AudienceForm(CleanInputMixin, forms.Form):
     """Who is called: tick profile categories (nothing ticked under a question: everyone)."""
+
+    audience = forms.ChoiceField(
+        label=gettext_lazy("Whom to call"), required=False, widget=forms.RadioSelect, initial="all",
+        choices=[("all", gettext_lazy("Everyone in the panel or the filter")),
+                 ("sample", gettext_lazy("A representative sample of them"))])
+    sample_size = forms.IntegerField(label=gettext_lazy("Sample size"), required=False, min_value=1, max_value=100000)
+    sample_seed = forms.IntegerField(
+        label=gettext_lazy("Seed"), required=False, min_value=0, max_value=2**31 - 1,
+        help_text=gettext_lazy("The same seed and audience give the same sample. Leave empty for a random seed; "
+                               "it is shown and stored with the sending."))
 
     def __init__(self, *args, questions, **kwargs):
         super().__init__(*args, **kwargs)
@@ -149,8 +162,15 @@ class AudienceForm(forms.Form):
             return {}
         return {q.key: self.cleaned_data[f"f_{q.key}"] for q in self.questions if self.cleaned_data.get(f"f_{q.key}")}
 
+    def sample(self) -> tuple[int, int] | None:
+        """(size, seed) when a representative sample is asked for."""
+        if not self.is_valid() or self.cleaned_data.get("audience") != "sample" or not self.cleaned_data.get("sample_size"):
+            return None
+        seed = self.cleaned_data.get("sample_seed")
+        return self.cleaned_data["sample_size"], (secrets.randbelow(2**31 - 1) if seed is None else seed)
 
-class DrawForm(forms.Form):
+
+class DrawForm(CleanInputMixin, forms.Form):
     tolerance = forms.IntegerField(
         label=gettext_lazy("Tolerance (seats either side of the population share)"), min_value=0, max_value=50,
         initial=1)
@@ -161,3 +181,4 @@ class DrawForm(forms.Form):
             label=_("Balance on"), required=False, widget=forms.CheckboxSelectMultiple,
             choices=[(f.key, f.question.text) for f in features], initial=[f.key for f in features],
             help_text=_("Profile questions with population figures."))
+

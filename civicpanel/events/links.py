@@ -32,3 +32,15 @@ def participant_by_token(*, council, token: str) -> Participant | None:
         .filter(token_hash=token_hash(token), event__council=council)
         .first()
     )
+
+
+def participant_in_session(*, council, event_id: int, participant_id) -> Participant | None:
+    """The participant whose link was opened earlier in this browser (its id kept in the
+    session), for this event and council only, and only while the link still works."""
+    if not isinstance(participant_id, int):
+        return None
+    return (
+        Participant.objects.select_related("event", "member", "event__council")
+        .filter(pk=participant_id, event_id=event_id, event__council=council, token_hash__isnull=False)
+        .first()
+    )

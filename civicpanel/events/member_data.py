@@ -64,3 +64,17 @@ def event_member_section(member) -> dict | None:
         rows.append({"participant": participant, "event": participant.event, "path": participant_path(participant),
                      "placements": placements, "sessions": list(participant.sessions.all())})
     return {"template": "events/member_section.html", "context": {"rows": rows}}
+
+
+def attended_choices(council) -> list[tuple[str, str]]:
+    """Events with anyone checked in, for the surveys' audience ("attended event X")."""
+    from civicpanel.events.models import Event
+
+    events = Event.objects.filter(council=council, sessions__placements__state=Placement.State.ATTENDED).distinct()
+    return [(str(e.pk), e.name) for e in events.order_by("-volunteer_deadline")]
+
+
+def attended_members(council, values: list[str]):
+    ids = [int(v) for v in values if str(v).isdigit()]
+    return Placement.objects.filter(session__event__council=council, session__event_id__in=ids,
+                                    state=Placement.State.ATTENDED).values("participant__member_id")

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from civicpanel.audit.services import audit_record
 from civicpanel.common.questions import CHOICE_KINDS, parse_answer, settings_problems
 from civicpanel.common.security import new_salt, token_hash
-from civicpanel.events.audience import call_plan
+from civicpanel.events.audience import call_plan, call_sample
 from civicpanel.events.links import participant_token
 from civicpanel.events.models import (
     Call,
@@ -198,10 +198,12 @@ def _new_pseudonyms(event: Event, count: int) -> list[str]:
     return fresh
 
 
-def call_send(*, council, actor, event: Event, filters: dict | None = None, request=None) -> Call:
+def call_send(*, council, actor, event: Event, filters: dict | None = None, sample_size: int | None = None,
+              sample_seed: int | None = None, request=None) -> Call:
     """Call an audience to volunteer: one participant (with a personal link) per member not yet
-    called and not left out, and one outreach mailing. Safe to call twice: those already
-    called are left out the second time."""
+    called and not left out, and one outreach mailing. With `sample_size`, only a representative
+    sample of them (audience.call_sample; seed kept on the call). Safe to call twice: those
+    already called are left out the second time."""
     now = timezone.now()
     with transaction.atomic():
         event = _locked(event, council)
@@ -214,8 +216,16 @@ def call_send(*, council, actor, event: Event, filters: dict | None = None, requ
         plan = call_plan(council=council, event=event, filters=filters or {}, now=now)
         if not plan.member_ids:
             raise ValidationError(_("Nobody to call: everyone in this audience is left out or already called."))
+        design = {}
+        if sample_size is not None:
+            drawn = call_sample(council=council, member_ids=plan.member_ids, size=sample_size,
+                                seed=sample_seed if sample_seed is not None else secrets.randbelow(MAX_SEED))
+            if drawn.errors:
+                raise ValidationError(drawn.errors)
+            plan.member_ids, design = drawn.selected, drawn.record()
         call = Call.objects.create(event=event, filters=filters or {}, recipient_count=len(plan.member_ids),
-                                   left_out=plan.left_out, created_by=actor if getattr(actor, "pk", None) else None)
+                                   left_out=plan.left_out, sample=design,
+                                   created_by=actor if getattr(actor, "pk", None) else None)
         pseudonyms = _new_pseudonyms(event, len(plan.member_ids))
         Participant.objects.bulk_create([
             Participant(event=event, member_id=m, call=call, token_salt=new_salt(), pseudonym=p, called_at=now)
@@ -232,7 +242,7 @@ def call_send(*, council, actor, event: Event, filters: dict | None = None, requ
         call.save(update_fields=["mailing"])
         audit_record(council=council, actor=actor, action="event.call", target=event, member_ids=plan.member_ids,
                      detail={"call": call.pk, "filters": filters or {}, "called": len(plan.member_ids),
-                             "left_out": plan.left_out}, request=request)
+                             "left_out": plan.left_out, "sample": design}, request=request)
     return call
 
 
@@ -466,29 +476,13 @@ def seat_decline(*, placement: Placement, actor=None, request=None) -> Placement
 def _replace(*, council, actor, session: Session, dropped: Placement) -> Placement | None:
     """Invite the first reserve of the session, not yet asked and not seated elsewhere, whose
     swap for `dropped` keeps every quota (methods.selection.replacement_for)."""
-    from civicpanel.events import draw as drawing
-
     event = session.event
-    record = next((row for row in event.draw.get("sessions", []) if row["session"] == session.pk), None)
-    if record is None:
-        return None
-    pool, features = drawing.read_files(people=record["people_csv"], quotas=record["quotas_csv"])
-    placements = {p.participant.pseudonym: p for p in
-                  Placement.objects.filter(session=session).select_related("participant")}
-    holding = [pseudonym for pseudonym, p in placements.items() if p.state in HOLDING_STATES]
-    busy = set(Placement.objects.filter(session__event=event, state__in=HOLDING_STATES)
-               .exclude(session=session).values_list("participant__pseudonym", flat=True))
-    candidates = [pseudonym for pseudonym in record["reserve_list"]
-                  if pseudonym in placements and placements[pseudonym].state == Placement.State.NONE
-                  and pseudonym not in busy and placements[pseudonym].participant.withdrawn_at is None]
-    pick = replacement_for(pool, features, [*holding, dropped.participant.pseudonym], candidates,
-                           dropped.participant.pseudonym)
-    if pick is None:
+    chosen = replacement_candidate(session=session, dropped=dropped)
+    if chosen is None:
         audit_record(council=council, actor=actor, action="event.seat_unfilled", target=event,
                      detail={"session": session.pk, "dropped": dropped.participant.pseudonym})
         return None
     now = timezone.now()
-    chosen = placements[pick]
     chosen.state, chosen.invited_at, chosen.replaces = Placement.State.INVITED, now, dropped
     chosen.reply_by = max(now + timedelta(days=event.reply_days), now + timedelta(hours=1))
     if chosen.reply_by > session.starts_at > now:  # a late replacement must answer before the session
@@ -498,9 +492,35 @@ def _replace(*, council, actor, session: Session, dropped: Placement) -> Placeme
             participants=[chosen.participant], session=session)
     audit_record(council=council, actor=actor, action="event.seat_replace", target=event,
                  member_ids=[chosen.participant.member_id],
-                 detail={"session": session.pk, "dropped": dropped.participant.pseudonym, "reserve": pick,
+                 detail={"session": session.pk, "dropped": dropped.participant.pseudonym,
+                         "reserve": chosen.participant.pseudonym,
                          "reserve_rank": chosen.reserve_rank})
     return chosen
+
+
+def replacement_candidate(*, session: Session, dropped: Placement) -> Placement | None:
+    """Who would take `dropped`'s seat: the first reserve of the session, not yet asked, not
+    seated elsewhere and not withdrawn, whose swap keeps every quota (replacement_for). Reads
+    only; `_replace` acts on it."""
+    from civicpanel.events import draw as drawing
+
+    event = session.event
+    record = next((row for row in event.draw.get("sessions", []) if row["session"] == session.pk), None)
+    if record is None:
+        return None
+    pool, features = drawing.read_files(people=record["people_csv"], quotas=record["quotas_csv"])
+    placements = {p.participant.pseudonym: p for p in
+                  Placement.objects.filter(session=session).select_related("participant")}
+    holding = [pseudonym for pseudonym, p in placements.items()
+               if p.state in HOLDING_STATES and p.pk != dropped.pk]
+    busy = set(Placement.objects.filter(session__event=event, state__in=HOLDING_STATES)
+               .exclude(session=session).values_list("participant__pseudonym", flat=True))
+    candidates = [pseudonym for pseudonym in record["reserve_list"]
+                  if pseudonym in placements and placements[pseudonym].state == Placement.State.NONE
+                  and pseudonym not in busy and placements[pseudonym].participant.withdrawn_at is None]
+    pick = replacement_for(pool, features, [*holding, dropped.participant.pseudonym], candidates,
+                           dropped.participant.pseudonym)
+    return placements[pick] if pick is not None else None
 
 
 def seats_expire_due(*, now: datetime | None = None) -> int:

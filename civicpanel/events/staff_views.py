@@ -4,6 +4,7 @@ for volunteers (with a confirmation step), the draw and its export."""
 from __future__ import annotations
 
 import csv
+import secrets
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -21,7 +22,7 @@ from civicpanel.audit.services import audit_record
 from civicpanel.common.security import spreadsheet_safe
 from civicpanel.events import draw as drawing
 from civicpanel.events import selectors, services
-from civicpanel.events.audience import call_plan
+from civicpanel.events.audience import call_plan, call_sample
 from civicpanel.events.forms import AudienceForm, DrawForm, EventForm, QuestionForm, SessionForm
 from civicpanel.events.messages import message_context_for_preview
 from civicpanel.events.models import Placement
@@ -181,12 +182,18 @@ def call_view(request, event_id: int):
     """Choose who is called, see how many and the e-mail, then confirm."""
     event = selectors.event_get(council=request.council, event_id=event_id)
     data = request.POST if request.method == "POST" else request.GET
+    if data.get("audience") == "sample" and not data.get("sample_seed", "").strip():
+        # A seed now, shown in the preview and carried to the send: what is sent is what was shown.
+        data = data.copy()
+        data["sample_seed"] = str(secrets.randbelow(services.MAX_SEED))
     form = AudienceForm(data, questions=active_profile_questions(council=request.council))
     filters = form.filters()
+    sample = form.sample()
     if request.method == "POST" and request.POST.get("action") == "send":
         try:
             call = services.call_send(council=request.council, actor=request.user, event=event, filters=filters,
-                                      request=request)
+                                      sample_size=sample[0] if sample else None,
+                                      sample_seed=sample[1] if sample else None, request=request)
         except ValidationError as error:
             _flash(request, error)
         else:
@@ -195,9 +202,12 @@ def call_view(request, event_id: int):
                              % {"n": call.recipient_count})
             return redirect("staff:event_detail", event.pk)
     plan = call_plan(council=request.council, event=event, filters=filters)
+    drawn = call_sample(council=request.council, member_ids=plan.member_ids, size=sample[0],
+                        seed=sample[1]) if sample else None
     subject, body = _email_preview(request.council, event)
     return render(request, "events/staff/call.html", {
         "event": event, "form": form, "plan": plan, "filters": filters, "email_subject": subject, "email_body": body,
+        "sample": drawn, "recipients": len(drawn.selected) if drawn else len(plan.member_ids),
         "open": event.volunteering_open(), "has_sessions": event.sessions.filter(cancelled_at__isnull=True).exists(),
     })
 

@@ -2,14 +2,18 @@
 
 /events/<id>/            the event's public page: what, when, the commitment (SHA-256 of the
                          seed) before the draw, the seed and the counts after it
-/events/p/<token>/       a participant's own page: the volunteer form, then their outcome,
+/events/p/<token>/       the personal link from the e-mail: exchanged for the session on first
+                         use, then the browser goes on to /events/mine/<id>/ (the token is not
+                         left in the address bar, the history, a bookmark or a Referer; opening
+                         the link again, on another device too, starts a new such session)
+/events/mine/<id>/       the participant's own page: the volunteer form, then their outcome,
                          their pseudonym and the files to check the draw
-/events/p/<token>/files/<n>/<pool|quotas|selected>.csv
+/events/mine/<id>/files/<n>/<pool|quotas|selected>.csv
                          the draw's files for session n (volunteers of the event only)
-/events/p/<token>/seats/<id>/<accept|decline>/
+/events/mine/<id>/seats/<seat>/<accept|decline>/
                          answering an invitation to a seat (POST; idempotent)
-/events/p/<token>/seats/<id>/                the ticket, with a QR code staff scan at the door
-/events/p/<token>/seats/<id>/qr.svg, calendar.ics
+/events/mine/<id>/seats/<seat>/              the ticket, with a QR code staff scan at the door
+/events/mine/<id>/seats/<seat>/qr.svg, calendar.ics
 """
 
 from __future__ import annotations
@@ -28,9 +32,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from civicpanel.audit.services import audit_record
 from civicpanel.common.mail import absolute_url
 from civicpanel.common.questions import question_view
+from civicpanel.common.security import clean_submitted
+from civicpanel.common.tokenurls import token_miss, token_url
 from civicpanel.events import selectors, services
 from civicpanel.events.calendar import calendar_file
-from civicpanel.events.links import participant_by_token
+from civicpanel.events.links import participant_by_token, participant_in_session
 from civicpanel.events.models import Event, Placement
 
 FILES = ("pool", "quotas", "selected")
@@ -62,35 +68,75 @@ def event_public_view(request, event_id: int):
     })
 
 
-def _participant_or_404(request, token: str):
+# event id (str) -> participant id, for the personal links opened in this browser
+SESSION_PARTICIPANTS = "events.participants"
+
+
+def _activate(request, member_language: str | None) -> None:
+    language = _language_for(request, member_language)
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+
+
+def _participant_in_session(request, event_id: int):
+    """The participant whose link was opened earlier in this browser, for this event and council."""
+    if request.council is None:
+        raise Http404
+    participant_id = request.session.get(SESSION_PARTICIPANTS, {}).get(str(event_id))
+    participant = participant_in_session(council=request.council, event_id=event_id, participant_id=participant_id)
+    _activate(request, participant.member.language if participant else None)
+    return participant
+
+
+def _mine(event_id: int, suffix: str = "") -> str:
+    return reverse("events:mine", args=[event_id]) + suffix
+
+
+@never_cache
+@token_url
+@require_http_methods(["GET"])
+def participant_link_view(request, token: str):
+    """The link from the e-mail: remember the participant in the session and go on without the
+    token (keeping "?ticket=<seat>" from a member's own page)."""
     if request.council is None:
         raise Http404
     participant = participant_by_token(council=request.council, token=token)
-    language = _language_for(request, participant.member.language if participant else None)
-    translation.activate(language)
-    request.LANGUAGE_CODE = language
-    return participant
+    if participant is None:
+        token_miss(request)
+        _activate(request, None)
+        return _unknown(request)
+    linked = dict(request.session.get(SESSION_PARTICIPANTS, {}))
+    linked[str(participant.event_id)] = participant.pk
+    request.session[SESSION_PARTICIPANTS] = linked
+    ticket = request.GET.get("ticket", "")
+    if ticket.isdigit():
+        return redirect(_mine(participant.event_id, f"seats/{int(ticket)}/"))
+    return redirect(_mine(participant.event_id))
 
 
 def _unknown(request):
     return render(request, "events/message.html", {"kind": "unknown"}, status=404)
 
 
+def _reopen(request):
+    return render(request, "events/message.html", {"kind": "reopen"}, status=404)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
-def participant_view(request, token: str):
-    participant = _participant_or_404(request, token)
+def participant_view(request, event_id: int):
+    participant = _participant_in_session(request, event_id)
     if participant is None:
-        return _unknown(request)
+        return _reopen(request)
     event = participant.event
     errors: dict[str, str] = {}
     data = None
     if request.method == "POST":
-        data = request.POST
+        data = clean_submitted(request.POST)  # no control characters in what is stored (see common.forms)
         try:
             errors = services.volunteer_submit(
-                participant=participant, session_ids=[int(v) for v in request.POST.getlist("sessions") if v.isdigit()],
-                data=request.POST, language=request.LANGUAGE_CODE)
+                participant=participant, session_ids=[int(v) for v in data.getlist("sessions") if v.isdigit()],
+                data=data, language=request.LANGUAGE_CODE)
         except services.VolunteeringClosed:
             return render(request, "events/message.html", {"kind": "closed", "event": event}, status=409)
         if not errors:
@@ -105,7 +151,7 @@ def participant_view(request, token: str):
     placements = list(participant.placements.select_related("session").order_by("session__starts_at"))
     public_draw = selectors.public_draw(council=request.council, event=event)
     return render(request, "events/participant.html", {
-        "participant": participant, "event": event, "token": token, "views": views, "errors": errors,
+        "participant": participant, "event": event, "views": views, "errors": errors,
         "sessions": list(event.sessions.filter(cancelled_at__isnull=True)), "chosen": chosen,
         "open": event.volunteering_open(), "saved": request.GET.get("saved") == "1",
         "placements": placements, "public_draw": public_draw,
@@ -115,22 +161,22 @@ def participant_view(request, token: str):
 
 
 @require_POST
-def participant_withdraw_view(request, token: str):
-    participant = _participant_or_404(request, token)
+def participant_withdraw_view(request, event_id: int):
+    participant = _participant_in_session(request, event_id)
     if participant is None:
-        return _unknown(request)
+        return _reopen(request)
     try:
         services.volunteer_withdraw(participant=participant)
     except services.VolunteeringClosed:
         return render(request, "events/message.html", {"kind": "closed", "event": participant.event}, status=409)
-    return redirect(f"/events/p/{token}/?withdrawn=1")
+    return redirect(_mine(event_id, "?withdrawn=1"))
 
 
 @never_cache
-def participant_file_view(request, token: str, number: int, name: str):
+def participant_file_view(request, event_id: int, number: int, name: str):
     """The draw's files, for the event's volunteers only: the pool is not public, since a small
     pool's profile combinations could point to a person."""
-    participant = _participant_or_404(request, token)
+    participant = _participant_in_session(request, event_id)
     if participant is None or name not in FILES or participant.volunteered_at is None:
         raise Http404
     event = participant.event
@@ -164,11 +210,11 @@ def _placement_or_404(participant, placement_id: int) -> Placement:
 
 
 @require_POST
-def seat_answer_view(request, token: str, placement_id: int, answer: str):
-    """Accept or decline a seat. A second click, or the same link sent again, changes nothing."""
-    participant = _participant_or_404(request, token)
+def seat_answer_view(request, event_id: int, placement_id: int, answer: str):
+    """Accept or decline a seat. A second click, or the same form sent again, changes nothing."""
+    participant = _participant_in_session(request, event_id)
     if participant is None:
-        return _unknown(request)
+        return _reopen(request)
     placement = _placement_or_404(participant, placement_id)
     try:
         if answer == "accept":
@@ -179,11 +225,11 @@ def seat_answer_view(request, token: str, placement_id: int, answer: str):
             raise Http404
     except services.SeatNotOpen:
         return render(request, "events/message.html", {"kind": "seat_closed", "event": participant.event}, status=409)
-    return redirect(f"/events/p/{token}/#seat-{placement.pk}")
+    return redirect(_mine(event_id, f"#seat-{placement.pk}"))
 
 
-def _ticket_placement(request, token: str, placement_id: int):
-    participant = _participant_or_404(request, token)
+def _ticket_placement(request, event_id: int, placement_id: int):
+    participant = _participant_in_session(request, event_id)
     if participant is None:
         raise Http404
     placement = _placement_or_404(participant, placement_id)
@@ -193,21 +239,20 @@ def _ticket_placement(request, token: str, placement_id: int):
 
 
 @never_cache
-def ticket_view(request, token: str, placement_id: int):
-    participant, placement = _ticket_placement(request, token, placement_id)
+def ticket_view(request, event_id: int, placement_id: int):
+    participant, placement = _ticket_placement(request, event_id, placement_id)
     return render(request, "events/ticket.html", {"participant": participant, "placement": placement,
-                                                  "event": participant.event, "session": placement.session,
-                                                  "token": token})
+                                                  "event": participant.event, "session": placement.session})
 
 
 @never_cache
-def ticket_qr_view(request, token: str, placement_id: int):
+def ticket_qr_view(request, event_id: int, placement_id: int):
     """The QR code on the ticket: the staff check-in address of this seat (useless without a
     staff login)."""
     import qrcode
     import qrcode.image.svg
 
-    _participant, placement = _ticket_placement(request, token, placement_id)
+    _participant, placement = _ticket_placement(request, event_id, placement_id)
     url = absolute_url(request.council, reverse("staff:event_checkin_code", args=[placement.session.event_id,
                                                                                    placement.checkin_code]))
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgFillImage, box_size=10, border=2)
@@ -215,9 +260,10 @@ def ticket_qr_view(request, token: str, placement_id: int):
 
 
 @never_cache
-def ticket_calendar_view(request, token: str, placement_id: int):
-    participant, placement = _ticket_placement(request, token, placement_id)
-    response = HttpResponse(calendar_file(placement.session, participant_url=request.build_absolute_uri(
-        f"/events/p/{token}/")), content_type="text/calendar; charset=utf-8")
+def ticket_calendar_view(request, event_id: int, placement_id: int):
+    participant, placement = _ticket_placement(request, event_id, placement_id)
+    # The event's public page, never a personal link: calendars get synced and shared.
+    response = HttpResponse(calendar_file(placement.session, participant_url=absolute_url(
+        request.council, reverse("events:public", args=[event_id]))), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="event-{participant.event_id}.ics"'
     return response

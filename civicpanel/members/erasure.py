@@ -22,9 +22,11 @@ An eraser runs inside the erasure's transaction, before the member's own fields 
 cleared, so it can still read them; if it raises, nothing is erased.
 
 What erasure keeps: the Member row as an anonymous husk (council, status "left", language,
-campaign, the join/confirm/leave dates), and its ConsentRecord rows (version and date
-only, which record that processing had a lawful basis while they were a member; without
-the e-mail and name nobody can tell whose they were). Everything else that identifies the
+campaign, the join/confirm/leave dates), and its ConsentRecord rows (purpose, text version
+and the SHA-256 of the text, language, time and channel: they record that processing had a
+lawful basis while they were a member; the consent log is append-only, and without the
+e-mail and name nobody can tell whose they were). Each erasure is also appended to the
+erasure ledger (ids and time only), so that it can be applied again after a restore. Everything else that identifies the
 person is cleared: e-mail, name, birth year, postal code, district, profile answers, the
 free-text recruitment source, and all link tokens.
 """
@@ -38,6 +40,7 @@ from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
+from civicpanel.common.ledger import MEMBER_ERASED, ledger_record
 from civicpanel.members.models import ConsentRecord, Member, MemberAnswer, ProfileQuestion
 
 DataProvider = Callable[[Member], dict]
@@ -88,7 +91,9 @@ def member_data(member: Member) -> dict:
     if member.postal_code:
         profile.append({"question": "postal_code", "key": "postal_code", "answer": member.postal_code})
     consents = [
-        {"version": record.version.version, "given_at": _iso(record.given_at), "text": record.version.text}
+        {"version": record.text_version, "given_at": _iso(record.given_at), "purpose": record.purpose,
+         "channel": record.channel, "language": record.language, "text_sha256": record.text_sha256,
+         "text": record.version.text.get(record.language, "")}
         for record in ConsentRecord.objects.filter(member=member).select_related("version").order_by("given_at")
     ]
     data = {
@@ -145,10 +150,13 @@ def member_data_rows(data: dict) -> list[tuple[str, str, str, object]]:
     return rows
 
 
-def member_erase(*, member: Member, status: str = Member.Status.LEFT, now: datetime.datetime | None = None) -> Member:
+def member_erase(*, member: Member, status: str = Member.Status.LEFT, now: datetime.datetime | None = None,
+                 ledger: bool = True) -> Member:
     """Erase the member's personal data and leave an anonymous husk (see the module doc).
 
-    Safe to call twice. Runs the registered erasers of the other apps in the same transaction.
+    Safe to call twice. Runs the registered erasers of the other apps in the same transaction,
+    and appends the erasure to the erasure ledger when it commits (`ledger=False` when applying
+    the ledger itself after a restore).
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -175,6 +183,8 @@ def member_erase(*, member: Member, status: str = Member.Status.LEFT, now: datet
         ])
         if email:
             _scrub_task_results(email)
+        if ledger:
+            ledger_record(MEMBER_ERASED, council_id=member.council_id, member_ids=[member.pk], at=now)
     return member
 
 

@@ -1,5 +1,5 @@
 """A member's history with the panel on their staff page: what they were invited to and what
-they took part in, one section per kind (surveys today; events, budgeting votes... as those
+they took part in, one section per kind (surveys and events today; budgeting votes... as those
 apps register).
 
 members sits below the apps that invite members, so it cannot import them. Each app registers

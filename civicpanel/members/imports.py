@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicpanel.audit.services import audit_record
+from civicpanel.common.crypto import blind_index
 from civicpanel.common.csvio import CsvInputError, read_csv_upload
 from civicpanel.members import selectors
+from civicpanel.members.consent import consent_record_build
 from civicpanel.members.models import (
     ConsentRecord,
     ConsentVersion,
@@ -131,9 +132,9 @@ def import_check(*, council, data: bytes, filename: str = "file") -> ImportRepor
     for district in districts:
         for code in district.postal_codes or []:
             postal_districts.setdefault(str(code).replace(" ", "").strip(), set()).add(district.pk)
+    # Addresses are encrypted; the blind index (HMAC of the lower-cased address) finds them.
     existing = dict(
-        Member.objects.filter(council=council, email__isnull=False)
-        .annotate(email_lower=Lower("email")).values_list("email_lower", "pk")
+        Member.objects.filter(council=council, email_hash__isnull=False).values_list("email_hash", "pk")
     )
     year = timezone.localdate().year
     latest_year, earliest_year = year - council.minimum_age, year - MAX_AGE
@@ -164,9 +165,10 @@ def import_check(*, council, data: bytes, filename: str = "file") -> ImportRepor
                     errors.append(_("duplicate within the file: the same e-mail as line %(line)s") % {"line": seen[email]})
                 else:
                     seen[email] = number
-                if email in existing:
-                    line.existing_member_id = existing[email]
-                    errors.append(_("already a member (number %(number)s)") % {"number": existing[email]})
+                known = existing.get(blind_index(email))
+                if known is not None:
+                    line.existing_member_id = known
+                    errors.append(_("already a member (number %(number)s)") % {"number": known})
 
         language = row.get("language", "").strip().lower()
         if language == "no":
@@ -258,7 +260,8 @@ def import_check_audited(*, council, actor, data: bytes, filename: str = "file",
 
 
 def members_import(*, council, actor, data: bytes, filename: str = "file", skip_bad_lines: bool = False,
-                   consent_documented: bool = False, invite: bool = False, request=None) -> ImportResult:
+                   consent_documented: bool = False, consent_channel: str = ConsentRecord.Channel.IMPORT,
+                   invite: bool = False, request=None) -> ImportResult:
     """Import the good lines of the file, all in one transaction.
 
     The file is checked again here (the panel may have changed since the dry run). With bad
@@ -268,8 +271,11 @@ def members_import(*, council, actor, data: bytes, filename: str = "file", skip_
     nothing and get nothing until they confirm and agree to the consent text themselves; with
     `invite` each is e-mailed a link to do so (after the commit). With `consent_documented`
     (the council holds each person's signed consent to the current consent text) they are
-    active at once, and the current consent version is recorded for them.
+    active at once, and the current consent version is recorded for them, with
+    `consent_channel` (paper, or import from another system) and each member's language.
     """
+    if consent_channel not in (ConsentRecord.Channel.IMPORT, ConsentRecord.Channel.PAPER):
+        raise ValueError(f"consent documented through {consent_channel!r}: only paper or import")
     report = import_check(council=council, data=data, filename=filename)
     if report.bad and not skip_bad_lines:
         raise ImportRefused(
@@ -301,7 +307,10 @@ def members_import(*, council, actor, data: bytes, filename: str = "file", skip_
                 for question_id, option_id in line.option_ids
             ])
             if consent is not None:
-                ConsentRecord.objects.bulk_create([ConsentRecord(member=member, version=consent) for member in members])
+                ConsentRecord.objects.bulk_create([
+                    consent_record_build(member=member, version=consent, channel=consent_channel, at=now)
+                    for member in members
+                ])
             member_ids = [member.pk for member in members]
             skipped = [line.number for line in report.bad]
             invited = 0
@@ -310,7 +319,9 @@ def members_import(*, council, actor, data: bytes, filename: str = "file", skip_
             audit_record(
                 council=council, actor=actor, action="member.import", member_ids=member_ids,
                 detail={"count": len(members), "filename": filename, "skipped_lines": skipped,
-                        "consent_documented": consent_documented, "status": status, "invited": invited},
+                        "consent_documented": consent_documented,
+                        "consent_channel": consent_channel if consent_documented else "",
+                        "status": status, "invited": invited},
                 request=request,
             )
     except IntegrityError as error:

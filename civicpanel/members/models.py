@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civicpanel.common.crypto import blind_index
+from civicpanel.common.fields import BlindIndexField, BlindIndexMixin, EncryptedTextField
 from civicpanel.common.models import translated
 
 
@@ -155,9 +158,23 @@ class Campaign(models.Model):
         return self.name
 
 
-class Member(models.Model):
+class MemberQuerySet(models.QuerySet):
+    def by_email(self, email: str, *, council) -> MemberQuerySet:
+        """The council's member with this address (case-insensitive), through the blind index:
+        the address itself is encrypted and cannot be compared in SQL."""
+        hashed = blind_index(email)
+        if hashed is None:
+            return self.none()
+        return self.filter(council=council, email_hash=hashed)
+
+
+class Member(BlindIndexMixin, models.Model):
     """A resident in the panel. On leaving, the personal fields are erased and the row stays
-    as an anonymous husk so that counts and earlier aggregates remain true."""
+    as an anonymous husk so that counts and earlier aggregates remain true.
+
+    `email` and `name` are encrypted at rest (common.fields) and read as plain strings;
+    find a member by address with `Member.objects.by_email(address, council=...)`.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Awaiting confirmation")
@@ -166,8 +183,11 @@ class Member(models.Model):
         LEFT = "left", _("Left")
 
     council = models.ForeignKey("tenancy.Council", on_delete=models.CASCADE, related_name="members")
-    email = models.EmailField(_("e-mail"), null=True, blank=True)
-    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = EncryptedTextField(_("e-mail"), null=True, blank=True)
+    # HMAC of the lower-cased address: sign-up, login, import and duplicate checks find a
+    # member by it, and it keeps addresses unique per council.
+    email_hash = BlindIndexField(source="email")
+    name = EncryptedTextField(_("name"), blank=True)
     language = models.CharField(_("language"), max_length=5, default="da")
     birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
@@ -187,11 +207,13 @@ class Member(models.Model):
     renewal_reminded_at = models.DateTimeField(null=True, blank=True)
     left_at = models.DateTimeField(_("left"), null=True, blank=True)
 
+    objects = MemberQuerySet.as_manager()
+
     class Meta:
         ordering = ["-joined_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["council", "email"], name="member_email_unique_per_council",
-                                    condition=models.Q(email__isnull=False)),
+            models.UniqueConstraint(fields=["council", "email_hash"], name="member_email_hash_unique_per_council",
+                                    condition=models.Q(email_hash__isnull=False)),
         ]
         indexes = [models.Index(fields=["council", "status"])]
 
@@ -220,18 +242,51 @@ class MemberAnswer(models.Model):
         return f"#{self.member_id}: {self.option_id}"
 
 
+class ConsentLogIsAppendOnly(Exception):
+    pass
+
+
 class ConsentRecord(models.Model):
-    """Each time a member agreed to a consent version (kept when they renew)."""
+    """One consent a member gave: to what (purpose), to which words (version, and the SHA-256
+    of the exact text shown, in the language shown), when (UTC) and how (channel).
+
+    The log is append-only: `save` refuses an update and `delete` refuses always; on
+    PostgreSQL a trigger (migration 0005) refuses UPDATE and DELETE in the database itself,
+    except inside `common.appendonly.purge_permitted()` (a council removed, a sign-up never
+    confirmed). When a member leaves, the row stays and points at the anonymised member row:
+    it still proves that processing had a lawful basis, and no longer says whose it was.
+    """
+
+    class Purpose(models.TextChoices):
+        PANEL = "panel", _("Taking part in the citizen panel")
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("On the website")
+        IMPORT = "import", _("Imported from another system")
+        PAPER = "paper", _("On a paper form")
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="consents")
     version = models.ForeignKey(ConsentVersion, on_delete=models.PROTECT, related_name="records")
-    given_at = models.DateTimeField(auto_now_add=True)
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices, default=Purpose.PANEL)
+    text_version = models.PositiveIntegerField(_("text version"))
+    text_sha256 = models.CharField(_("SHA-256 of the text"), max_length=64)
+    language = models.CharField(_("language"), max_length=5)
+    given_at = models.DateTimeField(_("given"), default=timezone.now)  # stored in UTC (USE_TZ)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
 
     class Meta:
-        ordering = ["-given_at"]
+        ordering = ["-given_at", "-id"]
 
     def __str__(self) -> str:
-        return f"#{self.member_id}: v{self.version_id}"
+        return f"#{self.member_id}: v{self.text_version} {self.purpose}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ConsentLogIsAppendOnly("consent records cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ConsentLogIsAppendOnly("consent records cannot be deleted")
 
 
 class MemberToken(models.Model):

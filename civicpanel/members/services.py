@@ -20,8 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civicpanel.audit.services import audit_record
+from civicpanel.common.appendonly import purge_permitted
+from civicpanel.common.ledger import MEMBER_DELETED, ledger_record
 from civicpanel.common.ratelimit import rate_limit_hit as _rate_limit_hit
 from civicpanel.members import erasure
+from civicpanel.members.consent import consent_record_add
 from civicpanel.members.models import Campaign, ConsentRecord, ConsentVersion, Member, MemberToken
 from civicpanel.members.profile import member_profile_set
 from civicpanel.members.tasks import member_link_send
@@ -137,7 +140,7 @@ def member_signup(*, council: Council, email: str, name: str = "", language: str
         current = consent_current(council=council)
         if current is None or current.pk != consent_version.pk:
             raise ConsentChanged
-        existing = Member.objects.filter(council=council, email__iexact=email).first()
+        existing = Member.objects.by_email(email, council=council).first()
         if existing is not None:
             _answer_known_address(existing)
             return existing
@@ -151,11 +154,11 @@ def member_signup(*, council: Council, email: str, name: str = "", language: str
                 )
         except IntegrityError:
             # The same address was signed up at the same moment (a double click): answer as known.
-            existing = Member.objects.get(council=council, email=email)
+            existing = Member.objects.by_email(email, council=council).get()
             _answer_known_address(existing)
             return existing
         member_profile_set(member=member, values=profile_values, partial=False)
-        ConsentRecord.objects.create(member=member, version=consent_version)
+        consent_record_add(member=member, version=consent_version, channel=ConsentRecord.Channel.WEB, at=now)
         audit_record(council=council, actor=MEMBER_ACTOR, action="member.signup", target=member,
                      member_ids=[member.pk],
                      detail={"campaign": campaign.code if campaign else "", "consent_version": consent_version.version})
@@ -205,7 +208,7 @@ def member_confirm(*, council: Council, plaintext: str = "", hashed: str = "",
             current = consent_current(council=council)
             if consent_version is None or current is None or consent_version.pk != current.pk:
                 return ConfirmOutcome("needs_consent", member)
-            ConsentRecord.objects.create(member=member, version=current)
+            consent_record_add(member=member, version=current, channel=ConsentRecord.Channel.WEB, at=now)
             member.consent_version, member.consent_given_at = current, now
             fields += ["consent_version", "consent_given_at"]
         member.status = Member.Status.ACTIVE
@@ -248,7 +251,7 @@ def login_link_request(*, council: Council, email: str) -> None:
     pending one). An unknown address gets nothing, and the caller cannot tell the difference."""
     email = normalize_email(email)
     with transaction.atomic():
-        member = Member.objects.filter(council=council, email__iexact=email).first()
+        member = Member.objects.by_email(email, council=council).first()
         if member is None or not _mail_allowed(council=council, email=email):
             return
         if member.status == Member.Status.PENDING:
@@ -313,7 +316,7 @@ def member_consent_give(*, member: Member, consent_version: ConsentVersion) -> M
         if current is None or current.pk != consent_version.pk:
             raise ConsentChanged
         now = timezone.now()
-        ConsentRecord.objects.create(member=member, version=consent_version)
+        consent_record_add(member=member, version=consent_version, channel=ConsentRecord.Channel.WEB, at=now)
         member.consent_version = consent_version
         member.consent_given_at = now
         member.last_active_at = now
@@ -411,8 +414,11 @@ def members_lifecycle_run(*, now: datetime.datetime | None = None, councils=None
             Exists(recent_link))
         stale_ids = list(stale.values_list("pk", flat=True))
         if stale_ids:
-            with transaction.atomic():
+            # A sign-up never confirmed goes with its consent record: the owner of the address
+            # never confirmed it, so the record would only keep a stranger's claim about them.
+            with transaction.atomic(), purge_permitted():
                 Member.objects.filter(pk__in=stale_ids, status=Member.Status.PENDING).delete()
+                ledger_record(MEMBER_DELETED, council_id=council.pk, member_ids=stale_ids, at=now)
                 audit_record(council=council, actor=SYSTEM_ACTOR, action="member.pending_deleted",
                              detail={"count": len(stale_ids)})
 

@@ -13,7 +13,7 @@ from civicpanel.members.profile import RESERVED_FIELD_NAMES
 from civicpanel.tenancy.models import LANGUAGE_CHOICES
 
 LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
-RESERVED_PROFILE_KEYS = RESERVED_FIELD_NAMES | {"status", "q", "campaign", "joined_after", "joined_before", "page"}
+RESERVED_PROFILE_KEYS = RESERVED_FIELD_NAMES | {"status", "q", "campaign", "joined_after", "joined_before", "page", "sort"}
 
 
 class TranslatedTextMixin:

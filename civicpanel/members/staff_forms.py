@@ -33,7 +33,7 @@ class MemberFilterForm(CleanInputMixin, forms.Form):
             del self.fields["campaign"]
         self.question_fields = []
         for question in questions:
-            if question.key in RESERVED_FILTER_KEYS or question.key == "page" or not question.options.all():
+            if question.key in RESERVED_FILTER_KEYS or question.key in ("page", "sort") or not question.options.all():
                 continue
             label = question.text
             if question.kind == ProfileQuestion.Kind.BIRTH_YEAR:
@@ -136,6 +136,10 @@ class ImportConfirmForm(CleanInputMixin, forms.Form):
                     "version recorded. Otherwise they are added as awaiting confirmation: they get no "
                     "survey invitations and do not count until they confirm and agree to the consent text "
                     "themselves."),
+    )
+    consent_channel = forms.ChoiceField(
+        label=_("How the consent was given"), required=False, initial="paper", widget=forms.RadioSelect,
+        choices=[("paper", _("On a paper form")), ("import", _("In another system, imported from there"))],
     )
     invite = forms.BooleanField(
         label=_("E-mail each new member a link to confirm"), required=False, initial=True,

@@ -52,7 +52,25 @@ def _json_filters(filters: dict) -> dict:
     return stored
 
 
-def member_search(*, council, actor, filters: dict, page_number=None, request=None) -> MemberListing:
+# The member list's sortable columns: key -> fields (the id last, so equal values keep a fixed order).
+MEMBER_SORTS = {
+    "number": ("id",), "name": ("name", "id"), "email": ("email", "id"), "district": ("district__order", "id"),
+    "status": ("status", "id"), "joined": ("joined_at", "id"), "active": ("last_active_at", "id"),
+}
+DEFAULT_MEMBER_SORT = "-joined"
+
+
+def member_sort(sort: str | None) -> tuple[str, list[str]]:
+    """The sort asked for ("name", "-joined", ...) if it is known, else the default; and its order_by."""
+    key = (sort or "").removeprefix("-")
+    if key not in MEMBER_SORTS:
+        sort, key = DEFAULT_MEMBER_SORT, DEFAULT_MEMBER_SORT.removeprefix("-")
+    prefix = "-" if sort.startswith("-") else ""
+    return sort, [prefix + field for field in MEMBER_SORTS[key]]
+
+
+def member_search(*, council, actor, filters: dict, page_number=None, sort: str | None = None,
+                  request=None) -> MemberListing:
     """One page of the members matching `filters` (see selectors.members_filter), with the
     counts per status for the same filter. Audited as "member.search" when filtered, else
     "member.list", with the ids of the members shown."""
@@ -64,7 +82,7 @@ def member_search(*, council, actor, filters: dict, page_number=None, request=No
     statuses = filters.get("status") or []
     total = sum(n for status, n in status_counts.items() if not statuses or status in statuses)
     members = base.filter(status__in=statuses) if statuses else base
-    members = members.select_related("district").order_by("-joined_at", "-id")
+    members = members.select_related("district").order_by(*member_sort(sort)[1])
     paginator = Paginator(members, PAGE_SIZE)
     # The count is known from the status counts; saves the paginator its own COUNT query.
     paginator.__dict__["count"] = total

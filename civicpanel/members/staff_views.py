@@ -31,6 +31,7 @@ from civicpanel.members.staff_forms import (
 def _filter_form(request) -> MemberFilterForm:
     data = request.GET.copy()
     data.pop("page", None)
+    data.pop("sort", None)
     return MemberFilterForm(
         data or None,
         questions=selectors.profile_questions(council=request.council),
@@ -47,12 +48,16 @@ def member_list_view(request):
         return render(request, "members/staff/list.html", {"form": form, "listing": None}, status=400)
     listing = staff_services.member_search(
         council=request.council, actor=request.user, filters=form.filters(),
-        page_number=request.GET.get("page"), request=request,
+        page_number=request.GET.get("page"), sort=request.GET.get("sort"), request=request,
     )
+    sort = staff_services.member_sort(request.GET.get("sort"))[0]
     query = request.GET.copy()
     query.pop("page", None)
+    filter_query = query.copy()
+    filter_query.pop("sort", None)
     return render(request, "members/staff/list.html", {
-        "form": form, "listing": listing, "query": query.urlencode(),
+        "form": form, "listing": listing, "query": query.urlencode(), "sort": sort,
+        "filter_query": filter_query.urlencode(),
         "status_counts": [(value, label, listing.status_counts[value]) for value, label in Member.Status.choices],
     })
 
@@ -202,6 +207,7 @@ def member_import_view(request):
                 council=request.council, actor=request.user, data=data, filename=filename,
                 skip_bad_lines=form.cleaned_data["skip_bad_lines"],
                 consent_documented=form.cleaned_data["consent_documented"],
+                consent_channel=form.cleaned_data["consent_channel"] or "paper",
                 invite=form.cleaned_data["invite"], request=request,
             )
         except imports.ImportRefused as refused:

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -124,8 +125,23 @@ def _member_context(request, **extra) -> dict:
         "member": member,
         "consent_current": consent,
         "consent_outdated": consent is not None and member.consent_version_id != consent.pk,
+        "member_menu": _member_menu(request),
         **extra,
     }
+
+
+MEMBER_MENU = [
+    ("members:home", gettext_lazy("My membership")),
+    ("members:profile", gettext_lazy("Profile")),
+    ("members:preferences", gettext_lazy("E-mails")),
+    ("members:data", gettext_lazy("My data")),
+    ("members:leave", gettext_lazy("Leave")),
+]
+
+
+def _member_menu(request) -> list[dict]:
+    return [{"url": url, "label": label, "current": request.path == url}
+            for url, label in ((reverse(name), label) for name, label in MEMBER_MENU)]
 
 
 # --- Sign-up ----------------------------------------------------------------------------------

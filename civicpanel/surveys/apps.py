@@ -92,6 +92,10 @@ class SurveysConfig(AppConfig):
         register_member_data_provider(survey_member_data)
         register_eraser(survey_member_erase)
         register_history_provider(survey_member_history)
+        from civicpanel.surveys.council_data import export_council_surveys
+        from civicpanel.tenancy.removal import register_council_exporter
+
+        register_council_exporter("surveys", export_council_surveys, order=50)
         from civicpanel.surveys.invitations import message_context
 
         register_message_type("survey_invitation", subject=INVITATION_TEXTS["subject"], body=INVITATION_TEXTS["body"],

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civicpanel.members.member_sets import member_sets
 from civicpanel.members.models import (
     Member,
     MemberAnswer,
@@ -78,6 +79,14 @@ def clean_filters(*, council, filters: dict) -> dict[str, list[str]]:
         codes = [o.code for o in question.options.all() if o.code in (filters.get(question.key) or [])]
         if codes:
             clean[question.key] = codes
+    # Sets registered by other apps (e.g. those who attended an event), checked against their choices.
+    for registered in member_sets():
+        wanted = [str(v) for v in (filters.get(registered.key) or [])]
+        if wanted:
+            known = {value for value, _label in registered.choices(council)}
+            values = [v for v in wanted if v in known]
+            if values:
+                clean[registered.key] = values
     return clean
 
 

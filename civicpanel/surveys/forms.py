@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicpanel.common.forms import CleanInputMixin
+from civicpanel.members.member_sets import member_sets
 from civicpanel.surveys import conditions
 from civicpanel.surveys.models import Question, Survey
 from civicpanel.surveys.questions import CHOICE_KINDS, option_codes
@@ -279,7 +280,7 @@ class AudienceForm(CleanInputMixin, forms.Form):
                                "still be weighted on all of them."),
     )
 
-    def __init__(self, *args, questions, segments, sample_features=(), **kwargs):
+    def __init__(self, *args, questions, segments, sample_features=(), council=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sample_features"].choices = [(f.key, f.question.text) for f in sample_features]
         self.questions = questions
@@ -290,9 +291,17 @@ class AudienceForm(CleanInputMixin, forms.Form):
                 label=question.text, required=False, widget=forms.CheckboxSelectMultiple,
                 choices=[(o.code, o.text) for o in question.options.all()],
             )
+        # Groups other apps know of (e.g. those who attended an event), shown only when they have any.
+        self.member_sets = []
+        for registered in member_sets():
+            choices = registered.choices(council) if council is not None else []
+            if choices:
+                self.member_sets.append(registered)
+                self.fields[f"f_{registered.key}"] = forms.MultipleChoiceField(
+                    label=registered.label, required=False, widget=forms.CheckboxSelectMultiple, choices=choices)
 
     def filter_fields(self):
-        return [self[f"f_{q.key}"] for q in self.questions]
+        return [self[f"f_{q.key}"] for q in self.questions] + [self[f"f_{s.key}"] for s in self.member_sets]
 
     def chosen_segment(self):
         return self.segments.get(self.cleaned_data.get("segment") or "")
@@ -319,4 +328,5 @@ class AudienceForm(CleanInputMixin, forms.Form):
         segment = self.chosen_segment()
         if segment is not None:
             return dict(segment.filters)
-        return {q.key: self.cleaned_data[f"f_{q.key}"] for q in self.questions if self.cleaned_data.get(f"f_{q.key}")}
+        keys = [q.key for q in self.questions] + [s.key for s in self.member_sets]
+        return {key: self.cleaned_data[f"f_{key}"] for key in keys if self.cleaned_data.get(f"f_{key}")}

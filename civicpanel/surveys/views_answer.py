@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from civicpanel.common.models import translated
 from civicpanel.common.tokenurls import token_miss, token_url
 from civicpanel.surveys import services
 from civicpanel.surveys.invitations import invitation_by_token, invitation_in_session
@@ -74,6 +75,9 @@ def page_context(*, survey: Survey, flow, page, values: dict, others: dict, erro
         "survey": survey, "page": page, "views": views, "errors": errors,
         "page_index": index + 1, "page_total": len(order), "is_last": index == len(order) - 1,
         "previous_page": order[index - 1] if index > 0 else None,
+        # The step indicator: earlier pages link back (the view allows going back, not ahead).
+        "steps": [{"label": translated(p.title) if p.title else _("Page %(n)s") % {"n": i + 1},
+                   "url": f"?page={p.pk}" if i < index else ""} for i, (p, _qs) in enumerate(flow)],
     }
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from civicpanel.accounts.decorators import staff_view
 from civicpanel.accounts.permissions import Capability, can
 from civicpanel.common.formatting import number
+from civicpanel.members.member_sets import member_set
 from civicpanel.surveys import exports, results, selectors, services
 from civicpanel.surveys.audience import audience_plan, profile_questions
 from civicpanel.surveys.forms import AudienceForm
@@ -86,7 +87,7 @@ def send_view(request, survey_id: int):
             data["sample_seed"] = kept.get("sample_seed") or str(new_seed())
         if not data.getlist("sample_features"):
             data.setlist("sample_features", [f.key for f in features[:DEFAULT_FEATURES]])
-    form = AudienceForm(data, questions=questions, segments=segments, sample_features=features)
+    form = AudienceForm(data, questions=questions, segments=segments, sample_features=features, council=request.council)
     plan = draw = None
     if form.is_valid():
         action = request.POST.get("action") if request.method == "POST" else None
@@ -245,3 +246,19 @@ def export_view(request, survey_id: int, fmt: str):
     survey = selectors.survey_get(council=request.council, survey_id=survey_id)
     return exports.responses_export(council=request.council, actor=request.user, survey=survey, fmt=fmt,
                                     request=request)
+
+
+@staff_view(Capability.SURVEYS)
+def audience_surveys_view(request, key: str, value: str):
+    """Send a survey to a group another app knows of (e.g. those who attended an event): the
+    open surveys, each with a link to its sending page with that group already chosen."""
+    registered = member_set(key)
+    if registered is None:
+        raise Http404
+    label = dict(registered.choices(request.council)).get(value)
+    if label is None:
+        raise Http404
+    return render(request, "surveys/staff/audience_surveys.html", {
+        "group": registered, "value": value, "label": label,
+        "surveys": selectors.survey_list(council=request.council).filter(status="open"),
+    })

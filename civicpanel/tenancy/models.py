@@ -6,6 +6,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+LOGO_CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "gif": "image/gif",
+                      "svg": "image/svg+xml"}
 LANGUAGE_CHOICES = [("da", "Dansk"), ("nb", "Norsk bokmål"), ("en", "English")]
 
 
@@ -26,7 +28,16 @@ class Council(models.Model):
         validators=[RegexValidator(r"^[a-z0-9.-]+$", _("Lower-case host name only, without https://."))],
     )
     country = models.CharField(_("country"), max_length=2, choices=[("DK", _("Denmark")), ("NO", _("Norway"))], default="DK")
-    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    # PNG, JPEG, WebP, GIF or a checked SVG (tenancy.brand.check_svg); served by tenancy.views.
+    logo = models.FileField(_("logo"), upload_to="logos/", blank=True)
+    brand_colour = models.CharField(
+        _("primary colour"), max_length=7, default="#0b5394",
+        help_text=_("Used for the header, buttons, links and charts. White text on it must have a "
+                    "contrast of at least 4.5:1 (WCAG AA)."),
+    )
+    # Raised on every change of the logo or colour: it is part of their addresses, so browsers
+    # may cache them for good.
+    brand_version = models.PositiveIntegerField(default=1, editable=False)
     languages = models.JSONField(_("languages"), default=list)
     default_language = models.CharField(_("default language"), max_length=5, choices=LANGUAGE_CHOICES, default="da")
     minimum_age = models.PositiveSmallIntegerField(_("minimum age"), choices=MinimumAge.choices, default=15)
@@ -46,6 +57,13 @@ class Council(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def logo_type(self) -> str:
+        """The logo's content type, from the extension the upload check gave it ('' without logo)."""
+        if not self.logo:
+            return ""
+        return LOGO_CONTENT_TYPES.get(self.logo.name.rsplit(".", 1)[-1].lower(), "")
 
     @property
     def language_codes(self) -> list[str]:

@@ -9,7 +9,7 @@ from django.db import transaction
 from civicpanel.audit.services import audit_record
 from civicpanel.tenancy.models import Council
 
-GENERAL_FIELDS = ("name", "logo", "languages", "default_language", "minimum_age", "panel_term_years",
+GENERAL_FIELDS = ("name", "logo", "brand_colour", "languages", "default_language", "minimum_age", "panel_term_years",
                   "contact_limit_count", "contact_limit_days", "contact_email", "from_email", "domain")
 
 
@@ -48,7 +48,12 @@ def council_settings_update(*, council: Council, actor, changes: dict[str, Any],
             changed.append(field)
             detail[field] = {"from": old, "to": value}
         if changed:
-            council.save(update_fields=changed)
+            if {"logo", "brand_colour"} & set(changed):
+                council.brand_version += 1  # new addresses for the brand stylesheet and the logo
+                changed_fields = [*changed, "brand_version"]
+            else:
+                changed_fields = changed
+            council.save(update_fields=changed_fields)
             audit_record(council=council, actor=actor, action="council.settings_update", target=council,
                          detail=detail, request=request)
     return changed

@@ -1,7 +1,7 @@
 """An event in the browser: staff call the panel (seeing the e-mail and the count first), a member
 volunteers on a phone, staff draw the seats, one drawn member declines on the phone and a reserve
 is invited in their place, another accepts and shows the ticket, staff check people in on a phone,
-and the event page shows who came. axe, the page structure and reflow at 320 px are checked on
+the event page shows who came, and a follow-up survey goes to those who attended. axe, the page structure and reflow at 320 px are checked on
 every page on the way."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from civicpanel.events.models import Participant, Placement
 from tests.browser.test_accessibility import axe_problems, reflow_problems, structure_problems
 from tests.browser.world import new_council, staff_session
 from tests.events.factories import close_volunteering, make_event, volunteer
+from tests.surveys.factories import build_survey
 from tests.surveys.sample_panel import build_panel, set_population
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -132,9 +133,16 @@ def test_call_volunteer_draw_answer_replace_and_check_in(live_server, browser):
     _clean(page)
     door.close()
 
-    # 7. Who came, beside the population.
+    # 7. Who came, beside the population; and a follow-up survey to those who came, in one step.
+    survey = build_survey(council)
     staff.goto(f"{base}/staff/events/{event.pk}/")
     assert staff.get_by_role("heading", name="Who came").is_visible()
+    _clean(staff)
+    _go(staff, staff.get_by_role("link", name="Send a follow-up survey to the 1 who attended"))
+    _clean(staff)
+    _go(staff, staff.get_by_role("link", name=survey.name))
+    assert staff.get_by_label("User test of My page").is_checked()
+    assert staff.get_by_role("heading", name="1 member will be invited").is_visible()
     _clean(staff)
     staff.goto(f"{base}/events/{event.pk}/")
     assert staff.get_by_text(str(event.seed)).first.is_visible()

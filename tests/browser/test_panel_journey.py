@@ -84,7 +84,7 @@ def test_resident_joins_changes_profile_takes_data_and_leaves(live_server, page,
     page.get_by_label("I agree to the text above.").check()
     page.get_by_role("button", name="Sign up").click()
     page.wait_for_url(f"{base}/join/check-your-email/")
-    member = Member.objects.get(council=panel, email=EMAIL)
+    member = Member.objects.by_email(EMAIL, council=panel).get()
     assert member.status == Member.Status.PENDING
 
     # Confirm through the link in the e-mail.
@@ -135,7 +135,7 @@ def test_resident_joins_changes_profile_takes_data_and_leaves(live_server, page,
     page.wait_for_url(f"{base}/left/")
     member.refresh_from_db()
     assert member.status == Member.Status.LEFT and member.email is None
-    assert not Member.objects.filter(email__iexact=EMAIL).exists()
+    assert not Member.objects.by_email(EMAIL, council=panel).exists()
 
 
 def test_manager_finds_members_with_a_filter(live_server, page, panel):

@@ -98,3 +98,32 @@ def test_results_page_numbers_and_charts_in_danish(live_server, browser, results
     assert "," in average or average.isdigit()
     assert "answers" not in main.inner_text()  # "svar", not English
     context.close()
+
+
+def test_send_confirmation_and_a_double_click_sends_once(live_server, browser, results_world):
+    import re
+
+    from civicpanel.surveys.models import Invitation, Wave
+
+    council, survey = results_world.council, results_world.survey
+    context = browser.new_context(locale="en-GB", viewport=VIEWPORTS["phone"], base_url=live_server.url)
+    staff_session(context, live_server, council, "manager")
+    page = context.new_page()
+    page.goto(reverse("staff:survey_send", args=[survey.pk]) + "?audience=sample&sample_size=5")
+    seed = page.get_by_label("Seed").input_value()
+    page.goto(reverse("staff:surveys"))
+    page.goto(reverse("staff:survey_send", args=[survey.pk]))
+    assert page.get_by_label("Seed").input_value() == seed  # the same sample after coming back
+    page.goto(reverse("staff:survey_send", args=[survey.pk]) + "?fresh=1")
+    invited_before = Invitation.objects.filter(survey=survey).count()
+    page.get_by_role("button", name=re.compile(r"^Check and send to \d+ members$")).click()
+    heading = page.get_by_role("heading", name=re.compile(r"^Send the invitation to \d+ members\?$"))
+    assert heading.is_visible()
+    recipients = int(re.search(r"\d+", heading.inner_text()).group())
+    assert Invitation.objects.filter(survey=survey).count() == invited_before  # nothing sent yet
+    assert axe_problems(page) == []
+    page.get_by_role("button", name=f"Yes, send to {recipients} members").dblclick()
+    page.wait_for_url(f"**{reverse('staff:survey_progress', args=[survey.pk])}")
+    assert Wave.objects.filter(survey=survey, confirmation__gt="").count() == 1
+    assert Invitation.objects.filter(survey=survey).count() == invited_before + recipients
+    context.close()

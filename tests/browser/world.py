@@ -152,7 +152,7 @@ def _links(world: World) -> None:
     member_services.member_signup(council=council, email="late@example.net", language="en",
                                   profile_values=PROFILE, consent_version=consent)
     paths["confirm_expired"] = link_path(mail.outbox[-1].body, "/join/confirm/")
-    MemberToken.objects.filter(member__email="late@example.net").update(
+    MemberToken.objects.filter(member__in=Member.objects.by_email("late@example.net", council=council)).update(
         expires_at=timezone.now() - timedelta(days=1))
     member_services.login_link_request(council=council, email=world.member.email)
     paths["login_link"] = link_path(mail.outbox[-1].body, "/me/login/")

@@ -49,3 +49,13 @@ def close_volunteering(event: Event) -> Event:
     Event.objects.filter(pk=event.pk).update(volunteer_deadline=timezone.now() - timedelta(minutes=1))
     event.refresh_from_db()
     return event
+
+
+def open_link(client, participant: Participant) -> str:
+    """Open the personal link as the e-mail does: it is exchanged for the session and the
+    browser goes on to the event's own page; returns that page's path."""
+    from civicpanel.events.links import participant_path
+
+    response = client.get(participant_path(participant))
+    assert response.status_code == 302, response.status_code
+    return response["Location"]

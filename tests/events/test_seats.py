@@ -23,6 +23,7 @@ from tests.events.factories import (
     called_volunteers,
     close_volunteering,
     make_event,
+    open_link,
     panel_with_population,
 )
 from tests.factories import MemberFactory
@@ -100,7 +101,7 @@ def test_the_seat_links_answer_by_post_only_and_show_a_ticket_with_a_qr_code(cou
     seat = Placement.objects.filter(session__event=event, state=Placement.State.INVITED).select_related(
         "participant").first()
     client = Client(HTTP_HOST=f"{council.slug}.localhost")
-    base = participant_path(seat.participant)
+    base = open_link(client, seat.participant)
     assert client.get(f"{base}seats/{seat.pk}/accept/").status_code == 405
     page = client.get(base).content.decode()
     assert "Ja, jeg kommer" in page  # the member's language: Danish
@@ -243,7 +244,10 @@ def test_members_see_their_events_and_tickets_on_their_own_page(council):
     client = log_in(Client(HTTP_HOST=f"{council.slug}.localhost"), member)
     page = client.get("/me/").content.decode()
     assert "User test of My page" in page and "Your events" in page
-    assert f"{participant_path(seat.participant)}seats/{seat.pk}/" in page  # the ticket
+    ticket = f"{participant_path(seat.participant)}?ticket={seat.pk}"
+    assert ticket in page
+    response = client.get(ticket)
+    assert response["Location"] == f"/events/mine/{event.pk}/seats/{seat.pk}/"
 
 
 def test_who_came_sets_population_volunteers_drawn_confirmed_and_attended_side_by_side(council, staff_client):
@@ -264,3 +268,33 @@ def test_who_came_sets_population_volunteers_drawn_confirmed_and_attended_side_b
     assert women["population_share"] == pytest.approx(0.5)
     page = staff_client("analyst").get(f"/staff/events/{event.pk}/").content.decode()
     assert "Who came" in page and "<svg" in page and 'role="img"' in page
+
+
+def test_a_follow_up_survey_goes_to_those_who_attended(council, staff_client):
+    from civicpanel.surveys import services as survey_services
+    from civicpanel.surveys.models import Invitation
+    from tests.surveys.factories import build_survey
+
+    event = drawn_event(council)
+    session = event.sessions.first()
+    seats = list(Placement.objects.filter(session=session, state=Placement.State.INVITED)
+                 .select_related("participant")[:3])
+    for seat in seats:
+        services.seat_accept(placement=seat)
+    for seat in seats[:2]:
+        services.attendance_set(council=council, actor=None, placement=seat, attended=True)
+    survey = build_survey(council)
+    manager = staff_client("manager")
+    page = manager.get(f"/staff/events/{event.pk}/").content.decode()
+    link = f"/staff/surveys/for/attended_event/{event.pk}/"
+    assert link in page
+    listing = manager.get(link).content.decode()
+    assert f"/staff/surveys/{survey.pk}/send/?f_attended_event={event.pk}" in listing
+    send_page = manager.get(f"/staff/surveys/{survey.pk}/send/", {"f_attended_event": str(event.pk)})
+    assert "2 members" in send_page.content.decode()
+    wave = survey_services.wave_send(council=council, actor=None, survey=survey,
+                                     filters={"attended_event": [str(event.pk)]})
+    assert wave.recipient_count == 2
+    assert set(Invitation.objects.filter(survey=survey).values_list("member_id", flat=True)) == {
+        s.participant.member_id for s in seats[:2]}
+    assert manager.get("/staff/surveys/for/attended_event/999999/").status_code == 404

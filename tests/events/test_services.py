@@ -212,3 +212,23 @@ def test_a_members_events_are_in_their_export_and_erased_when_they_leave(council
     participant.refresh_from_db()
     assert participant.token_hash is None and participant.answers == {}
     assert participant_by_token(council=council, token=participant_token(participant)) is None
+
+
+def test_a_representative_sample_can_be_called_and_the_seed_repeats_it(council, staff_client):
+    council.contact_limit_count = 10
+    council.save()
+    panel_with_population(council, size=60)
+    first, second = make_event(council), make_event(council)
+    call = services.call_send(council=council, actor=None, event=first, filters={}, sample_size=20, sample_seed=7)
+    assert call.recipient_count == 20 and call.sample["seed"] == 7 and call.sample["pool"] == 60
+    again = services.call_send(council=council, actor=None, event=second, filters={}, sample_size=20, sample_seed=7)
+    assert set(first.participants.values_list("member_id", flat=True)) == set(
+        second.participants.values_list("member_id", flat=True))
+    assert again.sample["features"] == ["gender", "birth_year", "district"]
+    third = make_event(council)
+    page = staff_client("manager").get(f"/staff/events/{third.pk}/call/",
+                                       {"audience": "sample", "sample_size": "15"}).content.decode()
+    assert "15 members will be called" in page and "A representative sample of 15 from the 60" in page
+    with pytest.raises(ValidationError):
+        services.call_send(council=council, actor=None, event=third, filters={}, sample_size=500, sample_seed=1)
+    assert not third.participants.exists()

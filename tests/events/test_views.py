@@ -12,13 +12,13 @@ import pytest
 from django.test import Client
 
 from civicpanel.events import services
-from civicpanel.events.links import participant_path
 from civicpanel.events.models import Event, Participant, Placement
 from civicpanel.outreach.models import Mailing
 from tests.events.factories import (
     called_volunteers,
     close_volunteering,
     make_event,
+    open_link,
     panel_with_population,
 )
 
@@ -91,7 +91,8 @@ def test_a_member_volunteers_from_the_personal_link(council):
     event = make_event(council, capacities=(10, 10))
     participant = called_volunteers(council, event, count=0)[0]
     client = resident_client(council)
-    url = participant_path(participant)
+    url = open_link(client, participant)
+    assert url == f"/events/mine/{event.pk}/"  # the token does not stay in the address bar
     page = client.get(url)
     # In the member's own language (Danish here).
     assert page.status_code == 200 and "Hvilke tidspunkter passer dig?" in page.content.decode()
@@ -104,6 +105,9 @@ def test_a_member_volunteers_from_the_personal_link(council):
     assert participant.is_volunteer and list(participant.sessions.all()) == [second]
     assert "Du har meldt dig" in client.get(response["Location"]).content.decode()
     assert client.get("/events/p/not-a-real-link/").status_code == 404
+    # Without the link opened in this browser, the page says to open the link again.
+    assert "personal link" in resident_client(council).get(url).content.decode().lower()
+    assert resident_client(council).get(url).status_code == 404
 
 
 def test_the_public_page_shows_the_commitment_then_the_seed(council, staff_client):
@@ -137,13 +141,14 @@ def test_a_volunteer_reruns_the_draw_with_civicpanel_select(council, staff_clien
     event.refresh_from_db()
     me = participants[5]
     client = resident_client(council)
-    page = client.get(participant_path(me)).content.decode()
+    base = open_link(client, me)
+    page = client.get(base).content.decode()
     assert me.pseudonym in page and str(event.seed) in page
     executable = Path(sys.executable).with_name("civicpanel")
     for number, session in enumerate(event.sessions.all(), start=1):
         files = {}
         for name in ("pool", "quotas", "selected"):
-            response = client.get(f"{participant_path(me)}files/{number}/{name}.csv")
+            response = client.get(f"{base}files/{number}/{name}.csv")
             assert response.status_code == 200
             files[name] = tmp_path / f"{number}-{name}.csv"
             files[name].write_bytes(response.content)
@@ -172,10 +177,11 @@ def test_the_draw_files_are_for_the_events_volunteers_only(council):
     services.draw_run(council=council, actor=None, event=event, feature_keys=["gender"], tolerance=1)
     client = resident_client(council)
     not_volunteer = participants[13]
-    assert client.get(f"{participant_path(not_volunteer)}files/1/pool.csv").status_code == 404
-    assert client.get("/events/p/wrong/files/1/pool.csv").status_code == 404
-    assert client.get(f"{participant_path(participants[0])}files/9/pool.csv").status_code == 404
-    assert client.get(f"{participant_path(participants[0])}files/1/pool.csv").status_code == 200
+    assert client.get(f"{open_link(client, not_volunteer)}files/1/pool.csv").status_code == 404
+    assert resident_client(council).get(f"/events/mine/{event.pk}/files/1/pool.csv").status_code == 404
+    base = open_link(client, participants[0])
+    assert client.get(f"{base}files/9/pool.csv").status_code == 404
+    assert client.get(f"{base}files/1/pool.csv").status_code == 200
 
 
 def test_nothing_of_another_councils_event_is_reachable(council, other_council, staff_client):

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from civicpanel.audit.models import AuditEvent
 from civicpanel.members import erasure
+from civicpanel.members.consent import consent_record_add
 from civicpanel.members.erasure import register_member_data_provider
 from civicpanel.members.models import (
     ConsentRecord,
@@ -37,7 +38,7 @@ def make_member(council, **kwargs) -> Member:
     kwargs.setdefault("name", "Bo Berg")
     member = MemberFactory(council=council, consent_version=consent, consent_given_at=timezone.now(),
                            confirmed_at=timezone.now(), language="en", **kwargs)
-    ConsentRecord.objects.create(member=member, version=consent)
+    consent_record_add(member=member, version=consent, channel="web")
     member_profile_set(member=member, values={
         "gender": "man", "birth_year": YEAR - 50, "district": "gammel-valby", "postal_code": "2450",
         "education": "vocational", "employment": "employed", "housing": "cooperative", "interests": ["traffic"],
@@ -224,8 +225,9 @@ def test_json_export(resident_client, council, monkeypatch):
     assert profile["district"] == "Gammel Valby" and profile["postal_code"] == "2450"
     assert profile["interests"] == ["Trafik og cykling"] or profile["interests"] == ["Traffic and cycling"]
     consent = ConsentVersion.objects.get(council=council)
-    assert data["consents"][0]["version"] == 1 and data["consents"][0]["text"] == consent.text
-    assert data["consents"][0]["given_at"]
+    record = data["consents"][0]
+    assert record["version"] == 1 and record["text"] == consent.text[record["language"]]  # the words agreed to
+    assert record["given_at"] and record["purpose"] == "panel" and len(record["text_sha256"]) == 64
     assert data["test_survey_answers"] == [{"survey": "Parks", "answer": "More trees"}]
     assert AuditEvent.objects.filter(action="member.export_own", member_ids=[member.pk]).exists()
 

@@ -172,7 +172,7 @@ def test_logo_upload_checks_type_and_size(council, admin):
     assert council.logo.name.startswith("logos/")
     text = SimpleUploadedFile("logo.png", b"not an image", content_type="image/png")
     page = admin.post(reverse("staff:settings_general"), {**_general(council), "logo": text}).content.decode()
-    assert "Upload a valid image" in page
+    assert "The logo must be an SVG drawing or a PNG" in page
     buffer = io.BytesIO()
     Image.effect_noise((1200, 1200), 100).convert("RGB").save(buffer, format="BMP")
     big = SimpleUploadedFile("logo.bmp", buffer.getvalue(), content_type="image/bmp")

@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone, translation
 
 from civicpanel.audit.models import AuditEvent
+from civicpanel.members.consent import consent_record_add
 from civicpanel.members.models import (
-    ConsentRecord,
     ConsentVersion,
     Member,
     MemberAnswer,
@@ -147,7 +147,7 @@ def test_list_query_count_does_not_grow_with_members(council, staff_client, djan
 
 def test_member_page_shows_profile_consent_and_is_audited(council, staff_client):
     member = member_with_profile(council, name="Anna Holm", source="poster")
-    ConsentRecord.objects.create(member=member, version=ConsentVersion.objects.get(council=council, version=1))
+    consent_record_add(member=member, version=ConsentVersion.objects.get(council=council, version=1), channel="paper")
     client = staff_client("manager")
     page = client.get(f"/staff/members/{member.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Anna Holm" in page and "poster" in page and "v1" in page

@@ -72,6 +72,7 @@ MATRIX: dict[str, str] = {
     'staff:survey_question_edit': 'AM',
     'staff:survey_question_action': 'AM',
     'staff:survey_send': 'AM',
+    'staff:survey_audience': 'AM',  # /staff/surveys/for/<slug:key>/<str:value>/
     'staff:survey_remind': 'AM',
     'staff:survey_wave_cancel': 'AM',
     'staff:survey_progress': 'AMN',
@@ -128,6 +129,8 @@ MATRIX: dict[str, str] = {
     'privacy': 'public',
     'accessibility': 'public',
     'healthz': 'public',
+    'council_brand_css': 'public',
+    'council_logo': 'public',
     'members:signup': 'public',
     'members:signup_sent': 'public',
     'members:confirm_continue': 'public',
@@ -167,13 +170,14 @@ MATRIX: dict[str, str] = {
     'staff:pb_round_export': 'AM',  # /staff/pb/<int:round_id>/pabulib/<slug:key>.pb
     'staff:pb_turnout': 'AMN',  # /staff/pb/<int:round_id>/turnout/
     'events:public': 'public',  # /events/<int:event_id>/
-    'events:participant': 'public',  # /events/p/<str:token>/
-    'events:withdraw': 'public',  # /events/p/<str:token>/withdraw/
-    'events:file': 'public',  # /events/p/<str:token>/files/<int:number>/<slug:name>.csv
-    'events:seat_answer': 'public',  # /events/p/<str:token>/seats/<int:placement_id>/<slug:answer>/
-    'events:ticket': 'public',  # /events/p/<str:token>/seats/<int:placement_id>/
-    'events:ticket_qr': 'public',  # /events/p/<str:token>/seats/<int:placement_id>/qr.svg
-    'events:ticket_calendar': 'public',  # /events/p/<str:token>/seats/<int:placement_id>/calendar.ics
+    'events:link': 'public',  # /events/p/<str:token>/
+    'events:mine': 'public',  # /events/mine/<int:event_id>/ (the participant in the session)
+    'events:withdraw': 'public',  # /events/mine/<int:event_id>/withdraw/
+    'events:file': 'public',  # /events/mine/<int:event_id>/files/<int:number>/<slug:name>.csv
+    'events:seat_answer': 'public',  # /events/mine/<int:event_id>/seats/<int:placement_id>/<slug:answer>/
+    'events:ticket': 'public',  # /events/mine/<int:event_id>/seats/<int:placement_id>/
+    'events:ticket_qr': 'public',  # /events/mine/<int:event_id>/seats/<int:placement_id>/qr.svg
+    'events:ticket_calendar': 'public',  # /events/mine/<int:event_id>/seats/<int:placement_id>/calendar.ics
     'budgeting:resident_join': 'public',  # /pb/<int:round_id>/join/
     'budgeting:resident_confirm': 'public',  # /pb/<int:round_id>/confirm/<str:token>/
     'budgeting:pabulib': 'public',  # /pb/<int:round_id>/pabulib/<slug:key>.pb

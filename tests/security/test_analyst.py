@@ -72,8 +72,14 @@ def test_no_analyst_page_or_export_shows_an_identity(council, staff_client):
     called_volunteers(council, event)
     close_volunteering(event)
     event_services.draw_run(council=council, actor=None, event=event, feature_keys=["district"], tolerance=3)
+    from civicpanel.budgeting import voting
+    from tests.budgeting.factories import build_round
+
+    pb_round = build_round(council)  # a participatory-budgeting round the same members voted in
+    for member in members:
+        voting.ballot_cast(round=pb_round, voter=voting.voter_for_member(member), pot="city", choices=[1])
     values = {"survey_id": [str(survey.pk)], "wave_id": [str(wave.pk)], "fmt": ["csv", "xlsx", "codebook"],
-              "event_id": [str(event.pk)]}
+              "event_id": [str(event.pk)], "round_id": [str(pb_round.pk)]}
     analyst = staff_client("analyst")
 
     checked = []

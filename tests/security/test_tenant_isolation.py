@@ -60,7 +60,16 @@ def _objects(council, *, open_it: bool) -> dict[str, str]:
                                              called_at=timezone.now())
     placement = Placement.objects.create(session=session, participant=participant, outcome="selected",
                                          probability=1.0, state="confirmed")
+    from civicpanel.budgeting.models import Idea, PaperEntry, VotingCode
+    from tests.budgeting.factories import build_round
+
+    pb_round = build_round(council, allow_codes=True)
+    idea = Idea.objects.create(council=council, round=pb_round, title="Idea", description="d")
+    code = VotingCode.objects.create(round=pb_round, code_hash=f"isolation-{council.pk}")
+    entry = PaperEntry.objects.create(round=pb_round, code=code, pot="city", choices=[1])
     return {
+        "round_id": str(pb_round.pk), "idea_id": str(idea.pk), "project_id": str(pb_round.projects.first().pk),
+        "entry_id": str(entry.pk),
         "survey_id": str(survey.pk), "page_id": str(page.pk), "question_id": str(question.pk),
         "wave_id": str(wave.pk), "member_id": str(member.pk), "district_id": str(district.pk),
         "profile_question_id": str(profile_question.pk), "option_id": str(option.pk),

@@ -8,6 +8,7 @@ import random
 
 from django.utils import timezone
 
+from civicpanel.common.crypto import blind_index
 from civicpanel.members.models import Member, MemberAnswer, PopulationFigure, ProfileOption
 
 GENDER_FIGURES = {"woman": 500, "man": 500, "other": 0}
@@ -47,7 +48,8 @@ def build_panel(council, *, size: int = 150, seed: int = 1) -> list[Member]:
                               status=Member.Status.ACTIVE, birth_year=year - age,
                               district=vigerslev if rng.random() < 0.75 else valby))
     Member.objects.bulk_create(members)
-    members = list(Member.objects.filter(council=council, email__startswith=f"panel{seed}-").order_by("pk"))
+    hashes = [blind_index(m.email) for m in members]
+    members = list(Member.objects.filter(council=council, email_hash__in=hashes).order_by("pk"))
     answers = []
     for i, member in enumerate(members):
         option = gender["woman"] if (i % 3) else gender["man"]

@@ -41,7 +41,7 @@ def test_page_is_accessible_and_in_the_members_language(setup):
     survey, _invitation, url, client, _pages = setup
     html = client.get(url).content.decode()
     assert '<html lang="en">' in html
-    assert "<legend>" in html and "How do you travel?" in html
+    assert "<legend class=\"form-label\">" in html and "How do you travel?" in html
     assert 'for="q_' in html  # every input has a label
     assert "Page 1 of 2" in html
 

@@ -79,7 +79,7 @@ def test_preview_shows_the_resident_page_and_follows_conditions(council, staff_c
     client = staff_client("manager")
     url = reverse("staff:survey_preview", args=[survey.pk])
     html = client.get(url + "?restart=1").content.decode()
-    assert "<legend>" in html and "Preview" in html
+    assert "<legend class=\"form-label\">" in html and "Preview" in html
     first = survey_structure(survey).pages[0]
     response = client.post(url, {"page": first.pk, f"q_{survey.q['transport'].uid}": "2",
                                  f"q_{survey.q['safety'].uid}": "1"})

@@ -84,3 +84,23 @@ def test_demo_members_are_never_active_in_the_future(db, monkeypatch):
     now = timezone.now()
     assert not Member.objects.filter(last_active_at__gt=now).exists()
     assert not Member.objects.filter(left_at__gt=now).exists()
+
+
+def test_member_page_lists_the_events_a_member_was_called_to(council, staff_client):
+    from tests.events.factories import called_volunteers, make_event, panel_with_population
+
+    panel_with_population(council, size=12)
+    event = make_event(council)
+    participants = called_volunteers(council, event, count=1)
+    volunteer, called_only = participants[0], participants[1]
+    client = staff_client("manager")
+    html = client.get(reverse("staff:member_detail", args=[volunteer.member_id]),
+                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<h2>Events</h2>" in html and "User test of My page" in html and "Volunteered" in html
+    assert "Called to 1 event, took part in 0." in html
+    html = client.get(reverse("staff:member_detail", args=[called_only.member_id]),
+                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Called, did not volunteer" in html
+    never = MemberFactory(council=council)
+    html = client.get(reverse("staff:member_detail", args=[never.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<h2>Events</h2>" not in html and "<h2>Surveys</h2>" in html

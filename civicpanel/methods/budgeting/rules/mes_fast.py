@@ -507,12 +507,21 @@ def _rise_until(money: np.ndarray, grow: np.ndarray, caps: np.ndarray, cost: flo
     cannot pay `cost` at a price per utility of at most the one giving `caps`."""
     grow = grow * (1 + 1e-9)
     if np.isinf(caps).any():
-        return (cost - float(_sum(money))) / float(_sum(grow))
+        growth = float(_sum(grow))
+        if growth <= 0:  # supporters whose money no longer grows never reach more than they have
+            return math.inf if float(_sum(money)) < cost else 0.0
+        return (cost - float(_sum(money))) / growth
     full = money >= caps
     base = float(_sum(caps[full]))
     money, grow, caps = money[~full], grow[~full], caps[~full]
     if base + float(_sum(caps)) < cost:
         return math.inf
+    still = grow <= 0  # their money no longer grows: it stays below their cap
+    if still.any():
+        base += float(_sum(money[still]))
+        money, grow, caps = money[~still], grow[~still], caps[~still]
+        if len(money) == 0:
+            return math.inf if base < cost else 0.0
     at = (caps - money) / grow  # the rise at which each supporter reaches the cap
     order = np.argsort(at)
     at, money, grow, caps = at[order], money[order], grow[order], caps[order]
@@ -521,7 +530,7 @@ def _rise_until(money: np.ndarray, grow: np.ndarray, caps: np.ndarray, cost: flo
     rest_grow = np.cumsum(grow[::-1])[::-1]
     reached = capped + rest_money + at * rest_grow  # the sum at each breakpoint
     i = int(np.searchsorted(reached, cost))
-    if i >= len(at):  # pragma: no cover - excluded by the test above
+    if i >= len(at):  # not even at their caps
         return math.inf
     return (cost - capped[i] - rest_money[i]) / rest_grow[i]
 

@@ -1,0 +1,49 @@
+"""The staff member list sorts by its column headings and pages through the result; the sort
+survives the filter and the pages, and an unknown sort falls back to the newest first."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from civicpanel.members import staff_services
+from tests.factories import MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
+def _names(html: str) -> list[str]:
+    return re.findall(r"<td>(Person [A-Z])</td>", html)
+
+
+def test_sorting_by_name_both_ways_and_back_to_the_default(council, staff_client):
+    for name in ("Person C", "Person A", "Person B"):
+        MemberFactory(council=council, name=name)
+    client = staff_client("manager")
+    url = reverse("staff:members")
+    assert _names(client.get(url + "?sort=name").content.decode()) == ["Person A", "Person B", "Person C"]
+    page = client.get(url + "?sort=-name").content.decode()
+    assert _names(page) == ["Person C", "Person B", "Person A"]
+    assert 'aria-sort="descending"' in page
+    # The newest first when the sort is unknown.
+    assert _names(client.get(url + "?sort=password").content.decode()) == ["Person B", "Person A", "Person C"]
+
+
+def test_the_sort_is_kept_by_the_filter_and_the_pages(council, staff_client):
+    for i in range(staff_services.PAGE_SIZE + 3):
+        MemberFactory(council=council, name=f"Member {i:03d}")
+    client = staff_client("manager")
+    page = client.get(reverse("staff:members") + "?status=active&sort=name").content.decode()
+    assert '<input type="hidden" name="sort" value="name">' in page
+    assert "status=active&amp;sort=name&amp;page=2" in page
+    second = client.get(reverse("staff:members") + "?status=active&sort=name&page=2").content.decode()
+    assert f"Member {staff_services.PAGE_SIZE:03d}" in second
