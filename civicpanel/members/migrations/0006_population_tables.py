@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0002_membertoken_salt'),
+        ('members', '0005_consent_record_append_only'),
         ('tenancy', '0001_initial'),
     ]
 
