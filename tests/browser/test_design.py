@@ -100,8 +100,11 @@ def _page_problems(page, *, viewport: dict, resident: bool, contrast: bool) -> l
     # Colours do not change with the language: axe's slowest rule runs in the first language only.
     problems += axe_problems(page, AXE_OPTIONS if contrast else AXE_WITHOUT_CONTRAST)
     if viewport is PHONE:
-        header = page.evaluate("() => document.querySelector('header').getBoundingClientRect().height")
-        if header > HEADER_SHARE * PHONE["height"]:
+        header = page.evaluate("() => { const h = document.querySelector('header');"
+                               " return h ? h.getBoundingClientRect().height : null; }")
+        if header is None:
+            problems.append("no <header>: the page is not in the site's layout")
+        elif header > HEADER_SHARE * PHONE["height"]:
             problems.append(f"the header is {header:.0f} px high, more than 15 % of {PHONE['height']} px")
         if resident:
             problems += [f"touch target smaller than 44x44: {t}" for t in page.evaluate(TARGETS_JS, TARGET)]
