@@ -128,6 +128,10 @@ def survey_representativeness(*, council, survey: Survey) -> Representativeness:
             codes[question.text] = member_codes
             sizes[question.text] = len(options) + 1
     design = np.array([1.0 / p if p else 1.0 for _m, _done, p in invitations])
+    if not report.respondents:
+        # Nobody has answered yet: every chance is 0 and R would read 1, which says nothing.
+        report.r_problem = _("Nobody has answered yet, so there is no response to compare.")
+        return report
     if not codes:
         report.r_problem = _("The members invited do not differ on any profile question, so there is nothing to "
                              "compare their response with.")

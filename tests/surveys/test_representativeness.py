@@ -82,3 +82,12 @@ def test_nobody_invited_yet(council, staff_client):
     assert report.invited == 0 and report.r is None
     page = staff_client("analyst").get(reverse("staff:survey_representativeness", args=[survey.pk]))
     assert page.status_code == 200
+
+
+def test_no_answers_yet_gives_no_r_indicator(council):
+    set_population(council)
+    survey = build_survey(council)
+    invite_all(survey, build_panel(council, size=20))
+    report = survey_representativeness(council=council, survey=survey)
+    assert report.invited == 20 and report.r is None
+    assert report.r_problem == "Nobody has answered yet, so there is no response to compare."
