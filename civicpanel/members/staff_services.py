@@ -58,6 +58,18 @@ MEMBER_SORTS = {
     "status": ("status", "id"), "joined": ("joined_at", "id"), "active": ("last_active_at", "id"),
 }
 DEFAULT_MEMBER_SORT = "-joined"
+# Names and addresses are stored encrypted, so the database cannot order them: these columns are
+# sorted after decryption (the staff search decrypts the same way).
+ENCRYPTED_SORTS = {"name", "email"}
+
+
+def _page_sorted_in_python(members, field: str, descending: bool, page_number) -> Page:
+    rows = sorted(members.values_list("pk", field), key=lambda row: ((row[1] or "").casefold(), row[0]),
+                  reverse=descending)
+    page = Paginator([pk for pk, _ in rows], PAGE_SIZE).get_page(page_number)
+    by_id = members.select_related("district").in_bulk(page.object_list)
+    page.object_list = [by_id[pk] for pk in page.object_list]
+    return page
 
 
 def member_sort(sort: str | None) -> tuple[str, list[str]]:
@@ -82,11 +94,14 @@ def member_search(*, council, actor, filters: dict, page_number=None, sort: str 
     statuses = filters.get("status") or []
     total = sum(n for status, n in status_counts.items() if not statuses or status in statuses)
     members = base.filter(status__in=statuses) if statuses else base
-    members = members.select_related("district").order_by(*member_sort(sort)[1])
-    paginator = Paginator(members, PAGE_SIZE)
-    # The count is known from the status counts; saves the paginator its own COUNT query.
-    paginator.__dict__["count"] = total
-    page = paginator.get_page(page_number)
+    sort, order = member_sort(sort)
+    if sort.removeprefix("-") in ENCRYPTED_SORTS:
+        page = _page_sorted_in_python(members, order[0].removeprefix("-"), sort.startswith("-"), page_number)
+    else:
+        paginator = Paginator(members.select_related("district").order_by(*order), PAGE_SIZE)
+        # The count is known from the status counts; saves the paginator its own COUNT query.
+        paginator.__dict__["count"] = total
+        page = paginator.get_page(page_number)
     bands = next((list(q.options.all()) for q in questions if q.kind == ProfileQuestion.Kind.BIRTH_YEAR), [])
     rows = []
     for member in page.object_list:
