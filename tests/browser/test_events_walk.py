@@ -69,7 +69,9 @@ def test_call_volunteer_draw_answer_replace_and_check_in(live_server, browser):
     _go(phone, phone.get_by_role("button", name="Meld mig"))
     assert phone.get_by_role("alert").is_visible()  # no session ticked: said, and nothing saved
     _clean(phone)
-    phone.get_by_role("group", name="Hvilke tidspunkter passer dig?").get_by_role("checkbox").first.check()
+    sessions = phone.get_by_role("group", name="Hvilke tidspunkter passer dig?")
+    sessions.locator("label").first.click()  # the design system draws the box on the label
+    assert sessions.get_by_role("checkbox").first.is_checked()
     _go(phone, phone.get_by_role("button", name="Meld mig"))
     assert phone.get_by_text("Tak! Du har meldt dig.").is_visible()
     _clean(phone)

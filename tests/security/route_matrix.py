@@ -77,6 +77,7 @@ MATRIX: dict[str, str] = {
     'staff:survey_wave_cancel': 'AM',
     'staff:survey_progress': 'AMN',
     'staff:survey_results': 'AMN',
+    'staff:survey_representativeness': 'AMN',
     'staff:survey_export': 'AMN',
     'staff:pb_rounds': 'AM',
     'staff:pb_round_create': 'AM',
