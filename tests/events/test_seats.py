@@ -166,12 +166,14 @@ def test_reminders_go_once_to_those_confirmed_and_changes_reach_seat_holders(cou
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_hundred_simultaneous_accepts_for_twenty_seats_confirm_exactly_twenty(council):
+def test_ninety_simultaneous_accepts_for_twenty_seats_confirm_exactly_twenty(council):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite serialises writers anyway")
     event = make_event(council, capacities=(20,))
     session = event.sessions.get()
-    members = [MemberFactory(council=council) for _ in range(100)]
+    # 90 rather than 100: the server allows 100 connections in all, and the suite's own
+    # connections must not make the race fail for want of a slot.
+    members = [MemberFactory(council=council) for _ in range(90)]
     call = services.call_send(council=council, actor=None, event=event, filters={})
     participants = list(call.participants.all())
     assert len(participants) == len(members)
@@ -182,7 +184,7 @@ def test_a_hundred_simultaneous_accepts_for_twenty_seats_confirm_exactly_twenty(
         for p in participants])
     barrier = threading.Barrier(len(seats), timeout=120)
     errors = []
-    # 100 threads need 100 connections: the server allows 100 in all, so the test's own connection
+    # Each thread needs its own connection: the test's own connection
     # is closed first, and each thread connects before the barrier (waiting while the server is
     # busy with other clients), so the accepts themselves all start together.
     connections.close_all()
@@ -216,7 +218,7 @@ def test_a_hundred_simultaneous_accepts_for_twenty_seats_confirm_exactly_twenty(
     assert errors == []
     states = Placement.objects.filter(session=session).values_list("state", flat=True)
     assert sum(s == Placement.State.CONFIRMED for s in states) == Session.objects.get(pk=session.pk).capacity == 20
-    assert sum(s == Placement.State.WAITING for s in states) == 80
+    assert sum(s == Placement.State.WAITING for s in states) == 70
 
 
 def test_the_scheduled_command_passes_on_expired_seats(council):

@@ -80,7 +80,8 @@ def test_twelve_signups_at_once_from_one_address_let_ten_through(council, settin
         for thread in threads:
             thread.join()
         assert sorted(statuses) == [302] * services.SIGNUP_LIMIT_PER_IP + [429] * 2
-        assert Member.objects.filter(council=council, email__startswith="parallel").count() == 10
+        addresses = [m.email for m in Member.objects.filter(council=council)]  # encrypted: compare decrypted
+        assert sum(1 for a in addresses if a and a.startswith("parallel")) == 10
     finally:
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
         with connection.cursor() as cursor:
