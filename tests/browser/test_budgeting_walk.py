@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from civicpanel.budgeting.models import Ballot, Idea, Project, Round
 from tests.browser.test_accessibility import axe_problems, reflow_problems, structure_problems
@@ -160,7 +161,7 @@ def test_idea_to_vote_on_a_phone_to_result_and_building(live_server, browser, tm
     _go(spage, spage.locator("form[action$='/update/'] button"))
     page.goto(f"{base}/pb/built/")
     _clean(page)
-    assert page.get_by_text("Building now.").is_visible()
+    expect(page.get_by_text("Building now.")).to_be_visible()
     assert page.locator("main img.pb-image").count() == 1
     for context in (desk, staff, phone, second):
         context.close()

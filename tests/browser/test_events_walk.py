@@ -7,6 +7,7 @@ every page on the way."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from civicpanel.events import services
 from civicpanel.events.links import participant_path
@@ -56,7 +57,7 @@ def test_call_volunteer_draw_answer_replace_and_check_in(live_server, browser):
     _clean(staff)
     staff.goto(f"{base}/staff/events/{event.pk}/call/")
     _clean(staff)
-    assert staff.get_by_text("Would you like to take part? User test of My page").is_visible()
+    expect(staff.get_by_text("Would you like to take part? User test of My page")).to_be_visible()
     _go(staff, staff.get_by_role("button", name="Send the call to 30 members"))
     assert Participant.objects.filter(event=event).count() == 30
 
@@ -73,7 +74,7 @@ def test_call_volunteer_draw_answer_replace_and_check_in(live_server, browser):
     sessions.locator("label").first.click()  # the design system draws the box on the label
     assert sessions.get_by_role("checkbox").first.is_checked()
     _go(phone, phone.get_by_role("button", name="Meld mig"))
-    assert phone.get_by_text("Tak! Du har meldt dig.").is_visible()
+    expect(phone.get_by_text("Tak! Du har meldt dig.")).to_be_visible()
     _clean(phone)
     context.close()
     for participant in participants[1:]:
@@ -88,13 +89,12 @@ def test_call_volunteer_draw_answer_replace_and_check_in(live_server, browser):
         if box.count():
             box.uncheck()
     _go(staff, staff.get_by_role("button", name="Show the quotas"))
-    assert staff.get_by_text("The quotas can be met.").is_visible()
+    expect(staff.get_by_text("The quotas can be met.")).to_be_visible()
     _clean(staff)
     _go(staff, staff.get_by_role("button", name="Draw the seats now"))
     event.refresh_from_db()
     assert event.drawn_at
-    assert staff.get_by_role("heading", name="The draw").is_visible()
-
+    expect(staff.get_by_role("heading", name="The draw")).to_be_visible()
     # 4. One drawn member declines on the phone; a reserve who keeps the quotas is invited.
     invited = list(Placement.objects.filter(session__event=event, state="invited").select_related("participant"))
     leaving, coming = invited[0], invited[1]
@@ -117,7 +117,7 @@ def test_call_volunteer_draw_answer_replace_and_check_in(live_server, browser):
     assert coming.state == "confirmed"
     _clean(phone)
     _go(phone, phone.get_by_role("link", name="Din billet"))
-    assert phone.get_by_role("img", name="QR-kode til indtjekning. Vis den ved døren; personalet scanner den.").is_visible()
+    expect(phone.get_by_role("img", name="QR-kode til indtjekning. Vis den ved døren; personalet scanner den.")).to_be_visible()
     _clean(phone)
     context.close()
 
@@ -138,16 +138,16 @@ def test_call_volunteer_draw_answer_replace_and_check_in(live_server, browser):
     # 7. Who came, beside the population; and a follow-up survey to those who came, in one step.
     survey = build_survey(council)
     staff.goto(f"{base}/staff/events/{event.pk}/")
-    assert staff.get_by_role("heading", name="Who came").is_visible()
+    expect(staff.get_by_role("heading", name="Who came")).to_be_visible()
     _clean(staff)
     _go(staff, staff.get_by_role("link", name="Send a follow-up survey to the 1 who attended"))
     _clean(staff)
     _go(staff, staff.get_by_role("link", name=survey.name))
     assert staff.get_by_label("User test of My page").is_checked()
-    assert staff.get_by_role("heading", name="1 member will be invited").is_visible()
+    expect(staff.get_by_role("heading", name="1 member will be invited")).to_be_visible()
     _clean(staff)
     staff.goto(f"{base}/events/{event.pk}/")
-    assert staff.get_by_text(str(event.seed)).first.is_visible()
+    expect(staff.get_by_text(str(event.seed)).first).to_be_visible()
     _clean(staff)
     desk.close()
     assert services.seats_taken(session) == 1

@@ -18,6 +18,7 @@ import time
 import pytest
 from allauth.mfa.totp.internal.auth import hotp_value
 from django.core import mail
+from playwright.sync_api import expect
 
 from civicpanel.members.models import Member, MemberAnswer, ProfileOption, ProfileQuestion
 from tests.browser.world import YEAR, link_path, new_council, population_figures, seed_members
@@ -69,7 +70,7 @@ def test_resident_joins_changes_profile_takes_data_and_leaves(live_server, page,
     # Sign up on the council's public page.
     page.goto(f"{base}/")
     page.get_by_role("main").get_by_role("link", name="Sign up").click()
-    assert page.get_by_role("heading", level=1, name="Join the citizen panel").is_visible()
+    expect(page.get_by_role("heading", level=1, name="Join the citizen panel")).to_be_visible()
     page.get_by_role("group", name="Gender").get_by_label("Woman").check()
     page.get_by_label("Year of birth").fill(str(YEAR - 38))
     page.get_by_role("combobox", name="District").select_option(label="Vigerslev")
@@ -91,7 +92,7 @@ def test_resident_joins_changes_profile_takes_data_and_leaves(live_server, page,
     page.goto(base + link_path(last_mail_to(EMAIL).body, "/join/confirm/"))
     page.get_by_role("button", name="Yes, confirm my membership").click()
     page.wait_for_url(f"{base}/me/")
-    assert page.get_by_role("status").get_by_text("Your membership is confirmed").is_visible()
+    expect(page.get_by_role("status").get_by_text("Your membership is confirmed")).to_be_visible()
     member.refresh_from_db()
     assert member.status == Member.Status.ACTIVE and member.district.name == "Vigerslev"
 
@@ -104,15 +105,14 @@ def test_resident_joins_changes_profile_takes_data_and_leaves(live_server, page,
     page.goto(base + link_path(last_mail_to(EMAIL).body, "/me/login/"))
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{base}/me/")
-    assert page.get_by_role("heading", level=1, name="Hello, Karen Jensen").is_visible()
-
+    expect(page.get_by_role("heading", level=1, name="Hello, Karen Jensen")).to_be_visible()
     # Change the profile.
     page.get_by_role("link", name="Change my profile").click()
     page.get_by_role("group", name="Employment").get_by_label("Student").check()
     page.get_by_role("group", name="Housing").get_by_label("Housing cooperative").check()
     page.get_by_role("button", name="Save").click()
     page.wait_for_url(f"{base}/me/")
-    assert page.get_by_role("status").get_by_text("Your profile is saved.").is_visible()
+    expect(page.get_by_role("status").get_by_text("Your profile is saved.")).to_be_visible()
     profile = page.locator('dl[aria-label="Your answers to the background questions"]')
     employment = profile.locator("div").filter(has=page.locator("dt", has_text="Employment"))
     assert employment.locator("dd").inner_text() == "Student"
@@ -144,8 +144,7 @@ def test_manager_finds_members_with_a_filter(live_server, page, panel):
     manager = staff_user(panel, "manager")
     staff_login(page, base, manager)
     page.get_by_role("navigation", name="Staff menu").get_by_role("link", name="Members").click()
-    assert page.get_by_role("heading", level=1, name="Members").is_visible()
-
+    expect(page.get_by_role("heading", level=1, name="Members")).to_be_visible()
     page.get_by_role("group", name="Status").get_by_label("Active").check()
     page.get_by_text("Filter by profile").click()  # the disclosure with the profile questions
     page.get_by_role("group", name="District").get_by_label("Vigerslev").check()
@@ -154,14 +153,14 @@ def test_manager_finds_members_with_a_filter(live_server, page, panel):
     vigerslev = panel.districts.get(name="Vigerslev")
     expected = Member.objects.filter(council=panel, status=Member.Status.ACTIVE, district=vigerslev).count()
     assert 0 < expected < Member.objects.filter(council=panel).count()
-    assert page.get_by_role("heading", level=2, name=f"{expected} members match").is_visible()
+    expect(page.get_by_role("heading", level=2, name=f"{expected} members match")).to_be_visible()
     table = page.get_by_role("table", name=re.compile(r"^Members, page 1 of"))
     rows = table.get_by_role("row")
     assert rows.count() == min(expected, 50) + 1  # with the header row
     first = rows.nth(1)
     number = first.get_by_role("cell").first.inner_text()
     first.get_by_role("link").click()
-    assert page.get_by_role("heading", level=1, name=re.compile(f"^Member {number}")).is_visible()
+    expect(page.get_by_role("heading", level=1, name=re.compile(f"^Member {number}"))).to_be_visible()
     member = Member.objects.get(pk=int(number.lstrip("#")))
     assert member.district_id == vigerslev.pk and member.status == Member.Status.ACTIVE
     assert page.get_by_role("row", name="E-mail").get_by_role("cell").inner_text() == member.email
@@ -191,10 +190,9 @@ def test_analyst_dashboard_agrees_with_the_database(live_server, page, panel):
     menu = page.get_by_role("navigation", name="Staff menu")
     assert menu.get_by_role("link", name="Members").count() == 0  # analysts never see identities
     menu.get_by_role("link", name="Representativeness").click()
-    assert page.get_by_role("heading", level=1, name="Representativeness of the panel").is_visible()
-
+    expect(page.get_by_role("heading", level=1, name="Representativeness of the panel")).to_be_visible()
     active = Member.objects.filter(council=panel, status=Member.Status.ACTIVE).count()
-    assert page.get_by_text(f"The {active} active members compared with the council's residents.").is_visible()
+    expect(page.get_by_text(f"The {active} active members compared with the council's residents.")).to_be_visible()
     for key, title in [("gender", "Gender"), ("birth_year", "Age"), ("district", "District"),
                        ("education", "Highest completed education")]:
         table = page.get_by_role("table", name=f"{title}: panel and residents")

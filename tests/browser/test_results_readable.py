@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.browser.test_accessibility import axe_problems
 from tests.browser.world import build_world, staff_session
@@ -118,7 +119,7 @@ def test_send_confirmation_and_a_double_click_sends_once(live_server, browser, r
     invited_before = Invitation.objects.filter(survey=survey).count()
     page.get_by_role("button", name=re.compile(r"^Check and send to \d+ members$")).click()
     heading = page.get_by_role("heading", name=re.compile(r"^Send the invitation to \d+ members\?$"))
-    assert heading.is_visible()
+    expect(heading).to_be_visible()
     recipients = int(re.search(r"\d+", heading.inner_text()).group())
     assert Invitation.objects.filter(survey=survey).count() == invited_before  # nothing sent yet
     assert axe_problems(page) == []

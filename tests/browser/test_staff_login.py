@@ -4,6 +4,7 @@ import time
 
 import pytest
 from allauth.mfa.totp.internal.auth import hotp_value
+from playwright.sync_api import expect
 
 from tests.factories import staff_user, totp_secret
 
@@ -23,5 +24,5 @@ def test_staff_logs_in_with_password_and_totp(live_server, page):
     page.get_by_label("Code").fill(f"{code:06d}")
     page.get_by_role("button", name="Sign In").click()
     page.wait_for_url(f"{live_server.url}/staff/")
-    assert page.get_by_role("heading", name="Overview").is_visible()
-    assert page.get_by_role("navigation", name="Staff menu").is_visible()
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Staff menu")).to_be_visible()

@@ -6,6 +6,7 @@ import os
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 from civicpanel.surveys.models import Answer, Response
 
@@ -41,25 +42,25 @@ def test_answer_half_on_a_phone_then_finish_on_another_device(live_server, brows
     assert page.locator("html").get_attribute("lang") == "en"
     # Sending the page empty: the error summary names the problem and links to the question.
     page.get_by_role("button", name="Save and continue").click()
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     page.get_by_role("alert").get_by_role("link", name="How do you travel?").click()
     page.get_by_role("group", name="How do you travel?").get_by_label("Bike").check()
     page.get_by_role("group", name="How safe do you feel?").get_by_label("2", exact=True).check()
     page.get_by_role("button", name="Save and continue").click()
-    assert page.get_by_text("Page 2 of 2").is_visible()
+    expect(page.get_by_text("Page 2 of 2")).to_be_visible()
     # No horizontal scrolling on a phone.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     context.close()
 
     context, page = phone_page(browser)  # later, on another device
     page.goto(url)
-    assert page.get_by_text("Page 2 of 2").is_visible()
+    expect(page.get_by_text("Page 2 of 2")).to_be_visible()
     page.get_by_label("Why do you feel unsafe?").fill("Fast cars on the main road")
     page.get_by_role("group", name="What do you want?").get_by_label("Trees").check()
     page.get_by_label("Days in a park?").fill("3")
     page.get_by_role("button", name="Send my answers").click()
-    assert page.get_by_role("heading", name="Thank you!").is_visible()
-    assert page.get_by_text("Results in March.").is_visible()
+    expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
+    expect(page.get_by_text("Results in March.")).to_be_visible()
     context.close()
 
     response = Response.objects.get()
