@@ -76,6 +76,10 @@ INSTALLED_APPS = [
     "civicpanel.events",
     "civicpanel.budgeting",
     "civicpanel.analysis",
+    "civicpanel.recruitment",
+    "civicpanel.newsletters",
+    "civicpanel.publishing",
+    "civicpanel.api",
     "civicpanel.demo",
 ]
 

@@ -1,0 +1,1 @@
+"""Information mailings to the panel or a segment."""

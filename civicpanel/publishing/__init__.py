@@ -1,0 +1,1 @@
+"""Published results and the public panel site: what the council asked, what residents answered, what came of it."""
