@@ -25,8 +25,35 @@ UNSAFE_PLACES = [
 ]
 
 
+# What the secretariat wrote before sending the traffic survey (required before sending).
+TRAFFIC_PURPOSE = {
+    "purpose": {
+        "da": "Lokaludvalget vil vide, hvordan beboerne i Vigerslev kommer rundt, hvor de føler sig utrygge "
+              "i trafikken, og hvad de ønsker sig af de grønne områder.",
+        "nb": "Lokalutvalget vil vite hvordan beboerne i Vigerslev kommer seg rundt, hvor de føler seg utrygge "
+              "i trafikken, og hva de ønsker seg av grøntområdene.",
+        "en": "The local council wants to know how residents of Vigerslev get around, where they feel unsafe "
+              "in traffic, and what they want from the green areas.",
+    },
+    "committee": {
+        "da": "Trafik- og miljøudvalget (sag 2026-114: trafikplan for Vigerslev)",
+        "nb": "Trafikk- og miljøutvalget (sak 2026-114: trafikkplan for Vigerslev)",
+        "en": "The traffic and environment committee (case 2026-114: traffic plan for Vigerslev)",
+    },
+    "answers_use": {
+        "da": "Svarene indgår i lokaludvalgets høringssvar til Københavns Kommunes trafikplan og i valget af, "
+              "hvilke kryds udvalget beder kommunen om at se på først.",
+        "nb": "Svarene inngår i lokalutvalgets høringssvar til Københavns kommunes trafikkplan og i valget av "
+              "hvilke kryss utvalget ber kommunen se på først.",
+        "en": "The answers go into the local council's response to the City of Copenhagen's traffic plan and "
+              "into the choice of which junctions the committee asks the city to look at first.",
+    },
+}
+
+
 def seed_demo_surveys(*, council, actor, rng: np.random.Generator) -> None:
     answered = services.survey_from_template(council=council, actor=actor, key="traffic_green")
+    services.survey_purpose_update(council=council, actor=actor, survey=answered, **TRAFFIC_PURPOSE)
     services.survey_open(council=council, actor=actor, survey=answered)
     district = ProfileOption.objects.get(question__council=council, district__name=DEMO_DISTRICT)
     services.wave_send(council=council, actor=actor, survey=answered,

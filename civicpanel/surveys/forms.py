@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from civicpanel.common.forms import CleanInputMixin
 from civicpanel.members.member_sets import member_sets
-from civicpanel.surveys import conditions
+from civicpanel.surveys import conditions, purpose
 from civicpanel.surveys.models import Question, Survey
 from civicpanel.surveys.questions import CHOICE_KINDS, option_codes
 
@@ -77,6 +77,52 @@ class SurveyForm(CleanInputMixin, forms.Form):
             "closes_at": data["closes_at"], "anonymous": data["anonymous"],
             "reminder_count": data["reminder_count"], "reminder_interval_days": data["reminder_interval_days"],
         }
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class PurposeForm(CleanInputMixin, forms.Form):
+    """Why the survey is asked, for whom, and how the answers will be used (the first language
+    required: sending needs them); later what was decided and done, with dates."""
+
+    def __init__(self, *args, languages: list[str], survey: Survey, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.languages = languages
+        _add_texts(self, "purpose", purpose.LABELS["purpose"], languages, textarea=True, initial=survey.purpose,
+                   help_text=_("The question the council needs answered, in a sentence or two residents understand."))
+        _add_texts(self, "committee", purpose.LABELS["committee"], languages, initial=survey.committee,
+                   help_text=_("For example the committee that asked for the survey, or the case number."))
+        _add_texts(self, "answers_use", purpose.LABELS["answers_use"], languages, textarea=True,
+                   initial=survey.answers_use,
+                   help_text=_("What the answers feed into and when: a meeting, a plan, a consultation."))
+        _add_texts(self, "decision", purpose.LABELS["decision"], languages, required_first=False, textarea=True,
+                   initial=survey.decision,
+                   help_text=_("Fill this in when the committee has decided. Residents see it with the results."))
+        self.fields["decision_date"] = forms.DateField(label=purpose.LABELS["decision_date"], required=False,
+                                                       widget=DateInput(), initial=survey.decision_date)
+        _add_texts(self, "outcome", purpose.LABELS["outcome"], languages, required_first=False, textarea=True,
+                   initial=survey.outcome, help_text=_("What the council did after the decision."))
+        self.fields["outcome_date"] = forms.DateField(label=purpose.LABELS["outcome_date"], required=False,
+                                                      widget=DateInput(), initial=survey.outcome_date)
+
+    def _group(self, names) -> list:
+        return [self[key] for key in self.fields if key.rsplit("_", 1)[0] in names or key in names]
+
+    def before_sending(self) -> list:
+        return self._group(purpose.REQUIRED_BEFORE_SENDING)
+
+    def after_decision(self) -> list:
+        return self._group(("decision", "decision_date", "outcome", "outcome_date"))
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        texts = {name: _texts(data, name, self.languages) for name in purpose.TEXT_FIELDS}
+        return {**texts, "decision_date": data.get("decision_date"), "outcome_date": data.get("outcome_date")}
 
 
 def _lines(text: str) -> list[str]:

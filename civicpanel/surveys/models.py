@@ -32,6 +32,15 @@ class Survey(models.Model):
     reminder_count = models.PositiveSmallIntegerField(_("number of reminders"), default=1)
     reminder_interval_days = models.PositiveSmallIntegerField(_("days between reminders"), default=4)
     anonymised_at = models.DateTimeField(null=True, blank=True)
+    # Purpose (required before sending, see purpose.py) and, later, what came of it: the
+    # report, the public page and the feedback to members show them. Texts per language.
+    purpose = models.JSONField(_("why the survey is asked"), default=dict, blank=True)
+    committee = models.JSONField(_("committee or case"), default=dict, blank=True)
+    answers_use = models.JSONField(_("how the answers will be used"), default=dict, blank=True)
+    decision = models.JSONField(_("what was decided"), default=dict, blank=True)
+    decision_date = models.DateField(_("date of the decision"), null=True, blank=True)
+    outcome = models.JSONField(_("what was done"), default=dict, blank=True)
+    outcome_date = models.DateField(_("date it was done"), null=True, blank=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -21,7 +21,7 @@ from civicpanel.audit.services import audit_record
 from civicpanel.common.security import new_salt, token_hash
 from civicpanel.members.services import member_touch
 from civicpanel.outreach.services import mailing_cancel, mailing_create
-from civicpanel.surveys import conditions
+from civicpanel.surveys import conditions, purpose
 from civicpanel.surveys.audience import audience_plan, clean_filters
 from civicpanel.surveys.invitations import invitation_token
 from civicpanel.surveys.models import (
@@ -89,6 +89,36 @@ def survey_update(*, council, actor, survey: Survey, request=None, **fields) -> 
         if changed:
             survey.save(update_fields=[*changed, "updated_at"])
             audit_record(council=council, actor=actor, action="survey.update", target=survey,
+                         detail={"fields": changed}, request=request)
+    return survey
+
+
+def survey_purpose_update(*, council, actor, survey: Survey, request=None, **fields) -> Survey:
+    """Write the purpose (why, for which committee or case, how the answers are used) and later
+    the decision and what was done. A decision or an action needs its date, and a date needs its
+    text; neither date may lie in the future. Any status: decisions come after the survey closes."""
+    errors = {}
+    today = timezone.localdate()
+    for text, day in (("decision", "decision_date"), ("outcome", "outcome_date")):
+        written = any((v or "").strip() for v in (fields.get(text) or {}).values())
+        if written and not fields.get(day):
+            errors[day] = _("Give the date as well.")
+        elif fields.get(day) and not written:
+            errors[text] = _("Write what the date is about, or leave the date empty.")
+        elif fields.get(day) and fields[day] > today:
+            errors[day] = _("The date cannot be in the future: write this when it has happened.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().get(pk=survey.pk, council=council)
+        changed = []
+        for name in (*purpose.TEXT_FIELDS, *purpose.DATE_FIELDS):
+            if name in fields and getattr(survey, name) != fields[name]:
+                setattr(survey, name, fields[name])
+                changed.append(name)
+        if changed:
+            survey.save(update_fields=[*changed, "updated_at"])
+            audit_record(council=council, actor=actor, action="survey.purpose", target=survey,
                          detail={"fields": changed}, request=request)
     return survey
 
@@ -180,7 +210,7 @@ def _build(*, council, actor, spec: dict) -> Survey:
 
     survey = Survey.objects.create(
         council=council, created_by=actor,
-        **{k: spec[k] for k in SURVEY_FIELDS if k in spec},
+        **{k: spec[k] for k in (*SURVEY_FIELDS, *purpose.REQUIRED_BEFORE_SENDING) if k in spec},
     )
     for p_order, page_spec in enumerate(spec["pages"]):
         page = Page.objects.create(survey=survey, order=p_order, title=page_spec.get("title") or {},
@@ -206,6 +236,8 @@ def survey_copy(*, council, actor, survey: Survey, request=None) -> Survey:
             title[language] = _("%(title)s (copy)") % {"title": text}
     spec = {
         "title": title, "intro": survey.intro, "thanks": survey.thanks, "anonymous": survey.anonymous,
+        # The same case and use, usually; what was decided belongs to the original only.
+        "purpose": survey.purpose, "committee": survey.committee, "answers_use": survey.answers_use,
         "reminder_count": survey.reminder_count, "reminder_interval_days": survey.reminder_interval_days,
         "pages": [
             {"title": p.title, "condition": p.condition,
@@ -704,6 +736,9 @@ def wave_send(*, council, actor, survey: Survey, filters: dict | None = None, se
             return done
         if survey.status != Survey.Status.OPEN:
             raise ValidationError(_("Open the survey before sending invitations."))
+        if purpose.purpose_missing(survey):
+            raise ValidationError(_("Write why the survey is asked, for which committee or case, and how the "
+                                    "answers will be used before sending it."))
         if survey.closes_at and (send_at or now) >= survey.closes_at:
             raise ValidationError(_("The survey closes before the invitations would be sent."))
         plan = audience_plan(council=council, survey=survey, filters=filters, now=now, with_composition=False)

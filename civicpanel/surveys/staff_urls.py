@@ -11,6 +11,7 @@ urlpatterns = [
     path("surveys/templates/<slug:key>/", b.survey_from_template_view, name="survey_from_template"),
     path("surveys/<int:survey_id>/", b.survey_detail_view, name="survey_detail"),
     path("surveys/<int:survey_id>/edit/", b.survey_edit_view, name="survey_edit"),
+    path("surveys/<int:survey_id>/purpose/", b.survey_purpose_view, name="survey_purpose"),
     path("surveys/<int:survey_id>/preview/", b.preview_view, name="survey_preview"),
     path("surveys/<int:survey_id>/do/<slug:action>/", b.survey_action_view, name="survey_action"),
     path("surveys/<int:survey_id>/pages/<int:page_id>/", b.page_edit_view, name="survey_page_edit"),

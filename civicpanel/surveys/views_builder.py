@@ -13,8 +13,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from civicpanel.accounts.decorators import staff_view
 from civicpanel.accounts.permissions import Capability, can
 from civicpanel.surveys import conditions, selectors, services
-from civicpanel.surveys.forms import PageForm, QuestionForm, SurveyForm
+from civicpanel.surveys.forms import PageForm, PurposeForm, QuestionForm, SurveyForm
 from civicpanel.surveys.models import Question, Survey
+from civicpanel.surveys.purpose import purpose_missing, survey_purpose
 from civicpanel.surveys.questions import option_codes, option_label
 from civicpanel.surveys.survey_templates import TEMPLATES
 from civicpanel.surveys.views_answer import page_context
@@ -95,6 +96,7 @@ def survey_detail_view(request, survey_id: int):
         "editable": survey.status != Survey.Status.CLOSED,
         "waves": selectors.wave_list(council=request.council, survey=survey),
         "counts": selectors.survey_counts(council=request.council, survey=survey),
+        "purpose": survey_purpose(survey), "purpose_missing": purpose_missing(survey),
         "now_time": timezone.now(),
     })
 
@@ -114,6 +116,28 @@ def survey_edit_view(request, survey_id: int):
             messages.success(request, _("Survey saved."))
             return redirect("staff:survey_detail", survey.pk)
     return render(request, "surveys/staff/survey_form.html", {"form": form, "survey": survey})
+
+
+@staff_view(Capability.SURVEYS)
+@require_http_methods(["GET", "POST"])
+def survey_purpose_view(request, survey_id: int):
+    """Purpose before sending, decision and action afterwards. `?next=send` (from the send page
+    that refused) returns there after saving."""
+    survey = selectors.survey_get(council=request.council, survey_id=survey_id)
+    form = PurposeForm(request.POST or None, languages=request.council.language_codes, survey=survey)
+    back_to_send = request.GET.get("next") == "send"
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.survey_purpose_update(council=request.council, actor=request.user, survey=survey,
+                                           request=request, **form.service_kwargs())
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("Purpose and decision saved."))
+            return redirect("staff:survey_send" if back_to_send else "staff:survey_detail", survey.pk)
+    return render(request, "surveys/staff/purpose_form.html", {
+        "form": form, "survey": survey, "back_to_send": back_to_send,
+    })
 
 
 @staff_view(Capability.SURVEYS)

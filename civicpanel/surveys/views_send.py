@@ -22,6 +22,7 @@ from civicpanel.surveys import exports, results, selectors, services
 from civicpanel.surveys.audience import audience_plan, profile_questions
 from civicpanel.surveys.forms import AudienceForm
 from civicpanel.surveys.invitations import invitation_preview
+from civicpanel.surveys.purpose import LABELS, purpose_missing
 from civicpanel.surveys.representativeness import survey_representativeness
 from civicpanel.surveys.sampling import DEFAULT_FEATURES, new_seed, population_features, sample_draw
 from civicpanel.surveys.views_builder import add_errors
@@ -71,6 +72,11 @@ def send_view(request, survey_id: int):
     POST "confirm" shows the confirmation page: the number of recipients and the e-mail as the
     first of them will get it; POST "send" from that page sends, once per confirmation key."""
     survey = selectors.survey_get(council=request.council, survey_id=survey_id)
+    if missing := purpose_missing(survey):
+        # No audience can be chosen for a survey whose use nobody has written down.
+        return render(request, "surveys/staff/send_needs_purpose.html", {
+            "survey": survey, "missing": [LABELS[name] for name in missing],
+        })
     questions = profile_questions(council=request.council)
     segments = list(selectors.segment_list(council=request.council))
     # Always bound: no filter at all is the whole panel, shown with its numbers straight away.

@@ -251,6 +251,7 @@ STAFF: dict[str, tuple] = {
     "survey new": ("manager", lambda w: R("staff:survey_create"), None, ()),
     "survey": ("manager", lambda w: R("staff:survey_detail", args=[w.survey.pk]), None, SURVEY),
     "survey edit": ("manager", lambda w: R("staff:survey_edit", args=[w.survey.pk]), None, SURVEY),
+    "survey purpose": ("manager", lambda w: R("staff:survey_purpose", args=[w.survey.pk]), None, SURVEY),
     "survey preview": ("manager", lambda w: R("staff:survey_preview", args=[w.survey.pk]), None, SURVEY),
     "survey page edit": ("manager", lambda w: R("staff:survey_page_edit", args=[w.survey.pk, _page_of(w)]),
                          None, SURVEY),

@@ -64,6 +64,7 @@ MATRIX: dict[str, str] = {
     'staff:survey_from_template': 'AM',
     'staff:survey_detail': 'AM',
     'staff:survey_edit': 'AM',
+    'staff:survey_purpose': 'AM',
     'staff:survey_preview': 'AM',
     'staff:survey_action': 'AM',
     'staff:survey_page_edit': 'AM',

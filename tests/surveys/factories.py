@@ -20,11 +20,17 @@ def opts(*labels: str) -> list[dict]:
     return [{"code": str(i), "label": t(label)} for i, label in enumerate(labels, start=1)]
 
 
+# What staff write before sending (required by wave_send).
+PURPOSE = {"purpose": t("How residents travel and what would make streets safer."),
+           "committee": t("Traffic committee"), "answers_use": t("They feed the traffic plan in May.")}
+
+
 def build_survey(council, actor=None, *, anonymous: bool = False, open_it: bool = True) -> Survey:
     """Two pages: page 1 transport (single with other), safety scale 1-5, yes/no car;
     page 2 'why unsafe' (shown only if safety < 3), multi (max 2), number 0-31, long text."""
     survey = services.survey_create(council=council, actor=actor, title=t("Traffic"), anonymous=anonymous,
                                     thanks=t("Results in March."))
+    services.survey_purpose_update(council=council, actor=actor, survey=survey, **PURPOSE)
     page1 = Page.objects.get(survey=survey)
     q = {}
     q["transport"] = services.question_create(council=council, actor=actor, page=page1, kind="single",

@@ -61,6 +61,14 @@ def test_done_when(council, staff_client, mailoutbox, django_capture_on_commit_c
     assert Question.objects.filter(survey=survey).count() == 10
     manager.post(reverse("staff:survey_action", args=[survey.pk, "open"]))
 
+    # The send page asks for the purpose first; write it, and it leads back to sending.
+    send_page = manager.get(reverse("staff:survey_send", args=[survey.pk])).content.decode()
+    purpose_url = reverse("staff:survey_purpose", args=[survey.pk]) + "?next=send"
+    assert purpose_url in send_page
+    response = manager.post(purpose_url, {"purpose_da": "Trafikken i Vigerslev", "committee_da": "Trafikudvalget",
+                                          "answers_use_da": "Trafikplanen i maj"})
+    assert response.url == reverse("staff:survey_send", args=[survey.pk])
+
     # Send to one district.
     code = ProfileOption.objects.get(district=vigerslev).code
     with django_capture_on_commit_callbacks(execute=True):
