@@ -71,12 +71,13 @@ def resident_request(*, council, round: Round, email: str, postal_code: str, bir
     return resident
 
 
-def resident_confirm(*, council, token: str) -> Resident | None:
-    """The resident a live link belongs to, now confirmed (the link is used up); None otherwise."""
-    if not token or len(token) > 100:
+def resident_confirm(*, council, hashed: str) -> Resident | None:
+    """The resident a live link (given by its hash) belongs to, now confirmed (the link is used
+    up); None otherwise."""
+    if not hashed:
         return None
     with transaction.atomic():
-        resident = Resident.objects.select_for_update().filter(council=council, token_hash=token_hash(token)).first()
+        resident = Resident.objects.select_for_update().filter(council=council, token_hash=hashed).first()
         if resident is None or not resident.token_expires_at or resident.token_expires_at < timezone.now():
             return None
         resident.confirmed_at = resident.confirmed_at or timezone.now()
@@ -86,10 +87,17 @@ def resident_confirm(*, council, token: str) -> Resident | None:
     return resident
 
 
-def resident_link_usable(*, council, token: str) -> bool:
+def resident_link_find(*, council, token: str) -> Resident | None:
+    """The resident whose link this is (live or expired); None for a token nobody was sent."""
     if not token or len(token) > 100:
+        return None
+    return Resident.objects.filter(council=council, token_hash=token_hash(token)).first()
+
+
+def resident_link_usable(*, council, hashed: str) -> bool:
+    if not hashed:
         return False
-    resident = Resident.objects.filter(council=council, token_hash=token_hash(token)).first()
+    resident = Resident.objects.filter(council=council, token_hash=hashed).first()
     return bool(resident and resident.token_expires_at and resident.token_expires_at >= timezone.now())
 
 

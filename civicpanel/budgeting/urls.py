@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:round_id>/results/", views.results_view, name="results"),
     path("<int:round_id>/mine/", views.my_view, name="my"),
     path("<int:round_id>/join/", views.resident_join_view, name="resident_join"),
+    path("<int:round_id>/confirm/", views.resident_confirm_continue_view, name="resident_confirm_continue"),
     path("<int:round_id>/confirm/<str:token>/", views.resident_confirm_view, name="resident_confirm"),
     path("<int:round_id>/pabulib/<slug:key>.pb", views.pabulib_view, name="pabulib"),
 ]

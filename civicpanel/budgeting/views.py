@@ -16,7 +16,8 @@ from civicpanel.accounts.permissions import membership_for
 from civicpanel.budgeting import explain, pabulib_io, residents, selectors, services, voting
 from civicpanel.budgeting.forms import IdeaForm, ResidentForm
 from civicpanel.budgeting.models import Idea, IdeaImage, Round
-from civicpanel.common.security import client_ip
+from civicpanel.common.security import client_ip, token_hash
+from civicpanel.common.tokenurls import token_miss, token_url
 from civicpanel.members import services as member_services
 from civicpanel.members.views import SESSION_COUNCIL, SESSION_MEMBER
 
@@ -87,21 +88,45 @@ def resident_join_view(request, round_id: int):
     return render(request, "budgeting/resident_join.html", {"round": rnd, "form": form})
 
 
+SESSION_CONFIRM_LINK = "budgeting.confirm_link"
+
+
 @never_cache
+@token_url
 @require_http_methods(["GET", "POST"])
 def resident_confirm_view(request, round_id: int, token: str):
-    """GET shows a button (mail scanners open links); POST uses the link."""
+    """The link from the e-mail: keep its hash in the session and go on to the address without
+    the token (the page with the button: mail scanners open links). A POST straight to the link
+    still confirms."""
     rnd = _round(request, round_id)
+    if residents.resident_link_find(council=rnd.council, token=token) is None:
+        token_miss(request)
+        return render(request, "budgeting/resident_link_invalid.html", {"round": rnd}, status=410)
+    if request.method == "POST":
+        return _resident_confirm(request, rnd, hashed=token_hash(token))
+    request.session[SESSION_CONFIRM_LINK] = token_hash(token)
+    return redirect("budgeting:resident_confirm_continue", rnd.pk)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def resident_confirm_continue_view(request, round_id: int):
+    rnd = _round(request, round_id)
+    return _resident_confirm(request, rnd, hashed=request.session.get(SESSION_CONFIRM_LINK, ""))
+
+
+def _resident_confirm(request, rnd: Round, *, hashed: str):
     council = rnd.council
     if request.method == "POST":
-        resident = residents.resident_confirm(council=council, token=token)
+        resident = residents.resident_confirm(council=council, hashed=hashed)
         if resident is not None:
             request.session.cycle_key()
+            request.session.pop(SESSION_CONFIRM_LINK, None)
             request.session[SESSION_RESIDENT] = resident.pk
             request.session[SESSION_RESIDENT_COUNCIL] = council.pk
             messages.success(request, _("Your e-mail is confirmed. You can take part in the round now."))
             return redirect("budgeting:round", rnd.pk)
-    elif residents.resident_link_usable(council=council, token=token):
+    elif residents.resident_link_usable(council=council, hashed=hashed):
         return render(request, "budgeting/resident_confirm.html", {"round": rnd})
     return render(request, "budgeting/resident_link_invalid.html", {"round": rnd}, status=410)
 

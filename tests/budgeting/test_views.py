@@ -300,7 +300,9 @@ def test_resident_with_confirmed_email_proposes_and_votes(council, django_captur
     assert resident.district.name == "Gammel Valby" and resident.confirmed_at is None
     link = re.search(r"https?://[^/\s]+(/pb/\S+)", mail.outbox[-1].body).group(1)
     assert resident.token_hash and link.split("/")[-2] not in resident.token_hash  # only the hash is kept
-    assert client.get(link).status_code == 200  # a button, not yet confirmed
+    opened = client.get(link)  # the token leaves the address; the page has a button
+    assert opened.status_code == 302 and opened["Location"] == f"/pb/{rnd.pk}/confirm/"
+    assert client.get(opened["Location"]).status_code == 200
     assert Resident.objects.get().confirmed_at is None
     assert client.post(link).status_code == 302
     assert client.post(link).status_code == 410  # used up

@@ -181,6 +181,7 @@ MATRIX: dict[str, str] = {
     'events:ticket_qr': 'public',  # /events/mine/<int:event_id>/seats/<int:placement_id>/qr.svg
     'events:ticket_calendar': 'public',  # /events/mine/<int:event_id>/seats/<int:placement_id>/calendar.ics
     'budgeting:resident_join': 'public',  # /pb/<int:round_id>/join/
+    'budgeting:resident_confirm_continue': 'public',  # /pb/<int:round_id>/confirm/
     'budgeting:resident_confirm': 'public',  # /pb/<int:round_id>/confirm/<str:token>/
     'budgeting:pabulib': 'public',  # /pb/<int:round_id>/pabulib/<slug:key>.pb
 }

@@ -14,7 +14,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from civicpanel.common.security import new_token
+from civicpanel.budgeting import residents
+from civicpanel.budgeting.models import Resident
+from civicpanel.common.security import derived_token, new_salt, new_token, token_hash
+from civicpanel.events import services as event_services
+from civicpanel.events.links import participant_token
+from civicpanel.events.models import Participant
 from civicpanel.common.tokenurls import BLOCK_SECONDS, RedactTokensFilter, redact_tokens
 from civicpanel.members.models import MemberToken
 from civicpanel.surveys import services
@@ -24,7 +29,30 @@ from tests.security.world import build_world
 pytestmark = pytest.mark.django_db
 
 TOKEN_ROUTES = {"surveys:answer": "/s/{}/", "members:login_token": "/me/login/{}/",
-                "members:confirm": "/join/confirm/{}/", "outreach:unsubscribe": "/o/unsubscribe/{}/"}
+                "members:confirm": "/join/confirm/{}/", "outreach:unsubscribe": "/o/unsubscribe/{}/",
+                "events:link": "/events/p/{}/", "budgeting:resident_confirm": "/pb/{round}/confirm/{}/"}
+
+
+def _build(council):
+    """The security world plus an event participant's link and a budgeting resident's link."""
+    from tests.events.factories import make_event
+
+    world = build_world(council)
+    event = make_event(council)
+    call = event_services.call_send(council=council, actor=None, event=event, filters={})
+    participant = Participant.objects.filter(call=call).first()
+    world.tokens["events:link"] = participant_token(participant)
+    resident = Resident.objects.create(council=council, email="resident@example.org", token_salt=new_salt())
+    link = derived_token(residents.PURPOSE, resident.pk, resident.token_salt)
+    resident.token_hash = token_hash(link)
+    resident.token_expires_at = timezone.now() + datetime.timedelta(hours=residents.LINK_HOURS)
+    resident.save()
+    world.tokens["budgeting:resident_confirm"] = link
+    return world
+
+
+def _path(world, name: str, token: str) -> str:
+    return TOKEN_ROUTES[name].format(token, round=world.ids.get("round_id"))
 
 
 def _client(world, address="10.0.0.1", **kwargs) -> Client:
@@ -35,10 +63,10 @@ def _client(world, address="10.0.0.1", **kwargs) -> Client:
 
 @pytest.mark.parametrize("name", list(TOKEN_ROUTES))
 def test_a_link_is_exchanged_for_the_session_and_leaves_the_address(name, council):
-    world = build_world(council)
+    world = _build(council)
     token = world.tokens[name]
     client = _client(world)
-    response = client.get(TOKEN_ROUTES[name].format(token))
+    response = client.get(_path(world, name, token))
     assert response.status_code == 302
     assert token not in response["Location"]
     page = client.get(response["Location"])
@@ -87,6 +115,31 @@ def test_login_link_continues_without_the_token_and_is_used_once(council):
     assert client.post(continue_url).status_code == 410
 
 
+def test_a_resident_confirms_on_the_address_without_the_token_once(council):
+    world = _build(council)
+    client = _client(world)
+    round_id = world.ids["round_id"]
+    continue_url = client.get(_path(world, "budgeting:resident_confirm", world.tokens["budgeting:resident_confirm"]))
+    assert continue_url["Location"] == f"/pb/{round_id}/confirm/"
+    assert "budgeting.resident_id" not in client.session  # opening the link confirms nothing
+    assert client.post(f"/pb/{round_id}/confirm/").status_code == 302
+    assert Resident.objects.get(council=council).confirmed_at is not None
+    assert client.session["budgeting.resident_id"]
+    # The link is used up: the address without the token says so, on this device and others.
+    assert client.get(f"/pb/{round_id}/confirm/").status_code == 410
+    assert _client(world, "10.0.0.9").get(f"/pb/{round_id}/confirm/").status_code == 410
+
+
+def test_an_event_link_opens_the_participant_page_on_another_device_too(council):
+    world = _build(council)
+    token = world.tokens["events:link"]
+    laptop, phone = _client(world), _client(world, "10.0.0.2")
+    mine = laptop.get(_path(world, "events:link", token))["Location"]
+    assert phone.get(mine).status_code == 404  # no session there: open the link again
+    assert phone.get(_path(world, "events:link", token))["Location"] == mine
+    assert phone.get(mine).status_code == 200
+
+
 def test_one_click_unsubscribe_posts_still_work(council):
     world = build_world(council)
     response = Client(HTTP_HOST=world.host(), enforce_csrf_checks=True).post(
@@ -111,7 +164,7 @@ def test_the_unsubscribe_button_page_is_protected_against_csrf(council):
 # --- Never in a log ---------------------------------------------------------------------------------
 
 def test_no_token_reaches_the_request_log(council, caplog):
-    world = build_world(council)
+    world = _build(council)
     sentinel = new_token()
     expired = MemberToken.objects.get(purpose=MemberToken.Purpose.CONFIRM)
     expired.expires_at = timezone.now() - datetime.timedelta(minutes=1)
@@ -120,7 +173,7 @@ def test_no_token_reaches_the_request_log(council, caplog):
     services.survey_close(council=council, actor=None, survey=world.survey)
     client = _client(world)
     with caplog.at_level(logging.INFO):
-        statuses = [client.get(path.format(sentinel)).status_code for path in TOKEN_ROUTES.values()]
+        statuses = [client.get(_path(world, name, sentinel)).status_code for name in TOKEN_ROUTES]
         gone = client.get(f"/join/confirm/{world.tokens['members:confirm']}/")
         closed = client.get(f"/s/{survey_token}/", follow=True)
     assert 404 in statuses and 410 in statuses and gone.status_code == 410
@@ -172,27 +225,31 @@ def test_redaction_leaves_other_paths_alone():
     assert redact_tokens("/me/login/check-your-email/") == "/me/login/check-your-email/"
     assert redact_tokens("/staff/surveys/3/") == "/staff/surveys/3/"
     assert redact_tokens("Gone: /join/confirm/abc_DEF-123/") == "Gone: /join/confirm/[token]/"
+    assert redact_tokens("Gone: /pb/12/confirm/abc_DEF-123/") == "Gone: /pb/12/confirm/[token]/"
+    assert redact_tokens("Not Found: /events/p/abc_DEF-123/") == "Not Found: /events/p/[token]/"
+    assert redact_tokens("/pb/12/confirm/") == "/pb/12/confirm/"
 
 
 # --- Not to be guessed ------------------------------------------------------------------------------
 
 def test_more_than_ten_wrong_tokens_a_minute_block_the_address_on_every_token_url(council):
-    world = build_world(council)
+    world = _build(council)
     guesser = _client(world, "203.0.113.7")
-    paths = list(TOKEN_ROUTES.values())
+    names = list(TOKEN_ROUTES)
+    paths = [_path(world, name, "{}") for name in names]
     for attempt in range(10):
-        assert guesser.get(paths[attempt % 4].format(new_token())).status_code in (404, 410)
+        assert guesser.get(paths[attempt % len(paths)].format(new_token())).status_code in (404, 410)
     # Ten wrong tokens are allowed; the eleventh is one too many.
     assert guesser.get(paths[0].format(new_token())).status_code == 404
-    for name, path in TOKEN_ROUTES.items():
-        blocked = guesser.get(path.format(world.tokens[name]))
+    for name in TOKEN_ROUTES:
+        blocked = guesser.get(_path(world, name, world.tokens[name]))
         assert blocked.status_code == 429, name
         assert blocked["Retry-After"] == str(BLOCK_SECONDS)
     assert "Too many wrong links" in guesser.get(paths[0].format(new_token()), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     # Someone else's correct link still works.
     other = _client(world, "198.51.100.4")
-    for name, path in TOKEN_ROUTES.items():
-        assert other.get(path.format(world.tokens[name])).status_code == 302, name
+    for name in TOKEN_ROUTES:
+        assert other.get(_path(world, name, world.tokens[name])).status_code == 302, name
     # Fifteen minutes later the address may try again.
     later = time.time() + BLOCK_SECONDS + 1
     with mock.patch("django.core.cache.backends.locmem.time.time", return_value=later):
