@@ -27,9 +27,8 @@ from civicpanel.members import erasure
 from civicpanel.members.consent import consent_record_add
 from civicpanel.members.models import Campaign, ConsentRecord, ConsentVersion, Member, MemberToken
 from civicpanel.members.profile import member_profile_set
-from civicpanel.members.tasks import member_link_send
+from civicpanel.members.tasks import member_link_send, member_renewal_send
 from civicpanel.members.tokens import (
-    RENEWAL_LOGIN_LIFETIME,
     token_find,
     token_is_usable,
     token_issue,
@@ -246,9 +245,10 @@ def members_confirmation_invite(*, council: Council, actor, members) -> int:
 
 # --- Login links ----------------------------------------------------------------------------------
 
-def login_link_request(*, council: Council, email: str) -> None:
+def login_link_request(*, council: Council, email: str, next_path: str = "") -> None:
     """Send a login link to a member with this address (or a fresh confirmation link to a
-    pending one). An unknown address gets nothing, and the caller cannot tell the difference."""
+    pending one). An unknown address gets nothing, and the caller cannot tell the difference.
+    `next_path` (a /me/ page, checked by the caller) is where the login link leads."""
     email = normalize_email(email)
     with transaction.atomic():
         member = Member.objects.by_email(email, council=council).first()
@@ -257,7 +257,7 @@ def login_link_request(*, council: Council, email: str) -> None:
         if member.status == Member.Status.PENDING:
             _send_link(member=member, purpose=MemberToken.Purpose.CONFIRM, kind="confirm")
         elif member.status in ACTIVE_STATUSES:
-            _send_link(member=member, purpose=MemberToken.Purpose.LOGIN, kind="login")
+            _send_link(member=member, purpose=MemberToken.Purpose.LOGIN, kind="login", next_path=next_path)
 
 
 def member_login(*, council: Council, plaintext: str = "", hashed: str = "") -> Member | None:
@@ -391,8 +391,11 @@ def members_lifecycle_run(*, now: datetime.datetime | None = None, councils=None
                 if not Member.objects.filter(pk=member.pk, renewal_reminded_at=member.renewal_reminded_at).update(
                         renewal_reminded_at=now):
                     continue  # another run got there first
-                _send_link(member=member, purpose=MemberToken.Purpose.LOGIN, kind="renewal",
-                           lifetime=RENEWAL_LOGIN_LIFETIME, next_path=consent_path)
+                # No login link in the reminder: it is read days later, and a login link lives
+                # 15 minutes (SECURITY-REQUIREMENTS B6). It leads to the login page, which sends
+                # a fresh link that opens the consent page.
+                member_id = member.pk
+                transaction.on_commit(lambda member_id=member_id: member_renewal_send.enqueue(member_id, consent_path))
                 reminded += 1
 
         reminded_long_ago = Q(renewal_reminded_at__isnull=False,

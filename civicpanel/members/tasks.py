@@ -3,18 +3,21 @@ from the token row here (members.tokens), so no working link is ever queued or s
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.tasks import task
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
 from civicpanel.common.mail import absolute_url, deliver
-from civicpanel.members.models import MemberToken
+from civicpanel.members.models import Member, MemberToken
 from civicpanel.members.tokens import token_is_usable, token_path
 
 # kind -> template stem under members/email/. "already_member" is what a known address gets
-# when someone signs it up again; "renewal" is the reminder before the panel term ends.
+# when someone signs it up again.
 # "invite_confirm" asks a member added by staff (an import) to confirm.
-LINK_MAIL_KINDS = {"confirm", "login", "already_member", "renewal", "invite_confirm"}
+LINK_MAIL_KINDS = {"confirm", "login", "already_member", "invite_confirm"}
 
 
 @task(queue_name="mail")
@@ -42,4 +45,23 @@ def member_link_send(token_id: int, kind: str, next_path: str = "") -> None:
         subject = " ".join(render_to_string(f"members/email/{kind}_subject.txt", context).split())
         body = render_to_string(f"members/email/{kind}.txt", context)
         html = render_to_string(f"members/email/{kind}.html", context)
+    deliver(council=council, to=member.email, subject=subject, body=body, html=html)
+
+
+@task(queue_name="mail")
+def member_renewal_send(member_id: int, next_path: str) -> None:
+    """The reminder before the panel term ends. It holds no login link (a login link lives 15
+    minutes and the reminder is read days later): its button opens the login page, which sends
+    a fresh link leading to `next_path` (the consent page)."""
+    member = Member.objects.select_related("council").filter(pk=member_id).first()
+    if member is None or not member.email or member.status not in ("active", "paused"):
+        return
+    council = member.council
+    link = absolute_url(council, f"{reverse('members:login')}?{urlencode({'next': next_path})}")
+    language = member.language if member.language in council.language_codes else council.default_language
+    with translation.override(language):
+        context = {"council": council, "member": member, "link": link, "language": language}
+        subject = " ".join(render_to_string("members/email/renewal_subject.txt", context).split())
+        body = render_to_string("members/email/renewal.txt", context)
+        html = render_to_string("members/email/renewal.html", context)
     deliver(council=council, to=member.email, subject=subject, body=body, html=html)

@@ -17,8 +17,6 @@ from civicpanel.members.models import Member, MemberToken
 
 CONFIRM_LIFETIME = datetime.timedelta(days=7)
 LOGIN_LIFETIME = datetime.timedelta(minutes=15)
-# A renewal reminder is read days after it is sent, so its login link lives longer.
-RENEWAL_LOGIN_LIFETIME = datetime.timedelta(days=14)
 
 _URL_NAMES = {
     MemberToken.Purpose.CONFIRM: "members:confirm",

@@ -265,7 +265,10 @@ def login(request):
                                     email=form.cleaned_data["email"])
             if limited:
                 return limited
-            services.login_link_request(council=council, email=form.cleaned_data["email"])
+            next_value = request.GET.get("next")
+            next_path = _safe_next(request, next_value) if next_value else ""
+            services.login_link_request(council=council, email=form.cleaned_data["email"],
+                                        next_path="" if next_path == reverse("members:home") else next_path)
             return redirect("members:login_sent")
     else:
         form = EmailForm()

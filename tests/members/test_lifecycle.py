@@ -42,7 +42,7 @@ def run(django_capture_on_commit_callbacks):
 TERM_DAYS = 3 * 365  # the factories' councils have a three-year term
 
 
-def test_renewal_reminder_once(council, mailoutbox, run, resident_client):
+def test_renewal_reminder_once(council, mailoutbox, run, resident_client, django_capture_on_commit_callbacks):
     due = member_since(council, TERM_DAYS - 20, email="due@example.org")
     fresh = member_since(council, 400, email="fresh@example.org")
     report = run()
@@ -54,12 +54,19 @@ def test_renewal_reminder_once(council, mailoutbox, run, resident_client):
     # Idempotent: the next day's run sends nothing new.
     assert run().total == 0 and len(mailoutbox) == 1
 
-    # The link logs the member in and leads to the consent page.
+    # The reminder holds no login link (a login link lives 15 minutes and the reminder is read
+    # days later): its button opens the login page, which sends a fresh link to the consent page.
+    assert not MemberToken.objects.filter(member=due).exists()
     path = link_path(mailoutbox[0])
-    assert path.startswith("/me/login/") and path.endswith("?next=/me/consent/")
+    assert path == "/me/login/?next=%2Fme%2Fconsent%2F"
+    assert "15 minutes" in mailoutbox[0].body
+    with django_capture_on_commit_callbacks(execute=True):
+        assert resident_client.post(path, {"email": "due@example.org"}).status_code == 302
+    login = link_path(mailoutbox[-1])
+    assert login.startswith("/me/login/") and login.endswith("?next=/me/consent/")
     token = MemberToken.objects.get(member=due)
-    assert token.expires_at - timezone.now() > datetime.timedelta(days=7)
-    response = resident_client.post(path)
+    assert token.expires_at - timezone.now() <= datetime.timedelta(minutes=15)
+    response = resident_client.post(login)
     assert response.status_code == 302 and response["Location"] == "/me/consent/"
 
 
