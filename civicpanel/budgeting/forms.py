@@ -37,7 +37,7 @@ RULE_FIELD_NAMES = ("citywide_budget", "rule", "completion", "ballot_kind", "max
                     "min_age", "allow_members", "allow_residents", "allow_codes", "allow_change")
 
 
-class RoundForm(forms.ModelForm):
+class RoundForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Round
         fields = ["published", "information_starts", "ideas_starts", "assessment_starts", "voting_starts",
@@ -106,7 +106,7 @@ class IdeaForm(CleanInputMixin, forms.Form):
         return [self.cleaned_data.get(f"image_{i}") for i in (1, 2, 3) if self.cleaned_data.get(f"image_{i}")]
 
 
-class ScreenForm(forms.Form):
+class ScreenForm(CleanInputMixin, forms.Form):
     action = forms.ChoiceField(choices=[("publish", gettext_lazy("Make public")), ("hide", gettext_lazy("Hide")),
                                         ("merge", gettext_lazy("Merge into another idea"))])
     reason = forms.CharField(label=gettext_lazy("Reason (shown to the author)"), required=False, max_length=1000,
@@ -114,7 +114,7 @@ class ScreenForm(forms.Form):
     merge_into = forms.IntegerField(label=gettext_lazy("Number of the idea to merge into"), required=False)
 
 
-class ProjectForm(forms.Form):
+class ProjectForm(CleanInputMixin, forms.Form):
     district = forms.ModelChoiceField(label=gettext_lazy("District"), queryset=None, required=False,
                                       empty_label=gettext_lazy("City-wide"))
     cost = forms.IntegerField(label=gettext_lazy("Cost (assessed)"), min_value=0, max_value=10**12, required=False)
@@ -152,12 +152,12 @@ class ProjectForm(forms.Form):
                 "decision_reason": texts(data, "decision_reason", self.languages), "ideas": data["ideas"]}
 
 
-class SketchForm(forms.Form):
+class SketchForm(CleanInputMixin, forms.Form):
     image = forms.FileField(label=gettext_lazy("Sketch or picture"))
     alt = forms.CharField(label=gettext_lazy("What the picture shows"), max_length=200)
 
 
-class ProjectUpdateForm(forms.Form):
+class ProjectUpdateForm(CleanInputMixin, forms.Form):
     status = forms.ChoiceField(label=gettext_lazy("Status"), choices=Project.Status.choices)
     date = forms.DateField(label=gettext_lazy("Date"), widget=DateInput())
     image_1 = forms.FileField(label=gettext_lazy("Photo (optional)"), required=False)
@@ -176,11 +176,11 @@ class ProjectUpdateForm(forms.Form):
                 "uploads": [data["image_1"]] if data.get("image_1") else []}
 
 
-class CodesForm(forms.Form):
+class CodesForm(CleanInputMixin, forms.Form):
     count = forms.IntegerField(label=gettext_lazy("Number of codes"), min_value=1, max_value=20000, initial=100)
 
 
-class PaperForm(forms.Form):
+class PaperForm(CleanInputMixin, forms.Form):
     code = forms.CharField(label=gettext_lazy("Voting code from the letter"), max_length=30)
     pot = forms.ChoiceField(label=gettext_lazy("Vote"))
     district = forms.ModelChoiceField(label=gettext_lazy("District"), queryset=None, required=False)
@@ -202,7 +202,7 @@ class PaperForm(forms.Form):
             if not part:
                 continue
             number, _sep, pts = part.partition(":")
-            if not number.strip().isdigit() or (pts and not pts.strip().isdigit()):
+            if not number.strip().isdecimal() or (pts and not pts.strip().isdecimal()):
                 raise forms.ValidationError(_("Write project numbers separated by commas, e.g. 3, 7, 12."))
             numbers.append(int(number))
             if pts:
@@ -210,7 +210,7 @@ class PaperForm(forms.Form):
         return numbers, points
 
 
-class ImportForm(forms.Form):
+class ImportForm(CleanInputMixin, forms.Form):
     file = forms.FileField(label=gettext_lazy("Pabulib file (.pb)"))
     rule = forms.ChoiceField(label=gettext_lazy("Count it with"), choices=Round.Rule.choices, initial=Round.Rule.MES)
     completion = forms.ChoiceField(label=gettext_lazy("Completion of Equal Shares"), choices=Round.Completion.choices,

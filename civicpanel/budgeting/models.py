@@ -16,6 +16,8 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from civicpanel.common.crypto import blind_index
+from civicpanel.common.fields import BlindIndexField, BlindIndexMixin, EncryptedTextField
 from civicpanel.common.models import translated
 
 
@@ -121,11 +123,23 @@ class RoundDistrict(models.Model):
         return f"{self.district}: {self.budget}"
 
 
-class Resident(models.Model):
-    """A resident who is not a panel member but confirmed an e-mail to take part in a round."""
+class ResidentQuerySet(models.QuerySet):
+    def by_email(self, email: str, *, council) -> ResidentQuerySet:
+        """The council's resident with this address (case-insensitive), through the blind index:
+        the address itself is encrypted and cannot be compared in SQL."""
+        hashed = blind_index(email)
+        if hashed is None:
+            return self.none()
+        return self.filter(council=council, email_hash=hashed)
+
+
+class Resident(BlindIndexMixin, models.Model):
+    """A resident who is not a panel member but confirmed an e-mail to take part in a round.
+    The address is encrypted at rest; find a resident with `Resident.objects.by_email`."""
 
     council = models.ForeignKey("tenancy.Council", on_delete=models.CASCADE, related_name="+")
-    email = models.EmailField(_("e-mail"), null=True, blank=True)
+    email = EncryptedTextField(_("e-mail"), null=True, blank=True)
+    email_hash = BlindIndexField(source="email")
     postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
     district = models.ForeignKey("tenancy.District", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -137,9 +151,11 @@ class Resident(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ResidentQuerySet.as_manager()
+
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["council", "email"], name="pb_resident_email_unique",
-                                               condition=models.Q(email__isnull=False))]
+        constraints = [models.UniqueConstraint(fields=["council", "email_hash"], name="pb_resident_email_hash_unique",
+                                               condition=models.Q(email_hash__isnull=False))]
 
     def __str__(self) -> str:
         return f"resident {self.pk}"

@@ -42,7 +42,7 @@ def round_export(rnd: Round, key: str) -> str:
     if key == "city":
         district, budget = None, rnd.citywide_budget
     else:
-        row = rnd.district_budgets.select_related("district").filter(district_id=key if key.isdigit() else 0).first()
+        row = rnd.district_budgets.select_related("district").filter(district_id=key if key.isdecimal() else 0).first()
         if row is None:
             raise ValidationError(_("This round has no such vote."))
         district, budget = row.district, row.budget
@@ -110,8 +110,8 @@ def round_import(*, council, actor, text: str, rule: str = Round.Rule.MES, compl
             council=council, title={code: title[:200] for code in council.language_codes}, published=False,
             stage=Round.Stage.VOTING, currency=(meta.get("currency") or "")[:3] or "DKK",
             citywide_budget=int(budget), rule=rule, completion=completion, ballot_kind=kind,
-            max_projects=(1 if election.vote_type == "choose-1" else int(max_length) if max_length.isdigit() else None),
-            points_total=int(meta["max_sum_points"]) if meta.get("max_sum_points", "").strip().isdigit() else None,
+            max_projects=(1 if election.vote_type == "choose-1" else int(max_length) if max_length.isdecimal() else None),
+            points_total=int(meta["max_sum_points"]) if meta.get("max_sum_points", "").strip().isdecimal() else None,
             allow_members=False, allow_change=False, imported=True, projects_frozen_at=timezone.now())
         for pid in ids:
             p = election.projects[pid]

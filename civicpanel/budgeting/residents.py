@@ -59,7 +59,9 @@ def resident_request(*, council, round: Round, email: str, postal_code: str, bir
         raise ValidationError({"email": _("This address belongs to a member of the citizen panel: log in as a "
                                           "member to take part.")})
     with transaction.atomic():
-        resident, _created = Resident.objects.select_for_update().get_or_create(council=council, email=email)
+        resident = Resident.objects.by_email(email, council=council).select_for_update().first()
+        if resident is None:
+            resident = Resident.objects.create(council=council, email=email)
         resident.postal_code, resident.birth_year, resident.language = postal_code, birth_year, language
         resident.district = district
         resident.token_salt = new_salt()

@@ -163,7 +163,7 @@ def project_create_view(request, round_id: int):
     rnd = _round(request, round_id)
     initial = {}
     from_idea = request.GET.get("idea")
-    if from_idea and from_idea.isdigit():
+    if from_idea and from_idea.isdecimal():
         idea = rnd.ideas.filter(pk=int(from_idea)).first()
         if idea is not None:
             initial = {"ideas": [idea], "district": idea.district_id, "cost": idea.cost_estimate,

@@ -212,7 +212,7 @@ def vote_view(request, round_id: int, pot: str):
         voted_in = voting.voted_district(rnd, voter)
         if voted_in is not None and voted_in.pk in options:
             district = voted_in  # a ballot can be changed, not moved to another district
-        elif district_id and str(district_id).isdigit() and int(district_id) in options:
+        elif district_id and str(district_id).isdecimal() and int(district_id) in options:
             district = options[int(district_id)]
         elif voter.district is not None and voter.district.pk in options:
             district = voter.district

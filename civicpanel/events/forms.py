@@ -182,3 +182,12 @@ class DrawForm(CleanInputMixin, forms.Form):
             choices=[(f.key, f.question.text) for f in features], initial=[f.key for f in features],
             help_text=_("Profile questions with population figures."))
 
+
+
+class VolunteerForm(CleanInputMixin, forms.Form):
+    """The volunteer form's submitted data, cleaned like every form residents type into. Its
+    fields (the sessions and the event's own questions, `common.questions`) are drawn by the
+    page and checked by `services.volunteer_submit`, which reports errors per question."""
+
+    def session_ids(self) -> list[int]:
+        return [int(v) for v in self.data.getlist("sessions") if v.isdecimal()]

@@ -75,6 +75,6 @@ def attended_choices(council) -> list[tuple[str, str]]:
 
 
 def attended_members(council, values: list[str]):
-    ids = [int(v) for v in values if str(v).isdigit()]
+    ids = [int(v) for v in values if str(v).isdecimal()]
     return Placement.objects.filter(session__event__council=council, session__event_id__in=ids,
                                     state=Placement.State.ATTENDED).values("participant__member_id")

@@ -32,10 +32,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from civicpanel.audit.services import audit_record
 from civicpanel.common.mail import absolute_url
 from civicpanel.common.questions import question_view
-from civicpanel.common.security import clean_submitted
 from civicpanel.common.tokenurls import token_miss, token_url
 from civicpanel.events import selectors, services
 from civicpanel.events.calendar import calendar_file
+from civicpanel.events.forms import VolunteerForm
 from civicpanel.events.links import participant_by_token, participant_in_session
 from civicpanel.events.models import Event, Placement
 
@@ -109,7 +109,7 @@ def participant_link_view(request, token: str):
     linked[str(participant.event_id)] = participant.pk
     request.session[SESSION_PARTICIPANTS] = linked
     ticket = request.GET.get("ticket", "")
-    if ticket.isdigit():
+    if ticket.isdecimal():
         return redirect(_mine(participant.event_id, f"seats/{int(ticket)}/"))
     return redirect(_mine(participant.event_id))
 
@@ -132,17 +132,17 @@ def participant_view(request, event_id: int):
     errors: dict[str, str] = {}
     data = None
     if request.method == "POST":
-        data = clean_submitted(request.POST)  # no control characters in what is stored (see common.forms)
+        form = VolunteerForm(request.POST)  # no control characters in what is stored (common.forms)
+        data = form.data
         try:
-            errors = services.volunteer_submit(
-                participant=participant, session_ids=[int(v) for v in data.getlist("sessions") if v.isdigit()],
-                data=data, language=request.LANGUAGE_CODE)
+            errors = services.volunteer_submit(participant=participant, session_ids=form.session_ids(), data=data,
+                                               language=request.LANGUAGE_CODE)
         except services.VolunteeringClosed:
             return render(request, "events/message.html", {"kind": "closed", "event": event}, status=409)
         if not errors:
             return redirect(f"{request.path}?saved=1")
     participant.refresh_from_db()
-    chosen = ({int(v) for v in data.getlist("sessions") if v.isdigit()} if data is not None
+    chosen = ({int(v) for v in data.getlist("sessions") if v.isdecimal()} if data is not None
               else set(participant.sessions.values_list("pk", flat=True)))
     answers = participant.answers
     views = [question_view(q, number=None, value=(data.getlist(f"q_{q.uid}") if q.kind == "multi" else data.get(f"q_{q.uid}"))

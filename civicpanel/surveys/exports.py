@@ -76,7 +76,7 @@ def _code_number(question: Question, code: str) -> int:
     builder gives them), "other" as 97, else its place in the list."""
     if code == OTHER_CODE:
         return OTHER_NUMBER
-    if str(code).isdigit():
+    if str(code).isdecimal():
         return int(code)
     return option_codes(question).index(code) + 1
 

@@ -244,7 +244,7 @@ class QuestionForm(ConditionFields):
                 self.add_error(f"{name}_{lang}", _("Give the same number of lines in every language (%(n)s).") % {"n": count})
                 return []
         codes = [str(item["code"]) for item in existing]
-        next_code = max([int(c) for c in codes if c.isdigit()] + [0]) + 1
+        next_code = max([int(c) for c in codes if c.isdecimal()] + [0]) + 1
         items = []
         for i in range(count):
             if i < len(codes):

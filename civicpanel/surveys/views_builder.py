@@ -363,7 +363,7 @@ def preview_view(request, survey_id: int):
         messages.error(request, _("The survey has no questions to preview yet."))
         return redirect("staff:survey_detail", survey.pk)
     wanted = request.GET.get("page")
-    if wanted and wanted.isdigit() and int(wanted) in order:
+    if wanted and wanted.isdecimal() and int(wanted) in order:
         state["page"] = int(wanted)
     request.session[key] = state
     current_id = state["page"] if state["page"] in order else order[0]

@@ -15,7 +15,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from civicpanel.common import crypto
-from civicpanel.common.encrypted_data import raw_values
+from civicpanel.budgeting.models import Resident
+from civicpanel.common.encrypted_data import encrypted_fields, raw_values
 from civicpanel.common.fields import EncryptedValueLookupError
 from civicpanel.members.models import Member
 from tests.factories import MemberFactory
@@ -174,6 +175,38 @@ def test_rows_written_before_encryption_are_encrypted_by_the_migration(council):
     assert Member.objects.get(pk=duplicate.pk).email == "legacy@example.dk"
 
 
+@pytest.mark.django_db
+def test_a_budgeting_residents_address_is_stored_encrypted_and_found_by_its_index(council, other_council):
+    resident = Resident.objects.create(council=council, email="rita@example.dk")
+    raw = raw_values(Resident, Resident._meta.get_field("email")).values_list("raw", flat=True).get(pk=resident.pk)
+    assert raw.startswith("ev1:") and "rita" not in raw
+    assert Resident.objects.get(pk=resident.pk).email == "rita@example.dk"
+    assert Resident.objects.by_email(" RITA@example.dk", council=council).get() == resident
+    assert not Resident.objects.by_email("rita@example.dk", council=other_council).exists()
+    with pytest.raises(EncryptedValueLookupError):
+        Resident.objects.filter(email="rita@example.dk").exists()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Resident.objects.create(council=council, email="Rita@Example.dk")
+    assert ("budgeting.Resident", "email") in {(m._meta.label, f.name) for m, f in encrypted_fields()}
+
+
+@pytest.mark.django_db
+def test_the_migration_encrypts_residents_stored_in_clear(council):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("civicpanel.budgeting.migrations.0003_resident_email_encrypted")
+    resident = Resident.objects.create(council=council, email="x@example.dk")
+    with connection.cursor() as cursor:  # as the row was before the field was encrypted
+        cursor.execute("UPDATE budgeting_resident SET email = %s, email_hash = NULL WHERE id = %s",
+                       ["legacy.resident@example.dk", resident.pk])
+    migration.encrypt_existing(apps, None)
+    raw = raw_values(Resident, Resident._meta.get_field("email")).values_list("raw", flat=True).get(pk=resident.pk)
+    assert raw.startswith("ev1:")
+    assert Resident.objects.by_email("legacy.resident@example.dk", council=council).get() == resident
+
+
 def _fill_with_personal_data(council, staff_client):
     """Members through every road in: the sign-up page, a staff import, a staff search, a
     mailing sent to them (its deliveries), and the confirmation e-mail task."""
@@ -205,7 +238,15 @@ def _fill_with_personal_data(council, staff_client):
         registry._TYPES.clear()
         registry._TYPES.update(saved)
     assert mailing.deliveries.filter(state="sent").count() == 2
-    return ["signup.person@example.dk", "Signe Signupsen", "imported0@example.dk", "Importsen"]
+    # A budgeting round's resident (not a member) who asked to take part with an e-mail.
+    from tests.budgeting.factories import build_round
+
+    rnd = build_round(council, allow_residents=True)
+    joined = visitor.post(f"/pb/{rnd.pk}/join/", {"email": "Resident.Rasmussen@Example.dk", "postal_code": "2500",
+                                                  "birth_year": "1990"})
+    assert joined.status_code == 200 and Resident.objects.filter(council=council).exists()
+    return ["signup.person@example.dk", "Signe Signupsen", "imported0@example.dk", "Importsen",
+            "resident.rasmussen@example.dk"]
 
 
 def _no_clear_text(dump: str, needles: list[str]) -> list[str]:

@@ -15,6 +15,7 @@ import math
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -374,4 +375,124 @@ def test_odd_input_to_every_public_form(form_name, council, staff_client, mailou
     client = staff_client("admin")
     for url in ["/staff/members/", "/staff/members/export.csv", "/staff/", "/staff/representativeness/",
                 "/staff/audit/"] + [f"/staff/members/{m.pk}/" for m in Member.objects.filter(council=council)[:30]]:
+        assert client.get(url).status_code == 200, url
+
+
+# --- Hypothesis: the events' and budgeting's forms ----------------------------------------------
+
+FEW = settings(max_examples=100, deadline=None, database=None,
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                      HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
+
+
+def _staff_forms(council):
+    """Every form staff type into on the events' and budgeting's pages, as the views build them."""
+    from civicpanel.budgeting import forms as pb
+    from civicpanel.events import forms as ev
+    from tests.budgeting.factories import build_round
+
+    languages = council.language_codes
+    rnd = build_round(council, stage="assessment")
+    return rnd, {
+        "event": lambda data=None: ev.EventForm(data, languages=languages),
+        "session": lambda data=None: ev.SessionForm(data, languages=languages),
+        "question": lambda data=None: ev.QuestionForm(data, languages=languages),
+        "round": lambda data=None: pb.RoundForm(data, council=council),
+        "screen": lambda data=None: pb.ScreenForm(data),
+        "project": lambda data=None: pb.ProjectForm(data, rnd=rnd),
+        "update": lambda data=None: pb.ProjectUpdateForm(data, languages=languages),
+        "codes": lambda data=None: pb.CodesForm(data),
+        "paper": lambda data=None: pb.PaperForm(data, rnd=rnd, pot_choices=[("city", "City")]),
+        "idea": lambda data=None: pb.IdeaForm(data, rnd=rnd),
+        "resident": lambda data=None: pb.ResidentForm(data, rnd=rnd),
+    }
+
+
+STAFF_FORMS = ["event", "session", "question", "round", "screen", "project", "update", "codes", "paper", "idea",
+               "resident"]
+
+
+@pytest.mark.parametrize("form_name", STAFF_FORMS)
+def test_odd_input_to_the_events_and_budgeting_forms(form_name, council, staff_client):
+    from civicpanel.budgeting import services as pb_services
+    from civicpanel.events import services as event_services
+
+    rnd, forms = _staff_forms(council)
+    make = forms[form_name]
+    valid = []
+
+    @FEW
+    @given(_form_strategy(make()))
+    def check(mapping):
+        form = make(_querydict(mapping))
+        if form.is_valid():
+            _no_control(form.cleaned_data)
+            if len(valid) < 10:
+                valid.append(form)
+        else:
+            for errors in form.errors.values():
+                assert all(str(e).strip() for e in errors)
+
+    check()
+    # What the creating forms accepted is stored as their pages would, and their pages render over it.
+    client = staff_client("admin")
+    pages = ["/staff/events/", f"/staff/pb/{rnd.pk}/", f"/staff/pb/{rnd.pk}/ideas/"]
+    for form in valid:
+        try:
+            if form_name == "event":
+                event = event_services.event_create(council=council, actor=None, **form.service_kwargs())
+                pages.append(f"/staff/events/{event.pk}/")
+            elif form_name == "project":
+                project = pb_services.project_create(council=council, actor=None, round=rnd, **form.service_kwargs())
+                pages.append(f"/staff/pb/{rnd.pk}/projects/{project.pk}/")
+        except ValidationError as error:  # refused by the service with a message: fine
+            assert error.messages and all(m.strip() for m in error.messages)
+    for url in pages:
+        assert client.get(url).status_code == 200, url
+
+
+def test_odd_input_to_the_volunteer_form_never_breaks_a_page(council, staff_client):
+    """The volunteer form with a registration question of every kind, through the page itself;
+    then the staff pages and the draw export of the event over what was stored."""
+    from django.test import Client
+
+    from civicpanel.events import services as event_services
+    from civicpanel.events.models import Participant
+    from tests.events.factories import make_event, open_link
+
+    event = make_event(council, capacities=(10, 10))
+    kinds = {"single": opts("Morning", "Evening"), "multi": opts("Bus", "Bike", "Car"), "short_text": [],
+             "long_text": [], "yesno": []}
+    for kind, options in kinds.items():
+        event_services.question_add(council=council, actor=None, event=event, kind=kind, text=t(kind.title()),
+                                    options=options, required=False)
+    MemberFactory.create_batch(3, council=council)
+    call = event_services.call_send(council=council, actor=None, event=event, filters={})
+    participants = list(Participant.objects.filter(call=call))
+    questions = list(event.questions.all())
+    sessions = [str(s.pk) for s in event.sessions.all()]
+    clients = []
+    for participant in participants:
+        client = Client(HTTP_HOST=f"{council.slug}.localhost")
+        clients.append((client, open_link(client, participant)))
+    answer = st.one_of(st.sampled_from(["1", "2", "3", "yes", "no", "4"]), odd_text)
+    form = st.fixed_dictionaries({
+        "sessions": st.lists(st.one_of(st.sampled_from(sessions), odd_text), max_size=3),
+        **{f"q_{q.uid}": st.lists(answer, max_size=3) for q in questions},
+    })
+    counter = iter(range(10**6))
+
+    @FEW
+    @given(form)
+    def check(mapping):
+        client, url = clients[next(counter) % len(clients)]
+        result = client.post(url, _querydict(mapping))
+        assert result.status_code in (200, 302), result.status_code
+
+    check()
+    for participant in Participant.objects.filter(event=event):
+        _no_control(participant.answers)
+    client = staff_client("admin")
+    for url in (f"/staff/events/{event.pk}/", f"/staff/events/{event.pk}/draw/", "/staff/events/",
+                f"/staff/members/{participants[0].member_id}/"):
         assert client.get(url).status_code == 200, url

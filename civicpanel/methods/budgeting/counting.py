@@ -105,7 +105,7 @@ def _num(x: Fraction) -> int | float:
 
 
 def _id_key(pid: str) -> tuple[int, int | str]:
-    return (0, int(pid)) if pid.isdigit() else (1, pid)
+    return (0, int(pid)) if pid.isdecimal() else (1, pid)
 
 
 def count(election: Election, rule: str = "mes", *, options: Options | None = None,
