@@ -14,8 +14,8 @@ from django.core.management.base import CommandError, SystemCheckError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
-from civicpanel.common import crypto
 from civicpanel.budgeting.models import Resident
+from civicpanel.common import crypto
 from civicpanel.common.encrypted_data import encrypted_fields, raw_values
 from civicpanel.common.fields import EncryptedValueLookupError
 from civicpanel.members.models import Member

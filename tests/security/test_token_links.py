@@ -17,10 +17,10 @@ from django.utils import timezone
 from civicpanel.budgeting import residents
 from civicpanel.budgeting.models import Resident
 from civicpanel.common.security import derived_token, new_salt, new_token, token_hash
+from civicpanel.common.tokenurls import BLOCK_SECONDS, RedactTokensFilter, redact_tokens
 from civicpanel.events import services as event_services
 from civicpanel.events.links import participant_token
 from civicpanel.events.models import Participant
-from civicpanel.common.tokenurls import BLOCK_SECONDS, RedactTokensFilter, redact_tokens
 from civicpanel.members.models import MemberToken
 from civicpanel.surveys import services
 from civicpanel.surveys.models import Answer, Page
