@@ -8,8 +8,8 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from civicpanel.accounts.models import StaffMembership, User
-from civicpanel.members.defaults import council_setup_defaults
 from civicpanel.members.models import Member
+from civicpanel.panel.defaults import council_setup_defaults
 from civicpanel.tenancy.models import Council, District
 
 

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from civicpanel.audit.services import audit_record
-from civicpanel.members.models import Campaign
+from civicpanel.panel.models import Campaign
 from tests.factories import MemberFactory, staff_user
 from tests.surveys.factories import build_survey, invite
 

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 
 from civicpanel.analysis.charts import Chart, ChartTable, share_comparison_chart
 from civicpanel.common.formatting import number, percent
-from civicpanel.members.models import Member, PopulationFigure, ProfileOption, ProfileQuestion
+from civicpanel.members.models import Member
 from civicpanel.members.selectors import member_counts_by_option, profile_questions
+from civicpanel.panel.models import PopulationFigure, ProfileOption, ProfileQuestion
 
 # Questions whose categories exclude each other, so that shares add up to 100 % on both
 # sides. A multiple-choice question has no such population margin.

@@ -14,7 +14,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from civicpanel.budgeting.models import Round, VoterRecord
-from civicpanel.members.models import PopulationFigure, ProfileOption, ProfileQuestion
+from civicpanel.panel.models import PopulationFigure, ProfileOption, ProfileQuestion
 
 BAR_WIDTH = 300
 

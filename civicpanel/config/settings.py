@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "civicpanel.tenancy",
     "civicpanel.accounts",
     "civicpanel.audit",
+    "civicpanel.panel",
     "civicpanel.members",
     "civicpanel.outreach",
     "civicpanel.surveys",

@@ -5,9 +5,9 @@ from civicpanel.analysis import staff_urls as analysis_urls
 from civicpanel.audit import staff_urls as audit_urls
 from civicpanel.budgeting import staff_urls as budgeting_urls
 from civicpanel.events import staff_urls as events_urls
-from civicpanel.members import settings_urls
 from civicpanel.members import staff_urls as members_urls
 from civicpanel.outreach import staff_urls as outreach_urls
+from civicpanel.panel import urls as settings_urls
 from civicpanel.surveys import staff_urls as surveys_urls
 from civicpanel.tenancy import staff_urls as tenancy_urls
 

@@ -23,13 +23,11 @@ from django.utils import timezone
 
 from civicpanel.accounts.models import Role, StaffMembership, User
 from civicpanel.members.consent import consent_record_build
-from civicpanel.members.defaults import council_setup_defaults
-from civicpanel.members.models import (
+from civicpanel.members.models import ConsentRecord, Member, MemberAnswer
+from civicpanel.panel.defaults import council_setup_defaults
+from civicpanel.panel.models import (
     Campaign,
-    ConsentRecord,
     ConsentVersion,
-    Member,
-    MemberAnswer,
     PopulationFigure,
     ProfileOption,
     ProfileQuestion,
@@ -122,9 +120,9 @@ def seed_demo() -> list[StaffLogin]:
 
 
 def _load_population(council: Council) -> None:
-    from civicpanel.members.population import population_import_csv
+    from civicpanel.panel.population import population_import_csv
 
-    files = resources.files("civicpanel.members").joinpath("data")
+    files = resources.files("civicpanel.panel").joinpath("data")
     # One-way figures first (they say that "other" gender is not counted), then the joint table
     # district x gender x age that weights a survey sent to one district to that district.
     for name in ("valby_population_illustrative.csv", "valby_population_by_district_age_gender_illustrative.csv"):

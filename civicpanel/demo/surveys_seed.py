@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from django.http import QueryDict
 
-from civicpanel.members.models import ProfileOption
+from civicpanel.panel.models import ProfileOption
 from civicpanel.surveys import services
 from civicpanel.surveys.models import Invitation, Question
 

@@ -9,13 +9,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicpanel.members.models import (
-    Member,
-    MemberAnswer,
-    PopulationFigure,
-    ProfileOption,
-    ProfileQuestion,
-)
+from civicpanel.members.models import Member, MemberAnswer
+from civicpanel.panel.models import PopulationFigure, ProfileOption, ProfileQuestion
 
 # Categories of these kinds exclude each other, so population shares add up to 100 %.
 STRATIFY_KINDS = (ProfileQuestion.Kind.SINGLE, ProfileQuestion.Kind.BIRTH_YEAR, ProfileQuestion.Kind.DISTRICT)

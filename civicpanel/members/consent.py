@@ -13,7 +13,8 @@ import hashlib
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from civicpanel.members.models import ConsentRecord, ConsentVersion, Member
+from civicpanel.members.models import ConsentRecord, Member
+from civicpanel.panel.models import ConsentVersion
 
 FALLBACK_LANGUAGES = ("en", "da", "nb")
 

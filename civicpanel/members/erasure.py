@@ -41,7 +41,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicpanel.common.ledger import MEMBER_ERASED, ledger_record
-from civicpanel.members.models import ConsentRecord, Member, MemberAnswer, ProfileQuestion
+from civicpanel.members.models import ConsentRecord, Member, MemberAnswer
+from civicpanel.panel.models import ProfileQuestion
 
 DataProvider = Callable[[Member], dict]
 Eraser = Callable[[Member], None]

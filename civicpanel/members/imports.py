@@ -21,15 +21,10 @@ from civicpanel.common.crypto import blind_index
 from civicpanel.common.csvio import CsvInputError, read_csv_upload
 from civicpanel.members import selectors
 from civicpanel.members.consent import consent_record_build
-from civicpanel.members.models import (
-    ConsentRecord,
-    ConsentVersion,
-    Member,
-    MemberAnswer,
-    ProfileQuestion,
-)
+from civicpanel.members.models import ConsentRecord, Member, MemberAnswer
 from civicpanel.members.profile import MAX_AGE
 from civicpanel.members.services import members_confirmation_invite
+from civicpanel.panel.models import ConsentVersion, ProfileQuestion
 
 FIXED_COLUMNS = ["email", "name", "language", "postal_code"]
 MULTI_SEPARATOR = "|"

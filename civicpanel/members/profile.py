@@ -30,15 +30,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicpanel.common.models import translated
-from civicpanel.members.models import Member, MemberAnswer, ProfileOption, ProfileQuestion
+from civicpanel.members.models import Member, MemberAnswer
+from civicpanel.panel.models import POSTAL_CODE_FIELD, ProfileOption, ProfileQuestion
 
-POSTAL_CODE_FIELD = "postal_code"
-# Field names the sign-up and self-service forms use themselves: a profile question must not
-# take one of these keys (the staff settings should refuse them).
-RESERVED_FIELD_NAMES = frozenset({
-    POSTAL_CODE_FIELD, "email", "name", "language", "consent", "consent_version",
-    "wants_surveys", "wants_events", "wants_news", "source", "website",
-})
 MAX_AGE = 120
 
 

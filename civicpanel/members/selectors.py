@@ -16,14 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicpanel.members.member_sets import member_set
-from civicpanel.members.models import (
-    Campaign,
-    ConsentRecord,
-    Member,
-    MemberAnswer,
-    ProfileOption,
-    ProfileQuestion,
-)
+from civicpanel.members.models import ConsentRecord, Member, MemberAnswer
+from civicpanel.panel.models import Campaign, ProfileOption, ProfileQuestion
 
 # Filter keys that are not profile questions. A profile question with one of these keys
 # cannot be filtered on (the council settings should not allow such keys).

@@ -25,7 +25,7 @@ from civicpanel.common.ledger import MEMBER_DELETED, ledger_record
 from civicpanel.common.ratelimit import rate_limit_hit as _rate_limit_hit
 from civicpanel.members import erasure
 from civicpanel.members.consent import consent_record_add
-from civicpanel.members.models import Campaign, ConsentRecord, ConsentVersion, Member, MemberToken
+from civicpanel.members.models import ConsentRecord, Member, MemberToken
 from civicpanel.members.profile import member_profile_set
 from civicpanel.members.tasks import member_link_send, member_renewal_send
 from civicpanel.members.tokens import (
@@ -33,6 +33,7 @@ from civicpanel.members.tokens import (
     token_is_usable,
     token_issue,
 )
+from civicpanel.panel.models import Campaign, ConsentVersion
 from civicpanel.tenancy.models import Council
 
 # What the audit log shows as the actor of a resident's own action.

@@ -6,9 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from civicpanel.common.forms import CleanInputMixin
-from civicpanel.members.models import Member, ProfileQuestion
-from civicpanel.members.profile import POSTAL_CODE_FIELD, profile_fields
+from civicpanel.members.models import Member
+from civicpanel.members.profile import profile_fields
 from civicpanel.members.selectors import RESERVED_FILTER_KEYS
+from civicpanel.panel.models import POSTAL_CODE_FIELD, ProfileQuestion
 from civicpanel.tenancy.models import LANGUAGE_CHOICES
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -16,9 +16,10 @@ from django.utils.translation import gettext_lazy as _
 
 from civicpanel.audit.services import audit_record
 from civicpanel.members import selectors
-from civicpanel.members.models import Member, MemberAnswer, MemberToken, ProfileQuestion
+from civicpanel.members.models import Member, MemberAnswer, MemberToken
 from civicpanel.members.profile import member_profile_get, member_profile_set
 from civicpanel.members.services import members_confirmation_invite
+from civicpanel.panel.models import ProfileQuestion
 
 PAGE_SIZE = 50
 

@@ -13,14 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicpanel.members.member_sets import member_sets
-from civicpanel.members.models import (
-    Member,
-    MemberAnswer,
-    PopulationFigure,
-    ProfileOption,
-    ProfileQuestion,
-)
+from civicpanel.members.models import Member, MemberAnswer
 from civicpanel.members.selectors import members_filter
+from civicpanel.panel.models import PopulationFigure, ProfileOption, ProfileQuestion
 from civicpanel.surveys.models import Invitation, Survey, Wave
 
 LEFT_OUT_REASONS = {

@@ -32,7 +32,7 @@ from civicpanel.audit.services import audit_record
 from civicpanel.common.csvio import csv_response
 from civicpanel.common.models import translated
 from civicpanel.common.security import xlsx_safe
-from civicpanel.members.models import ProfileQuestion
+from civicpanel.panel.models import ProfileQuestion
 from civicpanel.surveys.audience import profile_questions
 from civicpanel.surveys.models import Answer, Question, Response, Survey
 from civicpanel.surveys.questions import OTHER_CODE, option_codes, option_label, rows, scale_points

@@ -16,9 +16,9 @@ import numpy as np
 from django.utils.translation import gettext as _
 
 from civicpanel.common.method_errors import method_error_text
-from civicpanel.members.models import ProfileQuestion
-from civicpanel.members.population_tables import audience_figures
 from civicpanel.methods.representativity import RepresentativityError, r_indicator
+from civicpanel.panel.models import ProfileQuestion
+from civicpanel.panel.population_tables import audience_figures
 from civicpanel.surveys.audience import audience_filters, profile_questions
 from civicpanel.surveys.models import Invitation, Survey
 from civicpanel.surveys.results import respondent_categories

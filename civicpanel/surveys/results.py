@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 
 from civicpanel.common.formatting import number, percent
 from civicpanel.common.models import translated
-from civicpanel.members.models import MemberAnswer, ProfileQuestion
-from civicpanel.members.population_tables import audience_figures
+from civicpanel.members.models import MemberAnswer
 from civicpanel.outreach.selectors import mailings_with_status
+from civicpanel.panel.models import ProfileQuestion
+from civicpanel.panel.population_tables import audience_figures
 from civicpanel.surveys.audience import audience_filters, category_q, profile_questions
 from civicpanel.surveys.charts import bar_chart
 from civicpanel.surveys.models import Answer, Invitation, Question, Response, Survey, Wave

@@ -29,13 +29,6 @@ from django.utils.translation import ngettext
 from civicpanel.common.formatting import percent
 from civicpanel.common.method_errors import method_error_text
 from civicpanel.members.categories import STRATIFY_KINDS, population_features
-from civicpanel.members.models import ProfileQuestion
-from civicpanel.members.population_tables import (
-    AudienceFigures,
-    audience_figures,
-    describe_population,
-    stored_tables,
-)
 from civicpanel.methods.estimation import (
     calibration_from_weights,
     estimate_mean,
@@ -51,6 +44,13 @@ from civicpanel.methods.weighting import (
     WeightingResult,
     collapse_categories,
     rake,
+)
+from civicpanel.panel.models import ProfileQuestion
+from civicpanel.panel.population_tables import (
+    AudienceFigures,
+    audience_figures,
+    describe_population,
+    stored_tables,
 )
 from civicpanel.surveys.audience import audience_filters, profile_questions
 from civicpanel.surveys.charts import bar_chart

@@ -7,13 +7,8 @@ import pytest
 from django.utils import timezone, translation
 
 from civicpanel.analysis.representativeness import representativeness
-from civicpanel.members.models import (
-    Member,
-    MemberAnswer,
-    PopulationFigure,
-    ProfileOption,
-    ProfileQuestion,
-)
+from civicpanel.members.models import Member, MemberAnswer
+from civicpanel.panel.models import PopulationFigure, ProfileOption, ProfileQuestion
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db

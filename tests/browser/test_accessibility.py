@@ -124,8 +124,8 @@ def _first(model, **filters):
 
 def _ids(world: World) -> dict:
     from civicpanel.accounts.models import StaffMembership
-    from civicpanel.members.models import ProfileOption, ProfileQuestion
     from civicpanel.outreach.models import Mailing
+    from civicpanel.panel.models import ProfileOption, ProfileQuestion
 
     council = world.council
     gender = ProfileQuestion.objects.get(council=council, key="gender")

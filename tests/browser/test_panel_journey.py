@@ -20,7 +20,8 @@ from allauth.mfa.totp.internal.auth import hotp_value
 from django.core import mail
 from playwright.sync_api import expect
 
-from civicpanel.members.models import Member, MemberAnswer, ProfileOption, ProfileQuestion
+from civicpanel.members.models import Member, MemberAnswer
+from civicpanel.panel.models import ProfileOption, ProfileQuestion
 from tests.browser.world import YEAR, link_path, new_council, population_figures, seed_members
 from tests.factories import staff_user, totp_secret
 

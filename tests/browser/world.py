@@ -13,14 +13,8 @@ from django.core import mail
 from django.utils import timezone
 
 from civicpanel.members import services as member_services
-from civicpanel.members.models import (
-    Member,
-    MemberAnswer,
-    MemberToken,
-    PopulationFigure,
-    ProfileOption,
-    ProfileQuestion,
-)
+from civicpanel.members.models import Member, MemberAnswer, MemberToken
+from civicpanel.panel.models import PopulationFigure, ProfileOption, ProfileQuestion
 from civicpanel.tenancy.models import Council
 from tests.conftest import login_with_second_factor
 from tests.factories import MemberFactory, council_with_profile, staff_user

@@ -256,7 +256,8 @@ def test_member_export_and_leaving_keep_ballots_counted(council):
 
 
 def test_turnout_by_district_age_and_gender_beside_population(council, staff_client):
-    from civicpanel.members.models import MemberAnswer, PopulationFigure, ProfileOption
+    from civicpanel.members.models import MemberAnswer
+    from civicpanel.panel.models import PopulationFigure, ProfileOption
 
     vigerslev, gammel = council.districts.order_by("order")
     for district, count in ((vigerslev, 9000), (gammel, 1000)):

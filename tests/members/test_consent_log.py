@@ -14,8 +14,9 @@ from django.utils import timezone
 from civicpanel.common.appendonly import purge_permitted
 from civicpanel.members.consent import consent_record_add, consent_record_verify
 from civicpanel.members.imports import members_import
-from civicpanel.members.models import ConsentLogIsAppendOnly, ConsentRecord, ConsentVersion, Member
+from civicpanel.members.models import ConsentLogIsAppendOnly, ConsentRecord, Member
 from civicpanel.members.services import member_leave
+from civicpanel.panel.models import ConsentVersion
 from tests.factories import MemberFactory
 from tests.members.test_signup import signup_data
 

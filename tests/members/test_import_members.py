@@ -190,7 +190,7 @@ def test_imported_members_are_invited_and_confirm_with_consent(council, staff_cl
 
     from django.test import Client
 
-    from civicpanel.members.models import ConsentVersion
+    from civicpanel.panel.models import ConsentVersion
 
     client = staff_client("manager")
     content = upload(client, "email,name\nanna@example.net,Anna\nbo@example.net,Bo\n").context["confirm_form"].initial["content"]

@@ -9,9 +9,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from civicpanel.members.models import ConsentVersion, Member, MemberToken
+from civicpanel.members.models import Member, MemberToken
 from civicpanel.members.services import members_lifecycle_run
 from civicpanel.members.tokens import token_issue
+from civicpanel.panel.models import ConsentVersion
 from tests.factories import MemberFactory
 from tests.members.conftest import link_path
 

@@ -7,13 +7,14 @@ import datetime
 import pytest
 from django.utils import timezone, translation
 
-from civicpanel.members.models import Campaign, Member, MemberAnswer, ProfileOption, ProfileQuestion
+from civicpanel.members.models import Member, MemberAnswer
 from civicpanel.members.selectors import (
     MemberFilterError,
     member_counts_by_option,
     member_detail,
     members_filter,
 )
+from civicpanel.panel.models import Campaign, ProfileOption, ProfileQuestion
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,15 +15,10 @@ from civicpanel.audit.models import AuditEvent
 from civicpanel.members import erasure
 from civicpanel.members.consent import consent_record_add
 from civicpanel.members.erasure import register_member_data_provider
-from civicpanel.members.models import (
-    ConsentRecord,
-    ConsentVersion,
-    Member,
-    MemberAnswer,
-    MemberToken,
-)
+from civicpanel.members.models import ConsentRecord, Member, MemberAnswer, MemberToken
 from civicpanel.members.profile import member_profile_get, member_profile_set
 from civicpanel.members.views import SESSION_COUNCIL, SESSION_MEMBER
+from civicpanel.panel.models import ConsentVersion
 from tests.factories import MemberFactory
 from tests.members.conftest import link_path
 

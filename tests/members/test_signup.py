@@ -7,7 +7,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from civicpanel.members.models import Campaign, ConsentRecord, ConsentVersion, Member, MemberToken
+from civicpanel.members.models import ConsentRecord, Member, MemberToken
+from civicpanel.panel.models import Campaign, ConsentVersion
 from tests.factories import MemberFactory
 from tests.members.conftest import link_path
 

@@ -8,8 +8,9 @@ import pytest
 from django.db import connection, connections
 
 from civicpanel.members import services
-from civicpanel.members.models import ConsentVersion, Member, MemberToken
+from civicpanel.members.models import Member, MemberToken
 from civicpanel.members.tokens import token_issue, token_plaintext
+from civicpanel.panel.models import ConsentVersion
 from tests.factories import MemberFactory
 
 THREADS = 10

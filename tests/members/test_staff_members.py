@@ -11,12 +11,8 @@ from django.utils import timezone, translation
 
 from civicpanel.audit.models import AuditEvent
 from civicpanel.members.consent import consent_record_add
-from civicpanel.members.models import (
-    ConsentVersion,
-    Member,
-    MemberAnswer,
-    ProfileQuestion,
-)
+from civicpanel.members.models import Member, MemberAnswer
+from civicpanel.panel.models import ConsentVersion, ProfileQuestion
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db

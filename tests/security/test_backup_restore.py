@@ -17,8 +17,9 @@ from django.db import connection
 from django.utils import timezone
 
 from civicpanel.members.consent import consent_record_add
-from civicpanel.members.models import ConsentVersion, Member
+from civicpanel.members.models import Member
 from civicpanel.members.services import member_leave, members_lifecycle_run
+from civicpanel.panel.models import ConsentVersion
 from tests.factories import MemberFactory, council_with_profile
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

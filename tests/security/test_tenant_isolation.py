@@ -18,8 +18,8 @@ from django.utils import timezone
 from civicpanel.audit.models import AuditEvent
 from civicpanel.config import staff_urls
 from civicpanel.events.models import Call, Participant, Placement
-from civicpanel.members.models import ProfileQuestion
 from civicpanel.outreach.models import Mailing
+from civicpanel.panel.models import ProfileQuestion
 from civicpanel.surveys import services
 from civicpanel.surveys.models import Page, Question, Survey, Wave
 from tests.events.factories import make_event

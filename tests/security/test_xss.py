@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from civicpanel.members.models import PopulationFigure, ProfileOption
+from civicpanel.panel.models import PopulationFigure, ProfileOption
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,10 +15,11 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from civicpanel.common.security import new_salt, token_hash
-from civicpanel.members.models import Member, MemberToken, ProfileQuestion
+from civicpanel.members.models import Member, MemberToken
 from civicpanel.members.tokens import token_issue, token_plaintext
 from civicpanel.outreach.models import Delivery, Mailing
 from civicpanel.outreach.sending import unsubscribe_token
+from civicpanel.panel.models import ProfileQuestion
 from civicpanel.surveys.models import Page, Wave
 from tests.factories import MemberFactory, staff_user
 from tests.surveys.factories import build_survey, invite

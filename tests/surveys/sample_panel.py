@@ -9,7 +9,8 @@ import random
 from django.utils import timezone
 
 from civicpanel.common.crypto import blind_index
-from civicpanel.members.models import Member, MemberAnswer, PopulationFigure, ProfileOption
+from civicpanel.members.models import Member, MemberAnswer
+from civicpanel.panel.models import PopulationFigure, ProfileOption
 
 GENDER_FIGURES = {"woman": 500, "man": 500, "other": 0}
 DISTRICT_FIGURES = (600, 400)  # Vigerslev, Gammel Valby

@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from civicpanel.members.models import ProfileOption
+from civicpanel.panel.models import ProfileOption
 from civicpanel.surveys.models import Page, Question, Survey
 from tests.factories import MemberFactory
 from tests.surveys.factories import confirm_and_remind, confirm_and_send

@@ -16,7 +16,8 @@ from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from civicpanel.members.models import MemberAnswer, ProfileQuestion
+from civicpanel.members.models import MemberAnswer
+from civicpanel.panel.models import ProfileQuestion
 from civicpanel.surveys.exports import (
     OTHER_NUMBER,
     ProfileColumn,

@@ -13,7 +13,8 @@ from django.utils import timezone, translation
 
 from civicpanel.analysis.representativeness import group_label
 from civicpanel.common import formatting
-from civicpanel.members.models import MemberAnswer, PopulationFigure, ProfileQuestion
+from civicpanel.members.models import MemberAnswer
+from civicpanel.panel.models import PopulationFigure, ProfileQuestion
 from civicpanel.surveys import services
 from civicpanel.surveys.charts import bar_chart
 from civicpanel.surveys.models import Invitation, Wave

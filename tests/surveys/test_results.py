@@ -11,7 +11,8 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from civicpanel.audit.models import AuditEvent
-from civicpanel.members.models import MemberAnswer, ProfileOption
+from civicpanel.members.models import MemberAnswer
+from civicpanel.panel.models import ProfileOption
 from civicpanel.surveys import services
 from civicpanel.surveys.exports import respondent_id
 from civicpanel.surveys.models import Response
@@ -82,7 +83,7 @@ def test_progress_page(council, answered, staff_client, django_assert_max_num_qu
 
 def test_question_results_and_small_groups_hidden(council, answered):
     survey, _ = answered
-    from civicpanel.members.models import ProfileQuestion
+    from civicpanel.panel.models import ProfileQuestion
 
     district = ProfileQuestion.objects.get(council=council, key="district")
     items, hidden = question_results(council=council, survey=survey, breakdown=district)

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civicpanel.audit.models import AuditEvent
-from civicpanel.members.models import Member, MemberAnswer, PopulationFigure
+from civicpanel.members.models import Member, MemberAnswer
+from civicpanel.panel.models import PopulationFigure
 from civicpanel.surveys import services
 from civicpanel.surveys.audience import audience_plan
 from civicpanel.surveys.models import Invitation, Survey, Wave

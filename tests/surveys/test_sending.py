@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civicpanel.audit.models import AuditEvent
-from civicpanel.members.models import Member, MemberAnswer, ProfileOption
+from civicpanel.members.models import Member, MemberAnswer
 from civicpanel.outreach.models import Delivery, Mailing
+from civicpanel.panel.models import ProfileOption
 from civicpanel.surveys import services
 from civicpanel.surveys.audience import audience_plan
 from civicpanel.surveys.models import Invitation, Segment, Wave

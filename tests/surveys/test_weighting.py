@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civicpanel.common.security import new_salt
-from civicpanel.members.models import MemberAnswer, PopulationFigure, ProfileQuestion
+from civicpanel.members.models import MemberAnswer
 from civicpanel.methods.disclosure import suppress_table
 from civicpanel.methods.weighting import Margin, rake
+from civicpanel.panel.models import PopulationFigure, ProfileQuestion
 from civicpanel.surveys import services
 from civicpanel.surveys.models import Answer, Invitation, Response, Wave
 from civicpanel.surveys.results import question_results

@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 
 from civicpanel.common.security import new_salt
 from civicpanel.members.models import MemberAnswer
-from civicpanel.members.population import population_import_csv
+from civicpanel.panel.population import population_import_csv
 from civicpanel.surveys.models import Answer, Invitation, Response, Wave
 from civicpanel.surveys.results import question_results
 from civicpanel.surveys.weighting import survey_weighting, weighted_items

@@ -21,8 +21,9 @@ from civicpanel.audit.models import AuditEvent
 from civicpanel.audit.services import audit_record
 from civicpanel.common.ledger import ledger_entries
 from civicpanel.members.consent import consent_record_add
-from civicpanel.members.models import ConsentRecord, ConsentVersion, Member
+from civicpanel.members.models import ConsentRecord, Member
 from civicpanel.outreach.services import mailing_create
+from civicpanel.panel.models import ConsentVersion
 from civicpanel.surveys.models import Answer, Response
 from civicpanel.tenancy.models import Council
 from tests.factories import MemberFactory, council_with_profile, staff_user

@@ -28,7 +28,7 @@ from itertools import product
 import numpy as np
 from django.utils.translation import gettext as _
 
-from civicpanel.members.models import (
+from civicpanel.panel.models import (
     PopulationFigure,
     PopulationTable,
     ProfileOption,

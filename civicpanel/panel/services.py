@@ -6,17 +6,15 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from civicpanel.audit.services import audit_record
-from civicpanel.members.defaults import age_band_label, district_options_sync
-from civicpanel.members.models import (
+from civicpanel.panel.defaults import age_band_label, district_options_sync
+from civicpanel.panel.models import (
     Campaign,
     ConsentVersion,
-    Member,
-    MemberAnswer,
     PopulationFigure,
     ProfileOption,
     ProfileQuestion,
@@ -158,9 +156,12 @@ def district_move(*, council: Council, actor, district: District, direction: str
 
 
 def district_members_count(*, council: Council, district: District) -> int:
-    """Members who live in the district or chose its profile option."""
-    return (Member.objects.filter(council=council)
-            .filter(Q(district=district) | Q(answers__option__district=district)).distinct().count())
+    """Members who live in the district or chose its profile option (read through the relations
+    members keep to districts and options, since members sit above this app)."""
+    living = set(district.members.filter(council=council).values_list("pk", flat=True))
+    option = getattr(district, "profile_option", None)
+    choosing = set(option.answers.values_list("member_id", flat=True)) if option is not None else set()
+    return len(living | choosing)
 
 
 def district_delete(*, council: Council, actor, district: District, request=None) -> None:
@@ -287,7 +288,7 @@ def profile_option_move(*, council: Council, actor, option: ProfileOption, direc
 
 
 def profile_option_answer_count(*, council: Council, option: ProfileOption) -> int:
-    return MemberAnswer.objects.filter(member__council=council, option=option).count()
+    return option.answers.filter(member__council=council).count()
 
 
 def profile_option_remove(*, council: Council, actor, option: ProfileOption, request=None) -> None:

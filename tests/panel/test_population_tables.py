@@ -11,9 +11,9 @@ import pytest
 from django.utils import translation
 
 from civicpanel.audit.models import AuditEvent
-from civicpanel.members.models import PopulationTable, ProfileQuestion
-from civicpanel.members.population import PopulationCsvError, population_import_csv
-from civicpanel.members.population_tables import (
+from civicpanel.panel.models import PopulationTable, ProfileQuestion
+from civicpanel.panel.population import PopulationCsvError, population_import_csv
+from civicpanel.panel.population_tables import (
     audience_figures,
     describe_population,
     parse_age,
@@ -204,7 +204,7 @@ def test_a_filter_the_figures_cannot_describe_says_so(council):
 
 
 def test_demo_table_imports_into_the_demo_council():
-    from civicpanel.members.defaults import council_setup_defaults
+    from civicpanel.panel.defaults import council_setup_defaults
     from civicpanel.tenancy.models import District
     from tests.factories import CouncilFactory
 
@@ -212,7 +212,7 @@ def test_demo_table_imports_into_the_demo_council():
     for order, name in enumerate(["Gammel Valby", "Carlsberg Byen", "Vigerslev", "Folehaven", "Valby Vest"]):
         District.objects.create(council=council, name=name, postal_codes=["2500"], order=order)
     council_setup_defaults(council=council)
-    files = resources.files("civicpanel.members").joinpath("data")
+    files = resources.files("civicpanel.panel").joinpath("data")
     population_import_csv(council=council, actor=None, data=files.joinpath("valby_population_illustrative.csv")
                           .read_bytes(), dry_run=False)
     preview = population_import_csv(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from civicpanel.members.models import Campaign, ConsentVersion, ProfileOption, ProfileQuestion
-from civicpanel.members.population import population_overview
+from civicpanel.panel.models import Campaign, ConsentVersion, ProfileOption, ProfileQuestion
+from civicpanel.panel.population import population_overview
 from civicpanel.tenancy.models import Council, District
 
 

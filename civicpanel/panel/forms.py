@@ -7,9 +7,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from civicpanel.common.forms import CleanInputMixin
-from civicpanel.members.models import Campaign, ProfileQuestion
-from civicpanel.members.population import MAX_BYTES
-from civicpanel.members.profile import RESERVED_FIELD_NAMES
+from civicpanel.panel.models import RESERVED_FIELD_NAMES, Campaign, ProfileQuestion
+from civicpanel.panel.population import MAX_BYTES
 from civicpanel.tenancy.models import LANGUAGE_CHOICES
 
 LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)

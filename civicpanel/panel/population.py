@@ -25,8 +25,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from civicpanel.audit.services import audit_record
-from civicpanel.members.models import PopulationFigure, ProfileOption, ProfileQuestion
-from civicpanel.members.population_tables import (
+from civicpanel.panel.models import PopulationFigure, ProfileOption, ProfileQuestion
+from civicpanel.panel.population_tables import (
     JointFigures,
     read_joint,
     reference_date_in,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civicpanel.members import settings_views as views
+from civicpanel.panel import views
 
 urlpatterns = [
     path("settings/", views.settings_home_view, name="settings"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from civicpanel.members.models import ConsentVersion, ProfileOption, ProfileQuestion
+from civicpanel.panel.models import ConsentVersion, ProfileOption, ProfileQuestion
 
 
 def _t(da: str, nb: str, en: str) -> dict[str, str]:

@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from civicpanel.audit.models import AuditEvent
-from civicpanel.members.models import (
+from civicpanel.members.models import MemberAnswer
+from civicpanel.panel.models import (
     Campaign,
     ConsentVersion,
-    MemberAnswer,
     PopulationFigure,
     ProfileOption,
     ProfileQuestion,
@@ -127,7 +127,7 @@ def test_general_settings_save_and_audit(council, admin):
 
 
 def test_raising_the_minimum_age_moves_the_youngest_age_band(council, admin):
-    from civicpanel.members.population import population_update_question
+    from civicpanel.panel.population import population_update_question
 
     question = council.profile_questions.get(key="birth_year")
     counts = {o.pk: 100 for o in question.options.all()}

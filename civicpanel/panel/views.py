@@ -22,9 +22,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from civicpanel.accounts.decorators import staff_view
 from civicpanel.accounts.permissions import Capability
 from civicpanel.common.mail import absolute_url
-from civicpanel.members import population, settings_selectors, settings_services
-from civicpanel.members.population_tables import stored_tables
-from civicpanel.members.settings_forms import (
+from civicpanel.panel import population
+from civicpanel.panel import selectors as settings_selectors
+from civicpanel.panel import services as settings_services
+from civicpanel.panel.forms import (
     CampaignForm,
     ConsentForm,
     PopulationConfirmForm,
@@ -34,6 +35,7 @@ from civicpanel.members.settings_forms import (
     ProfileQuestionAddForm,
     ProfileQuestionForm,
 )
+from civicpanel.panel.population_tables import stored_tables
 from civicpanel.tenancy.forms import CouncilGeneralForm, DistrictForm
 
 settings_view = staff_view(Capability.SETTINGS)
@@ -58,7 +60,7 @@ def _errors(request, form, error: ValidationError) -> None:
 
 @settings_view
 def settings_home_view(request):
-    return render(request, "members/settings/home.html",
+    return render(request, "panel/home.html",
                   {"summary": settings_selectors.settings_summary(council=request.council)})
 
 
@@ -78,7 +80,7 @@ def settings_general_view(request):
         else:
             messages.info(request, _("Nothing was changed."))
         return redirect("staff:settings_general")
-    return render(request, "members/settings/general.html", {"form": form})
+    return render(request, "panel/general.html", {"form": form})
 
 
 # --- districts -------------------------------------------------------------------------------
@@ -97,7 +99,7 @@ def settings_districts_view(request):
             messages.success(request, _("The district %(name)s is added.") % {"name": district.name})
             return redirect("staff:settings_districts")
     districts = settings_selectors.settings_districts(council=request.council)
-    return render(request, "members/settings/districts.html", {"districts": districts, "form": form})
+    return render(request, "panel/districts.html", {"districts": districts, "form": form})
 
 
 @settings_view
@@ -120,7 +122,7 @@ def settings_district_edit_view(request, district_id: int):
                 return redirect("staff:settings_districts")
         except ValidationError as error:
             _errors(request, form, error)
-    return render(request, "members/settings/district_edit.html", {"district": district, "form": form})
+    return render(request, "panel/district_edit.html", {"district": district, "form": form})
 
 
 @settings_view
@@ -137,7 +139,7 @@ def settings_district_move_view(request, district_id: int):
 @settings_view
 def settings_profile_view(request):
     questions = settings_selectors.settings_profile_questions(council=request.council)
-    return render(request, "members/settings/profile.html", {"questions": questions})
+    return render(request, "panel/profile.html", {"questions": questions})
 
 
 @settings_view
@@ -165,7 +167,7 @@ def settings_profile_add_view(request):
         else:
             messages.success(request, _("The question is added. Add its options, then make it active."))
             return redirect("staff:settings_question", question.pk)
-    return render(request, "members/settings/question_add.html", {"form": form})
+    return render(request, "panel/question_add.html", {"form": form})
 
 
 @settings_view
@@ -194,7 +196,7 @@ def settings_question_view(request, question_id: int):
                 return redirect("staff:settings_question", question.pk)
         except ValidationError as error:
             _errors(request, option_form if "add_option" in request.POST else form, error)
-    return render(request, "members/settings/question.html", {
+    return render(request, "panel/question.html", {
         "question": question, "form": form, "option_form": option_form,
         "options_editable": question.kind in settings_services.CHOICE_KINDS,
     })
@@ -220,7 +222,7 @@ def settings_option_view(request, option_id: int):
                 return redirect("staff:settings_question", option.question_id)
         except ValidationError as error:
             _errors(request, form, error)
-    return render(request, "members/settings/option.html", {
+    return render(request, "panel/option.html", {
         "option": option, "form": form,
         "removable": option.question.kind in settings_services.CHOICE_KINDS,
     })
@@ -257,7 +259,7 @@ def settings_consent_view(request):
             messages.success(request, _("Version %(version)d of the consent text is published. Members will be "
                                         "asked to renew their consent.") % {"version": version.version})
             return redirect("staff:settings_consent")
-    return render(request, "members/settings/consent.html",
+    return render(request, "panel/consent.html",
                   {"versions": versions, "current": current, "form": form})
 
 
@@ -265,7 +267,7 @@ def settings_consent_view(request):
 
 @settings_view
 def settings_population_view(request):
-    return render(request, "members/settings/population.html", {
+    return render(request, "panel/population.html", {
         "overview": population.population_overview(council=request.council),
         "tables": stored_tables(council=request.council),
         "sources": population.population_sources(council=request.council),
@@ -295,7 +297,7 @@ def settings_population_upload_view(request):
                 return redirect("staff:settings_population")
             context.update(preview=preview, confirm_form=PopulationConfirmForm(
                 initial={"data": population.decode_csv(data), "source": preview.source}))
-    return render(request, "members/settings/population_upload.html", context,
+    return render(request, "panel/population_upload.html", context,
                   status=200 if "problems" not in context else 422)
 
 
@@ -318,7 +320,7 @@ def settings_population_question_view(request, question_id: int):
         else:
             messages.success(request, _("The figures for %(question)s are saved.") % {"question": figures.question.text})
             return redirect("staff:settings_population")
-    return render(request, "members/settings/population_question.html", {"figures": figures, "form": form})
+    return render(request, "panel/population_question.html", {"figures": figures, "form": form})
 
 
 # --- campaigns -------------------------------------------------------------------------------
@@ -340,4 +342,4 @@ def settings_campaigns_view(request):
     signup = reverse("members:signup")
     for campaign in campaigns:
         campaign.signup_url = absolute_url(request.council, f"{signup}?{urlencode({'c': campaign.code})}")
-    return render(request, "members/settings/campaigns.html", {"campaigns": campaigns, "form": form})
+    return render(request, "panel/campaigns.html", {"campaigns": campaigns, "form": form})

@@ -9,8 +9,8 @@ import pytest
 from django.utils import translation
 
 from civicpanel.audit.models import AuditEvent
-from civicpanel.members.models import PopulationFigure
-from civicpanel.members.population import (
+from civicpanel.panel.models import PopulationFigure
+from civicpanel.panel.population import (
     PopulationCsvError,
     population_import_csv,
     population_overview,
@@ -164,14 +164,14 @@ def test_figures_are_per_council(council, other_council):
 
 
 def test_demo_file_imports_into_the_demo_council():
-    from civicpanel.members.defaults import council_setup_defaults
+    from civicpanel.panel.defaults import council_setup_defaults
     from tests.factories import CouncilFactory
 
     council = CouncilFactory(slug="valby", name="Valby Lokaludvalg")
     for order, name in enumerate(["Gammel Valby", "Carlsberg Byen", "Vigerslev", "Folehaven", "Valby Vest"]):
         District.objects.create(council=council, name=name, postal_codes=["2500"], order=order)
     council_setup_defaults(council=council)
-    data = resources.files("civicpanel.members").joinpath("data/valby_population_illustrative.csv").read_bytes()
+    data = resources.files("civicpanel.panel").joinpath("data/valby_population_illustrative.csv").read_bytes()
     preview = population_import_csv(council=council, actor=None, data=data, dry_run=False)
     assert "ILLUSTRATIVE" in preview.source
     assert {qf.question.key: qf.total for qf in preview.questions} == {
