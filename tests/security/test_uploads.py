@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from tests.members.test_settings_pages import _general
+from tests.panel.test_settings_pages import _general
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.utils import translation
 
 from civicpanel.audit.models import AuditEvent
 from civicpanel.tenancy.brand import UnsafeSvg, check_svg, contrast, contrast_with_white, palette
-from tests.members.test_settings_pages import _general
+from tests.panel.test_settings_pages import _general
 
 pytestmark = pytest.mark.django_db
 
