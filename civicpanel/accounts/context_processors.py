@@ -14,6 +14,7 @@ STAFF_MENU = [
     ("staff:representativeness", _("Representativeness"), Capability.RESULTS),
     ("staff:surveys", _("Surveys"), Capability.RESULTS),
     ("staff:events", _("Events"), Capability.RESULTS),
+    ("staff:newsletters", _("Newsletters"), Capability.MAILINGS),
     ("staff:outreach_mailings", _("Mailings"), Capability.MAILINGS),
     ("staff:pb_rounds", _("Participatory budgeting"), Capability.BUDGETING),
     ("staff:settings", _("Settings"), Capability.SETTINGS),

@@ -6,6 +6,7 @@ from civicpanel.audit import staff_urls as audit_urls
 from civicpanel.budgeting import staff_urls as budgeting_urls
 from civicpanel.events import staff_urls as events_urls
 from civicpanel.members import staff_urls as members_urls
+from civicpanel.newsletters import staff_urls as newsletters_urls
 from civicpanel.outreach import staff_urls as outreach_urls
 from civicpanel.panel import urls as settings_urls
 from civicpanel.surveys import staff_urls as surveys_urls
@@ -18,6 +19,7 @@ urlpatterns = [
     *audit_urls.urlpatterns,
     *members_urls.urlpatterns,
     *outreach_urls.urlpatterns,
+    *newsletters_urls.urlpatterns,
     *surveys_urls.urlpatterns,
     *events_urls.urlpatterns,
     *budgeting_urls.urlpatterns,

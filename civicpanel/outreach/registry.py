@@ -18,6 +18,16 @@ COMMON_VARIABLES = ("council_name", "member_name", "unsubscribe_url")
 
 
 @dataclass(frozen=True)
+class Composed:
+    """A whole e-mail built by its message type's composer: subject, plain text and, where the
+    app writes one, an HTML alternative of the same content."""
+
+    subject: str
+    text: str
+    html: str | None = None
+
+
+@dataclass(frozen=True)
 class MessageType:
     key: str
     subject: dict[str, str]
@@ -27,6 +37,13 @@ class MessageType:
     preference: str | None = "wants_surveys"
     label: dict[str, str] = field(default_factory=dict)
     sample: dict[str, str] = field(default_factory=dict)
+    composer: Callable[[Any, str, dict], Composed] | None = None
+
+    @property
+    def editable(self) -> bool:
+        """A composed message (a newsletter) is written per wave by its own app, so it has no
+        standard text for staff to change on the E-mail texts page."""
+        return self.composer is None
 
     @property
     def transactional(self) -> bool:
@@ -47,7 +64,8 @@ _TYPES: dict[str, MessageType] = {}
 def register_message_type(key: str, *, subject: dict[str, str], body: dict[str, str],
                           variables: list[str], context_provider: Callable[[Any], dict] | None = None,
                           preference: str | None = "wants_surveys", label: dict[str, str] | None = None,
-                          sample: dict[str, str] | None = None) -> None:
+                          sample: dict[str, str] | None = None,
+                          composer: Callable[[Any, str, dict], Composed] | None = None) -> None:
     """Declare a kind of e-mail.
 
     subject/body: default texts per language ("da", "nb", "en"), Django template syntax with
@@ -56,16 +74,20 @@ def register_message_type(key: str, *, subject: dict[str, str], body: dict[str, 
     the worker at send time (build personal links there; never store them). preference: the
     member flag that must be True (wants_surveys, wants_events, wants_news) or None for
     transactional mail. label: the name staff see per language; sample: preview values.
+    composer(delivery, language, context) -> Composed, for e-mails written anew for each wave
+    (newsletters): it runs in the worker instead of the texts, with the language chosen for the
+    member and the common variables (council_name, member_name, unsubscribe_url) in `context`;
+    subject and body may then be empty.
     Registering the same key again replaces it (harmless on reload).
     """
     if preference is not None and preference not in PREFERENCES:
         raise ValueError(f"preference must be one of {PREFERENCES} or None, not {preference!r}")
-    if not subject or not body:
+    if composer is None and (not subject or not body):
         raise ValueError(f"message type {key!r} needs a default subject and body")
     _TYPES[key] = MessageType(
         key=key, subject=dict(subject), body=dict(body), variables=tuple(variables),
         context_provider=context_provider, preference=preference, label=dict(label or {}),
-        sample=dict(sample or {}),
+        sample=dict(sample or {}), composer=composer,
     )
 
 
@@ -78,6 +100,16 @@ def get_message_type(key: str) -> MessageType:
 
 def message_types() -> list[MessageType]:
     return sorted(_TYPES.values(), key=lambda t: t.key)
+
+
+def preference_label(preference: str | None) -> str:
+    """The kind of e-mail a preference stands for, as members see it on their choices page
+    ("news and results from the panel"); '' for transactional mail."""
+    if not preference:
+        return ""
+    from civicpanel.members.models import Member
+
+    return str(Member._meta.get_field(preference).verbose_name)
 
 
 def label_for(key: str) -> str:

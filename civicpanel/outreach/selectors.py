@@ -60,12 +60,15 @@ def _status_from(row) -> MailingStatus:
     return status
 
 
-def mailings_with_status(*, council, reference: str | None = None, limit: int | None = None) -> list[Mailing]:
-    """The council's waves (with this reference, if given), newest first, each with `.status`
-    (a MailingStatus), in one query."""
+def mailings_with_status(*, council, reference: str | None = None, limit: int | None = None,
+                         ids: list[int] | None = None) -> list[Mailing]:
+    """The council's waves (with this reference, or these ids, if given), newest first, each with
+    `.status` (a MailingStatus), in one query."""
     mailings = Mailing.objects.filter(council=council).select_related("created_by").annotate(**_state_counts())
     if reference is not None:
         mailings = mailings.filter(reference=reference)
+    if ids is not None:
+        mailings = mailings.filter(pk__in=ids)
     result = list(mailings[:limit] if limit else mailings)
     for mailing in result:
         mailing.status = _status_from(mailing)
@@ -124,7 +127,7 @@ def message_type_rows(*, council) -> list[MessageTypeRow]:
     own: dict[str, list[str]] = {}
     for key, language in MessageTemplate.objects.filter(council=council).values_list("key", "language"):
         own.setdefault(key, []).append(language)
-    return [MessageTypeRow(message_type=t, customised=sorted(own.get(t.key, []))) for t in message_types()]
+    return [MessageTypeRow(message_type=t, customised=sorted(own.get(t.key, []))) for t in message_types() if t.editable]
 
 
 def council_message_languages(council) -> list[str]:

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from email.utils import make_msgid
 
 from django.conf import settings
-from django.core.mail import EmailMessage, mailers
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -197,16 +197,17 @@ def _sendable(ids: list[int], token: str, message_type: MessageType, report: Sen
 
 
 def build_message(delivery: Delivery, message_type: MessageType, texts: dict[str, tuple[str, str]],
-                  unsubscribe: str | None) -> tuple[str, str, dict[str, str]]:
-    """(subject, body, headers) of one delivery, in the member's language.
+                  unsubscribe: str | None) -> tuple[str, str, dict[str, str], str | None]:
+    """(subject, body, headers, html) of one delivery, in the member's language.
 
-    Plain text only: it reads well in every mail program and screen reader, mail programs make
-    its links clickable, and an HTML copy of the same text would double the work per e-mail."""
+    Texts staff keep per message type are plain text only: it reads well in every mail program
+    and screen reader, and mail programs make its links clickable. A composed message type
+    (a newsletter, with headings and lists) adds an HTML alternative of the same content."""
     mailing, member = delivery.mailing, delivery.member
     council = mailing.council
     language = message_language(council, member.language)
-    subject_src, body_src = texts[language]
     headers: dict[str, str] = {}
+    html = None
     with override(language):
         context = {"council_name": council.name, "member_name": member.name or "", **mailing.extra_context}
         if not message_type.transactional and unsubscribe:
@@ -220,8 +221,13 @@ def build_message(delivery: Delivery, message_type: MessageType, texts: dict[str
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         if message_type.context_provider is not None:
             context.update(message_type.context_provider(delivery) or {})
-        subject, body = render(subject_src, body_src, context)
-    return subject, body, headers
+        if message_type.composer is not None:
+            composed = message_type.composer(delivery, language, context)
+            subject, body, html = " ".join(composed.subject.split()), composed.text, composed.html
+        else:
+            subject_src, body_src = texts[language]
+            subject, body = render(subject_src, body_src, context)
+    return subject, body, headers, html
 
 
 def _error_text(error: BaseException) -> str:
@@ -245,15 +251,18 @@ def _close_quietly(mailer) -> None:
         logger.warning("could not close the SMTP connection cleanly", exc_info=True)
 
 
-def _deliver(mailer, *, council, to: str, subject: str, body: str, headers: dict[str, str]) -> str:
+def _deliver(mailer, *, council, to: str, subject: str, body: str, headers: dict[str, str],
+             html: str | None = None) -> str:
     """Send one e-mail over an open mailer connection; the message is built as
     civicpanel.common.mail.deliver builds it (same sender, Reply-To and Message-ID)."""
     message_id = make_msgid(domain="civicpanel")
-    message = EmailMessage(
+    message = EmailMultiAlternatives(
         subject=subject, body=body, from_email=sender_for(council), to=[to],
         headers={"Message-ID": message_id, **headers},
         reply_to=[council.contact_email] if council.contact_email else None,
     )
+    if html:
+        message.attach_alternative(html, "text/html")
     mailer.send_messages([message])
     return message_id
 
@@ -270,7 +279,7 @@ def _send_one(delivery: Delivery, message_type: MessageType, texts: dict, token:
         return  # cancelled, or our lease was taken over
     delivery.attempts += 1
     try:
-        subject, body, headers = build_message(delivery, message_type, texts, unsubscribe)
+        subject, body, headers, html = build_message(delivery, message_type, texts, unsubscribe)
     except Exception as error:  # a broken text or context provider fails this e-mail, not the wave
         logger.exception("delivery %s: cannot build the message", delivery.pk)
         _fail(delivery, _error_text(error), report)
@@ -278,7 +287,7 @@ def _send_one(delivery: Delivery, message_type: MessageType, texts: dict, token:
     council = delivery.mailing.council
     try:
         message_id = _deliver(mailer, council=council, to=delivery.member.email, subject=subject, body=body,
-                              headers=headers)
+                              headers=headers, html=html)
     except smtplib.SMTPRecipientsRefused as error:
         code = min((response[0] for response in error.recipients.values()), default=550)
         if code >= 500:

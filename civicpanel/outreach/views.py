@@ -20,7 +20,7 @@ from civicpanel.common.tokenurls import token_miss, token_url
 from civicpanel.outreach import selectors, services
 from civicpanel.outreach.forms import MessageTextForm
 from civicpanel.outreach.models import Mailing
-from civicpanel.outreach.registry import LANGUAGES, get_message_type
+from civicpanel.outreach.registry import LANGUAGES, get_message_type, label_for, preference_label
 from civicpanel.outreach.texts import default_texts, message_language, sample_context
 from civicpanel.outreach.texts import render as render_text
 from civicpanel.tenancy.models import LANGUAGE_CHOICES
@@ -82,6 +82,7 @@ def _unsubscribe_page(request, delivery):
     language = message_language(request.council, delivery.member.language)
     with override(language):
         context = {"message_type": message_type, "preferences_url": _preferences_url(),
+                   "kind": preference_label(message_type.preference) or label_for(message_type.key),
                    "language": language, "done": False}
         if request.method == "POST":
             services.delivery_unsubscribe(council=request.council, delivery=delivery)
@@ -111,7 +112,7 @@ def message_edit_view(request, key: str, language: str):
         message_type = get_message_type(key)
     except LookupError:
         raise Http404 from None
-    if language not in LANGUAGES:
+    if language not in LANGUAGES or not message_type.editable:
         raise Http404
     own = selectors.message_template_get(council=request.council, key=key, language=language)
     default_subject, default_body = default_texts(message_type, language)

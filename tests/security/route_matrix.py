@@ -59,6 +59,14 @@ MATRIX: dict[str, str] = {
     'staff:outreach_mailings': 'AM',
     'staff:outreach_mailing': 'AM',
     'staff:outreach_mailing_cancel': 'AM',
+    'staff:newsletters': 'AM',  # /staff/newsletters/
+    'staff:newsletter_create': 'AM',  # /staff/newsletters/new/
+    'staff:newsletter': 'AM',  # /staff/newsletters/<int:newsletter_id>/
+    'staff:newsletter_edit': 'AM',  # /staff/newsletters/<int:newsletter_id>/edit/
+    'staff:newsletter_test': 'AM',  # /staff/newsletters/<int:newsletter_id>/test/
+    'staff:newsletter_confirm': 'AM',  # /staff/newsletters/<int:newsletter_id>/send/
+    'staff:newsletter_cancel': 'AM',  # /staff/newsletters/<int:newsletter_id>/cancel/
+    'staff:newsletter_delete': 'AM',  # /staff/newsletters/<int:newsletter_id>/delete/
     'staff:surveys': 'AMN',
     'staff:survey_create': 'AM',
     'staff:survey_from_template': 'AM',

@@ -18,6 +18,7 @@ from django.utils import timezone
 from civicpanel.audit.models import AuditEvent
 from civicpanel.config import staff_urls
 from civicpanel.events.models import Call, Participant, Placement
+from civicpanel.newsletters.models import Newsletter
 from civicpanel.outreach.models import Mailing
 from civicpanel.panel.models import ProfileQuestion
 from civicpanel.surveys import services
@@ -67,7 +68,9 @@ def _objects(council, *, open_it: bool) -> dict[str, str]:
     idea = Idea.objects.create(council=council, round=pb_round, title="Idea", description="d")
     code = VotingCode.objects.create(round=pb_round, code_hash=f"isolation-{council.pk}")
     entry = PaperEntry.objects.create(round=pb_round, code=code, pot="city", choices=[1])
+    newsletter = Newsletter.objects.create(council=council, subject={"da": "Nyt"}, body={"da": "Tekst"})
     return {
+        "newsletter_id": str(newsletter.pk),
         "round_id": str(pb_round.pk), "idea_id": str(idea.pk), "project_id": str(pb_round.projects.first().pk),
         "entry_id": str(entry.pk),
         "survey_id": str(survey.pk), "page_id": str(page.pk), "question_id": str(question.pk),
@@ -129,6 +132,7 @@ def test_another_councils_objects_are_404_for_every_staff_url(council, other_cou
     assert len(tried) > 60
     assert Survey.objects.filter(council=other_council).count() == their_surveys
     assert AuditEvent.objects.filter(council=other_council).count() == their_events
+    assert Newsletter.objects.filter(council=other_council).count() == 1
 
 
 def test_ids_in_the_form_data_are_checked_against_the_council(council, other_council, staff_client):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from civicpanel.common.security import new_salt, token_hash
 from civicpanel.members.models import Member, MemberToken
 from civicpanel.members.tokens import token_issue, token_plaintext
+from civicpanel.newsletters.models import Newsletter
 from civicpanel.outreach.models import Delivery, Mailing
 from civicpanel.outreach.sending import unsubscribe_token
 from civicpanel.panel.models import ProfileQuestion
@@ -79,11 +80,12 @@ def build_world(council) -> World:
     confirm = token_plaintext(token_issue(member=pending, purpose=MemberToken.Purpose.CONFIRM))
     login = token_plaintext(token_issue(member=member, purpose=MemberToken.Purpose.LOGIN))
     membership = staff_user(council, "manager").memberships.get(council=council)
+    newsletter = Newsletter.objects.create(council=council, subject={"da": "Nyt"}, body={"da": "Tekst"})
     ids = {
         "survey_id": str(survey.pk), "page_id": str(page.pk), "question_id": str(survey.q["transport"].pk),
         "wave_id": str(wave.pk), "member_id": str(member.pk), "district_id": str(council.districts.first().pk),
         "profile_question_id": str(profile_question.pk), "option_id": str(profile_question.options.first().pk),
-        "mailing_id": str(mailing.pk), "membership_id": str(membership.pk), "pk": "999999",
+        "mailing_id": str(mailing.pk), "newsletter_id": str(newsletter.pk), "membership_id": str(membership.pk), "pk": "999999",
         "key": "survey_invitation", "language": "da", "fmt": "csv", "action": "x",
     }
     try:  # a participatory-budgeting round with projects, where that app is installed
