@@ -12,7 +12,8 @@ from django.test import Client
 from django.utils import timezone
 
 from civicpanel.audit.models import AuditEvent
-from civicpanel.members.models import Member, ProfileQuestion
+from civicpanel.members.models import Member
+from civicpanel.panel.models import ProfileQuestion
 from civicpanel.newsletters.models import Newsletter
 from civicpanel.outreach.models import Delivery
 from civicpanel.outreach.sending import send_mailing_now
