@@ -68,7 +68,16 @@ def postgres_reachable() -> bool:
         return False
 
 
+def parallel_args(args: list[str]) -> list[str]:
+    """Spread the tests over the machine's cores (pytest-xdist) unless the caller chose otherwise."""
+    if any(a == "-n" or a.startswith(("-n=", "--numprocesses")) or a == "no:xdist" for a in args):
+        return args
+    workers = min(os.cpu_count() or 1, 4)
+    return ["-n", str(workers), *args] if workers > 1 else args
+
+
 def run_tests(py: Path, args: list[str]) -> int:
+    args = parallel_args(args)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "civicpanel.config.test_settings"}
     env.pop("DATABASE_URL", None)
     print("== Test suite on SQLite", flush=True)

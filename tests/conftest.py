@@ -1,7 +1,9 @@
 """Shared fixtures.
 
 On PostgreSQL runs (CIVICPANEL_DB_TESTS_ONLY=1) only tests that use the database run,
-since the pure-method tests do not depend on it.
+since the pure-method tests do not depend on it; the browser walks run on SQLite only (they
+check pages, which the database does not change, and the same paths run on PostgreSQL through
+the test client).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         uses_db = item.get_closest_marker("django_db") is not None or bool(fixtures & DB_FIXTURES)
-        (keep if uses_db else drop).append(item)
+        drives_browser = "browser" in fixtures or "page" in fixtures or "phone" in fixtures
+        (keep if uses_db and not drives_browser else drop).append(item)
     items[:] = keep
     config.hook.pytest_deselected(items=drop)
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from civicpanel.audit.services import audit_record
 from civicpanel.budgeting.counting import VOTE_TYPES, count_round, election_for
 from civicpanel.budgeting.models import Ballot, Project, Round
+from civicpanel.common.method_errors import method_error_text
 from civicpanel.common.security import token_hash
 from civicpanel.methods.budgeting import BudgetingError, PabulibError, parse_pabulib, write_pabulib
 
@@ -83,11 +84,9 @@ def round_import(*, council, actor, text: str, rule: str = Round.Rule.MES, compl
     try:
         election = parse_pabulib(text, path=filename or "file.pb")
     except PabulibError as error:
-        # The method's reason is English; the page says where, `civicpanel pb check` says why.
-        if error.line:
-            raise ValidationError(_("This is not a valid Pabulib file: the problem is on line %(line)s. "
-                                    "`civicpanel pb check` describes it.") % {"line": error.line}) from None
-        raise ValidationError(_("This is not a valid Pabulib file.")) from None
+        # The method names the line and its problem as codes; they read in the page's language.
+        raise ValidationError(_("This is not a valid Pabulib file: %(reason)s")
+                              % {"reason": method_error_text(error)}) from None
     except (BudgetingError, ValueError):
         raise ValidationError(_("This is not a valid Pabulib file.")) from None
     kind = KINDS_FROM_PB.get(election.vote_type)

@@ -95,9 +95,13 @@ def test_bad_file_changes_nothing_and_names_the_line(council, staff_client):
     admin = staff_client("admin")
     bad = "META\nkey;value\nbudget;100\nvote_type;approval\nPROJECTS\nproject_id;cost\n1;50\nVOTES\nvoter_id;vote\n1;7\n"
     response = admin.post(reverse("staff:pb_round_import"), {
-        "file": SimpleUploadedFile("bad.pb", bad.encode()), "rule": "mes", "completion": "add1"})
+        "file": SimpleUploadedFile("bad.pb", bad.encode()), "rule": "mes", "completion": "add1"},
+        HTTP_ACCEPT_LANGUAGE="da")
     assert response.status_code == 200
-    assert "line 10" in response.content.decode()  # the file is not changed into a round
+    # Where and what, in the page's language: the vote for a project the file does not list.
+    text = response.content.decode()
+    assert "Dette er ikke en gyldig Pabulib-fil" in text
+    assert "bad.pb, linje 10" in text and "stemmer på projektet “7”" in text
     assert not Round.objects.exists()
     response = admin.post(reverse("staff:pb_round_import"), {
         "file": SimpleUploadedFile("bin.pb", b"\xff\xfe\x00garbage"), "rule": "mes", "completion": "add1"})

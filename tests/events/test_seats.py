@@ -164,16 +164,27 @@ def test_reminders_go_once_to_those_confirmed_and_changes_reach_seat_holders(cou
     assert Mailing.objects.get(message_type="event_cancel").deliveries.count() == 10
 
 
+def free_connection_slots() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('max_connections')::int"
+                       " - current_setting('superuser_reserved_connections')::int"
+                       " - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')")
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_ninety_simultaneous_accepts_for_twenty_seats_confirm_exactly_twenty(council):
+def test_a_hundred_simultaneous_accepts_for_twenty_seats_confirm_exactly_twenty(council):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite serialises writers anyway")
     event = make_event(council, capacities=(20,))
     session = event.sessions.get()
-    # 90 rather than 100: the server allows 100 connections in all, and the suite's own
-    # connections must not make the race fail for want of a slot.
-    members = [MemberFactory(council=council) for _ in range(90)]
+    # Every accept holds its own connection at the starting line. A server with the default
+    # max_connections (100) cannot hold 100 of them beside the suite's own connections, so
+    # the race then runs with as many as fit (the CI server allows more and runs all 100).
+    racers = min(100, free_connection_slots() - 8)
+    assert racers > 40, "too few free PostgreSQL connections for a meaningful race"
+    members = [MemberFactory(council=council) for _ in range(racers)]
     call = services.call_send(council=council, actor=None, event=event, filters={})
     participants = list(call.participants.all())
     assert len(participants) == len(members)
@@ -218,7 +229,7 @@ def test_ninety_simultaneous_accepts_for_twenty_seats_confirm_exactly_twenty(cou
     assert errors == []
     states = Placement.objects.filter(session=session).values_list("state", flat=True)
     assert sum(s == Placement.State.CONFIRMED for s in states) == Session.objects.get(pk=session.pk).capacity == 20
-    assert sum(s == Placement.State.WAITING for s in states) == 70
+    assert sum(s == Placement.State.WAITING for s in states) == racers - 20
 
 
 def test_the_scheduled_command_passes_on_expired_seats(council):
