@@ -9,6 +9,7 @@ from civicpanel.members import staff_urls as members_urls
 from civicpanel.newsletters import staff_urls as newsletters_urls
 from civicpanel.outreach import staff_urls as outreach_urls
 from civicpanel.panel import urls as settings_urls
+from civicpanel.publishing import staff_urls as publishing_urls
 from civicpanel.surveys import staff_urls as surveys_urls
 from civicpanel.tenancy import staff_urls as tenancy_urls
 
@@ -24,5 +25,6 @@ urlpatterns = [
     *events_urls.urlpatterns,
     *budgeting_urls.urlpatterns,
     *analysis_urls.urlpatterns,
+    *publishing_urls.urlpatterns,
     *settings_urls.urlpatterns,
 ]

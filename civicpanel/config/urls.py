@@ -10,6 +10,7 @@ urlpatterns = [
     path("events/", include("civicpanel.events.urls")),
     path("o/", include("civicpanel.outreach.urls")),
     path("pb/", include("civicpanel.budgeting.urls")),
+    path("results/", include("civicpanel.publishing.urls")),
     path("", include("civicpanel.tenancy.urls")),
     path("", include("civicpanel.common.urls")),
     path("", include("civicpanel.members.urls")),

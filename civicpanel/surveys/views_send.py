@@ -22,6 +22,7 @@ from civicpanel.surveys import exports, results, selectors, services
 from civicpanel.surveys.audience import audience_plan, profile_questions
 from civicpanel.surveys.forms import AudienceForm
 from civicpanel.surveys.invitations import invitation_preview
+from civicpanel.surveys.next_steps import survey_next_steps
 from civicpanel.surveys.purpose import LABELS, purpose_missing
 from civicpanel.surveys.representativeness import survey_representativeness
 from civicpanel.surveys.sampling import DEFAULT_FEATURES, new_seed, population_features, sample_draw
@@ -233,7 +234,7 @@ def results_view(request, survey_id: int):
         "survey": survey, "items": items, "profile_questions": questions, "breakdown": breakdown,
         "hidden_groups": hidden, "min_group": results.MIN_GROUP,
         "can_build": can(request.membership, Capability.SURVEYS),
-        "weighting": weighting, "weighted": weighted,
+        "weighting": weighting, "weighted": weighted, "next_steps": survey_next_steps(request, survey),
     })
 
 

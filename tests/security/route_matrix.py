@@ -88,6 +88,8 @@ MATRIX: dict[str, str] = {
     'staff:survey_results': 'AMN',
     'staff:survey_representativeness': 'AMN',
     'staff:survey_export': 'AMN',
+    'staff:survey_publish': 'AM',  # /staff/surveys/<int:survey_id>/publish/
+    'staff:survey_feedback': 'AM',  # /staff/surveys/<int:survey_id>/feedback/
     'staff:pb_rounds': 'AM',
     'staff:pb_round_create': 'AM',
     'staff:pb_round': 'AM',
@@ -136,6 +138,9 @@ MATRIX: dict[str, str] = {
     'budgeting:results': 'public',
     'budgeting:my': 'public',
     'home': 'public',
+    'publishing:site': 'public',  # /results/
+    'publishing:feed': 'public',  # /results/feed/
+    'publishing:survey': 'public',  # /results/<int:survey_id>/ (404 until published)
     'privacy': 'public',
     'accessibility': 'public',
     'healthz': 'public',

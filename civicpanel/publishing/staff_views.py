@@ -1,0 +1,101 @@
+"""Staff pages: publish or withdraw a survey's results, and send the "you said, we did" feedback."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods
+
+from civicpanel.accounts.decorators import staff_view
+from civicpanel.accounts.permissions import Capability
+from civicpanel.common.formatting import number
+from civicpanel.outreach.selectors import mailings_with_status
+from civicpanel.publishing import selectors, services
+from civicpanel.publishing.feedback_effect import feedback_effect
+from civicpanel.publishing.feedback_plan import feedback_plan
+from civicpanel.publishing.holdback import HOLDBACK_SHARE, new_seed
+from civicpanel.publishing.results import public_results
+from civicpanel.publishing.story import survey_story
+from civicpanel.surveys.results import MIN_GROUP
+from civicpanel.surveys.selectors import survey_get
+
+CONFIRMATION_RE = re.compile(r"[0-9a-f]{32}")
+SEED_RE = re.compile(r"[0-9]{1,10}")
+
+
+@staff_view(Capability.SURVEYS)
+@require_http_methods(["GET", "POST"])
+def publish_view(request, survey_id: int):
+    """GET: the public page as it will look (or is), with Publish or Withdraw; POST: do it."""
+    survey = survey_get(council=request.council, survey_id=survey_id)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "publish":
+                services.publication_publish(council=request.council, actor=request.user, survey=survey,
+                                             request=request)
+                messages.success(request, _("The results are public now."))
+            elif action == "withdraw":
+                services.publication_withdraw(council=request.council, actor=request.user, survey=survey,
+                                              request=request)
+                messages.success(request, _("The results are withdrawn: the public page is gone."))
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        return redirect("staff:survey_publish", survey.pk)
+    return render(request, "publishing/staff/publish.html", {
+        "survey": survey, "publication": selectors.publication_for(council=request.council, survey=survey),
+        "problem": services.publishable_problem(survey), "story": survey_story(survey),
+        "results": public_results(council=request.council, survey=survey), "min_group": MIN_GROUP,
+        "feedback": selectors.feedback_for(council=request.council, survey=survey),
+    })
+
+
+@staff_view(Capability.MAILINGS)
+@require_http_methods(["GET", "POST"])
+def feedback_view(request, survey_id: int):
+    """Before the sending: the confirmation (count, the e-mail per language, the hold-back
+    choice); POST sends once per confirmation key. After it: what was sent and, with a
+    hold-back, the response rates to the next survey with and without feedback."""
+    survey = survey_get(council=request.council, survey_id=survey_id)
+    feedback = selectors.feedback_for(council=request.council, survey=survey)
+    publication = selectors.publication_for(council=request.council, survey=survey)
+    if feedback is None and request.method == "POST":
+        confirmation = request.POST.get("confirmation", "")
+        holdback = request.POST.get("holdback") == "1"
+        seed_text = request.POST.get("seed", "")
+        if CONFIRMATION_RE.fullmatch(confirmation) and (not holdback or SEED_RE.fullmatch(seed_text)):
+            try:
+                feedback = services.feedback_send(council=request.council, actor=request.user, survey=survey,
+                                                  holdback=holdback, seed=int(seed_text) if holdback else None,
+                                                  confirmation=confirmation, request=request)
+            except ValidationError as error:
+                for message in error.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(request, ngettext(
+                    "Feedback queued for %(n)s invited member.", "Feedback queued for %(n)s invited members.",
+                    feedback.invited_count - feedback.held_back_count)
+                    % {"n": number(feedback.invited_count - feedback.held_back_count)})
+        return redirect("staff:survey_feedback", survey.pk)
+    if feedback is not None:
+        status = next(iter(mailings_with_status(council=request.council, reference=f"survey:{survey.pk}:feedback")),
+                      None)
+        return render(request, "publishing/staff/feedback_sent.html", {
+            "survey": survey, "feedback": feedback, "mailing": status,
+            "effect": feedback_effect(council=request.council, feedback=feedback) if feedback.holdback else None,
+        })
+    holdback = request.GET.get("holdback") == "1"
+    seed = new_seed() if holdback else None
+    return render(request, "publishing/staff/feedback_confirm.html", {
+        "survey": survey, "publication": publication, "holdback": holdback, "seed": seed,
+        "holdback_percent": HOLDBACK_SHARE, "confirmation": secrets.token_hex(16),
+        "plan": feedback_plan(council=request.council, survey=survey, holdback=holdback, seed=seed)
+        if publication is not None and publication.is_public else None,
+    })

@@ -1,0 +1,145 @@
+"""Public results: the same figures as the staff page, hidden where they could point to someone;
+publishing and withdrawing (audited); the panel site, its Atom feed, and other councils."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from civicpanel.audit.models import AuditEvent
+from civicpanel.common.formatting import percent
+from civicpanel.publishing import services
+from civicpanel.publishing.results import public_results
+from civicpanel.surveys.results import question_results
+from civicpanel.surveys.weighting import survey_weighting, weighted_items
+from tests.publishing.factories import closed_survey
+
+pytestmark = pytest.mark.django_db
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def public(council) -> Client:
+    return Client(HTTP_HOST=f"{council.slug}.localhost")
+
+
+@pytest.fixture
+def published(council):
+    survey, members, invitations = closed_survey(council)
+    services.publication_publish(council=council, actor=None, survey=survey)
+    return survey
+
+
+def test_public_figures_are_the_staff_pages_weighted_figures_with_small_cells_hidden(council, published):
+    survey = published
+    results = public_results(council=council, survey=survey)
+    items, _hidden = question_results(council=council, survey=survey)
+    weighting = survey_weighting(council=council, survey=survey)
+    assert weighting.available and results.weighted
+    weighted_items(weighting=weighting, survey=survey, items=items)
+    transport = next(q for q in results.questions if q.label == "How do you travel?")
+    rows = {row.label: row for row in transport.rows}
+    staff_walk = next(r for r in items[0]["table"] if r["label"] == "Walk")["weighted"]
+    # Walk (20 of 30) is shown, exactly as the staff page weights it, with its interval.
+    assert rows["Walk"].share == staff_walk["estimate"] and rows["Walk"].low == staff_walk["low"]
+    # Bike (3) is under 5; car (7) is hidden too, or 100 % minus walk would give bike + car... and
+    # with bike hidden alone, 100 % minus walk minus car would give bike.
+    assert rows["Bike"].hidden and rows["Car"].hidden
+    # Yes 28 / no 2: "no" is under 5, and "yes" would reveal it (100 % minus yes).
+    car = next(q for q in results.questions if q.label == "Do you own a car?")
+    assert all(row.hidden for row in car.rows) and not car.chart
+    # Free text is never published.
+    why = next(q for q in results.questions if q.label == "Why do you feel unsafe?")
+    assert why.texts_withheld
+
+
+def test_public_page_shows_purpose_figures_and_hidden_marks_but_no_free_text(council, published):
+    survey = published
+    html = public(council).get(reverse("publishing:survey", args=[survey.pk])).content.decode()
+    results = public_results(council=council, survey=survey)
+    walk = next(r for r in results.questions[0].rows if r.label == "Walk")
+    assert survey.name in html and "What was decided" in html and "Why we asked" in html
+    assert percent(walk.share) in html
+    assert html.count('class="suppressed"') >= 4  # bike and car (share and interval), yes and no
+    assert "Retortvej" not in html
+    assert "30 of 40 invited panel members answered" in html
+    assert "(weighted)" in html  # the chart is of the weighted shares
+
+
+def test_a_question_fewer_than_five_answered_shows_nothing(council):
+    survey, _members, _invitations = closed_survey(council, panel_size=10, answers=4,
+                                                   population=False)
+    services.publication_publish(council=council, actor=None, survey=survey)
+    results = public_results(council=council, survey=survey)
+    assert not results.weighted
+    assert all(q.too_few or q.texts_withheld for q in results.questions)
+    html = public(council).get(reverse("publishing:survey", args=[survey.pk])).content.decode()
+    assert "Fewer than 5 answered this question" in html and "bar-chart" not in html
+
+
+def test_publish_needs_a_closed_survey_and_publish_and_withdraw_are_audited(council, staff_client):
+    survey, _members, _invitations = closed_survey(council)
+    client = staff_client("manager")
+    url = reverse("staff:survey_publish", args=[survey.pk])
+    page = client.get(url).content.decode()
+    assert "Publish these results?" in page and "Why we asked" in page  # what will be public, before
+    assert public(council).get(reverse("publishing:survey", args=[survey.pk])).status_code == 404
+    assert client.post(url, {"action": "publish"}).status_code == 302
+    assert public(council).get(reverse("publishing:survey", args=[survey.pk])).status_code == 200
+    published = AuditEvent.objects.get(action="survey.results_publish")
+    assert published.council == council and published.actor_id is not None
+    client.post(url, {"action": "withdraw"})
+    assert public(council).get(reverse("publishing:survey", args=[survey.pk])).status_code == 404
+    assert AuditEvent.objects.filter(action="survey.results_withdraw").count() == 1
+    assert survey.name not in public(council).get(reverse("publishing:site")).content.decode()
+    # An analyst reads results but does not publish.
+    assert staff_client("analyst").post(url, {"action": "publish"}).status_code == 403
+
+
+def test_an_open_survey_cannot_be_published(council):
+    from django.core.exceptions import ValidationError
+
+    from tests.surveys.factories import build_survey
+
+    survey = build_survey(council)
+    with pytest.raises(ValidationError):
+        services.publication_publish(council=council, actor=None, survey=survey)
+
+
+def test_site_lists_published_surveys_and_the_atom_feed_is_valid(council, published):
+    client = public(council)
+    site = client.get(reverse("publishing:site")).content.decode()
+    assert published.name in site and reverse("publishing:survey", args=[published.pk]) in site
+    assert reverse("publishing:feed") in site  # linked for feed readers
+    home = client.get("/").content.decode()
+    assert reverse("publishing:site") in home
+    response = client.get(reverse("publishing:feed"))
+    assert response["Content-Type"].startswith("application/atom+xml")
+    feed = ET.fromstring(response.content)
+    assert feed.tag == f"{ATOM}feed"
+    for required in ("id", "title", "updated"):
+        assert (feed.find(f"{ATOM}{required}").text or "").strip(), required
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == 1
+    entry = entries[0]
+    for required in ("id", "title", "updated"):
+        assert (entry.find(f"{ATOM}{required}").text or "").strip(), required
+    assert entry.find(f"{ATOM}link").get("href").endswith(reverse("publishing:survey", args=[published.pk]))
+    assert published.name in entry.find(f"{ATOM}title").text
+
+
+def test_another_councils_published_survey_is_not_there(council, other_council, published):
+    other = public(other_council)
+    assert other.get(reverse("publishing:survey", args=[published.pk])).status_code == 404
+    assert published.name not in other.get(reverse("publishing:site")).content.decode()
+    assert b"<entry>" not in other.get(reverse("publishing:feed")).content
+    # Nor can the other council's staff publish or withdraw it.
+    from tests.conftest import login_with_second_factor
+    from tests.factories import staff_user
+
+    client = login_with_second_factor(Client(HTTP_HOST=f"{other_council.slug}.localhost"),
+                                      staff_user(other_council, "admin"))
+    assert client.post(reverse("staff:survey_publish", args=[published.pk]),
+                       {"action": "withdraw"}).status_code == 404
