@@ -64,7 +64,7 @@ def _survey_items(council) -> list[SiteItem]:
                                 withdrawn_at__isnull=True)):
         survey = publication.survey
         story = survey_story(survey)
-        items.append(SiteItem(kind="survey", pk=survey.pk, kind_label=_("Survey"), title=survey.name,
+        items.append(SiteItem(kind="survey", pk=survey.pk, kind_label=_("Survey results"), title=survey.name,
                               url=reverse("publishing:survey", args=[survey.pk]), date=publication.published_at,
                               outcome=story.decision or _("The results are published; the decision is not made yet.")))
     return items

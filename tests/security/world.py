@@ -95,6 +95,10 @@ def build_world(council) -> World:
         ids.update(round_id=str(pb_round.pk), project_id=str(pb_round.projects.first().pk))
     except ImportError:
         pass
+    # Its results public, so the public results page and the feedback confirmation show real content.
+    from civicpanel.publishing.models import Publication
+
+    Publication.objects.create(council=council, survey=survey, published_at=timezone.now())
     tokens = {"surveys:answer": survey_token, "members:confirm": confirm, "members:login_token": login,
               "outreach:unsubscribe": unsubscribe}
     return World(council=council, ids=ids, tokens=tokens, member=member, survey=survey)
