@@ -116,6 +116,9 @@ def seed_demo() -> list[StaffLogin]:
     from civicpanel.demo.events_seed import seed_demo_events
 
     seed_demo_events(council=council, actor=manager, rng=rng)
+    from civicpanel.demo.publishing_seed import seed_demo_publishing
+
+    seed_demo_publishing(council=council, actor=manager)
     return logins
 
 

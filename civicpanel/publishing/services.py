@@ -26,7 +26,7 @@ def publishable_problem(survey: Survey) -> str:
     """Why the survey's results cannot be made public now ('' if they can)."""
     if survey.status == Survey.Status.DRAFT:
         return _("The survey has not been sent yet.")
-    if survey.is_accepting_answers():
+    if survey.status == Survey.Status.OPEN:
         return _("The survey still takes answers: close it first, so the public figures do not change.")
     return ""
 

@@ -24,6 +24,7 @@ from civicpanel.publishing.results import public_results
 from civicpanel.publishing.story import survey_story
 from civicpanel.surveys.results import MIN_GROUP
 from civicpanel.surveys.selectors import survey_get
+from civicpanel.surveys.services import survey_close
 
 CONFIRMATION_RE = re.compile(r"[0-9a-f]{32}")
 SEED_RE = re.compile(r"[0-9]{1,10}")
@@ -32,12 +33,17 @@ SEED_RE = re.compile(r"[0-9]{1,10}")
 @staff_view(Capability.SURVEYS)
 @require_http_methods(["GET", "POST"])
 def publish_view(request, survey_id: int):
-    """GET: the public page as it will look (or is), with Publish or Withdraw; POST: do it."""
+    """GET: the public page as it will look (or is), with Publish or Withdraw (or, while the survey
+    still takes answers, Close it); POST: do it."""
     survey = survey_get(council=request.council, survey_id=survey_id)
     if request.method == "POST":
         action = request.POST.get("action")
         try:
-            if action == "publish":
+            if action == "close":
+                # Publishing needs figures that no longer move: staff may close the survey from here.
+                survey_close(council=request.council, actor=request.user, survey=survey, request=request)
+                messages.success(request, _("The survey is closed for answers."))
+            elif action == "publish":
                 services.publication_publish(council=request.council, actor=request.user, survey=survey,
                                              request=request)
                 messages.success(request, _("The results are public now."))

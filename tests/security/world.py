@@ -21,6 +21,7 @@ from civicpanel.newsletters.models import Newsletter
 from civicpanel.outreach.models import Delivery, Mailing
 from civicpanel.outreach.sending import unsubscribe_token
 from civicpanel.panel.models import ProfileQuestion
+from civicpanel.publishing.models import Publication
 from civicpanel.surveys.models import Page, Wave
 from tests.factories import MemberFactory, staff_user
 from tests.surveys.factories import build_survey, invite
@@ -96,8 +97,6 @@ def build_world(council) -> World:
     except ImportError:
         pass
     # Its results public, so the public results page and the feedback confirmation show real content.
-    from civicpanel.publishing.models import Publication
-
     Publication.objects.create(council=council, survey=survey, published_at=timezone.now())
     tokens = {"surveys:answer": survey_token, "members:confirm": confirm, "members:login_token": login,
               "outreach:unsubscribe": unsubscribe}
