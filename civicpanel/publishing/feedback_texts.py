@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 from civicpanel.common.models import translated
 
 MESSAGE_KEY = "survey_feedback"
-VARIABLES = ["survey_title", "summary", "decision", "results_url"]
+VARIABLES = ["survey_title", "summary", "decision", "outcome", "results_url"]
 
 SUBJECT = {
     "da": "Det kom der ud af: {{ survey_title }}",
@@ -28,6 +28,7 @@ BODY = {
         "Du får denne mail, fordi du var blandt dem, vi spurgte, uanset om du svarede eller ej.\n\n"
         "{% if summary %}Det svarede panelet:\n{{ summary }}\n\n{% endif %}"
         "{% if decision %}Det er besluttet:\n{{ decision }}\n\n{% endif %}"
+        "{% if outcome %}Det er gjort:\n{{ outcome }}\n\n{% endif %}"
         "Se resultaterne:\n{{ results_url }}\n\n"
         "Tak, fordi du er med i panelet.\n\n"
         "Venlig hilsen\n{{ council_name }}\n\n"
@@ -39,6 +40,7 @@ BODY = {
         "Du får denne e-posten fordi du var blant dem vi spurte, enten du svarte eller ikke.\n\n"
         "{% if summary %}Dette svarte panelet:\n{{ summary }}\n\n{% endif %}"
         "{% if decision %}Dette er bestemt:\n{{ decision }}\n\n{% endif %}"
+        "{% if outcome %}Dette er gjort:\n{{ outcome }}\n\n{% endif %}"
         "Se resultatene:\n{{ results_url }}\n\n"
         "Takk for at du er med i panelet.\n\n"
         "Vennlig hilsen\n{{ council_name }}\n\n"
@@ -50,6 +52,7 @@ BODY = {
         "You get this e-mail because you were among those asked, whether you answered or not.\n\n"
         "{% if summary %}What the panel answered:\n{{ summary }}\n\n{% endif %}"
         "{% if decision %}What was decided:\n{{ decision }}\n\n{% endif %}"
+        "{% if outcome %}What was done:\n{{ outcome }}\n\n{% endif %}"
         "See the results:\n{{ results_url }}\n\n"
         "Thank you for being part of the panel.\n\n"
         "Best regards\n{{ council_name }}\n\n"
@@ -59,7 +62,7 @@ BODY = {
 LABEL = {"da": "Det kom der ud af (tilbagemelding)", "nb": "Dette kom ut av det (tilbakemelding)",
          "en": "What came of it (feedback)"}
 SAMPLE = {"results_url": "https://example.org/results/1/",
-          "summary": "- …", "decision": "…"}
+          "summary": "- …", "decision": "…", "outcome": "…"}
 
 
 def message_context(delivery) -> dict:
@@ -75,4 +78,4 @@ def message_context(delivery) -> dict:
 
 def feedback_texts_in(texts: dict, language: str) -> dict:
     """The summary, decision and link stored for one language (the council's default if absent)."""
-    return texts.get(language) or next(iter(texts.values()), {"summary": "", "decision": "", "results_url": ""})
+    return texts.get(language) or next(iter(texts.values()), {})

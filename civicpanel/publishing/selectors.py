@@ -18,8 +18,8 @@ from civicpanel.common.formatting import long_date, number
 from civicpanel.common.models import translated
 from civicpanel.events.models import Event, Placement, Session
 from civicpanel.publishing.models import Feedback, Publication
-from civicpanel.publishing.story import survey_story
 from civicpanel.surveys.models import Survey
+from civicpanel.surveys.purpose import survey_purpose
 
 
 @dataclass
@@ -63,10 +63,10 @@ def _survey_items(council) -> list[SiteItem]:
                         .filter(council=council, survey__council=council, published_at__isnull=False,
                                 withdrawn_at__isnull=True)):
         survey = publication.survey
-        story = survey_story(survey)
+        purpose = survey_purpose(survey)
         items.append(SiteItem(kind="survey", pk=survey.pk, kind_label=_("Survey results"), title=survey.name,
                               url=reverse("publishing:survey", args=[survey.pk]), date=publication.published_at,
-                              outcome=story.decision or _("The results are published; the decision is not made yet.")))
+                              outcome=purpose.decision or _("The results are published; the decision is not made yet.")))
     return items
 
 

@@ -18,8 +18,8 @@ from civicpanel.publishing.feedback_texts import MESSAGE_KEY
 from civicpanel.publishing.holdback import holdback_draw, new_seed
 from civicpanel.publishing.models import Feedback, FeedbackMember, Publication
 from civicpanel.publishing.results import public_results, summary_lines
-from civicpanel.publishing.story import survey_story
 from civicpanel.surveys.models import Invitation, Survey
+from civicpanel.surveys.purpose import survey_purpose
 
 
 def publishable_problem(survey: Survey) -> str:
@@ -74,10 +74,11 @@ def feedback_texts(*, council, survey: Survey) -> dict[str, dict[str, str]]:
     texts = {}
     for language in [code for code in council.language_codes if code in LANGUAGES] or [council.default_language]:
         with override(language):
-            story = survey_story(survey, language)
+            purpose = survey_purpose(survey, language)
             lines = summary_lines(results)
             texts[language] = {"summary": "\n".join(f"- {line}" for line in lines),
-                               "decision": story.decision, "results_url": absolute_url(council, path)}
+                               "decision": purpose.decision, "outcome": purpose.outcome,
+                               "results_url": absolute_url(council, path)}
     return texts
 
 

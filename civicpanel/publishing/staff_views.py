@@ -19,12 +19,14 @@ from civicpanel.outreach.selectors import mailings_with_status
 from civicpanel.publishing import selectors, services
 from civicpanel.publishing.feedback_effect import feedback_effect
 from civicpanel.publishing.feedback_plan import feedback_plan
+from civicpanel.publishing.forms import DecisionForm
 from civicpanel.publishing.holdback import HOLDBACK_SHARE, new_seed
 from civicpanel.publishing.results import public_results
-from civicpanel.publishing.story import survey_story
+from civicpanel.surveys.purpose import LABELS, survey_purpose
 from civicpanel.surveys.results import MIN_GROUP
 from civicpanel.surveys.selectors import survey_get
-from civicpanel.surveys.services import survey_close
+from civicpanel.surveys.services import survey_close, survey_purpose_update
+from civicpanel.surveys.views_builder import add_errors
 
 CONFIRMATION_RE = re.compile(r"[0-9a-f]{32}")
 SEED_RE = re.compile(r"[0-9]{1,10}")
@@ -36,7 +38,19 @@ def publish_view(request, survey_id: int):
     """GET: the public page as it will look (or is), with Publish or Withdraw (or, while the survey
     still takes answers, Close it); POST: do it."""
     survey = survey_get(council=request.council, survey_id=survey_id)
-    if request.method == "POST":
+    decision = DecisionForm(request.POST if request.POST.get("action") == "decision" else None,
+                            languages=request.council.language_codes, survey=survey)
+    if request.method == "POST" and decision.is_bound:
+        if decision.is_valid():
+            try:
+                survey_purpose_update(council=request.council, actor=request.user, survey=survey, request=request,
+                                      **decision.service_kwargs())
+            except ValidationError as error:
+                add_errors(decision, error)
+            else:
+                messages.success(request, _("The decision is saved: it shows on the public page and in the feedback."))
+                return redirect("staff:survey_publish", survey.pk)
+    elif request.method == "POST":
         action = request.POST.get("action")
         try:
             if action == "close":
@@ -57,9 +71,9 @@ def publish_view(request, survey_id: int):
         return redirect("staff:survey_publish", survey.pk)
     return render(request, "publishing/staff/publish.html", {
         "survey": survey, "publication": selectors.publication_for(council=request.council, survey=survey),
-        "problem": services.publishable_problem(survey), "story": survey_story(survey),
+        "problem": services.publishable_problem(survey), "purpose": survey_purpose(survey), "labels": LABELS,
         "results": public_results(council=request.council, survey=survey), "min_group": MIN_GROUP,
-        "feedback": selectors.feedback_for(council=request.council, survey=survey),
+        "feedback": selectors.feedback_for(council=request.council, survey=survey), "decision_form": decision,
     })
 
 

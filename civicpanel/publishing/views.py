@@ -7,7 +7,7 @@ from django.shortcuts import render
 
 from civicpanel.publishing import selectors
 from civicpanel.publishing.results import public_results
-from civicpanel.publishing.story import survey_story
+from civicpanel.surveys.purpose import LABELS, survey_purpose
 from civicpanel.surveys.results import MIN_GROUP
 
 
@@ -27,6 +27,6 @@ def survey_view(request, survey_id: int):
     council = _council(request)
     survey, publication = selectors.published_survey_get(council=council, survey_id=survey_id)
     return render(request, "publishing/survey.html", {
-        "council": council, "survey": survey, "publication": publication, "story": survey_story(survey),
+        "council": council, "survey": survey, "publication": publication, "purpose": survey_purpose(survey), "labels": LABELS,
         "results": public_results(council=council, survey=survey), "min_group": MIN_GROUP,
     })

@@ -18,6 +18,7 @@ from civicpanel.publishing import services
 from civicpanel.publishing.feedback_effect import MIN_PER_GROUP, feedback_effect, newcombe, wilson
 from civicpanel.publishing.holdback import holdback_draw
 from civicpanel.publishing.models import Feedback, FeedbackMember
+from civicpanel.surveys import services as survey_services
 from civicpanel.surveys.models import Invitation, Wave
 from tests.publishing.factories import closed_survey, invite_all
 from tests.surveys.factories import build_survey
@@ -80,9 +81,13 @@ def test_every_invited_member_gets_the_same_mail_answered_or_not(council, publis
 def test_the_mail_says_no_more_than_the_public_page(council, published, mailoutbox,
                                                    django_capture_on_commit_callbacks):
     survey, _members, _invitations = published
+    survey = survey_services.survey_purpose_update(council=council, actor=None, survey=survey,
+                                          decision={"en": "The junction is rebuilt in 2027."},
+                                          decision_date=timezone.localdate())
     with django_capture_on_commit_callbacks(execute=True):
         services.feedback_send(council=council, actor=None, survey=survey, holdback=False, confirmation="c" * 32)
     body = mailoutbox[0].body
+    assert "What was decided:\nThe junction is rebuilt in 2027." in body
     # Walk is public; car (7, hidden to protect bike) and car ownership (28 yes / 2 no) are not.
     assert "answered “Walk”" in body
     assert "Car" not in body and "Do you own a car?" not in body and "Bike" not in body

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from civicpanel.audit.models import AuditEvent
 from civicpanel.common.formatting import percent
@@ -60,7 +61,10 @@ def test_public_page_shows_purpose_figures_and_hidden_marks_but_no_free_text(cou
     html = public(council).get(reverse("publishing:survey", args=[survey.pk])).content.decode()
     results = public_results(council=council, survey=survey)
     walk = next(r for r in results.questions[0].rows if r.label == "Walk")
-    assert survey.name in html and "What was decided" in html and "Why we asked" in html
+    assert survey.name in html and "Why the survey is asked" in html
+    assert "How residents travel and what would make streets safer." in html  # the purpose
+    assert "Traffic committee" in html and "They feed the traffic plan in May." in html
+    assert "Nothing has been decided yet" in html
     assert percent(walk.share) in html
     assert html.count('class="suppressed"') >= 4  # bike and car (share and interval), yes and no
     assert "Retortvej" not in html
@@ -84,7 +88,7 @@ def test_publish_needs_a_closed_survey_and_publish_and_withdraw_are_audited(coun
     client = staff_client("manager")
     url = reverse("staff:survey_publish", args=[survey.pk])
     page = client.get(url).content.decode()
-    assert "Publish these results?" in page and "Why we asked" in page  # what will be public, before
+    assert "Publish these results?" in page and "How residents travel" in page  # what will be public, before
     assert public(council).get(reverse("publishing:survey", args=[survey.pk])).status_code == 404
     assert client.post(url, {"action": "publish"}).status_code == 302
     assert public(council).get(reverse("publishing:survey", args=[survey.pk])).status_code == 200
@@ -143,3 +147,22 @@ def test_another_councils_published_survey_is_not_there(council, other_council, 
                                       staff_user(other_council, "admin"))
     assert client.post(reverse("staff:survey_publish", args=[published.pk]),
                        {"action": "withdraw"}).status_code == 404
+
+
+def test_the_decision_written_on_the_publish_page_is_public_at_once(council, published, staff_client):
+    survey = published
+    client = staff_client("manager")
+    url = reverse("staff:survey_publish", args=[survey.pk])
+    today = timezone.localdate()
+    response = client.post(url, {"action": "decision", "decision_da": "Krydset ombygges i 2027.",
+                                 "decision_en": "The junction is rebuilt in 2027.", "decision_date": today.isoformat()})
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="survey.purpose").exists()
+    html = public(council).get(reverse("publishing:survey", args=[survey.pk])).content.decode()
+    assert "The junction is rebuilt in 2027." in html and "Nothing has been decided yet" not in html
+    assert "The junction is rebuilt in 2027." in public(council).get(reverse("publishing:site")).content.decode()
+    # A decision without its date is refused, and nothing changes.
+    page = client.post(url, {"action": "decision", "decision_en": "Something else."}).content.decode()
+    assert "Give the date as well." in page
+    survey.refresh_from_db()
+    assert survey.decision["en"] == "The junction is rebuilt in 2027."
