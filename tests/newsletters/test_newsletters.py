@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from civicpanel.audit.models import AuditEvent
 from civicpanel.members.models import Member
-from civicpanel.panel.models import ProfileQuestion
 from civicpanel.newsletters.models import Newsletter
 from civicpanel.outreach.models import Delivery
 from civicpanel.outreach.sending import send_mailing_now
+from civicpanel.panel.models import ProfileQuestion
 from civicpanel.surveys.services import wave_send
 from tests.factories import MemberFactory
 from tests.surveys.factories import build_survey
