@@ -119,7 +119,6 @@ def seed_demo() -> list[StaffLogin]:
     from civicpanel.demo.publishing_seed import seed_demo_publishing
 
     seed_demo_publishing(council=council, actor=manager)
-
     from civicpanel.demo.newsletters_seed import seed_demo_newsletters
 
     seed_demo_newsletters(council=council, actor=manager)
