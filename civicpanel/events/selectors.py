@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -18,6 +19,7 @@ from civicpanel.events.models import (
     RegistrationQuestion,
     Session,
 )
+from civicpanel.methods.disclosure import suppress_line
 
 
 def event_list(*, council) -> QuerySet[Event]:
@@ -143,11 +145,15 @@ STAGES = (("population", gettext_lazy("Population")), ("volunteers", gettext_laz
           ("attended", gettext_lazy("Attended")))
 
 
-def who_came(*, council, event: Event) -> list[dict]:
+def who_came(*, council, event: Event, suppress: bool = False) -> list[dict]:
     """Per profile question with population figures: the population, the volunteers, those
     drawn, those who confirmed and those who attended, as counts and shares side by side, with
     a chart. This is how a council sees whether its meeting was more representative than a
-    self-selected one. Counts only (for every role that may see results)."""
+    self-selected one. Counts only (for every role that may see results).
+
+    With `suppress` (analysts, who never see who took part) a count below MIN_COUNT is hidden,
+    with its share, and so is what would reveal it from the column's total
+    (`methods.disclosure.suppress_line`): a hidden figure is None."""
     from civicpanel.events.charts import grouped_share_chart
     from civicpanel.members.categories import member_categories, population_features
 
@@ -176,6 +182,17 @@ def who_came(*, council, event: Event) -> list[dict]:
                 n = sum(1 for m in placed if categories[m] == option.pk)
                 row[key], row[f"{key}_share"] = n, (n / len(placed)) if placed else None
             rows.append(row)
+        totals = {key: len(members) for key, members in groups.items()}
+        if suppress:
+            for key in groups:
+                line = suppress_line(np.array([row[key] for row in rows], dtype=np.int64))
+                for index, row in enumerate(rows):
+                    if line.suppressed[index]:
+                        row[key] = row[f"{key}_share"] = None
+                if line.suppressed[-1]:
+                    totals[key] = None
+        for row in rows:  # in the table's column order
+            row["cells"] = [(row[key], row[f"{key}_share"]) for key in groups]
         label = feature.question.text
         chart = grouped_share_chart(
             chart_id=f"who-came-{feature.key}", title=_("Who came: %(question)s") % {"question": label},
@@ -183,6 +200,5 @@ def who_came(*, council, event: Event) -> list[dict]:
                           "who attended, per category; the same figures are in the table below."),
             labels=[o.text for o in feature.options],
             series=[(str(name), [r[f"{key}_share"] for r in rows]) for key, name in STAGES])
-        blocks.append({"feature": feature, "rows": rows, "chart": chart,
-                       "totals": {key: len(members) for key, members in groups.items()}})
+        blocks.append({"feature": feature, "rows": rows, "chart": chart, "totals": totals})
     return blocks

@@ -27,6 +27,7 @@ from civicpanel.events.forms import AudienceForm, DrawForm, EventForm, QuestionF
 from civicpanel.events.messages import message_context_for_preview
 from civicpanel.events.models import Placement
 from civicpanel.members.categories import active_profile_questions
+from civicpanel.methods.disclosure import MIN_COUNT
 from civicpanel.outreach.registry import get_message_type
 from civicpanel.outreach.texts import render as render_text
 from civicpanel.outreach.texts import texts_for
@@ -100,7 +101,9 @@ def event_detail_view(request, event_id: int):
         "volunteers": selectors.volunteers(council=request.council, event=event) if can_run else [],
         "placements": selectors.placements_by_session(council=request.council, event=event) if can_run else [],
         "public_draw": selectors.public_draw(council=request.council, event=event),
-        "who_came": selectors.who_came(council=request.council, event=event) if event.drawn_at else [],
+        "who_came": (selectors.who_came(council=request.council, event=event, suppress=not can_run)
+                     if event.drawn_at else []),
+        "min_count": MIN_COUNT,
     })
 
 

@@ -283,6 +283,31 @@ def test_who_came_sets_population_volunteers_drawn_confirmed_and_attended_side_b
     assert "Who came" in page and "<svg" in page and 'role="img"' in page
 
 
+def test_analysts_see_who_came_with_counts_below_five_hidden(council, staff_client):
+    from civicpanel.events.selectors import who_came
+
+    event = drawn_event(council)
+    seats = list(Placement.objects.filter(session=event.sessions.first(), state=Placement.State.INVITED)[:4])
+    for seat in seats:
+        services.seat_accept(placement=seat)
+    services.attendance_set(council=council, actor=None, placement=seats[0], attended=True)
+    hidden = {b["feature"].key: b for b in who_came(council=council, event=event, suppress=True)}["gender"]
+    for row in hidden["rows"]:
+        for key in ("volunteers", "drawn", "confirmed", "attended"):
+            assert row[key] is None or row[key] >= 5, (key, row[key])
+            assert (row[key] is None) == (row[f"{key}_share"] is None)
+        # 4 confirmed and 1 attended in all: every figure of those columns is hidden, even a 0.
+        assert row["confirmed"] is None and row["attended"] is None
+    assert hidden["totals"]["confirmed"] is None and hidden["totals"]["volunteers"] == 39
+    # No column keeps exactly one hidden figure that its total would give away.
+    for key in ("volunteers", "drawn"):
+        assert [row[key] for row in hidden["rows"]].count(None) != 1
+    analyst = staff_client("analyst").get(f"/staff/events/{event.pk}/").content.decode()
+    assert "fewer than 5 people" in analyst and 'class="suppressed"' in analyst
+    manager = staff_client("manager").get(f"/staff/events/{event.pk}/").content.decode()
+    assert "fewer than 5 people" not in manager and 'class="suppressed"' not in manager
+
+
 def test_a_follow_up_survey_goes_to_those_who_attended(council, staff_client):
     from civicpanel.surveys import services as survey_services
     from civicpanel.surveys.models import Invitation
