@@ -26,11 +26,14 @@ class BudgetingConfig(AppConfig):
     label = "budgeting"
 
     def ready(self) -> None:
+        from civicpanel.budgeting.council_data import export_council_rounds
         from civicpanel.budgeting.member_data import pb_member_data, pb_member_erase
         from civicpanel.budgeting.notifications import MESSAGE_TYPE, message_context
         from civicpanel.members.erasure import register_eraser, register_member_data_provider
         from civicpanel.outreach.registry import register_message_type
+        from civicpanel.tenancy.removal import register_council_exporter
 
+        register_council_exporter("budgeting", export_council_rounds, order=60)
         register_member_data_provider(pb_member_data)
         register_eraser(pb_member_erase)
         register_message_type(MESSAGE_TYPE, subject=UPDATE_TEXTS["subject"], body=UPDATE_TEXTS["body"],

@@ -7,6 +7,7 @@ class EventsConfig(AppConfig):
 
     def ready(self) -> None:
         from civicpanel.events import messages
+        from civicpanel.events.council_data import export_council_events
         from civicpanel.events.member_data import (
             event_member_data,
             event_member_erase,
@@ -17,7 +18,9 @@ class EventsConfig(AppConfig):
         from civicpanel.members.history import register_history_provider
         from civicpanel.members.page_sections import register_member_page_section
         from civicpanel.outreach.registry import register_message_type
+        from civicpanel.tenancy.removal import register_council_exporter
 
+        register_council_exporter("events", export_council_events, order=55)
         register_member_data_provider(event_member_data)
         register_eraser(event_member_erase)
         register_member_page_section(event_member_section)

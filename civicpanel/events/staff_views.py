@@ -19,10 +19,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from civicpanel.accounts.decorators import staff_view
 from civicpanel.accounts.permissions import Capability, can
 from civicpanel.audit.services import audit_record
-from civicpanel.common.security import spreadsheet_safe
 from civicpanel.events import draw as drawing
 from civicpanel.events import selectors, services
 from civicpanel.events.audience import call_plan, call_sample
+from civicpanel.events.council_data import DRAW_HEADER, draw_rows
 from civicpanel.events.forms import AudienceForm, DrawForm, EventForm, QuestionForm, SessionForm
 from civicpanel.events.messages import message_context_for_preview
 from civicpanel.events.models import Placement
@@ -247,18 +247,15 @@ def draw_view(request, event_id: int):
 def draw_export_view(request, event_id: int):
     """Every placement with its exact probability, for staff who run the event (audited)."""
     event = selectors.event_get(council=request.council, event_id=event_id)
-    placements = list(Placement.objects.filter(session__event=event, session__event__council=request.council)
-                      .select_related("participant__member", "session").order_by("session__starts_at", "id"))
+    rows = draw_rows(event)
+    member_ids = list(Placement.objects.filter(session__event=event).values_list("participant__member_id", flat=True))
     audit_record(council=request.council, actor=request.user, action="event.draw_export", target=event,
-                 member_ids=[p.participant.member_id for p in placements], request=request)
+                 member_ids=member_ids, request=request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="event-{event.pk}-draw.csv"'
     writer = csv.writer(response)
-    writer.writerow(["session", "pseudonym", "name", "email", "outcome", "reserve_rank", "probability", "seat"])
-    for p in placements:
-        writer.writerow([spreadsheet_safe(v) for v in (
-            p.session.starts_at.isoformat(), p.participant.pseudonym, p.participant.member.name,
-            p.participant.member.email or "", p.outcome, p.reserve_rank or "", f"{p.probability:.10f}", p.state)])
+    writer.writerow(DRAW_HEADER)
+    writer.writerows(rows)
     return response
 
 
