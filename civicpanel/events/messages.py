@@ -179,14 +179,33 @@ CANCEL = _texts(
     "We apologise. More here:\n{{ link }}\n\nBest regards\n{{ council_name }}",
 )
 
+SEAT_OFFER = _texts(
+    {"da": "En plads er blevet ledig (venteliste)", "nb": "En plass er blitt ledig (venteliste)",
+     "en": "A seat has become free (waiting list)"},
+    {"da": "En plads er ledig: {{ event_title }}", "nb": "En plass er ledig: {{ event_title }}",
+     "en": "A seat is free: {{ event_title }}"},
+    "Hej {{ member_name }}\n\nDu sagde ja til en plads ved {{ event_title }}, da sessionen var fuld, og kom på "
+    "ventelisten. Nu er en plads blevet ledig, og du er den næste på listen:\n{{ session }}\n\n"
+    "Sig ja eller nej her senest {{ reply_by }} (linket er personligt):\n{{ link }}\n\n"
+    "Svarer du ikke i tide, går pladsen videre til den næste på ventelisten.\n\nVenlig hilsen\n{{ council_name }}",
+    "Hei {{ member_name }}\n\nDu sa ja til en plass på {{ event_title }} da økten var full, og kom på "
+    "ventelisten. Nå er en plass blitt ledig, og du er den neste på listen:\n{{ session }}\n\n"
+    "Svar ja eller nei her senest {{ reply_by }} (lenken er personlig):\n{{ link }}\n\n"
+    "Svarer du ikke i tide, går plassen videre til den neste på ventelisten.\n\nVennlig hilsen\n{{ council_name }}",
+    "Dear {{ member_name }}\n\nYou said yes to a seat at {{ event_title }} when the session was full, and went on "
+    "the waiting list. A seat has now become free, and you are next on the list:\n{{ session }}\n\n"
+    "Please say yes or no here by {{ reply_by }} (the link is personal):\n{{ link }}\n\n"
+    "Without an answer in time, the seat goes to the next on the waiting list.\n\nBest regards\n{{ council_name }}",
+)
+
 MESSAGE_TYPES = {"event_call": CALL, "event_invitation": INVITATION, "event_reserve": RESERVE,
                  "event_not_drawn": NOT_DRAWN, "event_reminder": REMINDER, "event_change": CHANGE,
-                 "event_cancel": CANCEL}
+                 "event_cancel": CANCEL, "event_seat_offer": SEAT_OFFER}
 # Only the call is a marketing-like e-mail that a member's "no event e-mails" choice stops. The
 # others answer the member's own volunteering (their seat, its time and place), so they go out
 # like a login link does, without an unsubscribe link.
 TRANSACTIONAL = {"event_invitation", "event_reserve", "event_not_drawn", "event_reminder", "event_change",
-                 "event_cancel"}
+                 "event_cancel", "event_seat_offer"}
 
 
 def message_context_for_preview(council, event, language: str) -> dict:

@@ -39,6 +39,7 @@ NOT_DRAWN_MESSAGE = "event_not_drawn"
 REMINDER_MESSAGE = "event_reminder"
 CHANGE_MESSAGE = "event_change"
 CANCEL_MESSAGE = "event_cancel"
+SEAT_OFFER_MESSAGE = "event_seat_offer"
 # Holding a seat, or offered one: these count when a replacement must keep the quotas.
 HOLDING_STATES = ("invited", "confirmed", "attended", "no_show")
 CONFIRMED_STATES = ("confirmed", "attended", "no_show")
@@ -449,8 +450,10 @@ def seat_accept(*, placement: Placement) -> Placement:
 
 
 def seat_decline(*, placement: Placement, actor=None, request=None) -> Placement:
-    """Decline an invited seat, or give up a confirmed one; the seat then goes to the first on
-    the reserve list whose swap keeps every quota. Declining twice changes nothing."""
+    """Decline an invited seat, or give up a confirmed one (or a place on the waiting list); the
+    seat then goes to the first on the reserve list whose swap keeps every quota, or else to the
+    waiting list. Declining twice changes nothing. With a staff `actor` it is a decline the
+    member gave staff (by phone, at the desk), recorded on their behalf."""
     with transaction.atomic():
         session = Session.objects.select_for_update().select_related("event", "event__council").get(
             pk=placement.session_id)
@@ -467,7 +470,8 @@ def seat_decline(*, placement: Placement, actor=None, request=None) -> Placement
         council = session.event.council
         audit_record(council=council, actor=actor, action="event.seat_decline", target=session.event,
                      member_ids=[placement.participant.member_id],
-                     detail={"session": session.pk, "state": placement.state}, request=request)
+                     detail={"session": session.pk, "state": placement.state,
+                             **({"on_behalf": True} if getattr(actor, "pk", None) else {})}, request=request)
         if held:
             _replace(council=council, actor=actor, session=session, dropped=placement)
     return placement
@@ -479,14 +483,10 @@ def _replace(*, council, actor, session: Session, dropped: Placement) -> Placeme
     event = session.event
     chosen = replacement_candidate(session=session, dropped=dropped)
     if chosen is None:
-        audit_record(council=council, actor=actor, action="event.seat_unfilled", target=event,
-                     detail={"session": session.pk, "dropped": dropped.participant.pseudonym})
-        return None
+        return _offer_to_waiting_list(council=council, actor=actor, session=session, dropped=dropped)
     now = timezone.now()
     chosen.state, chosen.invited_at, chosen.replaces = Placement.State.INVITED, now, dropped
-    chosen.reply_by = max(now + timedelta(days=event.reply_days), now + timedelta(hours=1))
-    if chosen.reply_by > session.starts_at > now:  # a late replacement must answer before the session
-        chosen.reply_by = session.starts_at
+    chosen.reply_by = _reply_by(session, now)
     chosen.save(update_fields=["state", "invited_at", "reply_by", "replaces"])
     _notify(council=council, actor=actor, event=event, message_type=INVITATION_MESSAGE,
             participants=[chosen.participant], session=session)
@@ -495,6 +495,48 @@ def _replace(*, council, actor, session: Session, dropped: Placement) -> Placeme
                  detail={"session": session.pk, "dropped": dropped.participant.pseudonym,
                          "reserve": chosen.participant.pseudonym,
                          "reserve_rank": chosen.reserve_rank})
+    return chosen
+
+
+def _reply_by(session: Session, now: datetime) -> datetime:
+    reply_by = max(now + timedelta(days=session.event.reply_days), now + timedelta(hours=1))
+    if reply_by > session.starts_at > now:  # a late offer must be answered before the session
+        reply_by = session.starts_at
+    return reply_by
+
+
+def waiting_list(session: Session) -> list[Placement]:
+    """Those who said yes when the session was full, in the order they said it."""
+    return list(Placement.objects.filter(session=session, state=Placement.State.WAITING)
+                .select_related("participant").order_by("replied_at", "pk"))
+
+
+def _offer_to_waiting_list(*, council, actor, session: Session, dropped: Placement) -> Placement | None:
+    """No reserve keeps the quotas: the freed seat is offered to the first on the session's
+    waiting list (an e-mail through outreach, answered like an invitation with the same reply
+    deadline rule; a decline or no answer passes it on to the next). The session row is locked
+    by the caller, so two freed seats never go to the same person."""
+    event = session.event
+    if (session.cancelled_at or event.cancelled_at or session.starts_at <= timezone.now()
+            or seats_taken(session) >= session.capacity):  # no seat is actually free (only an offer was)
+        waiting = []
+    else:
+        waiting = waiting_list(session)
+    if not waiting:
+        audit_record(council=council, actor=actor, action="event.seat_unfilled", target=event,
+                     detail={"session": session.pk, "dropped": dropped.participant.pseudonym})
+        return None
+    chosen = waiting[0]
+    now = timezone.now()
+    chosen.state, chosen.invited_at, chosen.replaces = Placement.State.INVITED, now, dropped
+    chosen.reply_by = _reply_by(session, now)
+    chosen.save(update_fields=["state", "invited_at", "reply_by", "replaces"])
+    _notify(council=council, actor=actor, event=event, message_type=SEAT_OFFER_MESSAGE,
+            participants=[chosen.participant], session=session)
+    audit_record(council=council, actor=actor, action="event.seat_offer_waiting", target=event,
+                 member_ids=[chosen.participant.member_id],
+                 detail={"session": session.pk, "dropped": dropped.participant.pseudonym,
+                         "waiting": chosen.participant.pseudonym, "position": 1, "waiting_count": len(waiting)})
     return chosen
 
 

@@ -9,7 +9,7 @@ import secrets
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -100,6 +100,7 @@ def event_detail_view(request, event_id: int):
         "calls": selectors.calls(council=request.council, event=event) if can_run else [],
         "volunteers": selectors.volunteers(council=request.council, event=event) if can_run else [],
         "placements": selectors.placements_by_session(council=request.council, event=event) if can_run else [],
+        "declinable": (Placement.State.INVITED, Placement.State.CONFIRMED, Placement.State.WAITING),
         "public_draw": selectors.public_draw(council=request.council, event=event),
         "who_came": (selectors.who_came(council=request.council, event=event, suppress=not can_run)
                      if event.drawn_at else []),
@@ -257,6 +258,22 @@ def draw_export_view(request, event_id: int):
     writer.writerow(DRAW_HEADER)
     writer.writerows(rows)
     return response
+
+
+@staff_view(Capability.EVENTS)
+@require_POST
+def seat_decline_view(request, event_id: int, placement_id: int):
+    """A member told staff they cannot come (by phone, at the desk): staff record the decline on
+    their behalf (audited with the staff member); the seat passes on as after their own decline."""
+    event = selectors.event_get(council=request.council, event_id=event_id)
+    placement = get_object_or_404(Placement, pk=placement_id, session__event=event, session__event__council=request.council)
+    try:
+        services.seat_decline(placement=placement, actor=request.user, request=request)
+    except services.SeatNotOpen:
+        messages.error(request, _("This seat cannot be declined any more."))
+    else:
+        messages.success(request, _("The decline is recorded. The seat passes on to the reserve or waiting list."))
+    return redirect(reverse("staff:event_detail", args=[event.pk]) + "#the-draw")
 
 
 @staff_view(Capability.EVENTS)

@@ -83,6 +83,60 @@ def test_accepting_twice_changes_nothing_and_declining_calls_a_reserve_who_keeps
     assert mail.exists()
 
 
+def test_a_freed_seat_no_reserve_can_take_goes_to_the_waiting_list_in_order(council, staff_client):
+    event = drawn_event(council, reserve_size=0)
+    session = event.sessions.first()
+    invited = list(Placement.objects.filter(session=session, state=Placement.State.INVITED).order_by("pk"))
+    Session.objects.filter(pk=session.pk).update(capacity=8)  # staff made the room smaller
+    for seat in invited:
+        services.seat_accept(placement=seat)
+    states = [Placement.objects.get(pk=s.pk).state for s in invited]
+    assert states.count(Placement.State.CONFIRMED) == 8 and states[8:] == [Placement.State.WAITING] * 2
+    first_waiting, second_waiting = invited[8], invited[9]
+
+    # A member phones in: staff record the decline on their behalf; the seat is offered to the
+    # first on the waiting list (no reserve list here), by e-mail.
+    manager = staff_client("manager")
+    page = manager.get(f"/staff/events/{event.pk}/").content.decode()
+    assert f"/staff/events/{event.pk}/seats/{invited[0].pk}/decline/" in page
+    response = manager.post(f"/staff/events/{event.pk}/seats/{invited[0].pk}/decline/")
+    assert response.status_code == 302
+    assert Placement.objects.get(pk=invited[0].pk).state == Placement.State.WITHDRAWN
+    audit = AuditEvent.objects.get(action="event.seat_decline")
+    assert audit.actor_id is not None and audit.detail["on_behalf"] is True
+    first_waiting.refresh_from_db()
+    assert first_waiting.state == Placement.State.INVITED and first_waiting.replaces_id == invited[0].pk
+    assert Placement.objects.get(pk=second_waiting.pk).state == Placement.State.WAITING
+    offers = Mailing.objects.filter(message_type="event_seat_offer")
+    assert [d.member_id for m in offers for d in m.deliveries.all()] == [first_waiting.participant.member_id]
+    assert AuditEvent.objects.filter(action="event.seat_offer_waiting").count() == 1
+
+    # No answer in time: the offer passes to the next on the waiting list, who takes the seat.
+    Placement.objects.filter(pk=first_waiting.pk).update(reply_by=timezone.now() - timedelta(minutes=1))
+    assert services.seats_expire_due() == 1
+    second_waiting.refresh_from_db()
+    assert second_waiting.state == Placement.State.INVITED
+    services.seat_accept(placement=second_waiting)
+    assert Placement.objects.get(pk=second_waiting.pk).state == Placement.State.CONFIRMED
+    assert services.seats_taken(session) == 8
+
+    # The waiting list is empty now: a further freed seat stays free, and that is recorded.
+    services.seat_decline(placement=invited[1])
+    assert AuditEvent.objects.filter(action="event.seat_unfilled").count() == 1
+
+
+def test_an_invitation_declined_while_the_room_is_full_offers_nothing_to_the_waiting_list(council):
+    event = drawn_event(council, reserve_size=0)
+    session = event.sessions.first()
+    invited = list(Placement.objects.filter(session=session, state=Placement.State.INVITED).order_by("pk"))
+    Session.objects.filter(pk=session.pk).update(capacity=8)
+    for seat in invited[:9]:
+        services.seat_accept(placement=seat)
+    services.seat_decline(placement=invited[9])  # had not answered: no confirmed seat is freed
+    assert Placement.objects.get(pk=invited[8].pk).state == Placement.State.WAITING
+    assert not Mailing.objects.filter(message_type="event_seat_offer").exists()
+
+
 def test_no_answer_by_the_deadline_passes_the_seat_on(council):
     event = drawn_event(council)
     seat = Placement.objects.filter(session__event=event, state=Placement.State.INVITED).first()
