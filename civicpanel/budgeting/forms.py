@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from civicpanel.budgeting.models import Idea, Project, Round
 from civicpanel.common.forms import CleanInputMixin
+from civicpanel.members.models import ProfileOption, ProfileQuestion
 
 LANGUAGE_NAMES = {"da": gettext_lazy("Danish"), "nb": gettext_lazy("Norwegian"), "en": gettext_lazy("English")}
 
@@ -180,10 +181,22 @@ class CodesForm(CleanInputMixin, forms.Form):
     count = forms.IntegerField(label=gettext_lazy("Number of codes"), min_value=1, max_value=20000, initial=100)
 
 
+def age_band_choices(council) -> list[tuple[str, str]]:
+    """The council's age bands (the options of its birth-year question), as (code, label)."""
+    options = (ProfileOption.objects.filter(question__council=council, question__kind=ProfileQuestion.Kind.BIRTH_YEAR)
+               .select_related("question").order_by("question__order", "order"))
+    return [(option.code, str(option)) for option in options]
+
+
 class PaperForm(CleanInputMixin, forms.Form):
     code = forms.CharField(label=gettext_lazy("Voting code from the letter"), max_length=30)
     pot = forms.ChoiceField(label=gettext_lazy("Vote"))
-    district = forms.ModelChoiceField(label=gettext_lazy("District"), queryset=None, required=False)
+    district = forms.ModelChoiceField(
+        label=gettext_lazy("District"), queryset=None, required=False,
+        help_text=gettext_lazy("For a district vote: the district the ballot is for. For the city-wide vote: where "
+                               "the voter lives, if the paper says (optional; it counts in the turnout)."))
+    age_band = forms.ChoiceField(label=gettext_lazy("Age band (optional)"), required=False,
+                                 help_text=gettext_lazy("If the paper says: it counts in the turnout by age."))
     choices = forms.CharField(label=gettext_lazy("Project numbers, in the order on the paper"),
                               help_text=gettext_lazy("Separated by commas, e.g. 3, 7, 12. For points: number:points, "
                                                      "e.g. 3:5, 7:2."))
@@ -191,8 +204,8 @@ class PaperForm(CleanInputMixin, forms.Form):
     def __init__(self, *args, rnd: Round, pot_choices, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["pot"].choices = pot_choices
-        self.fields["district"].queryset = rnd.council.districts.filter(
-            pk__in=rnd.district_budgets.values("district"))
+        self.fields["district"].queryset = rnd.council.districts.all()
+        self.fields["age_band"].choices = [("", _("Not given")), *age_band_choices(rnd.council)]
 
     def clean_choices(self):
         raw = self.cleaned_data["choices"]

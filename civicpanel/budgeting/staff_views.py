@@ -258,7 +258,7 @@ def paper_view(request, round_id: int):
         try:
             voting.paper_enter(council=request.council, actor=request.user, round=rnd, code=data["code"],
                                pot=data["pot"], choices=numbers, points=points, district=data["district"],
-                               request=request)
+                               age_band=data["age_band"], request=request)
         except ValidationError as error:
             _errors(form, error)
         else:

@@ -24,7 +24,7 @@ from civicpanel.audit.services import audit_record
 from civicpanel.budgeting.models import Ballot, PaperEntry, Project, Round, VoterRecord, VotingCode
 from civicpanel.common import formatting
 from civicpanel.common.security import derived_token, new_salt, new_token, token_hash
-from civicpanel.members.models import MemberAnswer
+from civicpanel.members.models import MemberAnswer, ProfileOption, ProfileQuestion
 from civicpanel.members.profile import age_band_option
 
 POTS = ("district", "city")
@@ -263,12 +263,17 @@ def paper_enter(*, council, actor, round: Round, code: str, pot: str, choices, p
         raise ValidationError({"code": _("A ballot with this voting code has already been counted.")})
     if pot == "district" and (district is None or not rnd.district_budgets.filter(district=district).exists()):
         raise ValidationError({"district": _("Choose the district the ballot is for.")})
+    if district is not None and district.council_id != council.pk:
+        raise ValidationError({"district": _("Choose one of the council's districts.")})
+    if age_band and not ProfileOption.objects.filter(question__council=council, code=age_band,
+                                                     question__kind=ProfileQuestion.Kind.BIRTH_YEAR).exists():
+        raise ValidationError({"age_band": _("Choose one of the age bands offered.")})
     numbers, pts = clean_ballot(rnd, pot, district if pot == "district" else None, choices, points)
     with transaction.atomic():
         try:
             with transaction.atomic():
-                entry = PaperEntry.objects.create(round=rnd, code=found, pot=pot,
-                                                  district=district if pot == "district" else None,
+                # For the city-wide vote the district is where the voter lives (turnout only).
+                entry = PaperEntry.objects.create(round=rnd, code=found, pot=pot, district=district,
                                                   age_band=age_band, choices=numbers, points=pts, entered_by=actor)
         except IntegrityError:
             raise ValidationError({"code": _("A ballot with this voting code is already waiting for "
@@ -287,7 +292,7 @@ def paper_confirm(*, council, actor, entry: PaperEntry, request=None) -> None:
         voter = Voter(key=f"c:{entry.code_id}", channel=VoterRecord.Channel.CODE, district=entry.district,
                       age_band=entry.age_band)
         ballot_cast(round=entry.round, voter=voter, pot=entry.pot, choices=entry.choices, points=entry.points,
-                    district=entry.district, paper=True)
+                    district=entry.district if entry.pot == "district" else None, paper=True)
         rnd = entry.round
         entry.delete()
         audit_record(council=council, actor=actor, action="pb.paper.confirm", target=rnd, request=request)

@@ -341,3 +341,37 @@ def test_changing_a_district_ballot_stays_in_its_district(council):
     assert client.post(url, {"district": gammel.pk, "project": ["3"]}).status_code == 302
     page = client.get(url + f"?district={vigerslev.pk}").content.decode()
     assert "Vote in Gammel Valby" in page and 'id="p-3"' in page and "checked" in page
+
+
+def test_a_paper_ballot_may_record_age_band_and_home_district_for_the_turnout(council, staff_client):
+    from civicpanel.budgeting.turnout import turnout
+    from civicpanel.members.models import ProfileOption
+
+    rnd = build_round(council, allow_codes=True)
+    band = ProfileOption.objects.filter(question__council=council, question__kind="birth_year").order_by("order")[2]
+    home = council.districts.order_by("pk").last()
+    codes = voting.codes_create(council=council, actor=rnd.actor, round=rnd, count=2)
+    admin = staff_client("admin")
+    page = admin.get(reverse("staff:pb_paper", args=[rnd.pk])).content.decode()
+    assert 'name="age_band"' in page and f'value="{band.code}"' in page
+    refused = admin.post(reverse("staff:pb_paper", args=[rnd.pk]), {
+        "code": codes[0], "pot": "city", "choices": "1", "age_band": "no-such-band"})
+    assert refused.status_code == 200 and not PaperEntry.objects.exists()
+    response = admin.post(reverse("staff:pb_paper", args=[rnd.pk]), {
+        "code": codes[0], "pot": "city", "district": home.pk, "age_band": band.code, "choices": "1"})
+    assert response.status_code == 302
+    # The second paper gives neither: both stay optional.
+    assert admin.post(reverse("staff:pb_paper", args=[rnd.pk]), {
+        "code": codes[1], "pot": "city", "choices": "2"}).status_code == 302
+    listing = admin.get(reverse("staff:pb_paper", args=[rnd.pk])).content.decode()
+    assert home.name in listing and band.code in listing  # the second staff member checks them too
+    second = staff_client("manager")
+    for entry in PaperEntry.objects.order_by("pk"):
+        second.post(reverse("staff:pb_paper_decide", args=[rnd.pk, entry.pk, "confirm"]))
+    assert Ballot.objects.filter(round=rnd, paper=True, district__isnull=True).count() == 2  # city-wide ballots
+    records = {(r.district_id, r.age_band) for r in rnd.voter_records.all()}
+    assert records == {(home.pk, band.code), (None, "")}
+    tables = {t.title: t for t in turnout(rnd)}
+    by_district = {row.label: row.voters for row in tables["District"].rows}
+    assert by_district[home.name] == 1
+    assert any(row.voters == 1 and row.label == band.text for row in tables["Age"].rows)
