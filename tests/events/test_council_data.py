@@ -10,7 +10,12 @@ import pytest
 from django.core.management import call_command
 
 from civicpanel.events import services
-from tests.events.factories import called_volunteers, close_volunteering, make_event, panel_with_population
+from tests.events.factories import (
+    called_volunteers,
+    close_volunteering,
+    make_event,
+    panel_with_population,
+)
 
 pytestmark = pytest.mark.django_db
 
