@@ -80,15 +80,18 @@ STANDARD_QUESTIONS: list[dict] = [
 
 CONSENT_TEXT = _t(
     "Jeg giver samtykke til, at {council} behandler mine oplysninger (e-mail, profilspørgsmål og svar) "
-    "for at invitere mig til undersøgelser og arrangementer i borgerpanelet og for at lave statistik. "
+    "for at invitere mig til undersøgelser og arrangementer i borgerpanelet, for at sende mig nyheder og "
+    "resultater fra panelet, så længe jeg ønsker det, og for at lave statistik. "
     "Resultater offentliggøres kun som statistik. Jeg kan til enhver tid se, hente og slette mine "
     "oplysninger og trække mit samtykke tilbage ved at melde mig ud.",
     "Jeg samtykker til at {council} behandler opplysningene mine (e-post, profilspørsmål og svar) "
-    "for å invitere meg til undersøkelser og arrangementer i innbyggerpanelet og for å lage statistikk. "
+    "for å invitere meg til undersøkelser og arrangementer i innbyggerpanelet, for å sende meg nyheter og "
+    "resultater fra panelet så lenge jeg ønsker det, og for å lage statistikk. "
     "Resultater publiseres bare som statistikk. Jeg kan når som helst se, laste ned og slette "
     "opplysningene mine og trekke samtykket ved å melde meg ut.",
     "I consent to {council} processing my data (e-mail, profile questions and answers) to invite me to "
-    "surveys and events of the citizen panel and to produce statistics. Results are published only as "
+    "surveys and events of the citizen panel, to send me news and results from the panel for as long as I "
+    "want them, and to produce statistics. Results are published only as "
     "statistics. I can see, download and delete my data and withdraw my consent at any time by leaving "
     "the panel.",
 )

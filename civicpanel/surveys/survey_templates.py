@@ -19,12 +19,12 @@ SATISFIED_5 = {"scale_min": 1, "scale_max": 5,
                "high_label": _t("Meget tilfreds", "Svært fornøyd", "Very satisfied")}
 
 THANKS = _t(
-    "Tak for dine svar! Lokaludvalget gennemgår resultaterne på sit næste møde, og vi sender dig "
-    "resultaterne inden for en måned.",
-    "Takk for svarene dine! Vi går gjennom resultatene på neste møte og sender deg resultatene "
-    "innen en måned.",
-    "Thank you for your answers! The council reviews the results at its next meeting, and we will "
-    "send you the results within a month.",
+    "Tak for dine svar! Når lokaludvalget har drøftet resultaterne, bliver de offentliggjort på "
+    "panelets hjemmeside sammen med det, der blev besluttet.",
+    "Takk for svarene dine! Når utvalget har drøftet resultatene, blir de publisert på panelets "
+    "nettside sammen med det som ble vedtatt.",
+    "Thank you for your answers! Once the council has discussed the results, they are published on "
+    "the panel's web page together with what was decided.",
 )
 
 TEMPLATES: dict[str, dict] = {
