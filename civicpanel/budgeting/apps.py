@@ -34,6 +34,13 @@ class BudgetingConfig(AppConfig):
         from civicpanel.tenancy.removal import register_council_exporter
 
         register_council_exporter("budgeting", export_council_rounds, order=60)
+        from django.utils.translation import gettext_lazy
+
+        from civicpanel.budgeting.participants import SET_KEY, round_choices, round_members
+        from civicpanel.members.member_sets import register_member_set
+
+        register_member_set(SET_KEY, label=gettext_lazy("Took part in the budgeting round"), choices=round_choices,
+                            members=round_members)
         register_member_data_provider(pb_member_data)
         register_eraser(pb_member_erase)
         register_message_type(MESSAGE_TYPE, subject=UPDATE_TEXTS["subject"], body=UPDATE_TEXTS["body"],

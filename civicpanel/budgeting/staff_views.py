@@ -7,12 +7,21 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicpanel.accounts.decorators import staff_view
-from civicpanel.accounts.permissions import Capability
-from civicpanel.budgeting import counting, pabulib_io, selectors, services, turnout, voting
+from civicpanel.accounts.permissions import Capability, can
+from civicpanel.budgeting import (
+    counting,
+    pabulib_io,
+    participants,
+    selectors,
+    services,
+    turnout,
+    voting,
+)
 from civicpanel.budgeting.forms import (
     CodesForm,
     ImportForm,
@@ -92,7 +101,24 @@ def round_view(request, round_id: int):
         "round": rnd, "timeline": selectors.timeline(rnd), "counts": selectors.counts(council=request.council, rnd=rnd),
         "projects": selectors.projects(council=request.council, rnd=rnd),
         "stages": Round.Stage.choices, "pots": voting.pots(rnd), "pb_files": pabulib_io.pot_keys(rnd),
+        "evaluation": _evaluation(request, rnd),
     })
+
+
+def _evaluation(request, rnd: Round) -> dict | None:
+    """The evaluation surveys' action, for staff who may make surveys, once members took part.
+    The follow-up opens a year after the round's end (its evaluation phase, else today)."""
+    if not can(request.membership, Capability.SURVEYS):
+        return None
+    count = participants.participant_count(rnd)
+    if not count:
+        return None
+    end = rnd.evaluation_starts or timezone.localdate()
+    try:
+        year_later = end.replace(year=end.year + 1)
+    except ValueError:  # 29 February
+        year_later = end.replace(year=end.year + 1, day=28)
+    return {"participants": count, "set_key": participants.SET_KEY, "year_later": year_later}
 
 
 @staff_view(Capability.BUDGETING)

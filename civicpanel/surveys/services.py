@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -285,6 +285,37 @@ def survey_from_template(*, council, actor, key: str, request=None) -> Survey:
         audit_record(council=council, actor=actor, action="survey.create", target=survey,
                      detail={"template": key}, request=request)
     return survey
+
+
+def survey_for_member_set(*, council, actor, template: str, set_key: str, value: str,
+                          opens_on: date | None = None, request=None) -> tuple[Survey, Segment]:
+    """A draft survey from a template for a group another app knows of (members.member_sets,
+    e.g. those who took part in a budgeting round), opening on `opens_on` if given (a follow-up
+    a year later). The group is kept as a saved segment named after it, which the sending page
+    offers; nothing is sent here: staff review the draft and send it the usual way."""
+    from civicpanel.members.member_sets import member_set
+
+    registered = member_set(set_key)
+    label = dict(registered.choices(council)).get(value) if registered else None
+    if label is None:
+        raise ValidationError(_("This group is unknown or has nobody in it yet."))
+    with transaction.atomic():
+        survey = survey_from_template(council=council, actor=actor, key=template, request=request)
+        if opens_on is not None:
+            survey.opens_at = timezone.make_aware(datetime.combine(opens_on, time(9, 0)))
+            survey.save(update_fields=["opens_at"])
+        name = f"{registered.label}: {label}"[:120]
+        segment, _created = Segment.objects.get_or_create(
+            council=council, name=name,
+            defaults={"filters": {set_key: [value]}, "created_by": actor if getattr(actor, "pk", None) else None})
+        if segment.filters != {set_key: [value]}:  # a segment of that name means something else: keep both
+            segment = Segment.objects.create(council=council, name=f"{name} ({survey.pk})"[:120],
+                                             filters={set_key: [value]},
+                                             created_by=actor if getattr(actor, "pk", None) else None)
+        audit_record(council=council, actor=actor, action="survey.for_group", target=survey,
+                     detail={"group": set_key, "value": value, "template": template,
+                             "opens_on": opens_on.isoformat() if opens_on else None}, request=request)
+    return survey, segment
 
 
 # --- Pages and questions -------------------------------------------------------------------

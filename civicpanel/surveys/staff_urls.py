@@ -24,6 +24,7 @@ urlpatterns = [
          name="survey_question_action"),
     path("surveys/<int:survey_id>/send/", s.send_view, name="survey_send"),
     path("surveys/for/<slug:key>/<str:value>/", s.audience_surveys_view, name="survey_audience"),
+    path("surveys/for/<slug:key>/<str:value>/new/", s.audience_survey_create_view, name="survey_audience_create"),
     path("surveys/<int:survey_id>/remind/", s.remind_view, name="survey_remind"),
     path("surveys/<int:survey_id>/waves/<int:wave_id>/cancel/", s.wave_cancel_view, name="survey_wave_cancel"),
     path("surveys/<int:survey_id>/progress/", s.progress_view, name="survey_progress"),

@@ -131,3 +131,82 @@ TEMPLATES: dict[str, dict] = {
         ],
     },
 }
+
+AGREE_5 = {"scale_min": 1, "scale_max": 5,
+           "low_label": _t("Helt uenig", "Helt uenig", "Strongly disagree"),
+           "high_label": _t("Helt enig", "Helt enig", "Strongly agree")}
+
+# The evaluation of a participatory-budgeting round, and its follow-up a year later (the
+# effects, as Ballerup measures them). Staff create them from the round's page for those who
+# took part; they are ordinary draft surveys and may be adjusted before sending.
+TEMPLATES["pb_evaluation"] = {
+    "name": _("Evaluation of a participatory-budgeting round"),
+    "description": _("For those who took part: how they heard of it, how voting went, whether they trust the "
+                     "result and would take part again."),
+    "title": _t("Hvordan gik borgerbudgettet?", "Hvordan gikk innbyggerbudsjettet?", "How did the citizens' budget go?"),
+    "intro": _t("Du var med i vores borgerbudget. Fortæl os, hvordan det gik. Det tager omkring 3 minutter.",
+                "Du var med i innbyggerbudsjettet vårt. Fortell oss hvordan det gikk. Det tar omtrent 3 minutter.",
+                "You took part in our citizens' budget. Tell us how it went. It takes about 3 minutes."),
+    "thanks": THANKS,
+    "pages": [
+        [
+            {"uid": "e1", "kind": "single", "required": False,
+             "options": _options(("Fra borgerpanelet", "Fra innbyggerpanelet", "From the citizen panel"),
+                                 ("Brev eller avis", "Brev eller avis", "A letter or the newspaper"),
+                                 ("Sociale medier", "Sosiale medier", "Social media"),
+                                 ("Naboer, venner eller familie", "Naboer, venner eller familie",
+                                  "Neighbours, friends or family")),
+             "text": _t("Hvordan hørte du om borgerbudgettet?", "Hvordan hørte du om innbyggerbudsjettet?",
+                        "How did you hear about the citizens' budget?")},
+            {"uid": "e2", "kind": "matrix", "required": False,
+             "settings": {**AGREE_5, "rows": _options(
+                 ("Det var let at stemme", "Det var lett å stemme", "Voting was easy"),
+                 ("Reglerne for optællingen var forståelige", "Reglene for opptellingen var forståelige",
+                  "The counting rules were understandable"),
+                 ("Jeg stoler på resultatet", "Jeg stoler på resultatet", "I trust the result"),
+                 ("Projekterne var relevante for mit område", "Prosjektene var relevante for området mitt",
+                  "The projects mattered to my area"))},
+             "text": _t("Hvor enig er du?", "Hvor enig er du?", "How much do you agree?")},
+            {"uid": "e3", "kind": "yesno", "required": True,
+             "text": _t("Vil du være med igen næste gang?", "Vil du være med igjen neste gang?",
+                        "Would you take part again next time?")},
+            {"uid": "e4", "kind": "long_text", "required": False,
+             "text": _t("Hvad kunne vi gøre bedre?", "Hva kunne vi gjort bedre?", "What could we do better?")},
+        ],
+    ],
+}
+TEMPLATES["pb_effects"] = {
+    "name": _("A participatory-budgeting round, a year later"),
+    "description": _("For those who took part, a year after the round: do they use what was built, and did it "
+                     "make a difference to their area?"),
+    "title": _t("Borgerbudgettet et år efter", "Innbyggerbudsjettet et år etter", "The citizens' budget, a year later"),
+    "intro": _t("For et år siden var du med i vores borgerbudget. Nu vil vi gerne høre, hvad projekterne har "
+                "betydet. Det tager omkring 3 minutter.",
+                "For et år siden var du med i innbyggerbudsjettet vårt. Nå vil vi gjerne høre hva prosjektene "
+                "har betydd. Det tar omtrent 3 minutter.",
+                "A year ago you took part in our citizens' budget. Now we would like to hear what the projects "
+                "have meant. It takes about 3 minutes."),
+    "thanks": THANKS,
+    "pages": [
+        [
+            {"uid": "f1", "kind": "single", "required": True,
+             "options": _options(("Ofte", "Ofte", "Often"), ("Af og til", "Av og til", "Now and then"),
+                                 ("Aldrig", "Aldri", "Never"),
+                                 ("Jeg kender dem ikke", "Jeg kjenner dem ikke", "I do not know them")),
+             "text": _t("Hvor ofte bruger du de projekter, der blev bygget?",
+                        "Hvor ofte bruker du prosjektene som ble bygget?",
+                        "How often do you use the projects that were built?")},
+            {"uid": "f2", "kind": "matrix", "required": False,
+             "settings": {**AGREE_5, "rows": _options(
+                 ("Projekterne har gjort mit område bedre", "Prosjektene har gjort området mitt bedre",
+                  "The projects have made my area better"),
+                 ("Jeg har mere tillid til kommunen", "Jeg har mer tillit til kommunen",
+                  "I trust the council more"),
+                 ("Jeg kender flere i mit område", "Jeg kjenner flere i området mitt",
+                  "I know more people in my area"))},
+             "text": _t("Hvor enig er du?", "Hvor enig er du?", "How much do you agree?")},
+            {"uid": "f3", "kind": "long_text", "required": False,
+             "text": _t("Vil du fortælle os mere?", "Vil du fortelle oss mer?", "Would you like to tell us more?")},
+        ],
+    ],
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import secrets
 
@@ -269,3 +270,34 @@ def audience_surveys_view(request, key: str, value: str):
         "group": registered, "value": value, "label": label,
         "surveys": selectors.survey_list(council=request.council).filter(status="open"),
     })
+
+
+GROUP_TEMPLATES = ("pb_evaluation", "pb_effects")
+
+
+@staff_view(Capability.SURVEYS)
+@require_POST
+def audience_survey_create_view(request, key: str, value: str):
+    """A draft survey from one of the group templates for a group another app knows of (e.g.
+    the evaluation of a budgeting round, or its follow-up a year later). Nothing is sent: the
+    draft opens, and its sending page has the group as a saved segment."""
+    template = request.POST.get("template", "")
+    if template not in GROUP_TEMPLATES:
+        raise Http404
+    opens_on = None
+    raw = request.POST.get("opens_on", "")
+    if raw:
+        try:
+            opens_on = datetime.date.fromisoformat(raw)
+        except ValueError:
+            raise Http404 from None
+    try:
+        survey, segment = services.survey_for_member_set(council=request.council, actor=request.user,
+                                                         template=template, set_key=key, value=value,
+                                                         opens_on=opens_on, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("staff:surveys")
+    messages.success(request, _("Draft survey created. Adjust it, then send it to the saved segment “%(segment)s”.")
+                     % {"segment": segment.name})
+    return redirect("staff:survey_detail", survey.pk)

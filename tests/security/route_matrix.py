@@ -82,6 +82,7 @@ MATRIX: dict[str, str] = {
     'staff:survey_question_action': 'AM',
     'staff:survey_send': 'AM',
     'staff:survey_audience': 'AM',  # /staff/surveys/for/<slug:key>/<str:value>/
+    'staff:survey_audience_create': 'AM',  # /staff/surveys/for/<slug:key>/<str:value>/new/
     'staff:survey_remind': 'AM',
     'staff:survey_wave_cancel': 'AM',
     'staff:survey_progress': 'AMN',
