@@ -143,3 +143,20 @@ def test_no_next_parameter_leads_off_the_site(council):
         target = _safe_next(request, payload)
         assert target.startswith("/") and not target.startswith(("//", "/\\")), payload
         assert "evil.example" not in target or target.startswith("/me/"), payload
+
+
+REQUIREMENT_IDS = [f"A{i}" for i in range(1, 5)] + [f"B{i}" for i in range(1, 7)] + [f"C{i}" for i in range(1, 6)] \
+    + [f"D{i}" for i in range(1, 5)] + [f"E{i}" for i in range(1, 8)] + ["F1", "F2"] \
+    + [f"G{i}" for i in range(1, 12)] + ["H1", "H2", "H3"]
+
+
+def test_operations_names_a_test_for_every_requirement_and_each_exists():
+    text = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    table = text[text.index("## Requirements and their tests"):]
+    rows = {line.split("|")[1].strip(): line for line in table.splitlines() if re.match(r"\| [A-H]\d+ \|", line)}
+    assert sorted(rows) == sorted(REQUIREMENT_IDS)
+    for row_id, line in rows.items():
+        for path, name in re.findall(r"`(tests/[\w/]+\.py)(?:::(\w+))?`", line):
+            assert (ROOT / path).exists(), (row_id, path)
+            if name:
+                assert re.search(rf"def {name}\b", (ROOT / path).read_text(encoding="utf-8")), (row_id, name)
