@@ -24,6 +24,8 @@ LEFT_OUT_REASONS = {
     "no_surveys": _("do not want survey invitations"),
     "no_email": _("e-mail bounced or missing"),
     "contacted_recently": _("contacted recently"),
+    # Only for a paper or phone sending: those who can be invited by e-mail are.
+    "has_email": _("have a working e-mail address (invite them by e-mail)"),
     # Only for a representative sample: without a category they cannot be placed in a stratum.
     "profile_incomplete": _("no answer to a profile question the sample is stratified on"),
 }
@@ -111,9 +113,12 @@ def recently_contacted_q(*, council, now: datetime) -> Q:
 
 
 def audience_plan(*, council, survey: Survey, filters: dict[str, list[str]], now: datetime | None = None,
-                  with_composition: bool = True) -> AudiencePlan:
+                  with_composition: bool = True, channel: str = Wave.Channel.EMAIL) -> AudiencePlan:
     """Who would be invited now, and who is left out and why (each member counted once,
-    under the first reason that applies)."""
+    under the first reason that applies).
+
+    An e-mail sending leaves out those without a working address; a paper or phone sending is
+    for exactly them, and leaves out those who have one."""
     now = now or timezone.now()
     base = _filter_members(council=council, filters=filters).filter(council=council).exclude(
         status=Member.Status.LEFT
@@ -122,7 +127,9 @@ def audience_plan(*, council, survey: Survey, filters: dict[str, list[str]], now
         ("already_invited", Q(survey_invitations__survey=survey)),
         ("not_active", ~Q(status=Member.Status.ACTIVE)),
         ("no_surveys", Q(wants_surveys=False)),
-        ("no_email", Q(email_bounced=True) | Q(email__isnull=True) | Q(email="")),
+        ("no_email", Q(email_bounced=True) | Q(email__isnull=True) | Q(email=""))
+        if channel == Wave.Channel.EMAIL
+        else ("has_email", Q(email_bounced=False) & Q(email__isnull=False) & ~Q(email="")),
         ("contacted_recently", recently_contacted_q(council=council, now=now)),
     ]
     remaining = base

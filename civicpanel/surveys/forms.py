@@ -298,6 +298,12 @@ class AudienceForm(CleanInputMixin, forms.Form):
                                    max_length=120)
     send_at = forms.DateTimeField(label=gettext_lazy("Send at"), required=False, widget=DateTimeInput(),
                                   help_text=gettext_lazy("Leave empty to send now."))
+    channel = forms.ChoiceField(
+        label=gettext_lazy("How they are asked"), required=False, widget=forms.RadioSelect, initial="email",
+        choices=[("email", gettext_lazy("By e-mail: members with a working e-mail address")),
+                 ("paper", gettext_lazy("On paper: members without e-mail get a printed questionnaire")),
+                 ("phone", gettext_lazy("By phone: staff call members without e-mail and type in their answers"))],
+    )
     audience = forms.ChoiceField(
         label=gettext_lazy("Whom to invite"), required=False, widget=forms.RadioSelect, initial="all",
         choices=[("all", gettext_lazy("Everyone in the whole panel, or in the segment or filter")),
@@ -348,6 +354,9 @@ class AudienceForm(CleanInputMixin, forms.Form):
 
     def filter_fields(self):
         return [self[f"f_{q.key}"] for q in self.questions] + [self[f"f_{s.key}"] for s in self.member_sets]
+
+    def chosen_channel(self) -> str:
+        return self.cleaned_data.get("channel") or "email"
 
     def chosen_segment(self):
         return self.segments.get(self.cleaned_data.get("segment") or "")

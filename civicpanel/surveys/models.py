@@ -41,6 +41,8 @@ class Survey(models.Model):
     decision_date = models.DateField(_("date of the decision"), null=True, blank=True)
     outcome = models.JSONField(_("what was done"), default=dict, blank=True)
     outcome_date = models.DateField(_("date it was done"), null=True, blank=True)
+    # Paper and phone answers typed in twice, by two different staff members, and compared.
+    paper_double_entry = models.BooleanField(_("paper answers are entered twice"), default=False)
     created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -143,8 +145,16 @@ class Wave(models.Model):
         INVITATION = "invitation", _("Invitation")
         REMINDER = "reminder", _("Reminder")
 
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        # No e-mail: a printed questionnaire per member (paper.py), answered on paper or read
+        # out on the phone, and typed in by staff.
+        PAPER = "paper", _("Paper")
+        PHONE = "phone", _("Phone")
+
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="waves")
     kind = models.CharField(max_length=12, choices=Kind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
     reminder_number = models.PositiveSmallIntegerField(default=0)
     mailing = models.ForeignKey("outreach.Mailing", on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="+")
@@ -197,6 +207,9 @@ class Invitation(models.Model):
     # Probability of being invited under the wave's sample design (design weight = 1 / it);
     # None when the member was invited with certainty (whole panel or a filter).
     inclusion_probability = models.FloatField(null=True, blank=True)
+    # SHA-256 of the personal code printed on a paper questionnaire (paper.py rebuilds the code
+    # from the secret key, the id and the salt); staff find the invitation by it.
+    paper_code_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -212,9 +225,16 @@ class Response(models.Model):
     """The answers of one invited member. One per invitation (unique); in anonymous mode the
     invitation link is cut when the survey closes."""
 
+    class Mode(models.TextChoices):
+        WEB = "web", _("Web")
+        PAPER = "paper", _("Paper")
+        PHONE = "phone", _("Phone")
+
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
     invitation = models.OneToOneField(Invitation, on_delete=models.SET_NULL, null=True, blank=True,
                                       related_name="response")
+    # How the answers came in: the web form, or typed in by staff from paper or a phone call.
+    mode = models.CharField(_("mode"), max_length=5, choices=Mode.choices, default=Mode.WEB, db_index=True)
     language = models.CharField(max_length=5, blank=True)
     current_page = models.PositiveIntegerField(default=0)  # Page.pk to resume on; 0 = the first
     started_at = models.DateTimeField(auto_now_add=True)
@@ -241,3 +261,27 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"answer #{self.pk}"
+
+
+class PaperEntry(models.Model):
+    """One staff member's typing of a paper or phone answer, when the survey has them entered
+    twice. The two entries are compared question by question; when they agree (or a third look
+    settles the differences) the answers are saved as the member's response and the entries
+    deleted."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="paper_entries")
+    number = models.PositiveSmallIntegerField()  # 1 or 2
+    mode = models.CharField(max_length=5, choices=Response.Mode.choices)
+    values = models.JSONField(default=dict)  # question uid -> value, as the web form stores it
+    others = models.JSONField(default=dict, blank=True)  # question uid -> "other, namely" text
+    entered_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["invitation_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["invitation", "number"], name="one_paper_entry_per_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"paper entry #{self.pk}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -122,6 +123,54 @@ def respondent_categories(*, survey: Survey, question: ProfileQuestion) -> dict[
     return result
 
 
+@dataclass(frozen=True)
+class ModeGroup:
+    """One mode (web, paper, phone) as a breakdown group, shaped like a profile option."""
+
+    pk: str
+    text: str
+    order: int
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ModeBreakdown:
+    """Results split by how the answers came in, offered beside the profile questions. Its
+    `kind` is no profile kind, so no weighted breakdown is made for it (weights stand on the
+    profile); the unweighted split keeps the same < MIN_GROUP suppression."""
+
+    key = "mode"
+    kind = "mode"
+
+    def __init__(self):
+        self.text = _("Mode (web, paper, phone)")
+        self.groups = [ModeGroup(pk=value, text=str(label), order=i)
+                       for i, (value, label) in enumerate(Response.Mode.choices)]
+
+    @property
+    def options(self):
+        return self
+
+    def all(self) -> list[ModeGroup]:
+        return self.groups
+
+    def categories(self, survey: Survey) -> dict[int, set[str]]:
+        return {pk: {mode} for pk, mode in Response.objects.filter(survey=survey, completed_at__isnull=False)
+                .values_list("pk", "mode")}
+
+
+def mode_breakdown() -> ModeBreakdown:
+    return ModeBreakdown()
+
+
+def modes_answered(*, council, survey: Survey) -> list[tuple[str, int]]:
+    """Completed responses per mode, for the response-rate page (every mode, zeros too)."""
+    counts = dict(Response.objects.filter(survey=survey, survey__council=council, completed_at__isnull=False)
+                  .values_list("mode").annotate(n=Count("id")).order_by())
+    return [(str(label), counts.get(value, 0)) for value, label in Response.Mode.choices]
+
+
 def _share_rows(question: Question, values: list) -> list[dict]:
     """Counts and shares per option (a multiple-choice share is of those who answered)."""
     n = len(values)
@@ -153,7 +202,7 @@ def _protect_by_subtraction(rows: list[dict], *, total: int) -> list[dict]:
     return sorted(rows, key=lambda row: row["group"].order)
 
 
-def question_results(*, council, survey: Survey, breakdown: ProfileQuestion | None = None) -> tuple[list[dict], int]:
+def question_results(*, council, survey: Survey, breakdown: ProfileQuestion | ModeBreakdown | None = None) -> tuple[list[dict], int]:
     """Per question (in survey order): n, a table of counts and shares with a chart, averages
     where they fit, free text; and, if asked, the same split by one profile question."""
     structure = survey_structure(survey)
@@ -165,7 +214,10 @@ def question_results(*, council, survey: Survey, breakdown: ProfileQuestion | No
     groups = None
     hidden_groups = 0
     if breakdown is not None:
-        categories = respondent_categories(survey=survey, question=breakdown)
+        if isinstance(breakdown, ModeBreakdown):
+            categories = breakdown.categories(survey)
+        else:
+            categories = respondent_categories(survey=survey, question=breakdown)
         groups = []
         for option in breakdown.options.all():
             members = {rid for rid, opts in categories.items() if option.pk in opts}

@@ -111,3 +111,11 @@ def member_first(*, council, member_ids) -> Member | None:
     if not member_ids:
         return None
     return Member.objects.filter(council=council, pk=member_ids[0]).first()
+
+
+def paper_waves(*, council, survey: Survey) -> QuerySet[Wave]:
+    """The survey's paper and phone sendings, each with how many of its members have answered."""
+    return (Wave.objects.filter(survey=survey, survey__council=council, cancelled_at__isnull=True)
+            .exclude(channel=Wave.Channel.EMAIL)
+            .annotate(answered=Count("invitations", filter=Q(invitations__completed_at__isnull=False)))
+            .order_by("send_at", "id"))

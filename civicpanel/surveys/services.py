@@ -34,6 +34,7 @@ from civicpanel.surveys.models import (
     Survey,
     Wave,
 )
+from civicpanel.surveys.paper_codes import paper_codes_issue
 from civicpanel.surveys.questions import parse_answer, settings_problems
 from civicpanel.surveys.sampling import SampleRequest, sample_draw
 from civicpanel.surveys.selectors import Structure, survey_structure
@@ -170,7 +171,7 @@ def _responses_anonymise(survey: Survey) -> int:
     the old rows deleted. Returns the number of responses.
     """
     rng = random.SystemRandom()
-    old = list(Response.objects.filter(survey=survey).values_list("pk", "language", "completed_at"))
+    old = list(Response.objects.filter(survey=survey).values_list("pk", "language", "completed_at", "mode"))
     rng.shuffle(old)
     answers: dict[int, list[tuple]] = {}
     for response_id, question_id, value, other in Answer.objects.filter(response__survey=survey).values_list(
@@ -178,12 +179,14 @@ def _responses_anonymise(survey: Survey) -> int:
     ):
         answers.setdefault(response_id, []).append((question_id, value, other))
     now = timezone.now()
-    for pk, language, completed_at in old:
-        fresh = Response.objects.create(survey=survey, language=language, completed_at=now if completed_at else None)
+    for pk, language, completed_at, mode in old:
+        # The mode stays (results can be split by it); who typed a paper answer in does not.
+        fresh = Response.objects.create(survey=survey, language=language, completed_at=now if completed_at else None,
+                                        mode=mode)
         rows = answers.get(pk, [])
         rng.shuffle(rows)
         Answer.objects.bulk_create([Answer(response=fresh, question_id=q, value=v, other_text=o) for q, v, o in rows])
-    old_ids = [pk for pk, _language, _completed in old]
+    old_ids = [pk for pk, _language, _completed, _mode in old]
     for start in range(0, len(old_ids), 500):
         Response.objects.filter(pk__in=old_ids[start:start + 500]).delete()
     return len(old)
@@ -741,7 +744,7 @@ def _confirmed_wave(survey: Survey, confirmation: str) -> Wave | None:
 
 def wave_send(*, council, actor, survey: Survey, filters: dict | None = None, segment: Segment | None = None,
               send_at: datetime | None = None, sample: SampleRequest | None = None, request=None,
-              confirmation: str = "") -> Wave:
+              confirmation: str = "", channel: str = Wave.Channel.EMAIL) -> Wave:
     """Invite an audience: one invitation per member not yet invited, after leaving out those
     who must not be contacted; one outreach mailing for the wave, sent now or at `send_at`.
 
@@ -752,7 +755,14 @@ def wave_send(*, council, actor, survey: Survey, filters: dict | None = None, se
     Safe to call twice: members already invited to this survey are left out the second time, and
     the same sample (size and seed) is never sent twice. With `confirmation` (the one-time key of
     the confirmation page) a second call returns the wave the first one made and sends nothing.
+
+    A paper or phone `channel` invites the audience's members without a working e-mail address:
+    no e-mail goes out; each invitation gets a personal paper code, and the wave's questionnaires
+    are printed from paper_pdf.py (and answers typed in through paper_entry.py).
     """
+    if channel not in Wave.Channel.values:
+        raise ValidationError(_("Choose how the members are asked: e-mail, paper or phone."))
+    by_mail = channel == Wave.Channel.EMAIL
     if segment is not None:
         if segment.council_id != council.pk:
             raise ValidationError(_("Unknown segment."))
@@ -772,7 +782,10 @@ def wave_send(*, council, actor, survey: Survey, filters: dict | None = None, se
                                     "answers will be used before sending it."))
         if survey.closes_at and (send_at or now) >= survey.closes_at:
             raise ValidationError(_("The survey closes before the invitations would be sent."))
-        plan = audience_plan(council=council, survey=survey, filters=filters, now=now, with_composition=False)
+        if not by_mail and send_at is not None:
+            raise ValidationError({"send_at": _("Paper and phone sendings are made now: leave the sending time empty.")})
+        plan = audience_plan(council=council, survey=survey, filters=filters, now=now, with_composition=False,
+                             channel=channel)
         if not plan.member_ids:
             raise ValidationError(_("Nobody to invite: everyone in this audience is left out or already invited."))
         member_ids, left_out, design, inclusion = plan.member_ids, dict(plan.left_out), {}, None
@@ -789,17 +802,20 @@ def wave_send(*, council, actor, survey: Survey, filters: dict | None = None, se
         wave = Wave.objects.create(
             survey=survey, kind=Wave.Kind.INVITATION, segment=segment, filters=filters,
             recipient_count=len(member_ids), left_out=left_out, send_at=send_at or now, created_by=actor,
-            sample=design, confirmation=confirmation,
+            sample=design, confirmation=confirmation, channel=channel,
         )
         reference_ids = _issue_invitations(survey=survey, wave=wave, member_ids=member_ids,
                                            invited_at=send_at or now, inclusion=inclusion)
-        mailing = mailing_create(
-            council=council, actor=actor, message_type=INVITATION_MESSAGE, member_ids=member_ids,
-            reference=f"survey:{survey.pk}", reference_ids=reference_ids, send_at=send_at,
-        )
-        wave.mailing = mailing
-        wave.save(update_fields=["mailing"])
-        detail = {"wave": wave.pk, "filters": filters, "invited": len(member_ids),
+        if by_mail:
+            mailing = mailing_create(
+                council=council, actor=actor, message_type=INVITATION_MESSAGE, member_ids=member_ids,
+                reference=f"survey:{survey.pk}", reference_ids=reference_ids, send_at=send_at,
+            )
+            wave.mailing = mailing
+            wave.save(update_fields=["mailing"])
+        else:
+            paper_codes_issue(list(Invitation.objects.filter(wave=wave).only("pk", "token_salt")))
+        detail = {"wave": wave.pk, "channel": channel, "filters": filters, "invited": len(member_ids),
                   "left_out": left_out, "send_at": (send_at or now).isoformat()}
         if design:
             detail["sample"] = {k: design[k] for k in ("seed", "size", "features", "adjust_for_response",
@@ -831,7 +847,8 @@ def wave_cancel(*, council, actor, wave: Wave, request=None) -> Wave:
 
 
 def _reminder_due_q(survey: Survey, now: datetime, *, due_only: bool) -> Q:
-    condition = Q(survey=survey, completed_at__isnull=True, invited_at__lte=now,
+    # Paper and phone invitations are followed up by staff, not by e-mail.
+    condition = Q(survey=survey, completed_at__isnull=True, invited_at__lte=now, wave__channel=Wave.Channel.EMAIL,
                   reminders_sent__lt=survey.reminder_count,
                   member__status="active", member__wants_surveys=True, member__email_bounced=False)
     if due_only:

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from civicpanel.surveys import views_builder as b
+from civicpanel.surveys import views_paper as p
 from civicpanel.surveys import views_send as s
 
 urlpatterns = [
@@ -32,4 +33,10 @@ urlpatterns = [
     path("surveys/<int:survey_id>/representativeness/", s.representativeness_view,
          name="survey_representativeness"),
     path("surveys/<int:survey_id>/export/<slug:fmt>/", s.export_view, name="survey_export"),
+    path("surveys/<int:survey_id>/paper/", p.paper_view, name="survey_paper"),
+    path("surveys/<int:survey_id>/paper/questionnaire.pdf", p.paper_blank_view, name="survey_paper_blank"),
+    path("surveys/<int:survey_id>/paper/waves/<int:wave_id>.pdf", p.paper_wave_pdf_view, name="survey_paper_wave"),
+    path("surveys/<int:survey_id>/paper/enter/", p.paper_enter_view, name="survey_paper_enter"),
+    path("surveys/<int:survey_id>/paper/resolve/<int:invitation_id>/", p.paper_resolve_view,
+         name="survey_paper_resolve"),
 ]

@@ -113,25 +113,27 @@ def send_view(request, survey_id: int):
                 return _send(request, survey, form, confirmation)
         except ValidationError as error:
             add_errors(form, error)
-        plan = audience_plan(council=request.council, survey=survey, filters=form.filters())
+        channel = form.chosen_channel()
+        plan = audience_plan(council=request.council, survey=survey, filters=form.filters(), channel=channel)
         sample = form.sample_request()
         if sample is not None:
             draw = sample_draw(council=request.council, survey=survey, member_ids=plan.member_ids, request=sample)
         recipients = (draw.selected if draw is not None else plan.member_ids) if not (draw and draw.errors) else []
         preview = _first_recipient_preview(council=request.council, survey=survey, member_ids=recipients,
-                                           message_key=services.INVITATION_MESSAGE)
+                                           message_key=services.INVITATION_MESSAGE) if channel == "email" else None
         if action in ("send", "confirm") and not recipients and not form.errors and not (draw and draw.errors):
             form.add_error(None, _("Nobody to invite: everyone in this audience is left out or already invited."))
         if action in ("send", "confirm") and recipients and not form.errors:
             return render(request, "surveys/staff/send_confirm.html", {
                 "survey": survey, "form": form, "plan": plan, "draw": draw, "recipients": len(recipients),
-                "preview": preview, "send_at": form.cleaned_data.get("send_at"),
+                "preview": preview, "send_at": form.cleaned_data.get("send_at"), "channel": channel,
                 "confirmation": secrets.token_hex(16), "back_query": _query_without_controls(data),
             })
     else:
         preview = None
     return render(request, "surveys/staff/send.html", {"survey": survey, "form": form, "plan": plan, "draw": draw,
-                                                        "restored": restored, "preview": preview})
+                                                        "restored": restored, "preview": preview,
+                                                        "channel": form.chosen_channel() if form.is_valid() else "email"})
 
 
 CONFIRMATION_RE = re.compile(r"[0-9a-f]{32}")
@@ -148,12 +150,19 @@ def _send(request, survey, form, confirmation: str):
     try:
         wave = services.wave_send(
             council=request.council, actor=request.user, survey=survey, filters=form.filters(),
-            segment=form.chosen_segment(), send_at=form.cleaned_data.get("send_at"),
-            sample=form.sample_request(), request=request, confirmation=confirmation,
+            segment=form.chosen_segment(), send_at=form.cleaned_data.get("send_at") if form.chosen_channel() == "email" else None,
+            sample=form.sample_request(), request=request, confirmation=confirmation, channel=form.chosen_channel(),
         )
     except IntegrityError:
         # Two clicks at the same moment: the other request sent it; show what it sent.
         wave = selectors.wave_by_confirmation(council=request.council, survey=survey, confirmation=confirmation)
+    request.session.pop(SESSION_KEY.format(survey_id=survey.pk), None)
+    if wave.channel != wave.Channel.EMAIL:
+        messages.success(request, ngettext(
+            "%(n)s member is invited on paper or by phone: print the questionnaire below.",
+            "%(n)s members are invited on paper or by phone: print their questionnaires below.",
+            wave.recipient_count) % {"n": number(wave.recipient_count)})
+        return redirect("staff:survey_paper", survey.pk)
     text = ngettext("%(n)s invitation queued.", "%(n)s invitations queued.", wave.recipient_count) % {
         "n": number(wave.recipient_count)}
     left = sum(wave.left_out.values())
@@ -215,6 +224,7 @@ def progress_view(request, survey_id: int):
     survey = selectors.survey_get(council=request.council, survey_id=survey_id)
     return render(request, "surveys/staff/progress.html", {
         "survey": survey, "rates": results.response_rates(council=request.council, survey=survey),
+        "modes": results.modes_answered(council=request.council, survey=survey),
         "can_send": can(request.membership, Capability.SURVEYS),
         "can_mailings": can(request.membership, Capability.MAILINGS),
     })
@@ -224,7 +234,9 @@ def progress_view(request, survey_id: int):
 def results_view(request, survey_id: int):
     survey = selectors.survey_get(council=request.council, survey_id=survey_id)
     questions = profile_questions(council=request.council)
-    breakdown = next((q for q in questions if q.key == request.GET.get("by")), None)
+    by_mode = results.mode_breakdown()
+    breakdown = by_mode if request.GET.get("by") == "mode" else next(
+        (q for q in questions if q.key == request.GET.get("by")), None)
     items, hidden = results.question_results(council=request.council, survey=survey, breakdown=breakdown)
     # Weighted by default whenever population figures exist; "?weights=off" shows the raw figures.
     weighting = survey_weighting(council=request.council, survey=survey)
@@ -233,7 +245,7 @@ def results_view(request, survey_id: int):
         weighted_items(weighting=weighting, survey=survey, items=items, breakdown=breakdown)
     return render(request, "surveys/staff/results.html", {
         "survey": survey, "items": items, "profile_questions": questions, "breakdown": breakdown,
-        "hidden_groups": hidden, "min_group": results.MIN_GROUP,
+        "hidden_groups": hidden, "min_group": results.MIN_GROUP, "mode_breakdown": by_mode,
         "can_build": can(request.membership, Capability.SURVEYS),
         "weighting": weighting, "weighted": weighted, "next_steps": survey_next_steps(request, survey),
     })
