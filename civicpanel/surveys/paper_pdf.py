@@ -13,12 +13,13 @@ import base64
 import io
 from dataclasses import dataclass, field
 
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from civicpanel.common.formatting import long_date
 from civicpanel.common.models import translated
+from civicpanel.common.pdf import render_pdf, static_url
 from civicpanel.surveys import conditions
 from civicpanel.surveys.models import Invitation, Question, Survey
 from civicpanel.surveys.paper_codes import paper_code
@@ -162,16 +163,17 @@ def questionnaire_pdf(*, council, survey: Survey, invitations: list[Invitation] 
                       language: str | None = None) -> bytes:
     """One PDF: a blank questionnaire (no invitations given), or one per invitation, each
     starting on a new sheet, in the member's own language (if the council uses it)."""
-    from weasyprint import CSS, HTML
-
     assert survey.council_id == council.pk
     structure = survey_structure(survey)
-    stylesheet = CSS(string=get_template("surveys/paper/questionnaire.css").render({}))
     copies = []
     for invitation in invitations if invitations is not None else [None]:
-        wanted = invitation.member.language if invitation is not None else language
-        with translation.override(_language(council, wanted)):
-            copies.append(render_to_string("surveys/paper/copy.html",
-                                           _copy_context(survey=survey, structure=structure, invitation=invitation)))
-    html = render_to_string("surveys/paper/questionnaire.html", {"copies": copies, "title": translated(survey.title)})
-    return HTML(string=html).write_pdf(stylesheets=[stylesheet])
+        wanted = _language(council, invitation.member.language if invitation is not None else language)
+        with translation.override(wanted):
+            copies.append(render_to_string("surveys/paper/copy.html", {
+                **_copy_context(survey=survey, structure=structure, invitation=invitation), "language": wanted}))
+    first = _language(council, invitations[0].member.language if invitations else language)
+    with translation.override(first):
+        html = render_to_string("surveys/paper/questionnaire.html", {
+            "copies": copies, "title": translated(survey.title), "language": first,
+            "stylesheet": static_url("civicpanel/paper.css")})
+    return render_pdf(html)

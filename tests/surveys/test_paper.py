@@ -12,6 +12,7 @@ from django.http import QueryDict
 from pypdf import PdfReader
 
 from civicpanel.audit.models import AuditEvent
+from civicpanel.common.pdf import pdf_available
 from civicpanel.surveys import paper_entry, services
 from civicpanel.surveys.models import Answer, Invitation, PaperEntry, Response, Wave
 from civicpanel.surveys.paper_codes import invitation_by_paper_code, paper_code
@@ -21,6 +22,7 @@ from tests.factories import MemberFactory, staff_user
 from tests.surveys.factories import build_survey, invite
 
 pytestmark = pytest.mark.django_db
+needs_pdf = pytest.mark.skipif(not pdf_available(), reason="WeasyPrint cannot load Pango here")
 
 
 def text_of(pdf: bytes) -> tuple[int, list[str]]:
@@ -92,6 +94,7 @@ def test_paper_codes_find_the_invitation_and_nothing_else(council, other_council
     assert code not in str(Invitation.objects.filter(pk=invitation.pk).values().first())
 
 
+@needs_pdf
 def test_questionnaire_pdf_one_copy_per_member_with_code_and_routing(council, paper_panel):
     survey = build_survey(council)
     wave = paper_wave(council, survey)
@@ -117,6 +120,7 @@ def test_questionnaire_pdf_one_copy_per_member_with_code_and_routing(council, pa
     assert "Answer only if your answer to question 2 was less than 3. Otherwise go to question 5." in blank
 
 
+@needs_pdf
 def test_routing_on_a_yes_no_question_says_where_to_go(council):
     survey = build_survey(council, open_it=False)
     page = survey.pages.order_by("order").last()
@@ -133,6 +137,7 @@ def test_routing_on_a_yes_no_question_says_where_to_go(council):
     assert "Answer only if your answer to question 3 was “Yes”." in text
 
 
+@needs_pdf
 def test_questionnaire_in_the_members_language(council, paper_panel):
     council.languages = ["da", "en"]
     council.save()
@@ -302,6 +307,7 @@ def test_results_split_by_mode(council, paper_panel):
 
 # --- The staff pages ---------------------------------------------------------------------------
 
+@needs_pdf
 def test_paper_pages_from_sending_to_typed_in_answer(council, paper_panel, staff_client):
     from tests.surveys.factories import confirm_and_send
 
