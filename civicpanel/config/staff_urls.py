@@ -2,6 +2,7 @@
 
 from civicpanel.accounts import staff_urls as accounts_urls
 from civicpanel.analysis import staff_urls as analysis_urls
+from civicpanel.api import staff_urls as api_urls
 from civicpanel.audit import staff_urls as audit_urls
 from civicpanel.budgeting import staff_urls as budgeting_urls
 from civicpanel.events import staff_urls as events_urls
@@ -27,4 +28,5 @@ urlpatterns = [
     *analysis_urls.urlpatterns,
     *publishing_urls.urlpatterns,
     *settings_urls.urlpatterns,
+    *api_urls.urlpatterns,
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("o/", include("civicpanel.outreach.urls")),
     path("pb/", include("civicpanel.budgeting.urls")),
     path("results/", include("civicpanel.publishing.urls")),
+    path("api/", include("civicpanel.api.urls")),
     path("", include("civicpanel.tenancy.urls")),
     path("", include("civicpanel.common.urls")),
     path("", include("civicpanel.members.urls")),

@@ -91,6 +91,13 @@ MATRIX: dict[str, str] = {
     'staff:survey_export': 'AMN',
     'staff:survey_publish': 'AM',  # /staff/surveys/<int:survey_id>/publish/
     'staff:survey_feedback': 'AM',  # /staff/surveys/<int:survey_id>/feedback/
+    'staff:survey_paper': 'AM',  # /staff/surveys/<int:survey_id>/paper/
+    'staff:survey_paper_blank': 'AM',  # /staff/surveys/<int:survey_id>/paper/questionnaire.pdf
+    'staff:survey_paper_wave': 'AM',  # /staff/surveys/<int:survey_id>/paper/waves/<int:wave_id>.pdf
+    'staff:survey_paper_enter': 'AM',  # /staff/surveys/<int:survey_id>/paper/enter/
+    'staff:survey_paper_resolve': 'AM',  # /staff/surveys/<int:survey_id>/paper/resolve/<int:invitation_id>/
+    'staff:api_tokens': 'A',  # /staff/settings/api/
+    'staff:api_token_revoke': 'A',  # /staff/settings/api/<int:token_id>/revoke/
     'staff:pb_rounds': 'AM',
     'staff:pb_round_create': 'AM',
     'staff:pb_round': 'AM',
@@ -199,4 +206,12 @@ MATRIX: dict[str, str] = {
     'budgeting:resident_confirm_continue': 'public',  # /pb/<int:round_id>/confirm/
     'budgeting:resident_confirm': 'public',  # /pb/<int:round_id>/confirm/<str:token>/
     'budgeting:pabulib': 'public',  # /pb/<int:round_id>/pabulib/<slug:key>.pb
+    # The read API: no staff session and no cookies; a bearer token of the council (401 without).
+    'api_v1:openapi-json': 'public',  # /api/v1/openapi.json
+    'api_v1:api-root': 'public',  # /api/v1/ (nothing there: 404)
+    'api_v1:surveys': 'public',  # /api/v1/surveys/
+    'api_v1:survey': 'public',  # /api/v1/surveys/<int:survey_id>
+    'api_v1:events': 'public',  # /api/v1/events/
+    'api_v1:rounds': 'public',  # /api/v1/budgeting/rounds
+    'api_v1:composition': 'public',  # /api/v1/panel/composition
 }

@@ -98,6 +98,20 @@ def build_world(council) -> World:
         pass
     # Its results public, so the public results page and the feedback confirmation show real content.
     Publication.objects.create(council=council, survey=survey, published_at=timezone.now())
+    # Paper and phone: a paper sending to a member without e-mail, entered twice and disagreeing.
+    from civicpanel.surveys.models import Invitation, PaperEntry
+    from civicpanel.surveys.services import wave_send
+
+    MemberFactory(council=council, status=Member.Status.ACTIVE, email=None)
+    paper_wave = wave_send(council=council, actor=None, survey=survey, channel=Wave.Channel.PAPER)
+    paper_invitation = Invitation.objects.filter(wave=paper_wave).first()
+    for number in (1, 2):
+        PaperEntry.objects.create(invitation=paper_invitation, number=number, mode="paper",
+                                  values={survey.q["car"].uid: "yes" if number == 1 else "no"})
+    ids.update(paper_wave_id=str(paper_wave.pk), invitation_id=str(paper_invitation.pk))
+    from civicpanel.api.services import token_create
+
+    ids["token_id"] = str(token_create(council=council, actor=None, name="World", scopes=["surveys"]).token.pk)
     tokens = {"surveys:answer": survey_token, "members:confirm": confirm, "members:login_token": login,
               "outreach:unsubscribe": unsubscribe}
     return World(council=council, ids=ids, tokens=tokens, member=member, survey=survey)
@@ -115,6 +129,8 @@ def concrete(route: str, name: str, world: World) -> str | None:
             value = world.tokens.get(name) or "no-such-token-" + "x" * 30
         elif converter_name == "question_id" and route.startswith("/staff/settings/"):
             value = world.ids["profile_question_id"]
+        elif converter_name == "wave_id" and "/paper/" in route:
+            value = world.ids["paper_wave_id"]
         elif converter_name == "key" and "/surveys/templates/" in route:
             value = "x"
         elif converter_name in world.ids:

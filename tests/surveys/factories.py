@@ -59,7 +59,7 @@ def build_survey(council, actor=None, *, anonymous: bool = False, open_it: bool 
 
 def invite(survey: Survey, member) -> tuple[Invitation, str]:
     """An invitation made directly (no e-mail), returning the plaintext token for the link."""
-    wave, _ = Wave.objects.get_or_create(survey=survey, kind=Wave.Kind.INVITATION,
+    wave, _ = Wave.objects.get_or_create(survey=survey, kind=Wave.Kind.INVITATION, channel=Wave.Channel.EMAIL,
                                          defaults={"send_at": timezone.now()})
     invitation = Invitation.objects.create(survey=survey, member=member, wave=wave, token_salt=new_salt(),
                                            invited_at=timezone.now())
