@@ -226,7 +226,7 @@ class Response(models.Model):
     invitation link is cut when the survey closes."""
 
     class Mode(models.TextChoices):
-        WEB = "web", _("Web")
+        WEB = "web", _("Online")
         PAPER = "paper", _("Paper")
         PHONE = "phone", _("Phone")
 

@@ -144,7 +144,7 @@ class ModeBreakdown:
     kind = "mode"
 
     def __init__(self):
-        self.text = _("Mode (web, paper, phone)")
+        self.text = _("Mode (online, paper, phone)")
         self.groups = [ModeGroup(pk=value, text=str(label), order=i)
                        for i, (value, label) in enumerate(Response.Mode.choices)]
 

@@ -299,10 +299,10 @@ def test_results_split_by_mode(council, paper_panel):
     transport = next(i for i in items if i["question"] == survey.q["transport"])
     assert transport["n"] == 11
     rows = {row["group"].text: row for row in transport["breakdown"]}
-    assert set(rows) == {"Web", "Paper"} and hidden == 1  # phone: nobody, hidden
-    assert rows["Web"]["n"] == 6 and rows["Paper"]["n"] == 5
+    assert set(rows) == {"Online", "Paper"} and hidden == 1  # phone: nobody, hidden
+    assert rows["Online"]["n"] == 6 and rows["Paper"]["n"] == 5
     assert [c["count"] for c in rows["Paper"]["cells"]][:3] == [0, 0, 5]
-    assert [c["count"] for c in rows["Web"]["cells"]][:3] == [6, 0, 0]
+    assert [c["count"] for c in rows["Online"]["cells"]][:3] == [6, 0, 0]
 
 
 # --- The staff pages ---------------------------------------------------------------------------
