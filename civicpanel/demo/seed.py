@@ -220,3 +220,15 @@ def _create_members(council: Council, rng: np.random.Generator) -> None:
 def _ascii(name: str) -> str:
     """Danish letters as mail systems without SMTPUTF8 spell them in addresses."""
     return name.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
+
+
+def seed_demo_api_token() -> str:
+    """One read-API token of the demo council, with every scope, as an open-data portal would
+    have it; the demo prints it (like the TOTP secrets) so the API can be tried at once."""
+    from civicpanel.api.models import Scope
+    from civicpanel.api.services import token_create
+
+    council = Council.objects.get(slug="valby")
+    admin = User.objects.get(email="admin@valby.demo")
+    made = token_create(council=council, actor=admin, name="Åbne data (demo)", scopes=list(Scope.values))
+    return made.plaintext

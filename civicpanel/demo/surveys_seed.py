@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 from django.http import QueryDict
 
+from civicpanel.members.models import Member
 from civicpanel.panel.models import ProfileOption
 from civicpanel.surveys import services
-from civicpanel.surveys.models import Invitation, Question
+from civicpanel.surveys.models import Invitation, Question, Wave
 
 DEMO_DISTRICT = "Vigerslev"
 ANSWER_RATE_BY_AGE = [(25, 0.25), (35, 0.35), (50, 0.5), (65, 0.6), (200, 0.7)]
@@ -56,10 +57,42 @@ def seed_demo_surveys(*, council, actor, rng: np.random.Generator) -> None:
     services.survey_purpose_update(council=council, actor=actor, survey=answered, **TRAFFIC_PURPOSE)
     services.survey_open(council=council, actor=actor, survey=answered)
     district = ProfileOption.objects.get(question__council=council, district__name=DEMO_DISTRICT)
-    services.wave_send(council=council, actor=actor, survey=answered,
-                       filters={"district": [district.code], "status": ["active"]})
+    filters = {"district": [district.code], "status": ["active"]}
+    paper_members = _members_on_paper(council, district, rng)
+    services.wave_send(council=council, actor=actor, survey=answered, filters=filters)
     _answer_some(answered, rng)
+    # Those without e-mail got the questionnaire on paper; most sent it back and staff typed it in.
+    services.wave_send(council=council, actor=actor, survey=answered, filters=filters, channel=Wave.Channel.PAPER)
+    _answer_on_paper(council, actor, answered, paper_members, rng)
     services.survey_from_template(council=council, actor=actor, key="local_satisfaction")
+
+
+PAPER_MEMBERS = 14
+
+
+def _members_on_paper(council, district, rng: np.random.Generator) -> list[Member]:
+    """Some of the district's oldest active members joined on a paper form at the library and
+    gave no e-mail address: they take part on paper or by phone."""
+    oldest = list(Member.objects.filter(council=council, district=district.district, status=Member.Status.ACTIVE,
+                                        birth_year__lte=1950).order_by("birth_year", "pk")[:PAPER_MEMBERS])
+    Member.objects.filter(pk__in=[m.pk for m in oldest]).update(email=None, email_hash=None)
+    return oldest
+
+
+def _answer_on_paper(council, actor, survey, members: list[Member], rng: np.random.Generator) -> None:
+    from civicpanel.surveys.paper_entry import paper_entry_submit
+
+    questions = list(Question.objects.filter(page__survey=survey))
+    invitations = Invitation.objects.filter(survey=survey, member__in=members, wave__channel=Wave.Channel.PAPER)
+    for number, invitation in enumerate(invitations.select_related("member").order_by("pk")):
+        if number % 4 == 3:  # a quarter have not sent theirs back yet
+            continue
+        age = 2026 - (invitation.member.birth_year or 1950)
+        data = QueryDict(mutable=True)
+        for question in questions:
+            _fill(data, question, age, rng)
+        paper_entry_submit(council=council, actor=actor, survey=survey, invitation=invitation,
+                           mode="phone" if number % 5 == 0 else "paper", data=data)
 
 
 def _answer_some(survey, rng: np.random.Generator) -> None:

@@ -42,6 +42,9 @@ class Command(BaseCommand):
             (data_dir / "logins.txt").write_text(
                 "\n".join(f"{login.email}\t{login.role}\t{login.password}\t{login.totp_secret}" for login in logins)
             )
+            from civicpanel.demo.seed import seed_demo_api_token
+
+            (data_dir / "api-token.txt").write_text(seed_demo_api_token())
         self._print_logins(data_dir, addr)
         if no_serve:
             return
@@ -63,6 +66,11 @@ class Command(BaseCommand):
             out(f"    {role:8} {email:22} password {password}   TOTP secret {secret}")
         out("  No phone at hand? Print an account's current code with:")
         out(f"    .venv/bin/civicpanel demo --code {lines[0][0]}")
+        token_file = data_dir / "api-token.txt"
+        if token_file.exists():
+            out("")
+            out("  Read API (docs/api.md), a token that may read everything:")
+            out(f"    curl -H 'Authorization: Bearer {token_file.read_text().strip()}' http://{addr}/api/v1/surveys/")
         out("=" * 78)
         out("")
 
