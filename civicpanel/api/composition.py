@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from civicpanel.common.models import translated
-from civicpanel.members.models import Member, ProfileQuestion
+from civicpanel.members.models import Member
 from civicpanel.methods.disclosure import MIN_COUNT, suppress_line
+from civicpanel.panel.models import ProfileQuestion
 from civicpanel.surveys.audience import composition
 
 

@@ -13,7 +13,8 @@ from civicpanel.api import services
 from civicpanel.api.models import ApiToken, Scope
 from civicpanel.api.v1 import api
 from civicpanel.audit.models import AuditEvent
-from civicpanel.members.models import Member, MemberAnswer, ProfileOption
+from civicpanel.members.models import Member, MemberAnswer
+from civicpanel.panel.models import ProfileOption
 from tests.factories import MemberFactory, staff_user
 from tests.surveys.factories import build_survey, invite
 
