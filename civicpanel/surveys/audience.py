@@ -60,9 +60,15 @@ def category_q(question: ProfileQuestion, option: ProfileOption, *, member: str 
 
 def audience_filters(survey: Survey) -> list[dict[str, list[str]]]:
     """The profile filter of every sending of the survey (an empty one: the whole panel): the
-    residents the survey stands for."""
-    return [dict(w.filters or {}) for w in survey.waves.filter(kind=Wave.Kind.INVITATION, cancelled_at__isnull=True)
-            .exclude(recipient_count=0).order_by("pk")] or [{}]
+    residents the survey stands for. A filter sent twice (by e-mail, then on paper to those
+    without e-mail) is one population, listed once."""
+    filters = []
+    for wave in (survey.waves.filter(kind=Wave.Kind.INVITATION, cancelled_at__isnull=True)
+                 .exclude(recipient_count=0).order_by("pk")):
+        wanted = dict(wave.filters or {})
+        if wanted not in filters:
+            filters.append(wanted)
+    return filters or [{}]
 
 
 def _filter_members(*, council, filters: dict[str, list[str]]) -> QuerySet[Member]:
