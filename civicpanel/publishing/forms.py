@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils import timezone
 
 from civicpanel.common.forms import CleanInputMixin
 from civicpanel.surveys.forms import LANGUAGE_NAMES, DateInput
@@ -23,7 +22,7 @@ class DecisionForm(CleanInputMixin, forms.Form):
                 widget=forms.Textarea(attrs={"rows": 3}), initial=(survey.decision or {}).get(language, ""))
         self.fields["decision_date"] = forms.DateField(
             label=LABELS["decision_date"], required=False, widget=DateInput(),
-            initial=survey.decision_date or (timezone.localdate() if not survey.decision else None))
+            initial=survey.decision_date)
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data

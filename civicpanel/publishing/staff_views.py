@@ -38,36 +38,35 @@ def publish_view(request, survey_id: int):
     """GET: the public page as it will look (or is), with Publish or Withdraw (or, while the survey
     still takes answers, Close it); POST: do it."""
     survey = survey_get(council=request.council, survey_id=survey_id)
-    decision = DecisionForm(request.POST if request.POST.get("action") == "decision" else None,
+    action = request.POST.get("action") if request.method == "POST" else None
+    # The decision travels with "publish" too: staff write what the committee decided and publish
+    # in one step (survey_purpose_update writes only what changed).
+    decision = DecisionForm(request.POST if action in ("decision", "publish") else None,
                             languages=request.council.language_codes, survey=survey)
-    if request.method == "POST" and decision.is_bound:
-        if decision.is_valid():
-            try:
-                survey_purpose_update(council=request.council, actor=request.user, survey=survey, request=request,
-                                      **decision.service_kwargs())
-            except ValidationError as error:
-                add_errors(decision, error)
-            else:
+    if action in ("decision", "publish"):
+        if _decision_saved(request, survey, decision):
+            if action == "decision":
                 messages.success(request, _("The decision is saved: it shows on the public page and in the feedback."))
-                return redirect("staff:survey_publish", survey.pk)
-    elif request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "close":
-                # Publishing needs figures that no longer move: staff may close the survey from here.
-                survey_close(council=request.council, actor=request.user, survey=survey, request=request)
-                messages.success(request, _("The survey is closed for answers."))
-            elif action == "publish":
-                services.publication_publish(council=request.council, actor=request.user, survey=survey,
-                                             request=request)
-                messages.success(request, _("The results are public now."))
-            elif action == "withdraw":
-                services.publication_withdraw(council=request.council, actor=request.user, survey=survey,
-                                              request=request)
-                messages.success(request, _("The results are withdrawn: the public page is gone."))
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            else:
+                try:
+                    services.publication_publish(council=request.council, actor=request.user, survey=survey,
+                                                 request=request)
+                except ValidationError as error:
+                    for message in error.messages:
+                        messages.error(request, message)
+                else:
+                    messages.success(request, _("The results are public now."))
+            return redirect("staff:survey_publish", survey.pk)
+        survey.refresh_from_db()
+    elif action in ("close", "withdraw"):
+        if action == "close":
+            # Publishing needs figures that no longer move: staff may close the survey from here.
+            survey_close(council=request.council, actor=request.user, survey=survey, request=request)
+            messages.success(request, _("The survey is closed for answers."))
+        else:
+            services.publication_withdraw(council=request.council, actor=request.user, survey=survey,
+                                          request=request)
+            messages.success(request, _("The results are withdrawn: the public page is gone."))
         return redirect("staff:survey_publish", survey.pk)
     return render(request, "publishing/staff/publish.html", {
         "survey": survey, "publication": selectors.publication_for(council=request.council, survey=survey),
@@ -75,6 +74,20 @@ def publish_view(request, survey_id: int):
         "results": public_results(council=request.council, survey=survey), "min_group": MIN_GROUP,
         "feedback": selectors.feedback_for(council=request.council, survey=survey), "decision_form": decision,
     })
+
+
+def _decision_saved(request, survey, form: DecisionForm) -> bool:
+    if not any(name.startswith("decision") for name in request.POST):
+        return True  # a publish without the decision's fields leaves the decision as it is
+    if not form.is_valid():
+        return False
+    try:
+        survey_purpose_update(council=request.council, actor=request.user, survey=survey, request=request,
+                              **form.service_kwargs())
+    except ValidationError as error:
+        add_errors(form, error)
+        return False
+    return True
 
 
 @staff_view(Capability.MAILINGS)

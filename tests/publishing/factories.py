@@ -40,11 +40,11 @@ def answer(survey, invitations, *, transport=TRANSPORT, car=CAR) -> None:
     Answer.objects.bulk_create(rows)
 
 
-def closed_survey(council, *, panel_size: int = 40, answers: int = 30, population: bool = True):
+def closed_survey(council, *, panel_size: int = 40, answers: int = 30, population: bool = True, seed: int = 0):
     """(survey, members, invitations): everyone in the panel invited, the first `answers` answered."""
     if population:
         set_population(council)
-    members = build_panel(council, size=panel_size, seed=council.pk)
+    members = build_panel(council, size=panel_size, seed=seed or council.pk)
     # The council writes to its members in Danish and English; these members read English.
     council.languages = ["da", "en"]
     council.save(update_fields=["languages"])

@@ -166,3 +166,19 @@ def test_the_decision_written_on_the_publish_page_is_public_at_once(council, pub
     assert "Give the date as well." in page
     survey.refresh_from_db()
     assert survey.decision["en"] == "The junction is rebuilt in 2027."
+
+
+def test_publish_saves_the_decision_written_with_it(council, staff_client):
+    survey, _members, _invitations = closed_survey(council)
+    client = staff_client("manager")
+    url = reverse("staff:survey_publish", args=[survey.pk])
+    client.post(url, {"action": "publish", "decision_en": "Lights in the park this winter.",
+                      "decision_date": timezone.localdate().isoformat()})
+    html = public(council).get(reverse("publishing:survey", args=[survey.pk])).content.decode()
+    assert "Lights in the park this winter." in html
+    # A decision that cannot be saved stops the publishing: nothing goes public half-written.
+    other, _m, _i = closed_survey(council, panel_size=12, answers=6, population=False, seed=99)
+    page = client.post(reverse("staff:survey_publish", args=[other.pk]),
+                       {"action": "publish", "decision_en": "No date given."}).content.decode()
+    assert "Give the date as well." in page
+    assert public(council).get(reverse("publishing:survey", args=[other.pk])).status_code == 404
