@@ -147,7 +147,8 @@ def newsletter_cancel(*, council, actor, newsletter: Newsletter, request=None) -
     stopped, and the newsletter stays listed as stopped with its figures.
     """
     with transaction.atomic():
-        locked = Newsletter.objects.select_for_update().select_related("mailing").get(pk=newsletter.pk, council=council)
+        # Locked on its own: PostgreSQL cannot lock the nullable side of the join to the mailing.
+        locked = Newsletter.objects.select_for_update().get(pk=newsletter.pk, council=council)
         if locked.mailing is None:
             return locked
         if locked.mailing.cancelled_at is None and (locked.send_at is None or locked.send_at <= timezone.now()):
