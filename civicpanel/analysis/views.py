@@ -10,6 +10,7 @@ from civicpanel.accounts.decorators import staff_view
 from civicpanel.accounts.permissions import Capability, can
 from civicpanel.analysis.charts import sparkline
 from civicpanel.analysis.selectors import TREND_WEEKS, staff_overview
+from civicpanel.surveys.effort import council_effort_average
 
 
 def _trend(values: list[int], text: str) -> dict:
@@ -32,4 +33,5 @@ def staff_home(request):
         "signup_trend": _trend(signups, signup_text),
         "can_build": can(request.membership, Capability.SURVEYS),
         "trend_note": _("Lines: the last %(weeks)s weeks.") % {"weeks": TREND_WEEKS},
+        "effort": council_effort_average(council=request.council),
     })

@@ -63,6 +63,19 @@ def points(value, digits: int = 0) -> str:
     return number(value, digits)
 
 
+def duration(minutes) -> str:
+    """A staff time in minutes as "1 h 25 min" ("1 t 25 min" in Danish and Norwegian)."""
+    from django.utils.translation import gettext as _
+
+    if _missing(minutes):
+        return MISSING
+    total = int(round(float(minutes)))
+    hours, rest = divmod(total, 60)
+    if not hours:
+        return _("%(minutes)s min") % {"minutes": number(rest)}
+    return _("%(hours)s h %(minutes)s min") % {"hours": number(hours), "minutes": number(rest)}
+
+
 def long_date(value) -> str:
     """A date (or a moment, in the council's time zone) as "12. december 2026" (da)."""
     if value is None:

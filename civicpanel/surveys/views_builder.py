@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from civicpanel.accounts.decorators import staff_view
 from civicpanel.accounts.permissions import Capability, can
 from civicpanel.surveys import conditions, selectors, services
+from civicpanel.surveys.effort import survey_effort
 from civicpanel.surveys.forms import PageForm, PurposeForm, QuestionForm, SurveyForm
 from civicpanel.surveys.models import Question, Survey
 from civicpanel.surveys.purpose import purpose_missing, survey_purpose
@@ -97,6 +98,7 @@ def survey_detail_view(request, survey_id: int):
         "waves": selectors.wave_list(council=request.council, survey=survey),
         "counts": selectors.survey_counts(council=request.council, survey=survey),
         "purpose": survey_purpose(survey), "purpose_missing": purpose_missing(survey),
+        "effort": survey_effort(council=request.council, survey=survey),
         "now_time": timezone.now(),
     })
 

@@ -370,12 +370,16 @@ def _breakdown_rows(table, labels: list[str], options: list[str], chosen: list[s
     out = []
     for label in labels:
         if label not in table.groups:
-            out.append({"group": label, "n": None, "cells": [None] * len(options), "mean": None})
+            out.append({"group": label, "n": None, "cells": [None] * len(options), "moes": [None] * len(options),
+                        "mean": None})
             continue
         cells = {o: table.get(o, label) for o in chosen}
         first = next(iter(cells.values()), None)
+        # The margins of error go with the figures (the report compares groups with them).
         out.append({"group": label, "n": first.group_n if first else None,
-                    "cells": [cells[o].estimate if o in cells else 0.0 for o in options]})
+                    "cells": [cells[o].estimate if o in cells else 0.0 for o in options],
+                    "moes": [_finite(cells[o].moe) if o in cells and cells[o].estimate is not None else None
+                             for o in options]})
     return out
 
 

@@ -89,6 +89,11 @@ def build_world(council) -> World:
         "mailing_id": str(mailing.pk), "newsletter_id": str(newsletter.pk), "membership_id": str(membership.pk), "pk": "999999",
         "key": "survey_invitation", "language": "da", "fmt": "csv", "action": "x",
     }
+    from civicpanel.analysis.models import SurveyReport
+
+    report = SurveyReport.objects.create(council=council, survey=survey, language="da", status="ready",
+                                         pdf=b"%PDF-1.7\n%%EOF\n", size=15, progress=100)
+    ids["report_id"] = str(report.pk)
     try:  # a participatory-budgeting round with projects, where that app is installed
         from tests.budgeting.factories import build_round
 

@@ -15,6 +15,12 @@ def translated(texts):
 
 
 @register.filter
+def duration(minutes):
+    """Minutes of staff time as "1 h 25 min" in the page's language."""
+    return formatting.duration(minutes)
+
+
+@register.filter
 def percent(value, digits=0):
     """0.1234 -> "12 %"; with digits 1, "12,3 %" in Danish and Norwegian, "12.3 %" in English."""
     return formatting.percent(value, int(digits))
