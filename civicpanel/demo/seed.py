@@ -119,6 +119,9 @@ def seed_demo() -> list[StaffLogin]:
     from civicpanel.demo.publishing_seed import seed_demo_publishing
 
     seed_demo_publishing(council=council, actor=manager)
+    from civicpanel.demo.surveys_seed import seed_demo_report
+
+    seed_demo_report(council=council, actor=manager)
     from civicpanel.demo.newsletters_seed import seed_demo_newsletters
 
     seed_demo_newsletters(council=council, actor=manager)

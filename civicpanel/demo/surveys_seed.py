@@ -13,7 +13,7 @@ from django.http import QueryDict
 from civicpanel.members.models import Member
 from civicpanel.panel.models import ProfileOption
 from civicpanel.surveys import services
-from civicpanel.surveys.models import Invitation, Question, Wave
+from civicpanel.surveys.models import Invitation, Question, Survey, Wave
 
 DEMO_DISTRICT = "Vigerslev"
 ANSWER_RATE_BY_AGE = [(25, 0.25), (35, 0.35), (50, 0.5), (65, 0.6), (200, 0.7)]
@@ -65,6 +65,22 @@ def seed_demo_surveys(*, council, actor, rng: np.random.Generator) -> None:
     services.wave_send(council=council, actor=actor, survey=answered, filters=filters, channel=Wave.Channel.PAPER)
     _answer_on_paper(council, actor, answered, paper_members, rng)
     services.survey_from_template(council=council, actor=actor, key="local_satisfaction")
+
+
+def seed_demo_report(*, council, actor) -> None:
+    """The traffic survey's committee report in Danish, with its decision (run after the
+    publishing seed has closed the survey and written the decision), made now: the worker
+    skips a report already made."""
+    from civicpanel.analysis.report_services import report_render, report_request
+    from civicpanel.common.pdf import pdf_available
+
+    survey = (Survey.objects.filter(council=council, responses__completed_at__isnull=False)
+              .distinct().order_by("pk").first())
+    if survey is None or not pdf_available():
+        return
+    report = report_request(council=council, actor=actor, survey=survey, language="da",
+                            breakdowns=["gender", "birth_year"])
+    report_render(report_id=report.pk)
 
 
 PAPER_MEMBERS = 14

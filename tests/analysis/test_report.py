@@ -206,7 +206,7 @@ def test_a_failed_report_says_so(council, answered, staff_client, monkeypatch): 
     report.refresh_from_db()
     assert report.status == SurveyReport.Status.FAILED and report.error == "failed"
     page = staff_client("analyst").get(reverse("staff:survey_report", args=[survey.pk])).content.decode()
-    assert "Failed. Try again" in page
+    assert "Mislykkedes. Prøv igen" in page  # the council's language
     assert staff_client("analyst").get(
         reverse("staff:survey_report_download", args=[survey.pk, report.pk])).status_code == 404
 
@@ -219,7 +219,7 @@ def test_without_pango_the_page_says_reports_cannot_be_made_here(council, answer
     analyst = staff_client("analyst")
     page = analyst.get(reverse("staff:survey_report", args=[survey.pk]))
     assert page.status_code == 200
-    assert "Reports cannot be made on this server" in page.content.decode()
+    assert "Rapporter kan ikke laves på denne server" in page.content.decode()
     assert analyst.post(reverse("staff:survey_report", args=[survey.pk]), {"language": "en"}).status_code == 200
     assert not SurveyReport.objects.exists()
 
