@@ -262,6 +262,7 @@ STAFF: dict[str, tuple] = {
     "survey send": ("manager", lambda w: R("staff:survey_send", args=[w.survey.pk]), None, SURVEY),
     "survey progress": ("manager", lambda w: R("staff:survey_progress", args=[w.survey.pk]), None, SURVEY),
     "survey results": ("analyst", lambda w: R("staff:survey_results", args=[w.survey.pk]), None, SURVEY),
+    "survey report": ("analyst", lambda w: R("staff:survey_report", args=[w.survey.pk]), None, SURVEY),
     "survey representativeness": ("analyst", lambda w: R("staff:survey_representativeness", args=[w.survey.pk]),
                                   None, SURVEY),
     "message texts": ("manager", lambda w: R("staff:outreach_messages"), None, ()),

@@ -50,6 +50,10 @@ def _fill(route: str, values: dict[str, list[str]]) -> list[str]:
 
 
 def _text(content: bytes) -> str:
+    if content.startswith(b"%PDF"):  # the committee report: its text
+        from pypdf import PdfReader
+
+        return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
     if content.startswith(b"PK"):  # an XLSX: read every part of the archive
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             return "".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
@@ -78,8 +82,18 @@ def test_no_analyst_page_or_export_shows_an_identity(council, staff_client):
     pb_round = build_round(council)  # a participatory-budgeting round the same members voted in
     for member in members:
         voting.ballot_cast(round=pb_round, voter=voting.voter_for_member(member), pot="city", choices=[1])
+    # The committee report, made as the worker makes it (when this server can make PDFs).
+    from civicpanel.analysis.models import SurveyReport
+    from civicpanel.analysis.report_services import report_render
+    from civicpanel.common.pdf import pdf_available
+
+    report = SurveyReport.objects.create(council=council, survey=survey, language="da", breakdowns=["district"])
+    if pdf_available():
+        report_render(report_id=report.pk)
+    else:
+        SurveyReport.objects.filter(pk=report.pk).update(status="ready", pdf=b"%PDF-1.7\n%%EOF\n")
     values = {"survey_id": [str(survey.pk)], "wave_id": [str(wave.pk)], "fmt": ["csv", "xlsx", "codebook"],
-              "event_id": [str(event.pk)], "round_id": [str(pb_round.pk)]}
+              "event_id": [str(event.pk)], "round_id": [str(pb_round.pk)], "report_id": [str(report.pk)]}
     analyst = staff_client("analyst")
 
     checked = []
@@ -94,4 +108,5 @@ def test_no_analyst_page_or_export_shows_an_identity(council, staff_client):
     # The walk really reached the survey pages and the exports.
     assert any(url.endswith("/results/") for url in checked)
     assert any(url.endswith("/export/xlsx/") for url in checked)
+    assert any(url.endswith(f"/report/{report.pk}/pdf/") for url in checked)
     assert any(url.endswith(f"/events/{event.pk}/") for url in checked)

@@ -69,12 +69,16 @@ def _objects(council, *, open_it: bool) -> dict[str, str]:
     code = VotingCode.objects.create(round=pb_round, code_hash=f"isolation-{council.pk}")
     entry = PaperEntry.objects.create(round=pb_round, code=code, pot="city", choices=[1])
     newsletter = Newsletter.objects.create(council=council, subject={"da": "Nyt"}, body={"da": "Tekst"})
+    from civicpanel.analysis.models import SurveyReport
     from civicpanel.api.services import token_create
     from tests.surveys.factories import invite
 
     token = token_create(council=council, actor=None, name="Isolation", scopes=["surveys"]).token
     invitation, _link = invite(survey, member)
+    report = SurveyReport.objects.create(council=council, survey=survey, language="da", status="ready",
+                                         pdf=b"%PDF-1.7\n%%EOF\n", progress=100)
     return {
+        "report_id": str(report.pk),
         "newsletter_id": str(newsletter.pk), "token_id": str(token.pk), "invitation_id": str(invitation.pk),
         "round_id": str(pb_round.pk), "idea_id": str(idea.pk), "project_id": str(pb_round.projects.first().pk),
         "entry_id": str(entry.pk),
