@@ -51,6 +51,7 @@ class Sending:
     recipients: int
     audience: list[str]
     sample: dict | None = None
+    channel: str = ""  # "Paper" or "Phone"; empty for e-mail
 
 
 @dataclass
@@ -96,7 +97,9 @@ def _sendings(*, council, survey: Survey, questions: list[ProfileQuestion]) -> l
                       "features": [features.get(k, k) for k in design.get("features", [])],
                       "adjusted": design.get("adjust_for_response"),
                       "expected": design.get("expected_completes")}
-        out.append(Sending(when=wave.send_at, recipients=wave.recipient_count, audience=audience, sample=sample))
+        channel = "" if wave.channel == Wave.Channel.EMAIL else wave.get_channel_display()
+        out.append(Sending(when=wave.send_at, recipients=wave.recipient_count, audience=audience, sample=sample,
+                           channel=channel))
     return out
 
 
