@@ -12,6 +12,7 @@ STAFF_MENU = [
     ("staff:home", _("Overview"), None),
     ("staff:members", _("Members"), Capability.MEMBERS),
     ("staff:representativeness", _("Representativeness"), Capability.RESULTS),
+    ("staff:recruitment", _("Recruitment"), Capability.RESULTS),
     ("staff:surveys", _("Surveys"), Capability.RESULTS),
     ("staff:events", _("Events"), Capability.RESULTS),
     ("staff:newsletters", _("Newsletters"), Capability.MAILINGS),

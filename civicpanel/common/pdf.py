@@ -68,3 +68,23 @@ def render_pdf(html: str, *, tagged: bool = True) -> bytes:
     document = HTML(string=html, base_url=STATIC_ROOT.as_uri() + "/", url_fetcher=_local_fetcher())
     options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True} if tagged else {}
     return document.write_pdf(**options)
+
+
+def render_document(html: str, *, tagged: bool = True):
+    """The laid-out pages of an HTML document (WeasyPrint's Document), loaded as `render_pdf`
+    loads: for a document written both whole and page by page from one layout (the recruitment
+    letters and their digital-post package). Write it with `document_pdf`."""
+    if not pdf_available():
+        raise PdfUnavailable("WeasyPrint cannot load Pango on this server")
+    from weasyprint import HTML
+
+    options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True} if tagged else {}
+    document = HTML(string=html, base_url=STATIC_ROOT.as_uri() + "/", url_fetcher=_local_fetcher()).render(**options)
+    document.civicpanel_options = options
+    return document
+
+
+def document_pdf(document, *, pages=None) -> bytes:
+    """The PDF of a document from `render_document`, or of some of its pages."""
+    chosen = document.copy(pages) if pages is not None else document
+    return chosen.write_pdf(**getattr(document, "civicpanel_options", {}))

@@ -28,7 +28,7 @@ BLOCK_SECONDS = 15 * 60
 
 # The URL prefixes (regular expressions) whose next path segment is a token, and the fixed
 # segments that are not: the panel's links, and the events' and budgeting's personal links.
-TOKEN_PREFIXES = ("s", "me/login", "join/confirm", "o/unsubscribe", "events/p", r"pb/\d+/confirm")
+TOKEN_PREFIXES = ("s", "me/login", "join/confirm", "join/letter", "o/unsubscribe", "events/p", r"pb/\d+/confirm")
 NOT_TOKENS = ("check-your-email", "answer", "continue")
 _PREFIXES = "|".join(TOKEN_PREFIXES)
 _FIXED = "|".join(NOT_TOKENS)

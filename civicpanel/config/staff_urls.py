@@ -11,6 +11,7 @@ from civicpanel.newsletters import staff_urls as newsletters_urls
 from civicpanel.outreach import staff_urls as outreach_urls
 from civicpanel.panel import urls as settings_urls
 from civicpanel.publishing import staff_urls as publishing_urls
+from civicpanel.recruitment import staff_urls as recruitment_urls
 from civicpanel.surveys import staff_urls as surveys_urls
 from civicpanel.tenancy import staff_urls as tenancy_urls
 
@@ -27,6 +28,7 @@ urlpatterns = [
     *budgeting_urls.urlpatterns,
     *analysis_urls.urlpatterns,
     *publishing_urls.urlpatterns,
+    *recruitment_urls.urlpatterns,
     *settings_urls.urlpatterns,
     *api_urls.urlpatterns,
 ]

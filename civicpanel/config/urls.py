@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/", include("civicpanel.api.urls")),
     path("", include("civicpanel.tenancy.urls")),
     path("", include("civicpanel.common.urls")),
+    path("", include("civicpanel.recruitment.urls")),
     path("", include("civicpanel.members.urls")),
 ]
 

@@ -125,6 +125,9 @@ def seed_demo() -> list[StaffLogin]:
     from civicpanel.demo.newsletters_seed import seed_demo_newsletters
 
     seed_demo_newsletters(council=council, actor=manager)
+    from civicpanel.demo.recruitment_seed import seed_demo_recruitment
+
+    seed_demo_recruitment(council=council, actor=manager, rng=rng)
     return logins
 
 

@@ -92,8 +92,22 @@ def test_no_analyst_page_or_export_shows_an_identity(council, staff_client):
         report_render(report_id=report.pk)
     else:
         SurveyReport.objects.filter(pk=report.pk).update(status="ready", pdf=b"%PDF-1.7\n%%EOF\n")
+    # A letter campaign that brought them, with its batch: the campaign and health pages show counts.
+    from civicpanel.members.models import Member
+    from civicpanel.recruitment.models import Letter
+    from tests.recruitment.helpers import batch as letter_batch
+    from tests.recruitment.helpers import extract as address_extract
+    from tests.recruitment.helpers import residents
+
+    extract = address_extract(council, residents(6, age=30))
+    letters = list(Letter.objects.filter(batch=letter_batch(council, extract)))
+    Member.objects.filter(pk__in=[m.pk for m in members]).update(campaign=extract.campaign)
+    for letter, member in zip(letters, members, strict=True):
+        letter.member, letter.used_at = member, member.joined_at
+        letter.save()
     values = {"survey_id": [str(survey.pk)], "wave_id": [str(wave.pk)], "fmt": ["csv", "xlsx", "codebook"],
-              "event_id": [str(event.pk)], "round_id": [str(pb_round.pk)], "report_id": [str(report.pk)]}
+              "event_id": [str(event.pk)], "round_id": [str(pb_round.pk)], "report_id": [str(report.pk)],
+              "campaign_id": [str(extract.campaign_id)]}
     analyst = staff_client("analyst")
 
     checked = []

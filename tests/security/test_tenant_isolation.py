@@ -70,6 +70,12 @@ def _objects(council, *, open_it: bool) -> dict[str, str]:
     entry = PaperEntry.objects.create(round=pb_round, code=code, pot="city", choices=[1])
     newsletter = Newsletter.objects.create(council=council, subject={"da": "Nyt"}, body={"da": "Tekst"})
     from civicpanel.analysis.models import SurveyReport
+    from tests.recruitment.helpers import batch as letter_batch
+    from tests.recruitment.helpers import extract as address_extract
+    from tests.recruitment.helpers import residents
+
+    extract = address_extract(council, residents(2, age=30))
+    letters = letter_batch(council, extract)
     from civicpanel.api.services import token_create
     from tests.surveys.factories import invite
 
@@ -79,6 +85,7 @@ def _objects(council, *, open_it: bool) -> dict[str, str]:
                                          pdf=b"%PDF-1.7\n%%EOF\n", progress=100)
     return {
         "report_id": str(report.pk),
+        "campaign_id": str(extract.campaign_id), "extract_id": str(extract.pk), "batch_id": str(letters.pk),
         "newsletter_id": str(newsletter.pk), "token_id": str(token.pk), "invitation_id": str(invitation.pk),
         "round_id": str(pb_round.pk), "idea_id": str(idea.pk), "project_id": str(pb_round.projects.first().pk),
         "entry_id": str(entry.pk),

@@ -117,7 +117,19 @@ def build_world(council) -> World:
     from civicpanel.api.services import token_create
 
     ids["token_id"] = str(token_create(council=council, actor=None, name="World", scopes=["surveys"]).token.pk)
-    tokens = {"surveys:answer": survey_token, "members:confirm": confirm, "members:login_token": login,
+    # Recruitment: an extract with a letter batch, the letters' campaign, and one letter's code.
+    from civicpanel.recruitment import codes as letter_codes
+    from civicpanel.recruitment.models import Letter
+    from tests.recruitment.helpers import batch as letter_batch
+    from tests.recruitment.helpers import extract as address_extract
+    from tests.recruitment.helpers import residents
+
+    extract = address_extract(council, residents(2, age=30))
+    letters = letter_batch(council, extract)
+    letter = Letter.objects.filter(batch=letters).first()
+    ids.update(extract_id=str(extract.pk), batch_id=str(letters.pk), campaign_id=str(extract.campaign_id))
+    tokens = {"recruitment:code_link": letter_codes.letter_code(letter.pk, letter.salt),
+              "surveys:answer": survey_token, "members:confirm": confirm, "members:login_token": login,
               "outreach:unsubscribe": unsubscribe}
     return World(council=council, ids=ids, tokens=tokens, member=member, survey=survey)
 

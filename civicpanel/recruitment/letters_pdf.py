@@ -1,0 +1,133 @@
+"""The letters as PDF (WeasyPrint): one A4 page per letter, the address where the envelope's
+window is, the personal code and a QR code to the sign-up page; and the digital-post package.
+
+Window positions, in millimetres from the sheet's top-left corner (docs/recruitment.md):
+
+- Danish layout, for C5 (A4 folded once) and C65 (A4 folded twice) envelopes with the window
+  on the left: the address block 20 mm from the left edge and 50 mm from the top, 85 x 30 mm,
+  with the return address on one line 5 mm above it.
+- Norwegian layout, for C5 envelopes with the window on the left (15 mm from the left, 44 mm
+  from the top, 105 x 35 mm): the block 17 mm from the left and 47 mm from the top, 95 x 28 mm.
+
+A part of the batch (PART_SIZE letters) is rendered as one document (one layout pass for all
+its pages); the digital-post package splits it page by page, so a letter reads the same on
+paper and in the mailbox.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from civicpanel.common.pdf import document_pdf, render_document
+from civicpanel.common.security import spreadsheet_safe
+from civicpanel.recruitment import codes
+from civicpanel.recruitment.models import Letter, LetterBatch
+
+
+@dataclass(frozen=True)
+class WindowLayout:
+    left: int
+    top: int
+    width: int
+    height: int
+
+
+LAYOUTS = {
+    LetterBatch.Layout.DK: WindowLayout(left=20, top=50, width=85, height=30),
+    LetterBatch.Layout.NO: WindowLayout(left=17, top=47, width=95, height=28),
+}
+
+
+# The PDF is made while staff wait, so each part holds at most this many letters.
+PART_SIZE = 200
+
+
+def qr_png_data_uri(url: str) -> str:
+    """The QR code as a PNG (WeasyPrint draws a bitmap several times faster than an SVG path).
+    One fixed mask pattern instead of trying all eight: any mask reads as well, and the code
+    is made eight times faster."""
+    import qrcode
+
+    maker = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=2, mask_pattern=0)
+    maker.add_data(url)
+    maker.make(fit=True)
+    buffer = io.BytesIO()
+    maker.make_image().save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@dataclass
+class LetterPage:
+    letter: Letter
+    name: str
+    address_lines: list[str]
+    code: str
+    url: str
+    qr: str
+    reference: str
+
+
+def printable_letters(batch: LetterBatch):
+    return Letter.objects.filter(batch=batch, addressee__isnull=False).order_by("id")
+
+
+def part_count(batch: LetterBatch) -> int:
+    return -(-printable_letters(batch).count() // PART_SIZE)
+
+
+def letter_pages(*, batch: LetterBatch, base_url: str, part: int = 1) -> list[LetterPage]:
+    """The letters of one part (1, 2, ...) of the batch whose addressee is still known, with
+    their codes rebuilt."""
+    pages = []
+    start = (part - 1) * PART_SIZE
+    letters = printable_letters(batch).select_related("addressee")[start:start + PART_SIZE]
+    for letter in letters:
+        addressee = letter.addressee
+        code = codes.letter_code(letter.pk, letter.salt)
+        url = f"{base_url.rstrip('/')}/join/letter/{code}/"
+        lines = [line for line in addressee.address.splitlines() if line.strip()]
+        lines.append(f"{addressee.postal_code} {addressee.town}".strip())
+        pages.append(LetterPage(letter=letter, name=addressee.name, address_lines=lines, code=codes.shown(code),
+                                url=url, qr=qr_png_data_uri(url), reference=addressee.reference))
+    return pages
+
+
+def letters_html(*, batch: LetterBatch, pages: list[LetterPage], return_address: str, delete_on,
+                 signup_url: str) -> str:
+    with translation.override(batch.language):
+        return render_to_string("recruitment/letter_pdf.html", {
+            "batch": batch, "council": batch.council, "pages": pages, "window": LAYOUTS[batch.layout],
+            "return_address": return_address, "delete_on": delete_on, "signup_url": signup_url,
+        })
+
+
+def letters_document(html: str):
+    """The laid-out pages (common.pdf, which loads nothing from the network): written whole for
+    print (`document_pdf(document)`), or page by page for digital post."""
+    return render_document(html)
+
+
+def digital_post_zip(*, document, pages: list[LetterPage]) -> bytes:
+    """One PDF per addressee (the part's pages, written one by one from the same layout) and
+    manifest.csv naming each file's addressee, for the council's bulk sender (e-Boks/Digital
+    Post, Digipost)."""
+    out = io.BytesIO()
+    manifest = io.StringIO()
+    writer = csv.writer(manifest, delimiter=";")
+    writer.writerow(["file", "letter", "reference", "name", "address", "postal_code_and_town"])
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for laid_out, page in zip(document.pages, pages, strict=True):
+            filename = f"letter-{page.letter.pk}.pdf"
+            archive.writestr(filename, document_pdf(document, pages=[laid_out]))
+            writer.writerow([spreadsheet_safe(v) for v in (
+                filename, page.letter.pk, page.reference, page.name, ", ".join(page.address_lines[:-1]),
+                page.address_lines[-1])])
+        archive.writestr("manifest.csv", "\ufeff" + manifest.getvalue())
+    return out.getvalue()

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from civicpanel.recruitment import staff_views as views
+
+urlpatterns = [
+    path("recruitment/", views.recruitment_home, name="recruitment"),
+    path("recruitment/campaigns/<int:campaign_id>/", views.campaign_view, name="recruitment_campaign"),
+    path("recruitment/campaigns/<int:campaign_id>/plan/", views.campaign_plan_view, name="recruitment_campaign_plan"),
+    path("recruitment/extracts/new/", views.extract_upload_view, name="recruitment_extract_upload"),
+    path("recruitment/extracts/<int:extract_id>/", views.extract_view, name="recruitment_extract"),
+    path("recruitment/extracts/<int:extract_id>/delete/", views.extract_delete_view, name="recruitment_extract_delete"),
+    path("recruitment/letters/<int:batch_id>/", views.batch_view, name="recruitment_batch"),
+    path("recruitment/letters/<int:batch_id>/letters.pdf", views.batch_pdf_view, name="recruitment_batch_pdf"),
+    path("recruitment/letters/<int:batch_id>/digital-post.zip", views.batch_zip_view, name="recruitment_batch_zip"),
+    path("recruitment/health/", views.health_view, name="recruitment_health"),
+    path("recruitment/health/plan/", views.plan_batch_view, name="recruitment_plan_batch"),
+    path("recruitment/settings/", views.settings_view, name="recruitment_settings"),
+]
