@@ -236,6 +236,9 @@ class ResidentForm(CleanInputMixin, forms.Form):
     birth_year = forms.IntegerField(label=gettext_lazy("Year of birth"), min_value=1900, max_value=2100)
     district = forms.ModelChoiceField(label=gettext_lazy("District (if your postal code covers several)"),
                                       queryset=None, required=False)
+    wants_updates = forms.BooleanField(
+        label=gettext_lazy("E-mail me when a project of this vote changes status (approved, being built, built)"),
+        required=False)
 
     def __init__(self, *args, rnd: Round, **kwargs):
         super().__init__(*args, **kwargs)
@@ -243,3 +246,15 @@ class ResidentForm(CleanInputMixin, forms.Form):
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["postal_code"].widget.attrs.update({"autocomplete": "postal-code", "inputmode": "numeric"})
         self.fields["birth_year"].widget.attrs["inputmode"] = "numeric"
+
+
+class ResidentAccessForm(CleanInputMixin, forms.Form):
+    email = forms.EmailField(label=gettext_lazy("The e-mail you took part with"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+
+
+class ResidentEraseForm(CleanInputMixin, forms.Form):
+    confirm = forms.BooleanField(label=gettext_lazy("Yes, erase my data"))

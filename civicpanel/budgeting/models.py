@@ -144,7 +144,7 @@ class Resident(BlindIndexMixin, models.Model):
     birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
     district = models.ForeignKey("tenancy.District", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     language = models.CharField(max_length=5, default="da")
-    wants_updates = models.BooleanField(_("e-mail me when a project I voted for changes"), default=True)
+    wants_updates = models.BooleanField(_("e-mail me when a project of this vote changes status"), default=False)
     token_hash = models.CharField(max_length=64, blank=True, db_index=True)
     token_salt = models.CharField(max_length=32, blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
@@ -359,3 +359,19 @@ class PaperEntry(models.Model):
 
     def __str__(self) -> str:
         return f"paper {self.pk}"
+
+
+class ResidentNotice(models.Model):
+    """One status e-mail about a project update to one resident who is not a panel member (the
+    panel's outreach only mails members). A row per (update, resident), sent once: the worker
+    claims unsent rows, so a crash resends at most the one being sent."""
+
+    update = models.ForeignKey(ProjectUpdate, on_delete=models.CASCADE, related_name="resident_notices")
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["update", "resident"], name="pb_one_notice_per_resident")]
+
+    def __str__(self) -> str:
+        return f"notice {self.update_id}/{self.resident_id}"

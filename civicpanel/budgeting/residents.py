@@ -26,6 +26,8 @@ from civicpanel.members.models import Member
 
 PURPOSE = "pb-resident"
 LINK_HOURS = 24
+# A link that opens a resident's own data (to download or erase it) is a login link: 15 minutes.
+ACCESS_MINUTES = 15
 
 
 def _district_for(council, rnd: Round, postal_code: str, district):
@@ -41,7 +43,7 @@ def _district_for(council, rnd: Round, postal_code: str, district):
 
 
 def resident_request(*, council, round: Round, email: str, postal_code: str, birth_year: int, district=None,
-                     language: str = "da") -> Resident:
+                     language: str = "da", wants_updates: bool = False) -> Resident:
     """Check eligibility and send a confirmation link. A panel member is asked to log in instead
     (one person, one vote)."""
     if not round.allow_residents or not round.published:
@@ -62,8 +64,11 @@ def resident_request(*, council, round: Round, email: str, postal_code: str, bir
         resident = Resident.objects.by_email(email, council=council).select_for_update().first()
         if resident is None:
             resident = Resident.objects.create(council=council, email=email)
+        # A row found by the index may have been erased (only the index kept): the address comes back.
+        resident.email = email
         resident.postal_code, resident.birth_year, resident.language = postal_code, birth_year, language
         resident.district = district
+        resident.wants_updates = wants_updates
         resident.token_salt = new_salt()
         resident.token_hash = token_hash(derived_token(PURPOSE, resident.pk, resident.token_salt))
         resident.token_expires_at = timezone.now() + datetime.timedelta(hours=LINK_HOURS)
@@ -82,6 +87,7 @@ def resident_confirm(*, council, hashed: str) -> Resident | None:
         resident = Resident.objects.select_for_update().filter(council=council, token_hash=hashed).first()
         if resident is None or not resident.token_expires_at or resident.token_expires_at < timezone.now():
             return None
+        resident.returning = resident.confirmed_at is not None  # an access link, not a first confirmation
         resident.confirmed_at = resident.confirmed_at or timezone.now()
         resident.token_hash, resident.token_salt, resident.token_expires_at = "", "", None
         resident.save()
@@ -103,6 +109,12 @@ def resident_link_usable(*, council, hashed: str) -> bool:
     return bool(resident and resident.token_expires_at and resident.token_expires_at >= timezone.now())
 
 
+def resident_updates_set(*, resident: Resident, wants_updates: bool) -> None:
+    Resident.objects.filter(pk=resident.pk).update(wants_updates=wants_updates)
+    audit_record(council=resident.council, actor=None, action="pb.resident.updates", target=resident,
+                 detail={"wants_updates": wants_updates})
+
+
 def resident_for_session(*, council, resident_id) -> Resident | None:
     try:
         resident_id = int(resident_id)
@@ -112,8 +124,28 @@ def resident_for_session(*, council, resident_id) -> Resident | None:
             .filter(council=council, pk=resident_id, confirmed_at__isnull=False).first())
 
 
+def resident_access_request(*, council, round: Round, email: str) -> None:
+    """A resident who took part asks for a link to their own data (to download it, erase it, or
+    stop the status e-mails). A confirmed address gets a link that works once, for 15 minutes;
+    any other address gets nothing, and the caller cannot tell the difference."""
+    with transaction.atomic():
+        resident = (Resident.objects.by_email(email, council=council).select_for_update()
+                    .filter(confirmed_at__isnull=False).first())
+        if resident is None or not resident.email:
+            return
+        resident.token_salt = new_salt()
+        resident.token_hash = token_hash(derived_token(PURPOSE, resident.pk, resident.token_salt))
+        resident.token_expires_at = timezone.now() + datetime.timedelta(minutes=ACCESS_MINUTES)
+        resident.save(update_fields=["token_salt", "token_hash", "token_expires_at"])
+        audit_record(council=council, actor=None, action="pb.resident.access_request", target=resident)
+        transaction.on_commit(lambda: resident_link_send.enqueue(resident.pk, round.pk, "access"))
+
+
 @task(queue_name="mail")
-def resident_link_send(resident_id: int, round_id: int) -> None:
+def resident_link_send(resident_id: int, round_id: int, kind: str = "confirm") -> None:
+    """The confirmation e-mail, or ("access") the link to one's own data."""
+    if kind not in ("confirm", "access"):
+        raise ValueError(f"unknown resident mail kind {kind!r}")
     resident = Resident.objects.select_related("council").filter(pk=resident_id).first()
     rnd = Round.objects.filter(pk=round_id).first()
     if resident is None or rnd is None or not resident.token_salt or not resident.email:
@@ -123,7 +155,7 @@ def resident_link_send(resident_id: int, round_id: int) -> None:
     link = absolute_url(council, reverse("budgeting:resident_confirm", args=[rnd.pk, token]))
     language = resident.language if resident.language in council.language_codes else council.default_language
     with translation.override(language):
-        context = {"council": council, "round": rnd, "link": link, "hours": LINK_HOURS}
-        subject = " ".join(render_to_string("budgeting/email/confirm_subject.txt", context).split())
-        body = render_to_string("budgeting/email/confirm.txt", context)
+        context = {"council": council, "round": rnd, "link": link, "hours": LINK_HOURS, "minutes": ACCESS_MINUTES}
+        subject = " ".join(render_to_string(f"budgeting/email/{kind}_subject.txt", context).split())
+        body = render_to_string(f"budgeting/email/{kind}.txt", context)
     deliver(council=council, to=resident.email, subject=subject, body=body)

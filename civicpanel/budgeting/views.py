@@ -3,6 +3,8 @@ proposing an idea, the vote, the result, one's own ballot, and what was built.""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -10,11 +12,19 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from civicpanel.accounts.permissions import membership_for
-from civicpanel.budgeting import explain, pabulib_io, residents, selectors, services, voting
-from civicpanel.budgeting.forms import IdeaForm, ResidentForm
+from civicpanel.budgeting import (
+    explain,
+    pabulib_io,
+    resident_data,
+    residents,
+    selectors,
+    services,
+    voting,
+)
+from civicpanel.budgeting.forms import IdeaForm, ResidentAccessForm, ResidentEraseForm, ResidentForm
 from civicpanel.budgeting.models import Idea, IdeaImage, Round
 from civicpanel.common.security import client_ip, token_hash
 from civicpanel.common.tokenurls import token_miss, token_url
@@ -76,7 +86,8 @@ def resident_join_view(request, round_id: int):
         try:
             residents.resident_request(council=rnd.council, round=rnd, email=data["email"],
                                        postal_code=data["postal_code"], birth_year=data["birth_year"],
-                                       district=data["district"], language=get_language() or "da")
+                                       district=data["district"], language=get_language() or "da",
+                                       wants_updates=data["wants_updates"])
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 for name, errors in error.error_dict.items():
@@ -124,11 +135,78 @@ def _resident_confirm(request, rnd: Round, *, hashed: str):
             request.session.pop(SESSION_CONFIRM_LINK, None)
             request.session[SESSION_RESIDENT] = resident.pk
             request.session[SESSION_RESIDENT_COUNCIL] = council.pk
+            if getattr(resident, "returning", False):  # a link to one's own data
+                return redirect("budgeting:my", rnd.pk)
             messages.success(request, _("Your e-mail is confirmed. You can take part in the round now."))
             return redirect("budgeting:round", rnd.pk)
     elif residents.resident_link_usable(council=council, hashed=hashed):
         return render(request, "budgeting/resident_confirm.html", {"round": rnd})
     return render(request, "budgeting/resident_link_invalid.html", {"round": rnd}, status=410)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def resident_access_view(request, round_id: int):
+    """A resident who took part asks for a link to their own data; the page says the same
+    whatever the address."""
+    rnd = _round(request, round_id)
+    form = ResidentAccessForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        key = f"{rnd.council_id}:{client_ip(request) or 'unknown'}"
+        if member_services.rate_limit_hit(scope="pb-access", key=key, limit=member_services.SIGNUP_LIMIT_PER_IP):
+            response = render(request, "members/rate_limited.html", status=429)
+            response["Retry-After"] = str(member_services.RATE_WINDOW)
+            return response
+        residents.resident_access_request(council=rnd.council, round=rnd, email=form.cleaned_data["email"])
+        return render(request, "budgeting/resident_access_sent.html", {"round": rnd})
+    return render(request, "budgeting/resident_access.html", {"round": rnd, "form": form})
+
+
+def _resident_or_login(request, rnd: Round):
+    resident = current_resident(request)
+    if resident is None:
+        return None, redirect("budgeting:resident_access", rnd.pk)
+    return resident, None
+
+
+@never_cache
+def resident_data_view(request, round_id: int):
+    rnd = _round(request, round_id)
+    resident, response = _resident_or_login(request, rnd)
+    if response:
+        return response
+    data = json.dumps(resident_data.resident_data(resident), ensure_ascii=False, indent=2)
+    download = HttpResponse(data, content_type="application/json; charset=utf-8")
+    download["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    return download
+
+
+@never_cache
+@require_POST
+def resident_updates_view(request, round_id: int):
+    rnd = _round(request, round_id)
+    resident, response = _resident_or_login(request, rnd)
+    if response:
+        return response
+    residents.resident_updates_set(resident=resident, wants_updates=request.POST.get("wants_updates") == "on")
+    messages.success(request, _("Your choice is saved."))
+    return redirect("budgeting:my", rnd.pk)
+
+
+@never_cache
+@require_POST
+def resident_erase_view(request, round_id: int):
+    rnd = _round(request, round_id)
+    resident, response = _resident_or_login(request, rnd)
+    if response:
+        return response
+    form = ResidentEraseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Tick the box to confirm that your data should be erased."))
+        return redirect("budgeting:my", rnd.pk)
+    resident_data.resident_erase(resident=resident)
+    request.session.flush()
+    return render(request, "budgeting/resident_erased.html", {"round": rnd})
 
 
 def round_list_view(request):
@@ -288,7 +366,8 @@ def my_view(request, round_id: int):
     else:
         ideas = Idea.objects.filter(round=rnd, author_resident=voter.resident)
     return render(request, "budgeting/my.html", {"round": rnd, "ballots": ballots, "ideas": ideas,
-                                                 "can_vote": rnd.voting_open, "pots": voting.pots(rnd)})
+                                                 "can_vote": rnd.voting_open, "pots": voting.pots(rnd),
+                                                 "resident": voter.resident if not voter.member else None})
 
 
 def pabulib_view(request, round_id: int, key: str):

@@ -222,6 +222,10 @@ MATRIX: dict[str, str] = {
     'events:ticket_calendar': 'public',  # /events/mine/<int:event_id>/seats/<int:placement_id>/calendar.ics
     'budgeting:resident_join': 'public',  # /pb/<int:round_id>/join/
     'budgeting:resident_confirm_continue': 'public',  # /pb/<int:round_id>/confirm/
+    'budgeting:resident_access': 'public',  # /pb/<int:round_id>/access/
+    'budgeting:resident_data': 'public',  # /pb/<int:round_id>/mine/data.json (the resident in the session)
+    'budgeting:resident_updates': 'public',  # /pb/<int:round_id>/mine/updates/
+    'budgeting:resident_erase': 'public',  # /pb/<int:round_id>/mine/erase/
     'budgeting:resident_confirm': 'public',  # /pb/<int:round_id>/confirm/<str:token>/
     'budgeting:pabulib': 'public',  # /pb/<int:round_id>/pabulib/<slug:key>.pb
     # The read API: no staff session and no cookies; a bearer token of the council (401 without).
