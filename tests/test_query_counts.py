@@ -51,6 +51,13 @@ def add_rounds(council, n):
         build_round(council)
 
 
+def add_letter_campaigns(council, n):
+    from tests.recruitment.helpers import batch, extract, residents
+
+    for _ in range(n):
+        batch(council, extract(council, residents(2, age=30)))
+
+
 LIST_PAGES = [
     ("staff:members", add_members),
     ("staff:surveys", add_surveys),
@@ -58,6 +65,7 @@ LIST_PAGES = [
     ("staff:audit", add_audit_events),
     ("staff:settings_campaigns", add_campaigns),
     ("staff:pb_rounds", add_rounds),
+    ("staff:recruitment", add_letter_campaigns),
 ]
 
 

@@ -7,7 +7,8 @@ class RecruitmentConfig(AppConfig):
     label = "recruitment"
 
     def ready(self) -> None:
-        from civicpanel.members.erasure import register_eraser
-        from civicpanel.recruitment.departures import departure_count
+        from civicpanel.members.erasure import register_eraser, register_member_data_provider
+        from civicpanel.recruitment.departures import departure_count, letter_member_data
 
         register_eraser(departure_count)
+        register_member_data_provider(letter_member_data)

@@ -71,3 +71,13 @@ def departure_count(member: Member) -> None:
 
 def term_start_expression():
     return Coalesce("consent_given_at", "confirmed_at", "joined_at")
+
+
+def letter_member_data(member: Member) -> dict[str, list[dict]]:
+    """For the member's own data export: the recruitment letter whose code they signed up with."""
+    from civicpanel.recruitment.models import Letter
+
+    rows = [{"campaign": letter.batch.campaign.name, "letter_sent": letter.batch.created_at.date().isoformat(),
+             "code_used_at": letter.used_at.isoformat() if letter.used_at else None}
+            for letter in Letter.objects.filter(member=member).select_related("batch__campaign")]
+    return {"recruitment_letters": rows} if rows else {}

@@ -109,7 +109,10 @@ def extract_delete_on(extract: AddressExtract, *, keep_days: int) -> datetime.da
     """The day the extract's addresses are deleted: the campaign's end plus the days the council
     keeps extracts; a campaign without an end date counts as ending DEFAULT_CAMPAIGN_DAYS after
     the upload."""
-    plan = CampaignPlan.objects.filter(campaign_id=extract.campaign_id).first()
+    try:  # read through the relation, so that a list with select_related("campaign__plan") asks once
+        plan = extract.campaign.plan
+    except CampaignPlan.DoesNotExist:
+        plan = None
     ends = plan.ends_on if plan and plan.ends_on else (
         timezone.localtime(extract.uploaded_at).date() + datetime.timedelta(days=DEFAULT_CAMPAIGN_DAYS))
     return ends + datetime.timedelta(days=keep_days)

@@ -45,7 +45,7 @@ def recruitment_home(request):
     if may_letters:
         keep = selectors.recruitment_settings(council=council).extract_keep_days
         extracts = [(e, selectors.extract_delete_on(e, keep_days=keep))
-                    for e in AddressExtract.objects.filter(council=council).select_related("campaign")[:20]]
+                    for e in AddressExtract.objects.filter(council=council).select_related("campaign__plan")[:20]]
     return render(request, "recruitment/staff/home.html", {
         "overview": campaigns_overview(council=council), "extracts": extracts, "may_letters": may_letters})
 

@@ -140,3 +140,16 @@ def test_only_a_hash_of_each_code_is_stored(council, letters):
     stored = set(Letter.objects.values_list("code_hash", flat=True))
     for code in letters.values():
         assert code not in stored and codes.code_hash(code) in stored
+
+
+def test_the_members_own_data_export_names_the_letter(council, letters):
+    from civicpanel.members.erasure import member_data
+
+    letter_id, code = next(iter(letters.items()))
+    client = _client(council)
+    client.get(f"/join/letter/{code}/")
+    client.post("/join/letter/continue/", _signup_data(client, "data@example.net"))
+    member = Member.objects.by_email("data@example.net", council=council).get()
+    rows = member_data(member)["recruitment_letters"]
+    assert rows == [{"campaign": "Breve til unge", "letter_sent": Letter.objects.get(pk=letter_id).batch.created_at.date().isoformat(),
+                     "code_used_at": Letter.objects.get(pk=letter_id).used_at.isoformat()}]
