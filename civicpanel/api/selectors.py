@@ -32,5 +32,5 @@ def open_data_settings(*, council) -> OpenDataSettings:
 
 def licence_info(*, council) -> dict:
     settings = open_data_settings(council=council)
-    return {"id": settings.licence, "name": Licence(settings.licence).label, "url": LICENCE_URLS[settings.licence],
+    return {"id": settings.licence, "title": Licence(settings.licence).label, "url": LICENCE_URLS[settings.licence],
             "attribution": settings.attribution or council.name}

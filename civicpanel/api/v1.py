@@ -10,12 +10,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.http import Http404
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import HttpError
 
+from civicpanel.api import open_results
 from civicpanel.api.auth import CouncilToken, TooManyRequests, require_scope
 from civicpanel.api.composition import panel_composition
+from civicpanel.api.selectors import licence_info
 from civicpanel.budgeting.models import Project, Round
+from civicpanel.common.csvio import csv_response
+from civicpanel.common.ratelimit import rate_limit_hit
+from civicpanel.common.security import client_ip
 from civicpanel.events.models import Event
 from civicpanel.surveys.models import Question, Survey
 
@@ -122,6 +128,65 @@ class Composition(Schema):
 
 class Problem(Schema):
     detail: str
+
+
+class Licence(Schema):
+    id: str
+    title: str
+    url: str
+    attribution: str
+
+
+class PublishedSurvey(Schema):
+    id: int
+    title: Texts
+    published_at: datetime
+
+
+class Share(Schema):
+    answer: str
+    share: float | None  # null: hidden, too few people behind it (or it would reveal such a figure)
+    low: float | None
+    high: float | None
+
+
+class RowAverage(Schema):
+    row: str
+    average: float | None
+    low: float | None
+    high: float | None
+
+
+class ResultQuestion(Schema):
+    number: int
+    text: str
+    kind: str
+    too_few_answers: bool
+    free_text_withheld: bool
+    shares: list[Share]
+    average: float | None
+    average_low: float | None
+    average_high: float | None
+    averages: list[RowAverage]
+
+
+class ResultSurvey(Schema):
+    id: int
+    title: str
+    published_at: datetime
+
+
+class Results(Schema):
+    survey: ResultSurvey
+    language: str
+    licence: Licence
+    min_cell: int
+    invited: int
+    answered: int
+    response_rate: float | None
+    weighted: bool
+    population: str
+    questions: list[ResultQuestion]
 
 
 api = NinjaAPI(
@@ -248,6 +313,68 @@ def composition(request):
     return panel_composition(council=request.council)
 
 
+results = Router(tags=["results"])
+
+
+@results.get("/", response={200: list[PublishedSurvey], **ERRORS}, url_name="results")
+def results_list(request):
+    """Surveys whose results the council has published (and not withdrawn), newest first."""
+    require_scope(request, "results")
+    return open_results.published_list(council=request.council)
+
+
+@results.get("/{int:survey_id}", response={200: Results, **ERRORS}, url_name="results_survey")
+def results_detail(request, survey_id: int, language: str | None = None):
+    """One survey's published results, labels in `language` (da, nb or en; default: the
+    council's language): shares with their 95 % intervals where weighted, averages; a figure
+    resting on fewer than `min_cell` people, or revealing one, is null. Free-text answers and
+    counts per answer are never published."""
+    require_scope(request, "results")
+    return open_results.results_document(council=request.council, survey_id=survey_id, language=language)
+
+
+# Open data: the same published results as files anyone may download (the licence says what
+# re-users must do), limited per address instead of per token.
+OPEN_LIMIT = 60
+
+
+def _open_limit(request) -> None:
+    if getattr(request, "council", None) is None:
+        raise Http404
+    address = client_ip(request) or "unknown"
+    if rate_limit_hit(scope="api-open", key=f"{request.council.pk}:{address}", limit=OPEN_LIMIT, window=60):
+        raise TooManyRequests(60)
+
+
+def _licence_link(response, council) -> None:
+    response["Link"] = f'<{licence_info(council=council)["url"]}>; rel="license"'
+
+
+@api.get("/open/results/{int:survey_id}.json", auth=None, response={200: Results, 404: Problem, 429: Problem},
+         url_name="open_results_json", tags=["open data"])
+def open_results_json(request, survey_id: int, language: str | None = None):
+    """Published results as an open-data JSON file, without a token."""
+    _open_limit(request)
+    document = open_results.results_document(council=request.council, survey_id=survey_id, language=language)
+    response = api.create_response(request, document, status=200)
+    response["Content-Disposition"] = f'attachment; filename="results-{survey_id}.json"'
+    _licence_link(response, request.council)
+    return response
+
+
+@api.get("/open/results/{int:survey_id}.csv", auth=None, response={200: str, 404: Problem, 429: Problem},
+         url_name="open_results_csv", tags=["open data"])
+def open_results_csv(request, survey_id: int, language: str | None = None):
+    """Published results as an open-data CSV file (one line per answer or average; a hidden
+    figure is an empty cell), without a token. The licence is in the `Link` header."""
+    _open_limit(request)
+    document = open_results.results_document(council=request.council, survey_id=survey_id, language=language)
+    response = csv_response(f"results-{survey_id}.csv", open_results.CSV_HEADER, open_results.csv_rows(document))
+    _licence_link(response, request.council)
+    return response
+
+
+api.add_router("/results", results)
 api.add_router("/surveys", surveys)
 api.add_router("/events", events)
 api.add_router("/budgeting", budgeting)

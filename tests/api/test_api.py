@@ -51,13 +51,18 @@ def test_openapi_schema_is_generated_and_consistent(council):
     schema = response.json()
     assert schema["openapi"].startswith("3.") and schema["info"]["version"] == "1"
     assert set(schema["paths"]) >= {"/api/v1/surveys/", "/api/v1/surveys/{survey_id}", "/api/v1/events/",
-                                    "/api/v1/budgeting/rounds", "/api/v1/panel/composition"}
+                                    "/api/v1/budgeting/rounds", "/api/v1/panel/composition", "/api/v1/results/",
+                                    "/api/v1/results/{survey_id}", "/api/v1/open/results/{survey_id}.json",
+                                    "/api/v1/open/results/{survey_id}.csv"}
     assert schema["components"]["securitySchemes"]["CouncilToken"] == {"type": "http", "scheme": "bearer"}
     refs = re.findall(r'"\$ref": "#/components/schemas/(\w+)"', json.dumps(schema))
     assert refs and set(refs) <= set(schema["components"]["schemas"])  # every reference resolves
     for path, operations in schema["paths"].items():
         assert set(operations) == {"get"}, f"{path}: the API is read-only"
         operation = operations["get"]
+        if path.startswith("/api/v1/open/"):  # open data: no token, limited per address
+            assert "security" not in operation and {"200", "404", "429"} <= set(operation["responses"]), path
+            continue
         assert operation["security"] == [{"CouncilToken": []}], path
         assert {"200", "401", "403", "429"} <= set(operation["responses"]), path
 
@@ -164,6 +169,89 @@ def test_budgeting_rounds_show_projects_not_voters(council):
     assert data[0]["projects"][0]["votes"] is None  # not counted yet
 
 
+# --- Published results and open data ---------------------------------------------------------------
+
+def _published_survey(council, answers: int = 8):
+    """The traffic survey answered by `answers` members (everyone "Walk", safety 4, and "why"
+    written by all), closed and published through publishing's own service."""
+    from django.http import QueryDict
+
+    from civicpanel.publishing.services import publication_publish
+    from civicpanel.surveys import services as survey_services
+
+    survey = build_survey(council)
+    pages = list(survey.pages.order_by("order"))
+    for i in range(answers):
+        invitation, _link = invite(survey, MemberFactory(council=council, name=f"Answering Person {i}"))
+        first = QueryDict(mutable=True)
+        first.update({f"q_{survey.q['transport'].uid}": "1" if i else "2", f"q_{survey.q['safety'].uid}": "2"})
+        survey_services.response_submit_page(invitation=invitation, page_id=pages[0].pk, data=first, language="en")
+        second = QueryDict(mutable=True)
+        second[f"q_{survey.q['why'].uid}"] = f"Secret reason {i}"
+        survey_services.response_submit_page(invitation=invitation, page_id=pages[1].pk, data=second, language="en")
+    survey_services.survey_close(council=council, actor=None, survey=survey)
+    survey.refresh_from_db()
+    publication_publish(council=council, actor=None, survey=survey)
+    return survey
+
+
+def test_published_results_only_through_publishing(council):
+    from civicpanel.publishing.services import publication_withdraw
+
+    survey = _published_survey(council)
+    unpublished = build_survey(council)
+    token = make_token(council, ["results"])
+    client = client_for(council, token)
+    assert [s["id"] for s in client.get("/api/v1/results/").json()] == [survey.pk]
+    assert client.get(f"/api/v1/results/{unpublished.pk}").status_code == 404
+    data = client.get(f"/api/v1/results/{survey.pk}?language=en").json()
+    assert data["answered"] == 8 and data["licence"]["id"] == "CC-BY-4.0"
+    transport = data["questions"][0]
+    assert transport["text"] == "How do you travel?"
+    shares = {row["answer"]: row["share"] for row in transport["shares"]}
+    # 7 walk, 1 bike: the bike share rests on one person and is hidden, and so is the walk share
+    # that would reveal it as 100 % minus the rest.
+    assert shares["Bike"] is None and shares["Walk"] is None and shares["Car"] == 0
+    why = data["questions"][3]
+    assert why["free_text_withheld"] is True and why["shares"] == []
+    assert "Secret reason" not in json.dumps(data)
+    publication_withdraw(council=council, actor=None, survey=survey)
+    assert client.get(f"/api/v1/results/{survey.pk}").status_code == 404
+    assert client_for(council, make_token(council, ["surveys"])).get("/api/v1/results/").status_code == 403
+
+
+def test_open_data_files_carry_the_licence(council):
+    from civicpanel.api.services import open_data_set
+
+    survey = _published_survey(council)
+    open_data_set(council=council, actor=None, licence="NLOD-2.0", attribution="Valby Lokaludvalg")
+    anyone = client_for(council)
+    as_json = anyone.get(f"/api/v1/open/results/{survey.pk}.json?language=da")
+    assert as_json.status_code == 200
+    assert as_json["Link"] == '<https://data.norge.no/nlod/no/2.0>; rel="license"'
+    body = as_json.json()
+    assert body["licence"] == {"id": "NLOD-2.0", "title": "Norsk lisens for offentlige data 2.0 (NLOD 2.0)",
+                               "url": "https://data.norge.no/nlod/no/2.0", "attribution": "Valby Lokaludvalg"}
+    assert body["language"] == "da"
+    as_csv = anyone.get(f"/api/v1/open/results/{survey.pk}.csv?language=en")
+    assert as_csv.status_code == 200 and as_csv["Link"].startswith("<https://data.norge.no/nlod/no/2.0>")
+    lines = as_csv.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "question_number,question,kind,answer,share,share_low,share_high,average,average_low,average_high,note"
+    assert any(line.startswith("2,How safe do you feel?,scale,2,1.0,") for line in lines), lines
+    assert any("written answers are not published" in line for line in lines)
+    assert "Secret reason" not in as_csv.content.decode()
+    assert anyone.get(f"/api/v1/open/results/{build_survey(council).pk}.csv").status_code == 404
+
+
+def test_open_data_is_limited_per_address(council):
+    from civicpanel.api.v1 import OPEN_LIMIT
+
+    survey = _published_survey(council, answers=5)
+    anyone = client_for(council)
+    statuses = [anyone.get(f"/api/v1/open/results/{survey.pk}.json").status_code for _ in range(OPEN_LIMIT + 1)]
+    assert statuses[:OPEN_LIMIT] == [200] * OPEN_LIMIT and statuses[-1] == 429
+
+
 # --- No person, ever ------------------------------------------------------------------------------
 
 FORBIDDEN_KEYS = {"email", "name", "member", "member_id", "members_list", "token", "token_hash", "pseudonym",
@@ -210,11 +298,12 @@ def test_no_endpoint_ever_returns_a_person(council):
 
     Idea.objects.create(council=council, round=rnd, title="Secret idea", description="by a member",
                         author_member=people[0], status=Idea.Status.PUBLIC)
+    published = _published_survey(council)
     token = make_token(council)
     client = client_for(council, token)
-    ids = {"survey_id": survey.pk}
+    ids = {"survey_id": published.pk}
     secrets_ = ({m.email for m in Member.objects.filter(council=council)} | {m.name for m in Member.objects.filter(council=council) if m.name}
-                | {secret_text, token, "Secret idea"})
+                | {secret_text, token, "Secret idea"} | {f"Secret reason {i}" for i in range(8)})
     paths = api_paths()
     assert len(paths) >= 5
     for path in paths:
@@ -223,6 +312,9 @@ def test_no_endpoint_ever_returns_a_person(council):
         body = response.content.decode()
         leaked = [s for s in secrets_ if s and s in body]
         assert not leaked, f"{path} returned {leaked}"
+        if response["Content-Type"].startswith("text/csv"):
+            assert "email" not in body.splitlines()[0] and "name" not in body.splitlines()[0].split(","), path
+            continue
         assert not _keys(response.json()) & FORBIDDEN_KEYS, f"{path}: {_keys(response.json()) & FORBIDDEN_KEYS}"
 
 

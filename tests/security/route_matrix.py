@@ -236,4 +236,8 @@ MATRIX: dict[str, str] = {
     'api_v1:events': 'public',  # /api/v1/events/
     'api_v1:rounds': 'public',  # /api/v1/budgeting/rounds
     'api_v1:composition': 'public',  # /api/v1/panel/composition
+    'api_v1:results': 'public',  # /api/v1/results/
+    'api_v1:results_survey': 'public',  # /api/v1/results/<int:survey_id>
+    'api_v1:open_results_json': 'public',  # /api/v1/open/results/<int:survey_id>.json (open data, no token)
+    'api_v1:open_results_csv': 'public',  # /api/v1/open/results/<int:survey_id>.csv (open data, no token)
 }
