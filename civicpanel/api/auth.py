@@ -29,7 +29,7 @@ MISS_WINDOW = 600
 
 def rate_limit() -> int:
     """Requests per token per minute (CIVICPANEL_API_RATE_LIMIT, default 120)."""
-    return int(getattr(settings, "CIVICPANEL_API_RATE_LIMIT", 120))
+    return settings.CIVICPANEL_API_RATE_LIMIT
 
 
 class TooManyRequests(HttpError):

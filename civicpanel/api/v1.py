@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.conf import settings
 from django.http import Http404
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import HttpError
@@ -335,14 +336,16 @@ def results_detail(request, survey_id: int, language: str | None = None):
 
 # Open data: the same published results as files anyone may download (the licence says what
 # re-users must do), limited per address instead of per token.
-OPEN_LIMIT = 60
+def open_limit() -> int:
+    """Open-data downloads per address per minute (CIVICPANEL_API_OPEN_RATE_LIMIT, default 60)."""
+    return settings.CIVICPANEL_API_OPEN_RATE_LIMIT
 
 
 def _open_limit(request) -> None:
     if getattr(request, "council", None) is None:
         raise Http404
     address = client_ip(request) or "unknown"
-    if rate_limit_hit(scope="api-open", key=f"{request.council.pk}:{address}", limit=OPEN_LIMIT, window=60):
+    if rate_limit_hit(scope="api-open", key=f"{request.council.pk}:{address}", limit=open_limit(), window=60):
         raise TooManyRequests(60)
 
 

@@ -14,6 +14,8 @@ CIVICPANEL_INDEX_KEY  base64 of 32 bytes, the HMAC key of the e-mail blind index
 CIVICPANEL_ERASURE_LEDGER  file of erasures to re-apply after a restore (default DATA_DIR/erasure-ledger.jsonl)
 TRUSTED_PROXY_COUNT   reverse proxies in front of the web server that append to X-Forwarded-For
                       (production default 1: the proxy the operations guide prescribes; 0 = none)
+CIVICPANEL_API_RATE_LIMIT, CIVICPANEL_API_OPEN_RATE_LIMIT
+                      read-API requests per token, open-data downloads per address, per minute (120, 60)
 """
 
 from __future__ import annotations
@@ -250,6 +252,9 @@ CIVICPANEL_BASE_PORT = env.str("CIVICPANEL_BASE_PORT", default="" if PRODUCTION 
 CIVICPANEL_MAIL_CATCHER_DIR = env.str("CIVICPANEL_MAIL_CATCHER_DIR", default="")
 # Where users can get this install's source (AGPL-3.0 section 13); shown in every page's footer.
 CIVICPANEL_SOURCE_URL = env.str("CIVICPANEL_SOURCE_URL", default="")
+# The read API (docs/api.md): requests per token, and open-data downloads per address, per minute.
+CIVICPANEL_API_RATE_LIMIT = env.int("CIVICPANEL_API_RATE_LIMIT", default=120)
+CIVICPANEL_API_OPEN_RATE_LIMIT = env.int("CIVICPANEL_API_OPEN_RATE_LIMIT", default=60)
 if PRODUCTION and CIVICPANEL_MAIL_CATCHER_DIR:
     # The catcher's pages are public and show every e-mail, login and survey links included.
     from django.core.exceptions import ImproperlyConfigured
