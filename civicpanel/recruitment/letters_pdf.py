@@ -45,8 +45,9 @@ LAYOUTS = {
 }
 
 
-# The PDF is made while staff wait, so each part holds at most this many letters.
-PART_SIZE = 200
+# The PDF is made while staff wait (and within the web server's 30-second worker timeout on a
+# busy host), so each part holds at most this many letters.
+PART_SIZE = 100
 
 
 def qr_png_data_uri(url: str) -> str:

@@ -168,7 +168,8 @@ def batch_view(request, batch_id: int):
              for n in range(1, letters_pdf.part_count(batch) + 1)]
     return render(request, "recruitment/staff/batch.html", {"batch": batch, "figures": figures,
                                                              "printable": printable, "parts": parts,
-                                                             "pdf_available": pdf_available()})
+                                                             "pdf_available": pdf_available(),
+                                                             "part_size": letters_pdf.PART_SIZE})
 
 
 def _no_pdf(request, batch):
