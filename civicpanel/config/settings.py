@@ -261,6 +261,10 @@ if PRODUCTION and CIVICPANEL_MAIL_CATCHER_DIR:
 
     raise ImproperlyConfigured("CIVICPANEL_MAIL_CATCHER_DIR is for the demo only; unset it in production.")
 
+# How many send runs one large wave gets at once: each runs in whichever worker is free, and they
+# share the wave's e-mails through row claims, so with two workers a wave goes out twice as fast.
+CIVICPANEL_MAIL_RUNS_PER_WAVE = env.int("CIVICPANEL_MAIL_RUNS_PER_WAVE", default=2)
+
 TASKS = {
     "default": {
         "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),

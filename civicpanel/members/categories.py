@@ -4,8 +4,10 @@ this, so it lives here, below them."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,6 +16,23 @@ from civicpanel.panel.models import PopulationFigure, ProfileOption, ProfileQues
 
 # Categories of these kinds exclude each other, so population shares add up to 100 %.
 STRATIFY_KINDS = (ProfileQuestion.Kind.SINGLE, ProfileQuestion.Kind.BIRTH_YEAR, ProfileQuestion.Kind.DISTRICT)
+
+
+PROFILES_STAMP = "members.profiles:{council_id}"
+
+
+def profiles_changed(*, council_id: int) -> None:
+    """Say that members' categories changed (answers, birth year, district, an erasure): what is
+    computed from them and cached (weighted results) is computed afresh."""
+    cache.set(PROFILES_STAMP.format(council_id=council_id), time.time_ns(), None)
+
+
+def profiles_stamp(*, council_id: int) -> int:
+    """A value that changes whenever members' categories change in this council."""
+    key = PROFILES_STAMP.format(council_id=council_id)
+    # A stamp the cache lost starts afresh: what was cached under an earlier one is not found again.
+    cache.add(key, time.time_ns(), None)
+    return cache.get(key, 0)
 
 
 def active_profile_questions(*, council) -> list[ProfileQuestion]:

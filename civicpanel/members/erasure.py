@@ -41,6 +41,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicpanel.common.ledger import MEMBER_ERASED, ledger_record
+from civicpanel.members.categories import profiles_changed
 from civicpanel.members.models import ConsentRecord, Member, MemberAnswer
 from civicpanel.panel.models import ProfileQuestion
 
@@ -184,6 +185,8 @@ def member_erase(*, member: Member, status: str = Member.Status.LEFT, now: datet
         ])
         if email:
             _scrub_task_results(email)
+        council_id = member.council_id
+        transaction.on_commit(lambda: profiles_changed(council_id=council_id))
         if ledger:
             ledger_record(MEMBER_ERASED, council_id=member.council_id, member_ids=[member.pk], at=now)
     return member

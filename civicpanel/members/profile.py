@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicpanel.common.models import translated
+from civicpanel.members.categories import profiles_changed
 from civicpanel.members.models import Member, MemberAnswer
 from civicpanel.panel.models import POSTAL_CODE_FIELD, ProfileOption, ProfileQuestion
 
@@ -263,6 +264,8 @@ def member_profile_set(*, member: Member, values: dict, partial: bool = True) ->
             replace_questions.append(question)
             new_answers.extend(MemberAnswer(member=member, question=question, option=options[c]) for c in codes)
     with transaction.atomic():
+        council_id = member.council_id
+        transaction.on_commit(lambda: profiles_changed(council_id=council_id))
         if member_fields:
             member.save(update_fields=sorted(member_fields))
         if replace_questions:

@@ -50,7 +50,7 @@ def member_list_view(request):
         council=request.council, actor=request.user, filters=form.filters(),
         page_number=request.GET.get("page"), sort=request.GET.get("sort"), request=request,
     )
-    sort = staff_services.member_sort(request.GET.get("sort"))[0]
+    sort = listing.sort
     query = request.GET.copy()
     query.pop("page", None)
     filter_query = query.copy()
@@ -59,6 +59,7 @@ def member_list_view(request):
         "form": form, "listing": listing, "query": query.urlencode(), "sort": sort,
         "filter_query": filter_query.urlencode(),
         "status_counts": [(value, label, listing.status_counts[value]) for value, label in Member.Status.choices],
+        "sort_limit": staff_services.ENCRYPTED_SORT_LIMIT,
     })
 
 

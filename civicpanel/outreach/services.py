@@ -6,6 +6,7 @@ import datetime
 import json
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -20,6 +21,9 @@ from civicpanel.outreach.registry import LANGUAGES, get_message_type
 from civicpanel.outreach.texts import text_problems
 
 CHUNK = 900  # stays under SQLite's limit on query parameters
+# A wave gets a second run (for a second worker) from this many recipients on: below it, one
+# worker sends the wave in well under a minute.
+PARALLEL_FROM = 1000
 
 
 def _chunks(values: list[int], size: int = CHUNK) -> Iterable[list[int]]:
@@ -63,7 +67,9 @@ def mailing_create(*, council, actor, message_type: str, member_ids: Iterable[in
                      detail={"message_type": message_type, "reference": reference, "recipients": len(ids),
                              "send_at": send_at.isoformat() if send_at else None})
         mailing_id = mailing.pk
-        transaction.on_commit(lambda: tasks.enqueue_send(mailing_id, run_after=send_at))
+        # A large wave gets several runs, so that every free worker takes a share of it.
+        runs = min(settings.CIVICPANEL_MAIL_RUNS_PER_WAVE, -(-len(ids) // PARALLEL_FROM))
+        transaction.on_commit(lambda: tasks.enqueue_send(mailing_id, run_after=send_at, runs=runs))
     return mailing
 
 

@@ -16,8 +16,9 @@ def send_mailing(mailing_id: int) -> dict:
     return send_mailing_now(mailing_id).as_dict()
 
 
-def enqueue_send(mailing_id: int, *, run_after: datetime.datetime | None = None):
-    """Queue `send_mailing`, at `run_after` if given and in the future.
+def enqueue_send(mailing_id: int, *, run_after: datetime.datetime | None = None, runs: int = 1):
+    """Queue `send_mailing` (`runs` times, for workers to share a large wave), at `run_after`
+    if given and in the future. Returns the first queued run.
 
     A backend that cannot defer (the immediate backend of the tests) gets nothing for a future
     time: `civicpanel mailings_resume` queues the wave once it is due.
@@ -26,8 +27,10 @@ def enqueue_send(mailing_id: int, *, run_after: datetime.datetime | None = None)
     if run_after is not None and run_after > timezone.now():
         if not backend.supports_defer:
             return None
-        return send_mailing.using(run_after=run_after).enqueue(mailing_id)
-    return send_mailing.enqueue(mailing_id)
+        task = send_mailing.using(run_after=run_after)
+    else:
+        task = send_mailing
+    return [task.enqueue(mailing_id) for _ in range(max(1, runs))][0]
 
 
 def send_is_pending(mailing_id: int) -> bool:

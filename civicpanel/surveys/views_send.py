@@ -26,9 +26,9 @@ from civicpanel.surveys.invitations import invitation_preview
 from civicpanel.surveys.next_steps import survey_next_steps
 from civicpanel.surveys.purpose import LABELS, purpose_missing
 from civicpanel.surveys.representativeness import survey_representativeness
+from civicpanel.surveys.results_cache import survey_results
 from civicpanel.surveys.sampling import DEFAULT_FEATURES, new_seed, population_features, sample_draw
 from civicpanel.surveys.views_builder import add_errors
-from civicpanel.surveys.weighting import survey_weighting, weighted_items
 
 # The send page's last choice per survey (the query, seed included), kept in the staff member's
 # session: leaving the page and coming back shows the same audience and the same drawn sample,
@@ -237,17 +237,15 @@ def results_view(request, survey_id: int):
     by_mode = results.mode_breakdown()
     breakdown = by_mode if request.GET.get("by") == "mode" else next(
         (q for q in questions if q.key == request.GET.get("by")), None)
-    items, hidden = results.question_results(council=request.council, survey=survey, breakdown=breakdown)
     # Weighted by default whenever population figures exist; "?weights=off" shows the raw figures.
-    weighting = survey_weighting(council=request.council, survey=survey)
-    weighted = weighting.available and request.GET.get("weights") != "off"
-    if weighted:
-        weighted_items(weighting=weighting, survey=survey, items=items, breakdown=breakdown)
+    figures = survey_results(council=request.council, survey=survey, breakdown=breakdown,
+                             weights_on=request.GET.get("weights") != "off")
     return render(request, "surveys/staff/results.html", {
-        "survey": survey, "items": items, "profile_questions": questions, "breakdown": breakdown,
-        "hidden_groups": hidden, "min_group": results.MIN_GROUP, "mode_breakdown": by_mode,
+        "survey": survey, "items": figures["items"], "profile_questions": questions, "breakdown": breakdown,
+        "hidden_groups": figures["hidden"], "min_group": results.MIN_GROUP, "mode_breakdown": by_mode,
         "can_build": can(request.membership, Capability.SURVEYS),
-        "weighting": weighting, "weighted": weighted, "next_steps": survey_next_steps(request, survey),
+        "weighting": figures["weighting"], "weighted": figures["weighted"],
+        "next_steps": survey_next_steps(request, survey),
     })
 
 

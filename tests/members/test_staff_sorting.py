@@ -47,3 +47,19 @@ def test_the_sort_is_kept_by_the_filter_and_the_pages(council, staff_client):
     assert "status=active&amp;sort=name&amp;page=2" in page
     second = client.get(reverse("staff:members") + "?status=active&sort=name&page=2").content.decode()
     assert f"Member {staff_services.PAGE_SIZE:03d}" in second
+
+
+def test_name_order_on_more_members_than_can_be_decrypted_keeps_the_default_and_says_why(council, staff_client,
+                                                                                          monkeypatch):
+    monkeypatch.setattr(staff_services, "ENCRYPTED_SORT_LIMIT", 2)
+    MemberFactory(council=council, name="Person C")
+    MemberFactory(council=council, name="Person A", status="paused")
+    MemberFactory(council=council, name="Person B")
+    client = staff_client("manager")
+    page = client.get(reverse("staff:members") + "?sort=name").content.decode()
+    assert _names(page) == ["Person B", "Person A", "Person C"]  # newest first
+    assert "sorted by them for up to 2 members at a time" in page
+    # Narrowed to two members, the name order works.
+    page = client.get(reverse("staff:members") + "?sort=name&status=active").content.decode()
+    assert _names(page) == ["Person B", "Person C"]
+    assert "at a time" not in page

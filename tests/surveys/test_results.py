@@ -214,3 +214,25 @@ def test_a_breakdown_never_lets_a_small_group_be_worked_out_by_subtraction():
     assert [r["group"].text for r in _protect_by_subtraction(shown, total=35)] == ["A", "B", "C"]
     # Five or more outside: that remainder is itself a group of five, as allowed.
     assert len(_protect_by_subtraction(shown, total=40)) == 3
+
+
+def test_results_are_kept_until_an_answer_or_a_profile_changes(council, answered, staff_client,
+                                                                django_assert_max_num_queries,
+                                                                django_capture_on_commit_callbacks):
+    from civicpanel.members.profile import member_profile_set
+    from civicpanel.surveys.results_cache import results_fingerprint
+
+    survey, invitations = answered
+    client = staff_client("analyst")
+    url = reverse("staff:survey_results", args=[survey.pk])
+    assert "8 answers" in client.get(url).content.decode()
+    # Seen again: from the cache (no weighting queries), the same figures.
+    with django_assert_max_num_queries(16):
+        assert "8 answers" in client.get(url).content.decode()
+    answer(survey, invitations[9], safety="2")
+    assert "9 answers" in client.get(url).content.decode()
+    # A respondent's profile change (their category, so their weight) makes a new key at once too.
+    before = results_fingerprint(council=council, survey=survey)
+    with django_capture_on_commit_callbacks(execute=True):
+        member_profile_set(member=invitations[8].member, values={"gender": "woman"})
+    assert results_fingerprint(council=council, survey=survey) != before

@@ -1,0 +1,280 @@
+"""The scale benchmark: one council with 1,000,000 members, 200 surveys and a survey with 50,000
+responses (built with COPY by build.py), and the pages staff wait for, timed through Django's
+test client as a logged-in admin (middleware, queries, templates: everything but the network).
+
+    .venv/bin/python benches/scale/run.py --build          # build (about 10-20 min), then measure
+    .venv/bin/python benches/scale/run.py                  # measure again on the built database
+    .venv/bin/python benches/scale/run.py --members 100000 --build   # a smaller council
+
+Every figure is printed with the machine's load average (1 / 5 / 15 min) when it was taken.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import ROOT, database_url, django_setup, load, recreate_database, summary  # noqa: E402
+
+DB = os.environ.get("BENCH_DB", "wt_scale_bench")
+ROWS: list[tuple[str, str, str, str, str]] = []
+
+
+def record(what: str, values: list[float], goal: float, unit: str = "s") -> None:
+    p50, p95 = summary(values)
+    verdict = "met" if p95 < goal else "NOT met"
+    shown = (lambda v: f"{v * 1000:.0f} ms") if unit == "ms" else (lambda v: f"{v:.2f} s")
+    ROWS.append((what, shown(p50), shown(p95), f"< {shown(goal)} ({verdict})", load()))
+    print(f"{what}: p50 {shown(p50)}, p95 {shown(p95)}, goal p95 < {shown(goal)}: {verdict} "
+          f"(n={len(values)}, load {load()})", flush=True)
+
+
+def staff_client(slug: str):
+    from django.test import Client
+
+    from civicpanel.accounts.models import User
+
+    user = User.objects.get(email=f"bench-admin@{slug}.example")
+    client = Client(HTTP_HOST=f"{slug}.localhost")
+    client.force_login(user)
+    session = client.session
+    now = time.time()
+    session["account_authentication_methods"] = [{"method": "password", "at": now, "email": user.email},
+                                                 {"method": "mfa", "at": now, "type": "totp"}]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+    return client
+
+
+def timed_get(client, url: str, runs: int) -> list[float]:
+    client.get(url)  # warm: the first request of a process loads templates and translations
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 200, (url, response.status_code)
+    return times
+
+
+def member_list(slug: str, runs: int) -> None:
+    from civicpanel.members.models import ProfileOption
+
+    client = staff_client(slug)
+    districts = list(ProfileOption.objects.filter(question__council__slug=slug, question__key="district")
+                     .values_list("code", flat=True))
+    filters = [f"gender=woman&education=master&district={districts[0]}",
+               f"birth_year=25-34&housing=private_rental&district={districts[2]}",
+               "gender=man&employment=retired&housing=owner",
+               f"education=bachelor&birth_year=45-54&district={districts[5]}"]
+    times, name_times = [], []
+    for i in range(runs):
+        times += timed_get(client, f"/staff/members/?{filters[i % len(filters)]}&status=active", 1)
+    record("member list, three filters and the count", times, 0.200, "ms")
+    for i in range(max(3, runs // 4)):
+        name_times += timed_get(client, f"/staff/members/?{filters[i % len(filters)]}&sort=name", 1)
+    record("member list, three filters, sorted by name", name_times, 0.200, "ms")
+    record("member list, whole panel (no filter)", timed_get(client, "/staff/members/", max(3, runs // 4)), 0.200, "ms")
+
+
+def dashboard(slug: str, runs: int) -> None:
+    record("representativeness dashboard", timed_get(staff_client(slug), "/staff/representativeness/", runs), 0.5)
+
+
+def send_preview(slug: str, runs: int, size: int, goal: float, label: str) -> None:
+    from civicpanel.accounts.models import User
+    from civicpanel.surveys import services
+    from civicpanel.tenancy.models import Council
+
+    council = Council.objects.get(slug=slug)
+    admin = User.objects.get(email=f"bench-admin@{slug}.example")
+    survey = services.survey_from_template(council=council, actor=admin, key="traffic_green")
+    client = staff_client(slug)
+    url = (f"/staff/surveys/{survey.pk}/send/?audience=sample&sample_size={size}&sample_seed={{seed}}"
+           "&sample_features=gender&sample_features=birth_year&sample_features=district"
+           "&sample_features=education&sample_features=housing")
+    times = []
+    client.get(url.format(seed=1))
+    for seed in range(runs):
+        started = time.perf_counter()
+        response = client.get(url.format(seed=seed + 2))
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 200 and b"sample" in response.content
+    record(label, times, goal)
+
+
+def big_survey():
+    from civicpanel.surveys.models import Survey
+
+    return Survey.objects.filter(council__slug="kbh", status="open").order_by("-responses__id").first()
+
+
+def results(slug: str, runs: int) -> None:
+    from civicpanel.surveys.models import Survey
+
+    survey = Survey.objects.filter(council__slug=slug, status="open", responses__isnull=False).distinct().get()
+    client = staff_client(slug)
+    url = f"/staff/surveys/{survey.pk}/results/"
+    started = time.perf_counter()
+    assert client.get(url).status_code == 200
+    first = time.perf_counter() - started
+    record("weighted results, 50,000 responses (computed, first view)", [first], 1.0)
+    record("weighted results, 50,000 responses (cached until an answer arrives)", timed_get(client, url, runs), 1.0)
+
+
+def xlsx_export(slug: str) -> None:
+    from civicpanel.accounts.models import User
+    from civicpanel.surveys import exports
+    from civicpanel.surveys.models import Survey
+
+    survey = Survey.objects.filter(council__slug=slug, status="open", responses__isnull=False).distinct().get()
+    admin = User.objects.get(email=f"bench-admin@{slug}.example")
+    started = time.perf_counter()
+    response = exports.responses_export(council=survey.council, actor=admin, survey=survey, fmt="xlsx")
+    elapsed = time.perf_counter() - started
+    size = len(response.content)
+    record(f"XLSX export, 50,000 responses ({size / 1e6:.1f} MB)", [elapsed], 30.0)
+
+
+def mail_wave(slug: str, n: int, workers: int) -> None:
+    """n survey invitations to a local SMTP sink, sent by `workers` worker processes."""
+    import numpy as np
+    from django.db import connection
+    from django.utils import timezone
+
+    from civicpanel.accounts.models import User
+    from civicpanel.members.models import Member
+    from civicpanel.outreach.models import Delivery
+    from civicpanel.outreach.services import mailing_create
+    from civicpanel.surveys import services
+    from civicpanel.surveys.models import Invitation, Survey, Wave
+
+    council_members = Member.objects.filter(council__slug=slug, status="active", wants_surveys=True,
+                                            email_bounced=False)
+    admin = User.objects.get(email=f"bench-admin@{slug}.example")
+    council = admin.memberships.get().council
+    survey = services.survey_from_template(council=council, actor=admin, key="traffic_green")
+    Survey.objects.filter(pk=survey.pk).update(status="open")
+    ids = list(council_members.order_by("?").values_list("pk", flat=True)[:n])
+    wave = Wave.objects.create(survey=survey, kind="invitation", filters={}, send_at=timezone.now(),
+                               recipient_count=len(ids), created_by=admin)
+    now = timezone.now().isoformat()
+    with connection.cursor() as cursor, cursor.cursor.copy(
+            "COPY surveys_invitation (survey_id, member_id, wave_id, token_salt, token_hash, invited_at, "
+            "reminders_sent) FROM STDIN") as copy:
+        for pk in ids:
+            copy.write_row((survey.pk, pk, wave.pk, os.urandom(8).hex(), os.urandom(32).hex(), now, 0))
+    refs = dict(Invitation.objects.filter(survey=survey).values_list("member_id", "pk"))
+    sink_dir = Path(tempfile.mkdtemp(prefix="bench-sink-"))
+    port = 2500 + int(np.random.default_rng().integers(0, 400))
+    sink = subprocess.Popen([sys.executable, str(Path(__file__).parent / "sink.py"), str(port), str(sink_dir)])
+    env = {**os.environ, "DATABASE_URL": database_url(DB), "EMAIL_URL": f"smtp://127.0.0.1:{port}",
+           "CIVICPANEL_MAIL_RUNS_PER_WAVE": str(workers)}
+    worker_cmd = [str(ROOT / ".venv/bin/civicpanel"), "db_worker", "--queue-name", "mail,default", "--no-reload",
+                  "--interval", "0.5"]
+    procs = []
+    try:
+        time.sleep(1)
+        # The workers start first: what is timed is the worker's sending, from the wave's creation on.
+        procs = [subprocess.Popen(worker_cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 for _ in range(workers)]
+        time.sleep(5)
+        started = time.perf_counter()
+        mailing = mailing_create(council=council, actor=admin, message_type="survey_invitation", member_ids=ids,
+                                 reference=f"survey:{survey.pk}", reference_ids=refs)
+        Wave.objects.filter(pk=wave.pk).update(mailing=mailing)
+        created = time.perf_counter() - started
+        deadline = started + 900
+        while time.perf_counter() < deadline:
+            if not Delivery.objects.filter(mailing=mailing, state__in=Delivery.OPEN_STATES).exists():
+                break
+            time.sleep(1)
+        elapsed = time.perf_counter() - started
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=60)
+        sink.terminate()
+        sink.wait(timeout=10)
+    states = dict(Delivery.objects.filter(mailing=mailing).values_list("state").annotate(n=__import__(
+        "django.db.models", fromlist=["Count"]).Count("id")))
+    received = [line.split("\t") for path in sink_dir.glob("*.log") for line in path.read_text().splitlines()]
+    recipients = [row[0] for row in received]
+    expected = {m.email.lower() for m in Member.objects.filter(pk__in=ids).only("email")}
+    lost = len(expected - set(recipients))
+    twice = len(recipients) - len(set(recipients))
+    print(f"mail wave: {len(ids):,} deliveries, states {states}, {len(recipients):,} e-mails received by the sink, "
+          f"{lost} lost, {twice} received twice, {len(set(recipients) - expected)} unexpected; wave created in "
+          f"{created:.1f} s", flush=True)
+    record(f"wave of {len(ids):,} e-mails, {workers} workers ({lost} lost, {twice} twice)", [elapsed], 300.0)
+    if lost or twice:
+        ROWS[-1] = (*ROWS[-1][:3], "< 300 s, none lost, none twice (NOT met)", ROWS[-1][4])
+
+
+def print_table() -> None:
+    print("\n| measurement | p50 | p95 | goal | load (1 / 5 / 15 min) |\n|---|---:|---:|---|---|")
+    for row in ROWS:
+        print("| " + " | ".join(row) + " |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build", action="store_true", help="(re)build the database first")
+    parser.add_argument("--members", type=int, default=1_000_000)
+    parser.add_argument("--small", type=int, default=100_000, help="members of the second council (send preview)")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--emails", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--only", default="", help="comma-separated: members,dashboard,send,results,xlsx,mail (none: only build)")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores, load at start {load()}; shared with other jobs, so figures vary "
+          "with the load printed beside each", flush=True)
+    if args.build:
+        recreate_database(DB)
+        django_setup(DB)
+        from django.core.management import call_command
+
+        started = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        print(f"  migrate: {time.perf_counter() - started:.1f} s", flush=True)
+        from build import build
+
+        build(slug="kbh", n_members=args.members)
+        build(slug="small", n_members=args.small, n_surveys=20, big_responses=0)
+    else:
+        django_setup(DB)
+    only = set(filter(None, args.only.split(",")))
+    if "none" in only:
+        return
+
+    def wanted(name: str) -> bool:
+        return not only or name in only
+
+    if wanted("members"):
+        member_list("kbh", args.runs)
+    if wanted("dashboard"):
+        dashboard("kbh", max(5, args.runs // 2))
+    if wanted("send"):
+        send_preview("kbh", max(3, args.runs // 4), 10_000, 2.0,
+                     f"send page preview, sample of 10,000 from {args.members:,}, five questions")
+        send_preview("small", max(3, args.runs // 4), 1_000, 1.0,
+                     f"send page preview, sample of 1,000 from {args.small:,}, five questions")
+    if wanted("results"):
+        results("kbh", args.runs)
+    if wanted("xlsx"):
+        xlsx_export("kbh")
+    if wanted("mail"):
+        mail_wave("kbh", args.emails, args.workers)
+    print_table()
+
+
+if __name__ == "__main__":
+    main()
