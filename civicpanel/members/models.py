@@ -71,7 +71,14 @@ class Member(BlindIndexMixin, models.Model):
             models.UniqueConstraint(fields=["council", "email_hash"], name="member_email_hash_unique_per_council",
                                     condition=models.Q(email_hash__isnull=False)),
         ]
-        indexes = [models.Index(fields=["council", "status"])]
+        indexes = [
+            models.Index(fields=["council", "status"]),
+            # The member list's default order (newest first): its first page is read from here,
+            # the filters checked row by row, without sorting the whole panel.
+            models.Index(fields=["council", "joined_at", "id"]),
+            # Counting a filtered list: district and status are answered from the index alone.
+            models.Index(fields=["council", "district", "status", "id"]),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk}"
@@ -92,7 +99,9 @@ class MemberAnswer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["member", "option"], name="member_answer_unique"),
         ]
-        indexes = [models.Index(fields=["question", "option"])]
+        # The members who gave an answer, read from the index alone (filters and counts over a
+        # large panel); a member's own answers use the unique constraint's index.
+        indexes = [models.Index(fields=["option", "member"])]
 
     def __str__(self) -> str:
         return f"#{self.member_id}: {self.option_id}"

@@ -93,3 +93,18 @@ def steps(*labels):
     """{% steps _("Your details") _("Check your e-mail") as signup_steps %}: the steps of a
     process for components/step_indicator.html."""
     return [{"label": label} for label in labels]
+
+
+@register.filter
+def page_numbers(page) -> list[int | None]:
+    """The page numbers a pagination shows: the first, the last, two either side of the current
+    one, None where pages are left out. Never a loop over every page: a list of a million
+    members has 20,000 of them."""
+    last = page.paginator.num_pages
+    shown = sorted({1, last, *range(max(1, page.number - 2), min(last, page.number + 2) + 1)})
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and number - numbers[-1] > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
