@@ -147,7 +147,7 @@ def run_load(*, database_url: str, users: int, duration: int, web_workers: int, 
     bin_dir = Path(python).parent
     smtp_port, web_port = free_port(), free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
-           "DJANGO_SETTINGS_MODULE": "civicpanel.config.settings", "DEBUG": "false",
+           "DJANGO_SETTINGS_MODULE": "civicpanel.config.settings", "DEBUG": "false", "CIVICPANEL_ENV": "development",
            "CIVICPANEL_MAIL_RUNS_PER_WAVE": str(mail_workers),
            "CIVICPANEL_DATA_DIR": str(workdir / "data"), "PYTHONPATH": str(ROOT)}
     env.pop("CIVICPANEL_DB_TESTS_ONLY", None)

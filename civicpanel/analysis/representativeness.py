@@ -5,15 +5,39 @@ Aggregates only: the dashboard is open to analysts, so nothing here names or lis
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+from django.db.models import Count, Max
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from civicpanel.analysis.charts import Chart, ChartTable, share_comparison_chart
 from civicpanel.common.formatting import number, percent
+from civicpanel.members.categories import profiles_stamp
 from civicpanel.members.models import Member
 from civicpanel.members.selectors import member_counts_by_option, profile_questions
 from civicpanel.panel.models import PopulationFigure, ProfileOption, ProfileQuestion
+
+# Counting a panel of a million members' answers takes seconds, and the composition moves slowly:
+# the dashboard is counted afresh when answers or population figures change, else at most this old.
+COUNT_TTL = 10 * 60
+
+
+def representativeness_counted(*, council) -> Representativeness:
+    """`representativeness`, kept in the cache for COUNT_TTL seconds and computed afresh at once
+    when members' profile answers or the population figures change (its `counted_at` says when)."""
+    figures = PopulationFigure.objects.filter(council=council).aggregate(n=Count("id"), last=Max("updated_at"))
+    key = (f"analysis.representativeness:{council.pk}:{profiles_stamp(council_id=council.pk)}:"
+           f"{figures['n']}:{figures['last'].timestamp() if figures['last'] else 0}:{get_language()}")
+    report = cache.get(key)
+    if report is None:
+        report = representativeness(council=council)
+        report.counted_at = timezone.now()
+        cache.set(key, report, COUNT_TTL)
+    return report
 
 # Questions whose categories exclude each other, so that shares add up to 100 % on both
 # sides. A multiple-choice question has no such population margin.
@@ -60,6 +84,7 @@ class QuestionComposition:
 @dataclass
 class Representativeness:
     active_members: int
+    counted_at: datetime.datetime | None = None
     questions: list[QuestionComposition] = field(default_factory=list)
     furthest_below: list[GroupRow] = field(default_factory=list)
     questions_without_figures: list[ProfileQuestion] = field(default_factory=list)

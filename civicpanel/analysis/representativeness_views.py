@@ -7,11 +7,11 @@ from django.views.decorators.http import require_GET
 
 from civicpanel.accounts.decorators import staff_view
 from civicpanel.accounts.permissions import Capability
-from civicpanel.analysis.representativeness import representativeness
+from civicpanel.analysis.representativeness import COUNT_TTL, representativeness_counted
 
 
 @staff_view(Capability.RESULTS)
 @require_GET
 def representativeness_view(request):
     return render(request, "analysis/representativeness.html",
-                  {"report": representativeness(council=request.council)})
+                  {"report": representativeness_counted(council=request.council), "recount_minutes": COUNT_TTL // 60})

@@ -231,14 +231,17 @@ def member_counts_by_option(*, council, queryset: QuerySet[Member], questions: l
     counts: dict[str, dict[str, int]] = {q.key: {o.code: 0 for o in q.options.all()} for q in questions}
     by_id = {q.id: q for q in questions}
 
+    # A member answers an option at most once (a unique constraint), so counting rows per option
+    # counts members, without the DISTINCT that would sort millions of rows on a large panel.
+    option_of = {o.pk: (q.key, o.code) for q in questions for o in q.options.all()}
     answered = (
-        MemberAnswer.objects.filter(member__in=queryset.values("pk"), question__council=council)
-        .values("question_id", "option__code").annotate(n=Count("member_id", distinct=True)).order_by()
+        MemberAnswer.objects.filter(member__in=queryset.values("pk"), question_id__in=list(by_id))
+        .values_list("option_id").annotate(n=Count("id")).order_by()
     )
-    for row in answered:
-        question = by_id.get(row["question_id"])
-        if question is not None and row["option__code"] in counts[question.key]:
-            counts[question.key][row["option__code"]] = row["n"]
+    for option_id, n in answered:
+        if option_id in option_of:
+            key, code = option_of[option_id]
+            counts[key][code] = n
 
     district_questions = [q for q in questions if q.kind == ProfileQuestion.Kind.DISTRICT]
     if district_questions:

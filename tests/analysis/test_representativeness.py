@@ -118,3 +118,20 @@ def test_query_count_is_fixed(panel, staff_client, django_assert_max_num_queries
     client = staff_client("analyst")
     with django_assert_max_num_queries(20):
         assert client.get("/staff/representativeness/").status_code == 200
+
+
+def test_counts_are_kept_until_profiles_or_figures_change_and_say_when(panel, staff_client,
+                                                                        django_capture_on_commit_callbacks):
+    from civicpanel.members.profile import member_profile_set
+
+    client = staff_client("analyst")
+    page = client.get("/staff/representativeness/").content.decode()
+    assert "Counted at" in page and "every 10 minutes" in page
+    newcomer = MemberFactory(council=panel)
+    answer(newcomer, "gender", "man")
+    # A member added without a profile change: the kept count (20 active members) stands.
+    assert "The 20 active members" in client.get("/staff/representativeness/").content.decode()
+    # A profile answer changes: counted afresh.
+    with django_capture_on_commit_callbacks(execute=True):
+        member_profile_set(member=newcomer, values={"gender": "woman"})
+    assert "The 21 active members" in client.get("/staff/representativeness/").content.decode()
