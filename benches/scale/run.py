@@ -264,10 +264,10 @@ def main() -> None:
     if wanted("dashboard"):
         dashboard("kbh", max(5, args.runs // 2))
     if wanted("send"):
-        send_preview("kbh", max(3, args.runs // 4), 10_000, 2.0,
-                     f"send page preview, sample of 10,000 from {args.members:,}, five questions")
         send_preview("small", max(3, args.runs // 4), 1_000, 1.0,
                      f"send page preview, sample of 1,000 from {args.small:,}, five questions")
+        send_preview("kbh", max(3, args.runs // 4), 10_000, 2.0,
+                     f"send page preview, sample of 10,000 from {args.members:,}, five questions")
     if wanted("results"):
         results("kbh", args.runs)
     if wanted("xlsx"):
