@@ -148,6 +148,7 @@ def mail_wave(slug: str, n: int, workers: int) -> None:
     """n survey invitations to a local SMTP sink, sent by `workers` worker processes."""
     import numpy as np
     from django.db import connection
+    from django.db.models import Count
     from django.utils import timezone
 
     from civicpanel.accounts.models import User
@@ -205,8 +206,7 @@ def mail_wave(slug: str, n: int, workers: int) -> None:
             proc.wait(timeout=60)
         sink.terminate()
         sink.wait(timeout=10)
-    states = dict(Delivery.objects.filter(mailing=mailing).values_list("state").annotate(n=__import__(
-        "django.db.models", fromlist=["Count"]).Count("id")))
+    states = dict(Delivery.objects.filter(mailing=mailing).values_list("state").annotate(n=Count("id")))
     received = [line.split("\t") for path in sink_dir.glob("*.log") for line in path.read_text().splitlines()]
     recipients = [row[0] for row in received]
     expected = {m.email.lower() for m in Member.objects.filter(pk__in=ids).only("email")}
