@@ -49,8 +49,8 @@ def prepare(*, members: int, workdir: Path) -> dict:
     links (rebuilt as the worker rebuilds them) and the survey's fields for locust."""
     from django.utils import timezone
 
-    from civicpanel.members.defaults import council_setup_defaults
     from civicpanel.members.models import Member
+    from civicpanel.panel.defaults import council_setup_defaults
     from civicpanel.surveys import services
     from civicpanel.surveys.invitations import invitation_path
     from civicpanel.surveys.models import Invitation, Page

@@ -120,8 +120,9 @@ def build(*, slug: str = "kbh", n_members: int = N_MEMBERS, n_surveys: int = N_S
 
     from civicpanel.accounts.models import StaffMembership, User
     from civicpanel.common import crypto
-    from civicpanel.members.defaults import council_setup_defaults
-    from civicpanel.members.models import Member, PopulationFigure, ProfileQuestion
+    from civicpanel.members.models import Member
+    from civicpanel.panel.defaults import council_setup_defaults
+    from civicpanel.panel.models import PopulationFigure, ProfileQuestion
     from civicpanel.surveys import services
     from civicpanel.surveys.models import Survey, Wave
     from civicpanel.tenancy.models import Council, District

@@ -65,7 +65,7 @@ def timed_get(client, url: str, runs: int) -> list[float]:
 
 
 def member_list(slug: str, runs: int) -> None:
-    from civicpanel.members.models import ProfileOption
+    from civicpanel.panel.models import ProfileOption
 
     client = staff_client(slug)
     districts = list(ProfileOption.objects.filter(question__council__slug=slug, question__key="district")

@@ -27,7 +27,7 @@ from django.db.models import Count, Max, Q
 from django.utils.translation import get_language
 
 from civicpanel.members.categories import profiles_stamp
-from civicpanel.members.models import PopulationFigure, PopulationTable, ProfileQuestion
+from civicpanel.panel.models import PopulationFigure, PopulationTable, ProfileQuestion
 from civicpanel.surveys import results
 from civicpanel.surveys.models import Survey
 from civicpanel.surveys.weighting import survey_weighting, weighted_items
