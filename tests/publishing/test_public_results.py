@@ -182,3 +182,49 @@ def test_publish_saves_the_decision_written_with_it(council, staff_client):
                        {"action": "publish", "decision_en": "No date given."}).content.decode()
     assert "Give the date as well." in page
     assert public(council).get(reverse("publishing:survey", args=[other.pk])).status_code == 404
+
+
+def test_the_site_list_takes_the_same_queries_for_one_survey_or_three(council, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    survey, _members, _invitations = closed_survey(council)
+    services.publication_publish(council=council, actor=None, survey=survey)
+    client = public(council)
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("publishing:site"))
+    for seed in (7, 8):
+        more, _m, _i = closed_survey(council, panel_size=10, answers=5, population=False, seed=seed)
+        services.publication_publish(council=council, actor=None, survey=more)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        html = client.get(reverse("publishing:site")).content.decode()
+    assert html.count(reverse("publishing:site")) >= 1 and html.count("/results/") >= 4
+
+
+def test_site_lists_finished_events_and_budgeting_rounds_with_what_came_of_them(council):
+    from datetime import timedelta
+
+    from civicpanel.budgeting.models import Round
+    from civicpanel.events.models import Session
+    from tests.budgeting.factories import build_round
+    from tests.events.factories import make_event
+
+    finished = make_event(council)
+    Session.objects.filter(event=finished).update(starts_at=timezone.now() - timedelta(days=2))
+    finished.drawn_at = timezone.now() - timedelta(days=5)
+    finished.save(update_fields=["drawn_at"])
+    upcoming = make_event(council)
+    upcoming.title = {"en": "Workshop on the square"}
+    upcoming.drawn_at = timezone.now()
+    upcoming.save(update_fields=["title", "drawn_at"])
+    counted = build_round(council, stage=Round.Stage.RESULT)
+    counted.projects.filter(cost__in=(40_000, 30_000)).update(funded=True)
+    Round.objects.filter(pk=counted.pk).update(counted_at=timezone.now())
+    hidden = build_round(council)
+    Round.objects.filter(pk=hidden.pk).update(published=False)
+    html = public(council).get(reverse("publishing:site")).content.decode()
+    assert "User test of My page" in html and "1 session held." in html
+    assert "Workshop on the square" not in html  # not held yet
+    assert reverse("budgeting:round", args=[counted.pk]) in html
+    assert "3 projects chosen by the vote, for 100,000 DKK." in html
+    assert reverse("budgeting:round", args=[hidden.pk]) not in html
