@@ -22,6 +22,7 @@ from civicpanel.common.forms import CleanInputMixin
 from civicpanel.common.pdf import pdf_available
 from civicpanel.surveys import selectors as survey_selectors
 from civicpanel.surveys.audience import profile_questions
+from civicpanel.surveys.next_steps import survey_next_steps
 
 LANGUAGE_CHOICES = [("da", gettext_lazy("Danish")), ("nb", gettext_lazy("Norwegian Bokmål")),
                     ("en", gettext_lazy("English"))]
@@ -85,6 +86,7 @@ def report_view(request, survey_id: int):
     return render(request, "analysis/report/page.html", {
         "survey": survey, "form": form, "reports": reports, "available": available,
         "languages": dict(LANGUAGE_CHOICES), "working": any(r.working for r in reports),
+        "next_steps": survey_next_steps(request, survey),
     })
 
 

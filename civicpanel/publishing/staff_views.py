@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from civicpanel.accounts.decorators import staff_view
-from civicpanel.accounts.permissions import Capability
+from civicpanel.accounts.permissions import Capability, can
 from civicpanel.common.formatting import number
 from civicpanel.outreach.selectors import mailings_with_status
 from civicpanel.publishing import selectors, services
@@ -56,6 +56,11 @@ def publish_view(request, survey_id: int):
                         messages.error(request, message)
                 else:
                     messages.success(request, _("The results are public now."))
+                    # Next comes telling the panel what came of it: the feedback's confirmation
+                    # (nothing is sent before staff confirm there).
+                    if can(request.membership, Capability.MAILINGS) and selectors.feedback_for(
+                            council=request.council, survey=survey) is None:
+                        return redirect("staff:survey_feedback", survey.pk)
             return redirect("staff:survey_publish", survey.pk)
         survey.refresh_from_db()
     elif action in ("close", "withdraw"):
