@@ -82,7 +82,7 @@ def test_idea_to_vote_on_a_phone_to_result_and_building(live_server, browser, tm
     spage.select_option("[name=decision]", "to_vote")
     spage.fill("[name=decision_reason_da]", "Lovligt og kan bygges i år.")
     spage.fill("[name=decision_reason_en]", "Legal and can be built this year.")
-    _go(spage, spage.locator("main form button.primary").first)
+    _go(spage, spage.get_by_role("button", name="Save assessment"))
     project = Project.objects.get(round=rnd)
     assert project.decision == Project.Decision.TO_VOTE and project.ideas.get() == idea
     for n, cost in ((2, 60_000), (3, 20_000)):
@@ -126,7 +126,7 @@ def test_idea_to_vote_on_a_phone_to_result_and_building(live_server, browser, tm
     spage.fill("[name=code]", code)
     spage.select_option("[name=pot]", "city")
     spage.fill("[name=choices]", "2, 3")
-    _go(spage, spage.locator("main form.narrow button.primary"))
+    _go(spage, spage.get_by_role("button", name="Save for confirmation"))
     _clean(spage)
     second = browser.new_context(locale="en-GB")
     staff_session(second, live_server, council, "manager")

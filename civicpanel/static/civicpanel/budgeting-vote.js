@@ -17,20 +17,25 @@
     return text.replace(/%\((\w+)\)s/g, function (_m, k) { return values[k]; });
   }
 
+  // Each project's cost sits on its row, so the design system's controls need no extra attributes.
+  function cost(el) {
+    return parseInt(el.closest("[data-cost]").dataset.cost, 10);
+  }
+
   function update() {
     var n = 0, total = 0, given = 0, over = false;
     if (kind === "points") {
       form.querySelectorAll("input.pb-points").forEach(function (el) {
         var v = parseInt(el.value || "0", 10) || 0;
-        if (v > 0) { n += 1; total += parseInt(el.dataset.cost, 10); given += v; }
+        if (v > 0) { n += 1; total += cost(el); given += v; }
       });
       over = points && given > points;
       out.textContent = fill(out.dataset.textPoints, {points: fmt.format(given), max: fmt.format(points)});
     } else {
-      var selector = kind === "ranking" ? "input.pb-rank" : "input.pb-check";
+      var selector = kind === "ranking" ? "input.pb-rank" : "input[type=checkbox][name=project]";
       form.querySelectorAll(selector).forEach(function (el) {
         var on = kind === "ranking" ? (el.value || "").trim() !== "" : el.checked;
-        if (on) { n += 1; total += parseInt(el.dataset.cost, 10); }
+        if (on) { n += 1; total += cost(el); }
       });
       over = (kind === "knapsack" && total > budget) || ((kind === "approval" || kind === "ranking") && max && n > max);
       out.textContent = fill(out.dataset.textCost, {
