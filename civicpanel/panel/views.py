@@ -36,6 +36,7 @@ from civicpanel.panel.forms import (
     ProfileQuestionForm,
 )
 from civicpanel.panel.population_tables import stored_tables
+from civicpanel.tenancy.brand import MIN_CONTRAST
 from civicpanel.tenancy.forms import CouncilGeneralForm, DistrictForm
 
 settings_view = staff_view(Capability.SETTINGS)
@@ -80,7 +81,7 @@ def settings_general_view(request):
         else:
             messages.info(request, _("Nothing was changed."))
         return redirect("staff:settings_general")
-    return render(request, "panel/general.html", {"form": form})
+    return render(request, "panel/general.html", {"form": form, "min_contrast": MIN_CONTRAST})
 
 
 # --- districts -------------------------------------------------------------------------------
