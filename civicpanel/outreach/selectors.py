@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass, field
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 
 from civicpanel.common.security import token_hash
@@ -64,7 +65,8 @@ def mailings_with_status(*, council, reference: str | None = None, limit: int | 
                          ids: list[int] | None = None) -> list[Mailing]:
     """The council's waves (with this reference, or these ids, if given), newest first, each with
     `.status` (a MailingStatus), in one query."""
-    mailings = Mailing.objects.filter(council=council).select_related("created_by").annotate(**_state_counts())
+    mailings = (Mailing.objects.filter(council=council).select_related("created_by").annotate(**_state_counts())
+                .order_by("-created_at", "-id"))
     if reference is not None:
         mailings = mailings.filter(reference=reference)
     if ids is not None:
@@ -73,6 +75,19 @@ def mailings_with_status(*, council, reference: str | None = None, limit: int | 
     for mailing in result:
         mailing.status = _status_from(mailing)
     return result
+
+
+def mailings_page(*, council, page_number, per_page: int = 50) -> Page:
+    """One page of the council's waves, newest first, each with `.status`: the page's rows only
+    are counted, in one query."""
+    # Explicitly ordered: a query with aggregates leaves the model's ordering out.
+    mailings = (Mailing.objects.filter(council=council).select_related("created_by").annotate(**_state_counts())
+                .order_by("-created_at", "-id"))
+    page = Paginator(mailings, per_page).get_page(page_number)
+    page.object_list = list(page.object_list)
+    for mailing in page.object_list:
+        mailing.status = _status_from(mailing)
+    return page
 
 
 def mailing_get(*, council, mailing_id: int) -> Mailing:

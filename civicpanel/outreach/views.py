@@ -156,8 +156,8 @@ def message_edit_view(request, key: str, language: str):
 
 @texts_view
 def mailing_list_view(request):
-    return render(request, "outreach/mailing_list.html",
-                  {"mailings": selectors.mailings_with_status(council=request.council, limit=200)})
+    page = selectors.mailings_page(council=request.council, page_number=request.GET.get("page"))
+    return render(request, "outreach/mailing_list.html", {"mailings": page.object_list, "page": page})
 
 
 @texts_view

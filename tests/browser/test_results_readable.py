@@ -95,7 +95,7 @@ def test_results_page_numbers_and_charts_in_danish(live_server, browser, results
     chart_text = page.eval_on_selector_all("svg.bar-chart text", "nodes => nodes.map(n => n.textContent)")
     assert any(text.endswith("\xa0%") for text in chart_text)
     assert not any("." in text and "%" in text for text in chart_text)
-    average = page.locator("section.result", has_text="Days in a park?").locator("dd").first.inner_text()
+    average = page.locator("section", has_text="Days in a park?").get_by_role("definition").first.inner_text()
     assert "," in average or average.isdigit()
     assert "answers" not in main.inner_text()  # "svar", not English
     context.close()

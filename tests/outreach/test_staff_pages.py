@@ -152,3 +152,16 @@ def test_cancel_from_the_status_page(council, staff, mailoutbox):
     assert "Cancelled" in response.content.decode() or "cancelled" in response.content.decode()
     send_mailing_now(mailing.pk)
     assert mailoutbox == []
+
+
+def test_mailings_come_fifty_to_a_page_newest_first(council, staff):
+    client = staff("manager")
+    people = members(council, 1)
+    for number in range(55):
+        mailing_create(council=council, actor=client.user, message_type="test_invitation",
+                       member_ids=[m.pk for m in people], reference=f"wave-{number:02d}")
+    first = client.get(reverse("staff:outreach_mailings")).content.decode()
+    assert first.count("wave-") == 50 and "wave-54" in first and "wave-04" not in first
+    assert "page 1 of 2" in first and 'aria-label="Page 2"' in first
+    second = client.get(reverse("staff:outreach_mailings") + "?page=2").content.decode()
+    assert second.count("wave-") == 5 and "wave-00" in second and "wave-54" not in second
