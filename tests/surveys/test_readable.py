@@ -108,7 +108,7 @@ def test_results_page_numbers_in_the_page_language(council, answered, staff_clie
                       HTTP_ACCEPT_LANGUAGE=language).content.decode()
     assert average in html  # the safety scale's average: 21 / 8
     assert ("2.62" in html) == (language == "en")
-    assert f"<dd>{median}</dd>" in html  # days in a park: median of 0..7
+    assert f'<dd class="figure-value">{median}</dd>' in html  # days in a park: median of 0..7
     # The chart's percentages are written exactly like the table's.
     assert f">38{NBSP}%<" in html and html.count(f"38{NBSP}%") >= 2  # 3 of 8 walk
 
