@@ -141,7 +141,8 @@ def _sweep(browser, live_server, table: dict, *, staff: bool) -> list[str]:
     else:
         member_session(context, live_server, world.member)
     page = context.new_page()
-    page.set_default_timeout(8_000)
+    # A page that builds a PDF or a chart can take seconds on a busy test machine.
+    page.set_default_timeout(20_000)
     try:
         for index, name in enumerate(names):
             language = LANGUAGES[index % len(LANGUAGES)]
