@@ -53,7 +53,7 @@ def prepare(*, members: int, workdir: Path) -> dict:
     from civicpanel.panel.defaults import council_setup_defaults
     from civicpanel.surveys import services
     from civicpanel.surveys.invitations import invitation_path
-    from civicpanel.surveys.models import Invitation, Page
+    from civicpanel.surveys.models import Invitation, Page, Survey
     from civicpanel.tenancy.models import Council, District
 
     def t(text: str) -> dict:
@@ -97,6 +97,11 @@ def prepare(*, members: int, workdir: Path) -> dict:
             entries.append({"name": f"q_{question.uid}", "values": values, "multi": kind == "multi",
                             "max": 2 if kind == "multi" else 1})
         layout.append({"id": page.pk, "fields": entries})
+    # What every survey must say before it is sent (why it is asked, for whom, what happens next).
+    Survey.objects.filter(pk=survey.pk).update(purpose=t("Planlægning af byens parker"),
+                                               committee=t("Teknik- og Miljøudvalget"),
+                                               answers_use=t("Svarene indgår i parkplanen."))
+    survey.refresh_from_db()
     services.survey_open(council=council, actor=None, survey=survey)
     started = time.perf_counter()
     wave = services.wave_send(council=council, actor=None, survey=survey, filters={"status": ["active"]})
