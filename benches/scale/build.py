@@ -321,13 +321,13 @@ def _responses(connection, rng, survey_id: int, n: int, now) -> None:
         rows, answers = [], []
         for k, index in enumerate(chosen):
             at = (now - dt.timedelta(minutes=int(rng.integers(5, 2800)))).isoformat()
-            rows.append(f"{first_id + k}\t{survey_id}\t{invitations[index]}\tda\t0\t{at}\t{at}\t{at}")
+            rows.append(f"{first_id + k}\t{survey_id}\t{invitations[index]}\tda\t0\t{at}\t{at}\t{at}\tweb")
             for question in questions:
                 value = _answer_value(question, rng)
                 if value is not None:
                     answers.append(f"{first_id + k}\t{question.pk}\t{json.dumps(value, ensure_ascii=False)}\t")
         _copy(cursor.cursor, "surveys_response", ["id", "survey_id", "invitation_id", "language", "current_page",
-                                                  "started_at", "updated_at", "completed_at"], rows)
+                                                  "started_at", "updated_at", "completed_at", "mode"], rows)
         cursor.execute("SELECT setval(pg_get_serial_sequence('surveys_response', 'id'), (SELECT max(id) FROM surveys_response))")
         _copy(cursor.cursor, "surveys_answer", ["response_id", "question_id", "value", "other_text"], answers)
         cursor.execute("UPDATE surveys_invitation i SET completed_at = r.completed_at FROM surveys_response r "

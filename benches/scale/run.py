@@ -91,11 +91,15 @@ def dashboard(slug: str, runs: int) -> None:
 def send_preview(slug: str, runs: int, size: int, goal: float, label: str) -> None:
     from civicpanel.accounts.models import User
     from civicpanel.surveys import services
+    from civicpanel.surveys.models import Survey
     from civicpanel.tenancy.models import Council
 
     council = Council.objects.get(slug=slug)
     admin = User.objects.get(email=f"bench-admin@{slug}.example")
     survey = services.survey_from_template(council=council, actor=admin, key="traffic_green")
+    # The send page asks for the survey's purpose before anything else.
+    text = {"da": "Trafikplan", "en": "Traffic plan"}
+    Survey.objects.filter(pk=survey.pk).update(purpose=text, committee=text, answers_use=text)
     client = staff_client(slug)
     url = (f"/staff/surveys/{survey.pk}/send/?audience=sample&sample_size={size}&sample_seed={{seed}}"
            "&sample_features=employment&sample_features=birth_year&sample_features=district"
