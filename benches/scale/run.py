@@ -110,8 +110,9 @@ def send_preview(slug: str, runs: int, size: int, goal: float, label: str) -> No
         started = time.perf_counter()
         response = client.get(url.format(seed=seed + 2))
         times.append(time.perf_counter() - started)
-        # The drawn sample's heading: the draw succeeded (not a form or method error).
-        assert response.status_code == 200 and b'id="sample-h"' in response.content, response.content[-3000:]
+        # A drawn sample: its preview without the error the page shows when it cannot be drawn.
+        drawn = b'class="card sample-preview"' in response.content and b"alert-error" not in response.content
+        assert response.status_code == 200 and drawn, response.content[-3000:]
     record(label, times, goal)
 
 
