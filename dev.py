@@ -73,7 +73,7 @@ def parallel_args(args: list[str]) -> list[str]:
     if any(a == "-n" or a.startswith(("-n=", "--numprocesses")) or a == "no:xdist" for a in args):
         return args
     workers = min(os.cpu_count() or 1, 4)
-    return ["-n", str(workers), *args] if workers > 1 else args
+    return ["-n", str(workers), "--dist", "loadgroup", *args] if workers > 1 else args
 
 
 def run_tests(py: Path, args: list[str]) -> int:

@@ -23,6 +23,11 @@ DB_FIXTURES = {"db", "transactional_db", "client", "live_server", "council", "st
 
 
 def pytest_collection_modifyitems(config, items):
+    # The PostgreSQL races open dozens of connections each: on one worker they run one after
+    # another instead of together (with `--dist loadgroup`, as dev.py runs the suite).
+    for item in items:
+        if item.get_closest_marker("postgres") is not None:
+            item.add_marker(pytest.mark.xdist_group("postgres-races"))
     if os.environ.get("CIVICPANEL_DB_TESTS_ONLY") != "1":
         return
     keep, drop = [], []
