@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.urls import reverse
@@ -36,9 +37,10 @@ def test_sessions_are_cut_at_pauses_over_30_minutes_and_each_gets_its_lead_time(
 
 
 def _log(council, survey, actor, minutes, action="survey.question_update"):
-    event = AuditEvent.objects.create(council=council, actor=actor, actor_label="x", action=action,
-                                      object_type="surveys.survey", object_id=str(survey.pk))
-    AuditEvent.objects.filter(pk=event.pk).update(created_at=at(minutes))
+    # The log is append-only (PostgreSQL refuses an UPDATE), so each event is written at its time.
+    with mock.patch("django.utils.timezone.now", return_value=at(minutes)):
+        AuditEvent.objects.create(council=council, actor=actor, actor_label="x", action=action,
+                                  object_type="surveys.survey", object_id=str(survey.pk))
 
 
 def test_survey_page_and_overview_show_the_effort(council, staff_client):
