@@ -107,7 +107,8 @@ def settings_districts_view(request):
 @require_http_methods(["GET", "POST"])
 def settings_district_edit_view(request, district_id: int):
     district = _get_or_404(settings_selectors.settings_district, council=request.council, district_id=district_id)
-    form = DistrictForm(request.POST if "delete" not in request.POST else None,
+    saving = request.method == "POST" and "delete" not in request.POST
+    form = DistrictForm(request.POST if saving else None,
                         initial={"name": district.name, "postal_codes": district.postal_codes})
     if request.method == "POST":
         try:

@@ -411,3 +411,11 @@ def test_campaigns_show_link_and_recruits(council, admin):
     assert "There is already a campaign with the code poster-station." in page
     assert Campaign.objects.filter(council=council).count() == 1
     assert _events(council, "campaign.add") == 1
+
+
+def test_a_district_page_opens_without_errors(council, staff_client):
+    from civicpanel.tenancy.models import District
+
+    district = District.objects.filter(council=council).first()
+    html = staff_client("admin").get(reverse("staff:settings_district", args=[district.pk])).content.decode()
+    assert "error-summary" not in html and f'value="{district.name}"' in html
