@@ -45,7 +45,8 @@ def compose(*, council, language: str, subject: str, body: str, unsubscribe_url:
 
 
 def compose_example(*, council, language: str, subject: str, body: str) -> Composed:
-    """For the preview and the test e-mail: the member's unsubscribe link as a placeholder."""
+    """The e-mail as the preview and the test send show it: exactly what members get, except that
+    the unsubscribe link reads "…" where each member's own link (made at sending) will stand."""
     return compose(council=council, language=language, subject=subject, body=body,
                    unsubscribe_url=absolute_url(council, EXAMPLE_UNSUBSCRIBE))
 
