@@ -16,15 +16,16 @@ from civicpanel.common.models import translated
 from civicpanel.common.security import token_hash
 
 
-def pb_member_data(member) -> dict[str, list[dict]]:
+def participation_data(*, ideas, voter_records) -> tuple[list[dict], list[dict]]:
+    """A person's ideas and ballots, as their data export shows them (members and residents alike)."""
     ideas = [{"round": translated(i.round.title), "title": i.title, "description": i.description,
               "place": i.place, "district": i.district.name if i.district_id else None,
               "cost_estimate": i.cost_estimate, "category": i.category, "status": i.status,
               "hidden_reason": i.hidden_reason, "submitted_at": i.created_at.isoformat(),
               "images": i.images.count()}
-             for i in Idea.objects.filter(author_member=member).select_related("round", "district")]
+             for i in ideas.select_related("round", "district")]
     votes = []
-    for record in VoterRecord.objects.filter(member=member).select_related("round", "district"):
+    for record in voter_records.select_related("round", "district"):
         # The ballot is found only through the receipt the running service can rebuild.
         ballot = Ballot.objects.filter(round=record.round,
                                        receipt_hash=token_hash(receipt_for(record.round, record))).first()
@@ -34,6 +35,12 @@ def pb_member_data(member) -> dict[str, list[dict]]:
                       "voted_on": record.voted_on.isoformat(),
                       "ballot": [names.get(n, str(n)) for n in ballot.choices] if ballot else None,
                       "points": list(ballot.points) if ballot and ballot.points else None})
+    return ideas, votes
+
+
+def pb_member_data(member) -> dict[str, list[dict]]:
+    ideas, votes = participation_data(ideas=Idea.objects.filter(author_member=member),
+                                      voter_records=VoterRecord.objects.filter(member=member))
     return {"pb_ideas": ideas, "pb_votes": votes}
 
 

@@ -15,36 +15,19 @@ from __future__ import annotations
 from django.db import transaction
 
 from civicpanel.audit.services import audit_record
+from civicpanel.budgeting.member_data import participation_data
 from civicpanel.budgeting.models import (
-    Ballot,
     Idea,
     IdeaImage,
     Resident,
     ResidentNotice,
     VoterRecord,
 )
-from civicpanel.budgeting.voting import receipt_for
-from civicpanel.common.models import translated
-from civicpanel.common.security import token_hash
 
 
 def resident_data(resident: Resident) -> dict:
-    ideas = [{"round": translated(i.round.title), "title": i.title, "description": i.description,
-              "place": i.place, "district": i.district.name if i.district_id else None,
-              "cost_estimate": i.cost_estimate, "category": i.category, "status": i.status,
-              "hidden_reason": i.hidden_reason, "submitted_at": i.created_at.isoformat(),
-              "images": i.images.count()}
-             for i in Idea.objects.filter(author_resident=resident).select_related("round", "district")]
-    votes = []
-    for record in VoterRecord.objects.filter(resident=resident).select_related("round", "district"):
-        ballot = Ballot.objects.filter(round=record.round,
-                                       receipt_hash=token_hash(receipt_for(record.round, record))).first()
-        names = {p.number: translated(p.title) for p in record.round.projects.all()}
-        votes.append({"round": translated(record.round.title), "vote": record.pot,
-                      "district": record.district.name if record.district_id else None,
-                      "voted_on": record.voted_on.isoformat(),
-                      "ballot": [names.get(n, str(n)) for n in ballot.choices] if ballot else None,
-                      "points": list(ballot.points) if ballot and ballot.points else None})
+    ideas, votes = participation_data(ideas=Idea.objects.filter(author_resident=resident),
+                                      voter_records=VoterRecord.objects.filter(resident=resident))
     return {
         "resident": {"email": resident.email, "postal_code": resident.postal_code, "birth_year": resident.birth_year,
                      "district": resident.district.name if resident.district_id else None,
