@@ -232,3 +232,23 @@ def test_staff_choose_the_questions_to_stratify_on(council, panel, staff_client)
     confirm_and_send(client, url, {"audience": "sample", "sample_size": "30", "sample_seed": "3",
                                    "sample_features": "district"})
     assert Wave.objects.get(survey=survey).sample["features"] == ["district"]
+
+
+def test_a_sent_sample_is_replayed_exactly_from_the_seed_stored_on_its_wave(council, panel):
+    """Anyone holding the wave's record (the audit log has the same) and the pool draws the same
+    members again: the seed was random, and only the stored one is used for the replay."""
+    from civicpanel.surveys.sampling import new_seed
+
+    survey = build_survey(council)
+    pool = pool_of(council, survey)
+    wave = services.wave_send(council=council, actor=None, survey=survey,
+                              sample=SampleRequest(size=25, seed=new_seed(), features=("gender", "district")))
+    stored = Wave.objects.get(pk=wave.pk).sample
+    invited = sorted(Invitation.objects.filter(wave=wave).values_list("member_id", flat=True))
+    replay = sample_draw(council=council, survey=survey, member_ids=pool,
+                         request=SampleRequest(size=stored["size"], seed=stored["seed"],
+                                               adjust_for_response=stored["adjust_for_response"],
+                                               features=tuple(stored["features"])))
+    assert replay.ok and sorted(replay.selected) == invited
+    logged = AuditEvent.objects.get(action="survey.send").detail["sample"]
+    assert logged["seed"] == stored["seed"] and logged["features"] == stored["features"]

@@ -239,3 +239,20 @@ def test_cancel_a_scheduled_sending(council, panel, staff_client, mailoutbox, dj
     with django_capture_on_commit_callbacks(execute=True):
         services.wave_send(council=council, actor=None, survey=survey, filters={"district": [district_code(council, 1)]})
     assert len(mailoutbox) == 2
+
+
+def test_the_contact_limit_counts_invitations_of_the_last_30_days_only(council):
+    """Two invitations within 30 days (the council's default cap) leave a member out of the next
+    survey; once the older one is 31 days old, the member may be asked again."""
+    assert (council.contact_limit_count, council.contact_limit_days) == (2, 30)
+    member = MemberFactory(council=council)
+    first, _ = invite(build_survey(council), member)
+    invite(build_survey(council), member)
+    survey = build_survey(council)
+    plan = audience_plan(council=council, survey=survey, filters={}, with_composition=False)
+    assert member.pk not in plan.member_ids and plan.left_out["contacted_recently"] == 1
+    Invitation.objects.filter(pk=first.pk).update(invited_at=timezone.now() - timedelta(days=29, hours=23))
+    assert member.pk not in audience_plan(council=council, survey=survey, filters={},
+                                          with_composition=False).member_ids
+    Invitation.objects.filter(pk=first.pk).update(invited_at=timezone.now() - timedelta(days=31))
+    assert member.pk in audience_plan(council=council, survey=survey, filters={}, with_composition=False).member_ids
