@@ -35,4 +35,5 @@ class EventsConfig(AppConfig):
         for key, texts in messages.MESSAGE_TYPES.items():
             register_message_type(key, subject=texts["subject"], body=texts["body"], variables=messages.VARIABLES,
                                   context_provider=messages.message_context, preference=None if key in messages.TRANSACTIONAL else "wants_events",
-                                  label=texts["label"], sample=messages.SAMPLE)
+                                  label=texts["label"], sample=messages.SAMPLE,
+                                  attachments=messages.session_calendar if key in messages.WITH_CALENDAR else None)

@@ -96,6 +96,27 @@ def message_context(delivery) -> dict:
     }
 
 
+def session_calendar(delivery) -> list:
+    """The outreach attachments provider of the reminder and change e-mails: the session as a
+    calendar file (.ics), the same file the ticket page offers. It links to the event's public
+    page, never the personal link: calendars get synced and shared."""
+    from django.urls import reverse
+
+    from civicpanel.common.mail import absolute_url
+    from civicpanel.events.calendar import calendar_file
+    from civicpanel.outreach.attachments import Attachment
+
+    session_id = (delivery.mailing.extra_context or {}).get("session")
+    participant = Participant.objects.select_related("event", "event__council").get(
+        pk=delivery.reference_id, event__council_id=delivery.mailing.council_id, member_id=delivery.member_id)
+    session = participant.event.sessions.filter(pk=session_id).first() if session_id else None
+    if session is None:
+        return []
+    public_url = absolute_url(participant.event.council, reverse("events:public", args=[participant.event_id]))
+    content = calendar_file(session, participant_url=public_url).encode("utf-8")
+    return [Attachment(filename=f"event-{participant.event_id}.ics", content=content, mimetype="text/calendar")]
+
+
 def _texts(label, subject, da, nb, en):
     return {"label": label, "subject": subject, "body": {"da": da, "nb": nb, "en": en}}
 
@@ -146,15 +167,18 @@ REMINDER = _texts(
     {"da": "Påmindelse før en session", "nb": "Påminnelse før en økt", "en": "Reminder before a session"},
     {"da": "Påmindelse: {{ event_title }}", "nb": "Påminnelse: {{ event_title }}", "en": "Reminder: {{ event_title }}"},
     "Hej {{ member_name }}\n\nVi glæder os til at se dig til {{ event_title }}:\n{{ session }}\n\n"
-    "Din billet, praktiske oplysninger og en kalenderfil (.ics) finder du her:\n{{ link }}\n\n"
+    "Tidspunktet ligger som kalenderfil (.ics) i denne e-mail. Din billet og de praktiske oplysninger finder "
+    "du her:\n{{ link }}\n\n"
     "Kan du alligevel ikke komme, så meld fra samme sted, så pladsen kan gå til en anden.\n\n"
     "Venlig hilsen\n{{ council_name }}",
     "Hei {{ member_name }}\n\nVi gleder oss til å se deg på {{ event_title }}:\n{{ session }}\n\n"
-    "Billetten din, praktisk informasjon og en kalenderfil (.ics) finner du her:\n{{ link }}\n\n"
+    "Tidspunktet ligger som kalenderfil (.ics) i denne e-posten. Billetten din og praktisk informasjon finner "
+    "du her:\n{{ link }}\n\n"
     "Kan du likevel ikke komme, meld avbud samme sted, så plassen kan gå til en annen.\n\n"
     "Vennlig hilsen\n{{ council_name }}",
     "Dear {{ member_name }}\n\nWe look forward to seeing you at {{ event_title }}:\n{{ session }}\n\n"
-    "Your ticket, the practical details and a calendar file (.ics) are here:\n{{ link }}\n\n"
+    "The time is attached to this e-mail as a calendar file (.ics). Your ticket and the practical details are "
+    "here:\n{{ link }}\n\n"
     "If you cannot come after all, please say so there, so the seat can go to someone else.\n\n"
     "Best regards\n{{ council_name }}",
 )
@@ -201,6 +225,8 @@ SEAT_OFFER = _texts(
 MESSAGE_TYPES = {"event_call": CALL, "event_invitation": INVITATION, "event_reserve": RESERVE,
                  "event_not_drawn": NOT_DRAWN, "event_reminder": REMINDER, "event_change": CHANGE,
                  "event_cancel": CANCEL, "event_seat_offer": SEAT_OFFER}
+# The e-mails about one seat's time and place carry the session as a calendar file.
+WITH_CALENDAR = {"event_reminder", "event_change"}
 # Only the call is a marketing-like e-mail that a member's "no event e-mails" choice stops. The
 # others answer the member's own volunteering (their seat, its time and place), so they go out
 # like a login link does, without an unsubscribe link.

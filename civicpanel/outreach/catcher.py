@@ -99,6 +99,7 @@ class CaughtMessage:
     headers: list[tuple[str, str]]
     text: str
     html: str
+    attachments: list[tuple[str, str, int]]  # (file name, content type, bytes)
 
 
 SHOWN_HEADERS = ("From", "To", "Subject", "Date", "Reply-To", "List-Unsubscribe", "List-Unsubscribe-Post",
@@ -116,4 +117,6 @@ def caught_read(path: Path) -> CaughtMessage:
         headers=[(name, str(message[name])) for name in SHOWN_HEADERS if message[name] is not None],
         text=text_part.get_content() if text_part is not None else "",
         html=html_part.get_content() if html_part is not None else "",
+        attachments=[(part.get_filename() or "", part.get_content_type(), len(part.get_payload(decode=True) or b""))
+                     for part in message.iter_attachments()],
     )

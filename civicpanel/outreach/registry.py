@@ -38,6 +38,7 @@ class MessageType:
     label: dict[str, str] = field(default_factory=dict)
     sample: dict[str, str] = field(default_factory=dict)
     composer: Callable[[Any, str, dict], Composed] | None = None
+    attachments: Callable[[Any], list] | None = None
 
     @property
     def editable(self) -> bool:
@@ -65,7 +66,8 @@ def register_message_type(key: str, *, subject: dict[str, str], body: dict[str, 
                           variables: list[str], context_provider: Callable[[Any], dict] | None = None,
                           preference: str | None = "wants_surveys", label: dict[str, str] | None = None,
                           sample: dict[str, str] | None = None,
-                          composer: Callable[[Any, str, dict], Composed] | None = None) -> None:
+                          composer: Callable[[Any, str, dict], Composed] | None = None,
+                          attachments: Callable[[Any], list] | None = None) -> None:
     """Declare a kind of e-mail.
 
     subject/body: default texts per language ("da", "nb", "en"), Django template syntax with
@@ -78,6 +80,9 @@ def register_message_type(key: str, *, subject: dict[str, str], body: dict[str, 
     (newsletters): it runs in the worker instead of the texts, with the language chosen for the
     member and the common variables (council_name, member_name, unsubscribe_url) in `context`;
     subject and body may then be empty.
+    attachments(delivery) -> [outreach.attachments.Attachment] runs in the worker too, in the
+    member's language, for files that travel with the e-mail (checked by
+    outreach.attachments.checked: allowed types, plain names, size caps).
     Registering the same key again replaces it (harmless on reload).
     """
     if preference is not None and preference not in PREFERENCES:
@@ -87,7 +92,7 @@ def register_message_type(key: str, *, subject: dict[str, str], body: dict[str, 
     _TYPES[key] = MessageType(
         key=key, subject=dict(subject), body=dict(body), variables=tuple(variables),
         context_provider=context_provider, preference=preference, label=dict(label or {}),
-        sample=dict(sample or {}), composer=composer,
+        sample=dict(sample or {}), composer=composer, attachments=attachments,
     )
 
 

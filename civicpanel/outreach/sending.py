@@ -37,6 +37,7 @@ from django.utils.translation import override
 from civicpanel.common.mail import absolute_url, sender_for
 from civicpanel.common.security import derived_token, new_salt, token_hash
 from civicpanel.members.models import Member
+from civicpanel.outreach.attachments import Attachment, checked
 from civicpanel.outreach.models import Delivery, Mailing
 from civicpanel.outreach.registry import MessageType, get_message_type
 from civicpanel.outreach.texts import message_language, render, texts_for
@@ -230,6 +231,16 @@ def build_message(delivery: Delivery, message_type: MessageType, texts: dict[str
     return subject, body, headers, html
 
 
+def build_attachments(delivery: Delivery, message_type: MessageType) -> list[Attachment]:
+    """The files of one delivery, built by the message type's app in the member's language and
+    checked (outreach.attachments); none for most kinds of e-mail."""
+    if message_type.attachments is None:
+        return []
+    language = message_language(delivery.mailing.council, delivery.member.language)
+    with override(language):
+        return checked(message_type.attachments(delivery))
+
+
 def _error_text(error: BaseException) -> str:
     """The error for staff, without the recipient's address (which must not outlive erasure)."""
     return ADDRESS_RE.sub("<address>", f"{type(error).__name__}: {error}")[:300]
@@ -252,7 +263,7 @@ def _close_quietly(mailer) -> None:
 
 
 def _deliver(mailer, *, council, to: str, subject: str, body: str, headers: dict[str, str],
-             html: str | None = None) -> str:
+             html: str | None = None, attachments: list[Attachment] = ()) -> str:
     """Send one e-mail over an open mailer connection; the message is built as
     civicpanel.common.mail.deliver builds it (same sender, Reply-To and Message-ID)."""
     message_id = make_msgid(domain="civicpanel")
@@ -263,6 +274,8 @@ def _deliver(mailer, *, council, to: str, subject: str, body: str, headers: dict
     )
     if html:
         message.attach_alternative(html, "text/html")
+    for attachment in attachments:
+        message.attach(attachment.filename, attachment.content, attachment.mimetype)
     mailer.send_messages([message])
     return message_id
 
@@ -280,6 +293,7 @@ def _send_one(delivery: Delivery, message_type: MessageType, texts: dict, token:
     delivery.attempts += 1
     try:
         subject, body, headers, html = build_message(delivery, message_type, texts, unsubscribe)
+        attachments = build_attachments(delivery, message_type)
     except Exception as error:  # a broken text or context provider fails this e-mail, not the wave
         logger.exception("delivery %s: cannot build the message", delivery.pk)
         _fail(delivery, _error_text(error), report)
@@ -287,7 +301,7 @@ def _send_one(delivery: Delivery, message_type: MessageType, texts: dict, token:
     council = delivery.mailing.council
     try:
         message_id = _deliver(mailer, council=council, to=delivery.member.email, subject=subject, body=body,
-                              headers=headers, html=html)
+                              headers=headers, html=html, attachments=attachments)
     except smtplib.SMTPRecipientsRefused as error:
         code = min((response[0] for response in error.recipients.values()), default=550)
         if code >= 500:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.db import OperationalError, connection, connections
@@ -390,3 +390,23 @@ def test_a_follow_up_survey_goes_to_those_who_attended(council, staff_client):
     assert set(Invitation.objects.filter(survey=survey).values_list("member_id", flat=True)) == {
         s.participant.member_id for s in seats[:2]}
     assert manager.get("/staff/surveys/for/attended_event/999999/").status_code == 404
+
+
+def test_the_reminder_carries_the_session_as_a_calendar_file(council, mailoutbox,
+                                                            django_capture_on_commit_callbacks):
+    event = drawn_event(council)
+    session = event.sessions.first()
+    seat = Placement.objects.filter(session=session, state=Placement.State.INVITED).first()
+    services.seat_accept(placement=seat)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reminders_send_due(now=session.starts_at - timedelta(hours=event.reminder_hours - 1))
+    (message,) = [m.message() for m in mailoutbox]
+    (ics,) = list(message.iter_attachments())
+    assert ics.get_content_type() == "text/calendar" and ics.get_filename() == f"event-{event.pk}.ics"
+    content = ics.get_content()
+    assert "BEGIN:VEVENT" in content and f"DTSTART:{session.starts_at.astimezone(UTC):%Y%m%dT%H%M%SZ}" in content
+    # The file is synced and shared by calendars: it links to the public page, not the personal link.
+    assert participant_path(seat.participant) not in content and f"/events/{event.pk}/" in content
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    assert participant_path(seat.participant) in body
