@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from civicpanel.common.forms import CleanInputMixin
 from civicpanel.events.models import Event, RegistrationQuestion, Session
+from civicpanel.members.member_sets import member_sets
 
 LANGUAGE_NAMES = {"da": gettext_lazy("Danish"), "nb": gettext_lazy("Norwegian"), "en": gettext_lazy("English")}
 
@@ -133,11 +134,14 @@ class QuestionForm(CleanInputMixin, forms.Form):
 
 
 class AudienceForm(CleanInputMixin, forms.Form):
-    """Who is called: tick profile categories (nothing ticked under a question: everyone)."""
+    """Who is called, as for a survey's sending: a saved segment, or a filter of profile
+    categories and groups other apps know of (nothing ticked under a question: everyone); then
+    everyone in it or a representative sample."""
 
+    segment = forms.ChoiceField(label=gettext_lazy("Saved segment"), required=False)
     audience = forms.ChoiceField(
         label=gettext_lazy("Whom to call"), required=False, widget=forms.RadioSelect, initial="all",
-        choices=[("all", gettext_lazy("Everyone in the panel or the filter")),
+        choices=[("all", gettext_lazy("Everyone in the whole panel, or in the segment or filter")),
                  ("sample", gettext_lazy("A representative sample of them"))])
     sample_size = forms.IntegerField(label=gettext_lazy("Sample size"), required=False, min_value=1, max_value=100000)
     sample_seed = forms.IntegerField(
@@ -145,22 +149,42 @@ class AudienceForm(CleanInputMixin, forms.Form):
         help_text=gettext_lazy("The same seed and audience give the same sample. Leave empty for a random seed; "
                                "it is shown and stored with the sending."))
 
-    def __init__(self, *args, questions, **kwargs):
+    def __init__(self, *args, questions, segments=(), council=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = questions
+        self.fields["segment"].choices = [("", _("None: use the filter below"))] + [(str(s.pk), s.name) for s in segments]
+        self.segments = {str(s.pk): s for s in segments}
         for question in questions:
             self.fields[f"f_{question.key}"] = forms.MultipleChoiceField(
                 label=question.text, required=False, widget=forms.CheckboxSelectMultiple,
                 choices=[(o.code, o.text) for o in question.options.all()])
+        # Groups other apps know of (e.g. those who attended an earlier event), shown only when they have any.
+        self.member_sets = []
+        for registered in member_sets():
+            choices = registered.choices(council) if council is not None else []
+            if choices:
+                self.member_sets.append(registered)
+                self.fields[f"f_{registered.key}"] = forms.MultipleChoiceField(
+                    label=registered.label, required=False, widget=forms.CheckboxSelectMultiple, choices=choices)
 
     @property
     def filter_fields(self):
-        return [self[f"f_{q.key}"] for q in self.questions]
+        return [self[f"f_{q.key}"] for q in self.questions] + [self[f"f_{s.key}"] for s in self.member_sets]
+
+    def chosen_segment(self):
+        if not self.is_valid():
+            return None
+        return self.segments.get(self.cleaned_data.get("segment") or "")
 
     def filters(self) -> dict[str, list[str]]:
+        """The chosen segment's filter, or the categories ticked."""
         if not self.is_valid():
             return {}
-        return {q.key: self.cleaned_data[f"f_{q.key}"] for q in self.questions if self.cleaned_data.get(f"f_{q.key}")}
+        segment = self.chosen_segment()
+        if segment is not None:
+            return dict(segment.filters)
+        keys = [q.key for q in self.questions] + [s.key for s in self.member_sets]
+        return {key: self.cleaned_data[f"f_{key}"] for key in keys if self.cleaned_data.get(f"f_{key}")}
 
     def sample(self) -> tuple[int, int] | None:
         """(size, seed) when a representative sample is asked for."""

@@ -135,10 +135,14 @@ class RegistrationQuestion(models.Model):
 
 
 class Call(models.Model):
-    """One call for volunteers: an audience and its outreach mailing."""
+    """One call for volunteers: an audience (a saved segment or a filter, then everyone in it
+    or a representative sample) and its outreach mailing."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="calls")
     mailing = models.ForeignKey("outreach.Mailing", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+")
+    # The saved segment chosen, if any; `filters` keeps what it said at the time of the call.
+    segment = models.ForeignKey("members.Segment", on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="+")
     filters = models.JSONField(default=dict, blank=True)
     sample = models.JSONField(default=dict, blank=True)

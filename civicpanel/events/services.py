@@ -29,6 +29,7 @@ from civicpanel.events.models import (
     RegistrationQuestion,
     Session,
 )
+from civicpanel.members.segments import clean_filters
 from civicpanel.methods.selection import replacement_for
 from civicpanel.outreach.services import mailing_create
 
@@ -199,12 +200,18 @@ def _new_pseudonyms(event: Event, count: int) -> list[str]:
     return fresh
 
 
-def call_send(*, council, actor, event: Event, filters: dict | None = None, sample_size: int | None = None,
-              sample_seed: int | None = None, request=None) -> Call:
+def call_send(*, council, actor, event: Event, filters: dict | None = None, segment=None,
+              sample_size: int | None = None, sample_seed: int | None = None, request=None) -> Call:
     """Call an audience to volunteer: one participant (with a personal link) per member not yet
-    called and not left out, and one outreach mailing. With `sample_size`, only a representative
-    sample of them (audience.call_sample; seed kept on the call). Safe to call twice: those
-    already called are left out the second time."""
+    called and not left out, and one outreach mailing. The audience is a saved `segment`
+    (members.segments) or `filters`, as for a survey's sending. With `sample_size`, only a
+    representative sample of them (audience.call_sample; seed kept on the call). Safe to call
+    twice: those already called are left out the second time."""
+    if segment is not None:
+        if segment.council_id != council.pk:
+            raise ValidationError(_("Unknown segment."))
+        filters = segment.filters
+    filters = clean_filters(council=council, filters=filters or {})
     now = timezone.now()
     with transaction.atomic():
         event = _locked(event, council)
@@ -224,7 +231,7 @@ def call_send(*, council, actor, event: Event, filters: dict | None = None, samp
             if drawn.errors:
                 raise ValidationError(drawn.errors)
             plan.member_ids, design = drawn.selected, drawn.record()
-        call = Call.objects.create(event=event, filters=filters or {}, recipient_count=len(plan.member_ids),
+        call = Call.objects.create(event=event, segment=segment, filters=filters, recipient_count=len(plan.member_ids),
                                    left_out=plan.left_out, sample=design,
                                    created_by=actor if getattr(actor, "pk", None) else None)
         pseudonyms = _new_pseudonyms(event, len(plan.member_ids))
@@ -242,7 +249,8 @@ def call_send(*, council, actor, event: Event, filters: dict | None = None, samp
         call.mailing = mailing
         call.save(update_fields=["mailing"])
         audit_record(council=council, actor=actor, action="event.call", target=event, member_ids=plan.member_ids,
-                     detail={"call": call.pk, "filters": filters or {}, "called": len(plan.member_ids),
+                     detail={"call": call.pk, "segment": segment.pk if segment else None, "filters": filters,
+                             "called": len(plan.member_ids),
                              "left_out": plan.left_out, "sample": design}, request=request)
     return call
 

@@ -27,6 +27,8 @@ from civicpanel.events.forms import AudienceForm, DrawForm, EventForm, QuestionF
 from civicpanel.events.messages import message_context_for_preview
 from civicpanel.events.models import Placement
 from civicpanel.members.categories import active_profile_questions
+from civicpanel.members.segments import clean_filters, segment_list
+from civicpanel.members.selectors import members_filter_describe
 from civicpanel.methods.disclosure import MIN_COUNT
 from civicpanel.outreach.registry import get_message_type
 from civicpanel.outreach.texts import render as render_text
@@ -190,12 +192,15 @@ def call_view(request, event_id: int):
         # A seed now, shown in the preview and carried to the send: what is sent is what was shown.
         data = data.copy()
         data["sample_seed"] = str(secrets.randbelow(services.MAX_SEED))
-    form = AudienceForm(data, questions=active_profile_questions(council=request.council))
-    filters = form.filters()
+    form = AudienceForm(data, questions=active_profile_questions(council=request.council),
+                        segments=list(segment_list(council=request.council)), council=request.council)
+    segment = form.chosen_segment()
+    filters = clean_filters(council=request.council, filters=form.filters())
     sample = form.sample()
     if request.method == "POST" and request.POST.get("action") == "send":
         try:
             call = services.call_send(council=request.council, actor=request.user, event=event, filters=filters,
+                                      segment=segment,
                                       sample_size=sample[0] if sample else None,
                                       sample_seed=sample[1] if sample else None, request=request)
         except ValidationError as error:
@@ -210,7 +215,9 @@ def call_view(request, event_id: int):
                         seed=sample[1]) if sample else None
     subject, body = _email_preview(request.council, event)
     return render(request, "events/staff/call.html", {
-        "event": event, "form": form, "plan": plan, "filters": filters, "email_subject": subject, "email_body": body,
+        "event": event, "form": form, "plan": plan, "filters": filters, "segment": segment,
+        "filter_lines": members_filter_describe(council=request.council, filters=filters),
+        "email_subject": subject, "email_body": body,
         "sample": drawn, "recipients": len(drawn.selected) if drawn else len(plan.member_ids),
         "open": event.volunteering_open(), "has_sessions": event.sessions.filter(cancelled_at__isnull=True).exists(),
     })

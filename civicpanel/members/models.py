@@ -174,3 +174,26 @@ class MemberToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} #{self.pk}"
+
+
+class Segment(models.Model):
+    """A named, reusable member filter (the dict `selectors.members_filter` reads): the audience
+    of survey sendings, newsletters and calls for volunteers alike. The table keeps its
+    surveys_* name from before it moved here, where every app that chooses members can use it."""
+
+    council = models.ForeignKey("tenancy.Council", on_delete=models.CASCADE, related_name="segments")
+    name = models.CharField(_("name"), max_length=120)
+    filters = models.JSONField(default=dict)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "surveys_segment"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "name"], name="segment_name_unique_per_council"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

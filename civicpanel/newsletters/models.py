@@ -26,7 +26,7 @@ class Newsletter(models.Model):
     council = models.ForeignKey("tenancy.Council", on_delete=models.CASCADE, related_name="newsletters")
     subject = models.JSONField(_("subject"), default=dict)  # language -> text
     body = models.JSONField(_("text"), default=dict)  # language -> text in the newsletter formatting
-    segment = models.ForeignKey("surveys.Segment", on_delete=models.SET_NULL, null=True, blank=True,
+    segment = models.ForeignKey("members.Segment", on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="+")
     # The member filter (profile question key -> option codes), copied from the segment if one is chosen.
     filters = models.JSONField(default=dict, blank=True)

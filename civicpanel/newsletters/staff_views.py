@@ -17,13 +17,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from civicpanel.accounts.decorators import staff_view
 from civicpanel.accounts.permissions import Capability
 from civicpanel.common.formatting import number
+from civicpanel.members.segments import segment_list
 from civicpanel.newsletters import selectors, services
 from civicpanel.newsletters.audience import newsletter_audience
 from civicpanel.newsletters.compose import compose_example, content_html
 from civicpanel.newsletters.forms import NewsletterForm, WhenForm
 from civicpanel.newsletters.models import Newsletter
 from civicpanel.surveys.audience import profile_questions
-from civicpanel.surveys.selectors import segment_list
 from civicpanel.tenancy.models import LANGUAGE_CHOICES
 
 CONFIRMATION_RE = re.compile(r"[0-9a-f]{32}")

@@ -11,8 +11,8 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from civicpanel.members.member_sets import member_sets
 from civicpanel.members.models import Member, MemberAnswer
+from civicpanel.members.segments import clean_filters  # noqa: F401 - the surveys' name for it
 from civicpanel.members.selectors import member_counts_by_option, members_filter
 from civicpanel.panel.models import PopulationFigure, ProfileOption, ProfileQuestion
 from civicpanel.surveys.models import Invitation, Survey, Wave
@@ -72,24 +72,6 @@ def audience_filters(survey: Survey) -> list[dict[str, list[str]]]:
 
 def _filter_members(*, council, filters: dict[str, list[str]]) -> QuerySet[Member]:
     return members_filter(council=council, filters=filters)
-
-
-def clean_filters(*, council, filters: dict) -> dict[str, list[str]]:
-    """Keep only real question keys and option codes (a saved segment may predate a change)."""
-    clean = {}
-    for question in profile_questions(council=council):
-        codes = [o.code for o in question.options.all() if o.code in (filters.get(question.key) or [])]
-        if codes:
-            clean[question.key] = codes
-    # Sets registered by other apps (e.g. those who attended an event), checked against their choices.
-    for registered in member_sets():
-        wanted = [str(v) for v in (filters.get(registered.key) or [])]
-        if wanted:
-            known = {value for value, _label in registered.choices(council)}
-            values = [v for v in wanted if v in known]
-            if values:
-                clean[registered.key] = values
-    return clean
 
 
 @dataclass

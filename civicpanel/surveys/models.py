@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicpanel.common.models import translated
 from civicpanel.common.questions import QuestionKind
+from civicpanel.members.models import Segment
 
 
 class Survey(models.Model):
@@ -116,26 +117,6 @@ class Question(models.Model):
     @property
     def answerable(self) -> bool:
         return self.kind != self.Kind.INFO
-
-
-class Segment(models.Model):
-    """A named, reusable audience filter: profile question key -> list of option codes."""
-
-    council = models.ForeignKey("tenancy.Council", on_delete=models.CASCADE, related_name="segments")
-    name = models.CharField(_("name"), max_length=120)
-    filters = models.JSONField(default=dict)
-    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["council", "name"], name="segment_name_unique_per_council"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Wave(models.Model):

@@ -8,7 +8,8 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from civicpanel.members.models import Member
-from civicpanel.surveys.models import Page, Question, Segment, Survey, Wave
+from civicpanel.members.segments import segment_list  # noqa: F401 - segments are the members'
+from civicpanel.surveys.models import Page, Question, Survey, Wave
 
 
 def survey_list(*, council) -> QuerySet[Survey]:
@@ -39,10 +40,6 @@ def question_get(*, council, survey: Survey, question_id: int) -> Question:
 
 def page_get(*, council, survey: Survey, page_id: int) -> Page:
     return get_object_or_404(Page, pk=page_id, survey=survey, survey__council=council)
-
-
-def segment_list(*, council) -> QuerySet[Segment]:
-    return Segment.objects.filter(council=council)
 
 
 def wave_list(*, council, survey: Survey) -> QuerySet[Wave]:

@@ -19,10 +19,11 @@ from django.utils.translation import gettext as _
 
 from civicpanel.audit.services import audit_record
 from civicpanel.common.security import new_salt, token_hash
+from civicpanel.members.segments import clean_filters, segment_save  # noqa: F401 - segments are the members'
 from civicpanel.members.services import member_touch
 from civicpanel.outreach.services import mailing_cancel, mailing_create
 from civicpanel.surveys import conditions, purpose
-from civicpanel.surveys.audience import audience_plan, clean_filters
+from civicpanel.surveys.audience import audience_plan
 from civicpanel.surveys.invitations import invitation_token
 from civicpanel.surveys.models import (
     Answer,
@@ -702,21 +703,6 @@ def response_state(*, invitation: Invitation) -> tuple[Response | None, dict, di
 
 
 # --- Audience and sending ---------------------------------------------------------------------
-
-def segment_save(*, council, actor, name: str, filters: dict, request=None) -> Segment:
-    """Save (or overwrite) a named audience filter."""
-    filters = clean_filters(council=council, filters=filters)
-    name = name.strip()
-    if not name:
-        raise ValidationError({"segment_name": _("Give the segment a name.")})
-    with transaction.atomic():
-        segment, _created = Segment.objects.update_or_create(
-            council=council, name=name, defaults={"filters": filters, "created_by": actor}
-        )
-        audit_record(council=council, actor=actor, action="segment.save", target=segment,
-                     detail={"filters": filters}, request=request)
-    return segment
-
 
 def _issue_invitations(*, survey: Survey, wave: Wave, member_ids: list[int], invited_at: datetime,
                        inclusion: dict[int, float] | None = None) -> dict[int, int]:

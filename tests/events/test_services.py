@@ -232,3 +232,27 @@ def test_a_representative_sample_can_be_called_and_the_seed_repeats_it(council, 
     with pytest.raises(ValidationError):
         services.call_send(council=council, actor=None, event=third, filters={}, sample_size=500, sample_seed=1)
     assert not third.participants.exists()
+
+
+def test_a_saved_segment_from_the_survey_page_calls_its_members(council, staff_client, other_council):
+    from civicpanel.members.models import MemberAnswer
+    from civicpanel.members.segments import segment_save
+
+    members = panel_with_population(council, size=30)
+    women = {a.member_id for a in MemberAnswer.objects.filter(question__key="gender", option__code="woman",
+                                                              member__in=members)}
+    segment = segment_save(council=council, actor=None, name="Women", filters={"gender": ["woman"]})
+    event = make_event(council)
+    manager = staff_client("manager")
+    page = manager.get(f"/staff/events/{event.pk}/call/", {"segment": segment.pk}).content.decode()
+    assert "Segment: Women" in page and f"{len(women)} members will be called" in page
+    assert f'name="segment" value="{segment.pk}"' in page  # carried to the send
+    manager.post(f"/staff/events/{event.pk}/call/", {"segment": segment.pk, "action": "send"})
+    call = event.calls.get()
+    assert call.segment == segment and call.filters == {"gender": ["woman"]}
+    assert set(event.participants.values_list("member_id", flat=True)) == women
+    assert AuditEvent.objects.get(action="event.call").detail["segment"] == segment.pk
+    # Another council's segment is refused, not used.
+    theirs = segment_save(council=other_council, actor=None, name="Theirs", filters={})
+    with pytest.raises(ValidationError, match="Unknown segment"):
+        services.call_send(council=council, actor=None, event=make_event(council), segment=theirs)
