@@ -50,6 +50,13 @@ def respondent_id(survey: Survey, response_id: int) -> str:
 # "Other, namely" in a single-choice question: a fixed numeric code, the same in every export.
 OTHER_NUMBER = 97
 YES, NO = 1, 0
+# How a response came in (Response.Mode), as numbers: the web form, or typed in by staff.
+MODE_NUMBERS = {Response.Mode.WEB: 1, Response.Mode.PAPER: 2, Response.Mode.PHONE: 3}
+
+
+def mode_labels() -> dict[int, str]:
+    """The meanings of MODE_NUMBERS, in the active language."""
+    return {1: _("Online"), 2: _("Paper (typed in by staff)"), 3: _("Phone (typed in by staff)")}
 
 
 @dataclass
@@ -260,12 +267,15 @@ class Export:
 def build_export(survey: Survey) -> Export:
     """Completed responses, one row each: the pseudonymous id, the answers as numeric codes
     (text stays text), the design weight and the weight, then the respondent's profile
-    categories where they cannot single anyone out. Columns never move between exports of
+    categories where they cannot single anyone out, and how the answers came in (mode). Columns never move between exports of
     the same survey: later additions go at the end."""
     answer_vars = _answer_variables(survey)
     by_response: dict[int, dict[int, tuple]] = {}
-    for response_id in Response.objects.filter(survey=survey, completed_at__isnull=False).order_by("pk").values_list("pk", flat=True):
+    modes: dict[int, str] = {}
+    for response_id, mode in (Response.objects.filter(survey=survey, completed_at__isnull=False).order_by("pk")
+                              .values_list("pk", "mode")):
         by_response[response_id] = {}
+        modes[response_id] = mode
     for response_id, question_id, value, other in Answer.objects.filter(
         response__survey=survey, response__completed_at__isnull=False
     ).values_list("response_id", "question_id", "value", "other_text"):
@@ -285,14 +295,16 @@ def build_export(survey: Survey) -> Export:
                            "%(reason)s") % {"reason": weighting.reason}
     variables = ([Variable("respondent", _("Pseudonymous respondent id"), "text")] + answer_vars
                  + [Variable("design_weight", design_meaning, "scale"), Variable("weight", weight_meaning, "scale")]
-                 + [c.variable for c in profile])
+                 + [c.variable for c in profile]
+                 + [Variable("mode", _("How the answers came in"), "nominal", mode_labels())])
     table = []
     for index, (response_id, answers) in enumerate(by_response.items()):
         design, weight = weights.get(response_id, (None, None))
         table.append([respondent_id(survey, response_id)]
                      + [_cell(v, answers.get(v.question.pk)) for v in answer_vars]
                      + [None if design is None else round(design, 6), None if weight is None else round(weight, 6)]
-                     + [c.codes[index] for c in profile])
+                     + [c.codes[index] for c in profile]
+                     + [MODE_NUMBERS.get(modes[response_id])])
     return Export(variables=variables, rows=table, notes=notes)
 
 

@@ -102,6 +102,29 @@ def test_codebook_lists_codes_and_what_was_coarsened(council, answered, staff_cl
     assert "P_gender" in text
 
 
+def test_csv_and_xlsx_say_how_each_response_came_in(council, answered, staff_client):
+    """Web, paper and phone answers side by side: the mode column tells them apart, with its
+    labels in the codebook."""
+    from civicpanel.surveys.models import Response
+
+    responses = list(Response.objects.filter(survey=answered).order_by("pk"))
+    Response.objects.filter(pk=responses[0].pk).update(mode=Response.Mode.PAPER)
+    Response.objects.filter(pk=responses[1].pk).update(mode=Response.Mode.PHONE)
+    client = staff_client("analyst")
+    text = client.get(reverse("staff:survey_export", args=[answered.pk, "csv"])).content.decode("utf-8-sig")
+    lines = [line.split(",") for line in text.splitlines()]
+    modes = [row[lines[0].index("mode")] for row in lines[1:]]
+    assert modes == ["2", "3"] + ["1"] * 10
+    response = client.get(reverse("staff:survey_export", args=[answered.pk, "xlsx"]), HTTP_ACCEPT_LANGUAGE="en")
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    sheet = book["responses"]
+    header = [cell.value for cell in sheet[1]]
+    assert [row[header.index("mode")].value for row in sheet.iter_rows(min_row=2)] == [2, 3] + [1] * 10
+    codebook = [[cell.value for cell in row] for row in book["codebook"].iter_rows()]
+    assert [None, None, None, 2, "Paper (typed in by staff)"] in codebook
+    assert [None, None, None, 3, "Phone (typed in by staff)"] in codebook
+
+
 def column(name, codes, values, ordered=False):
     return ProfileColumn(Variable(name, name, "ordinal" if ordered else "nominal", dict(values)), ordered, list(codes))
 
