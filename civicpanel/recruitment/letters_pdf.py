@@ -45,8 +45,8 @@ LAYOUTS = {
 }
 
 
-# The PDF is made while staff wait (and within the web server's 30-second worker timeout on a
-# busy host), so each part holds at most this many letters.
+# The task worker lays the letters out this many at a time (letter_files.py): one layout pass
+# per part keeps memory flat however large the batch, and the page's progress moves per part.
 PART_SIZE = 100
 
 
@@ -77,10 +77,6 @@ class LetterPage:
 
 def printable_letters(batch: LetterBatch):
     return Letter.objects.filter(batch=batch, addressee__isnull=False).order_by("id")
-
-
-def part_count(batch: LetterBatch) -> int:
-    return -(-printable_letters(batch).count() // PART_SIZE)
 
 
 def letter_pages(*, batch: LetterBatch, base_url: str, part: int = 1) -> list[LetterPage]:
@@ -115,20 +111,33 @@ def letters_document(html: str):
     return render_document(html)
 
 
-def digital_post_zip(*, document, pages: list[LetterPage]) -> bytes:
-    """One PDF per addressee (the part's pages, written one by one from the same layout) and
-    manifest.csv naming each file's addressee, for the council's bulk sender (e-Boks/Digital
-    Post, Digipost)."""
-    out = io.BytesIO()
-    manifest = io.StringIO()
-    writer = csv.writer(manifest, delimiter=";")
-    writer.writerow(["file", "letter", "reference", "name", "address", "postal_code_and_town"])
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for laid_out, page in zip(document.pages, pages, strict=True):
-            filename = f"letter-{page.letter.pk}.pdf"
-            archive.writestr(filename, document_pdf(document, pages=[laid_out]))
-            writer.writerow([spreadsheet_safe(v) for v in (
-                filename, page.letter.pk, page.reference, page.name, ", ".join(page.address_lines[:-1]),
-                page.address_lines[-1])])
-        archive.writestr("manifest.csv", "\ufeff" + manifest.getvalue())
-    return out.getvalue()
+class Manifest:
+    """manifest.csv of the digital-post package: one line per letter naming its file and its
+    addressee (UTF-8 with a byte-order mark, semicolons). civicpanel holds no CPR or national
+    identity number, so this is not a sender's bulk format: the council's sender (or the
+    council's own staff) matches each file to a mailbox by the register's reference, or by name
+    and address, in its own system (docs/recruitment.md)."""
+
+    HEADER = ["file", "letter", "reference", "name", "address", "postal_code_and_town"]
+
+    def __init__(self):
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, delimiter=";")
+        self.writer.writerow(self.HEADER)
+
+    def add(self, filename: str, page: LetterPage) -> None:
+        self.writer.writerow([spreadsheet_safe(v) for v in (
+            filename, page.letter.pk, page.reference, page.name, ", ".join(page.address_lines[:-1]),
+            page.address_lines[-1])])
+
+    def write(self, archive: zipfile.ZipFile) -> None:
+        archive.writestr("manifest.csv", "\ufeff" + self.buffer.getvalue())
+
+
+def digital_post_add(archive: zipfile.ZipFile, manifest: Manifest, *, document, pages: list[LetterPage]) -> None:
+    """One part's letters into the package: one PDF per addressee (the part's pages written one
+    by one from the same layout, so a letter reads the same on paper and in the mailbox)."""
+    for laid_out, page in zip(document.pages, pages, strict=True):
+        filename = f"letter-{page.letter.pk}.pdf"
+        archive.writestr(filename, document_pdf(document, pages=[laid_out]))
+        manifest.add(filename, page)

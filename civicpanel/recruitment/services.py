@@ -19,6 +19,7 @@ from civicpanel.members.services import MEMBER_ACTOR, SYSTEM_ACTOR, member_signu
 from civicpanel.panel.models import Campaign, ConsentVersion, ProfileQuestion
 from civicpanel.recruitment import codes, selectors
 from civicpanel.recruitment.extracts import ExtractReport, extract_check, group_counts
+from civicpanel.recruitment.letter_files import letter_files_purge
 from civicpanel.recruitment.models import (
     Addressee,
     AddressExtract,
@@ -135,10 +136,11 @@ def extract_purge(*, extract: AddressExtract, actor, now: datetime.datetime | No
         if extract.purged_at is not None:
             return 0
         deleted, _per_model = Addressee.objects.filter(extract=extract).delete()
+        files = letter_files_purge(council=extract.council, extract=extract)
         extract.purged_at = now
         extract.save(update_fields=["purged_at"])
         audit_record(council=extract.council, actor=actor, action="recruitment.extract_purge", target=extract,
-                     detail={"addressees": deleted, "kept": extract.group_counts})
+                     detail={"addressees": deleted, "letter_files": files, "kept": extract.group_counts})
     return deleted
 
 
@@ -156,6 +158,7 @@ def extracts_purge_due(*, now: datetime.datetime | None = None, councils=None) -
     today = timezone.localtime(now).date()
     report = PurgeReport()
     for council in councils if councils is not None else Council.objects.all():
+        letter_files_purge(council=council, now=now)
         keep = selectors.recruitment_settings(council=council).extract_keep_days
         for extract in AddressExtract.objects.filter(council=council, purged_at__isnull=True):
             if selectors.extract_delete_on(extract, keep_days=keep) < today:
@@ -242,12 +245,6 @@ def batch_create(*, council, actor, extract: AddressExtract, method: str, size: 
                      detail={"extract": extract.pk, "method": method, "letters": len(letters), "seed": seed},
                      request=request)
     return batch
-
-
-def letters_read_audit(*, council, actor, batch: LetterBatch, kind: str, part: int, request=None) -> None:
-    """Downloading letters reads the addressees' names and addresses: one audit event per download."""
-    audit_record(council=council, actor=actor, action=f"recruitment.letters_{kind}", target=batch,
-                 detail={"part": part}, request=request)
 
 
 # --- Sign-up with a letter code -----------------------------------------------------------------

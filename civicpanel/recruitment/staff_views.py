@@ -7,16 +7,20 @@ hold residents' names and addresses (members capability, every download audited)
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from civicpanel.accounts.decorators import staff_view
 from civicpanel.accounts.permissions import Capability, can
-from civicpanel.common.pdf import document_pdf, pdf_available
+from civicpanel.common.formatting import number
+from civicpanel.common.pdf import pdf_available
 from civicpanel.panel.models import Campaign
-from civicpanel.recruitment import letters_pdf, selectors, services
+from civicpanel.recruitment import letter_files, letters_pdf, selectors, services
 from civicpanel.recruitment.campaigns import batch_figures, campaign_detail, campaigns_overview
 from civicpanel.recruitment.extracts import ALIASES
 from civicpanel.recruitment.forms import (
@@ -28,7 +32,7 @@ from civicpanel.recruitment.forms import (
     PlanBatchForm,
 )
 from civicpanel.recruitment.health import panel_health
-from civicpanel.recruitment.models import AddressExtract, LetterBatch
+from civicpanel.recruitment.models import AddressExtract, LetterBatch, LetterFile
 from civicpanel.recruitment.planner import refresh_plan
 
 
@@ -157,81 +161,72 @@ def extract_delete_view(request, extract_id: int):
     return redirect("staff:recruitment_extract", extract_id=extract.pk)
 
 
+FILE_STEPS_LABEL = gettext_lazy("%(done)s of %(total)s letters laid out")
+
+
+def _file_step(made: LetterFile) -> str:
+    return str(FILE_STEPS_LABEL) % {"done": number(made.done), "total": number(made.total)}
+
+
 @staff_view(Capability.MEMBERS)
 @require_GET
 def batch_view(request, batch_id: int):
     batch = get_object_or_404(LetterBatch.objects.select_related("campaign", "extract"), council=request.council,
                               pk=batch_id)
-    figures = batch_figures(council=request.council, batch=batch)
-    printable = letters_pdf.printable_letters(batch).count()
-    parts = [(n, (n - 1) * letters_pdf.PART_SIZE + 1, min(n * letters_pdf.PART_SIZE, printable))
-             for n in range(1, letters_pdf.part_count(batch) + 1)]
-    return render(request, "recruitment/staff/batch.html", {"batch": batch, "figures": figures,
-                                                             "printable": printable, "parts": parts,
-                                                             "pdf_available": pdf_available(),
-                                                             "part_size": letters_pdf.PART_SIZE})
+    files = list(LetterFile.objects.filter(batch=batch, council=request.council).defer("content")
+                 .select_related("requested_by")[:20])
+    for made in files:
+        made.step_label = _file_step(made)
+    return render(request, "recruitment/staff/batch.html", {
+        "batch": batch, "figures": batch_figures(council=request.council, batch=batch),
+        "printable": letters_pdf.printable_letters(batch).count(), "pdf_available": pdf_available(),
+        "files": files, "working": any(made.working for made in files),
+        "volume_size": letter_files.VOLUME_SIZE, "keep_days": letter_files.FILE_KEEP_DAYS,
+        "kinds": LetterFile.Kind,
+    })
 
 
-def _no_pdf(request, batch):
-    messages.error(request, _("Letters cannot be made as PDF on this server: the PDF library is not installed. "
-                              "Ask the operator to install it."))
-    return redirect("staff:recruitment_batch", batch_id=batch.pk)
+@staff_view(Capability.MEMBERS)
+@require_POST
+def batch_file_request_view(request, batch_id: int):
+    """Ask the worker for the batch's letters, for printing or for digital post."""
+    batch = get_object_or_404(LetterBatch.objects.select_related("extract"), council=request.council, pk=batch_id)
+    try:
+        made = letter_files.letters_file_request(council=request.council, actor=request.user, batch=batch,
+                                                 kind=request.POST.get("kind", ""), base_url=_site_url(request),
+                                                 request=request)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("staff:recruitment_batch", batch_id=batch.pk)
+    messages.success(request, _("The letters are being made. The download appears below when they are ready."))
+    return redirect(reverse("staff:recruitment_batch", args=[batch.pk]) + f"#file-{made.pk}")
 
 
-def _part(request, batch) -> int:
-    """The part asked for (?part=2); a part that does not exist is a 404."""
-    raw = request.GET.get("part", "1")
-    part = int(raw) if raw.isdigit() and len(raw) < 7 else 0
-    if not 1 <= part <= letters_pdf.part_count(batch):
+def _file(request, batch_id: int, file_id: int) -> LetterFile:
+    return get_object_or_404(LetterFile.objects.defer("content"), pk=file_id, batch_id=batch_id,
+                             council=request.council)
+
+
+@staff_view(Capability.MEMBERS)
+@require_GET
+def batch_file_status_view(request, batch_id: int, file_id: int):
+    """The progress as JSON for the page's script (the page itself works without it)."""
+    made = _file(request, batch_id, file_id)
+    return JsonResponse({"status": made.status, "progress": made.progress, "step": _file_step(made),
+                         "working": made.working})
+
+
+@staff_view(Capability.MEMBERS)
+@require_GET
+def batch_file_download_view(request, batch_id: int, file_id: int):
+    made = get_object_or_404(LetterFile, pk=file_id, batch_id=batch_id, council=request.council)
+    if made.status != LetterFile.Status.READY:
         raise Http404
-    return part
-
-
-def _batch_pages(request, batch, part: int):
-    keep = selectors.recruitment_settings(council=request.council)
-    pages = letters_pdf.letter_pages(batch=batch, base_url=_site_url(request), part=part)
-    delete_on = selectors.extract_delete_on(batch.extract, keep_days=keep.extract_keep_days) if batch.extract else None
-    html = letters_pdf.letters_html(batch=batch, pages=pages, return_address=keep.return_address,
-                                    delete_on=delete_on, signup_url=_site_url(request) + "/join/letter/")
-    return pages, letters_pdf.letters_document(html)
-
-
-@staff_view(Capability.MEMBERS)
-@require_GET
-def batch_pdf_view(request, batch_id: int):
-    batch = get_object_or_404(LetterBatch.objects.select_related("council", "extract"), council=request.council,
-                              pk=batch_id)
-    if not batch.letters.filter(addressee__isnull=False).exists():
-        messages.error(request, _("The addresses of these letters have been deleted; they can no longer be printed."))
-        return redirect("staff:recruitment_batch", batch_id=batch.pk)
-    part = _part(request, batch)
-    if not pdf_available():
-        return _no_pdf(request, batch)
-    services.letters_read_audit(council=request.council, actor=request.user, batch=batch, kind="pdf", part=part,
-                                request=request)
-    _pages, document = _batch_pages(request, batch, part)
-    response = HttpResponse(document_pdf(document), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="letters-{batch.pk}-{part}.pdf"'
-    return response
-
-
-@staff_view(Capability.MEMBERS)
-@require_GET
-def batch_zip_view(request, batch_id: int):
-    batch = get_object_or_404(LetterBatch.objects.select_related("council", "extract"), council=request.council,
-                              pk=batch_id)
-    if not batch.letters.filter(addressee__isnull=False).exists():
-        messages.error(request, _("The addresses of these letters have been deleted; they can no longer be printed."))
-        return redirect("staff:recruitment_batch", batch_id=batch.pk)
-    part = _part(request, batch)
-    if not pdf_available():
-        return _no_pdf(request, batch)
-    services.letters_read_audit(council=request.council, actor=request.user, batch=batch, kind="zip", part=part,
-                                request=request)
-    pages, document = _batch_pages(request, batch, part)
-    response = HttpResponse(letters_pdf.digital_post_zip(document=document, pages=pages),
-                            content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="digital-post-{batch.pk}-{part}.zip"'
+    content = letter_files.letters_file_download(council=request.council, actor=request.user, made=made,
+                                                 request=request)
+    response = HttpResponse(content, content_type=made.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{made.filename}"'
     return response
 
 

@@ -8,13 +8,14 @@ import io
 import zipfile
 
 import pytest
+from django.test import TestCase
 from pypdf import PdfReader
 
 from civicpanel.audit.models import AuditEvent
 from civicpanel.common.pdf import pdf_available
-from civicpanel.recruitment import codes
+from civicpanel.recruitment import codes, letter_files
 from civicpanel.recruitment.letters_pdf import LAYOUTS
-from civicpanel.recruitment.models import Letter, LetterBatch
+from civicpanel.recruitment.models import Letter, LetterBatch, LetterFile
 from tests.recruitment.helpers import batch, extract, residents
 
 pytestmark = [pytest.mark.django_db,
@@ -39,8 +40,22 @@ def _positions(page) -> list[tuple[str, float, float]]:
     return found
 
 
+# The task worker (the immediate backend in tests) runs each queued file after the commit.
+_capture = TestCase.captureOnCommitCallbacks
+
+
+def _made(client, made, kind: str = "print"):
+    """Ask for the batch's letters as staff do, let the worker make them, and download the file."""
+    with _capture(execute=True):
+        response = client.post(f"/staff/recruitment/letters/{made.pk}/files/", {"kind": kind})
+    assert response.status_code == 302
+    letter_file = LetterFile.objects.filter(batch=made).first()
+    assert letter_file.status == LetterFile.Status.READY, letter_file.error
+    return client.get(f"/staff/recruitment/letters/{made.pk}/files/{letter_file.pk}/download/")
+
+
 def _pdf(client, made) -> PdfReader:
-    response = client.get(f"/staff/recruitment/letters/{made.pk}/letters.pdf?part=1")
+    response = _made(client, made)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     return PdfReader(io.BytesIO(response.content))
 
@@ -82,8 +97,8 @@ def test_the_letter_is_in_the_batchs_language_with_its_code(council, staff_clien
 
 def test_digital_post_package_has_one_pdf_per_addressee_and_a_manifest(council, staff_client):
     made = batch(council, extract(council, residents(3, age=20)))
-    response = staff_client("manager").get(f"/staff/recruitment/letters/{made.pk}/digital-post.zip?part=1")
-    assert response.status_code == 200
+    response = _made(staff_client("manager"), made, "digital")
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     letters = list(Letter.objects.filter(batch=made).select_related("addressee").order_by("id"))
     assert sorted(archive.namelist()) == sorted([f"letter-{letter.pk}.pdf" for letter in letters] + ["manifest.csv"])
@@ -96,19 +111,106 @@ def test_digital_post_package_has_one_pdf_per_addressee_and_a_manifest(council, 
         assert len(single.pages) == 1 and letter.addressee.name in single.pages[0].extract_text()
 
 
-def test_analysts_cannot_download_letters(council, staff_client):
+def test_analysts_cannot_make_or_download_letters(council, staff_client):
     made = batch(council, extract(council, residents(1, age=20)))
-    assert staff_client("analyst").get(f"/staff/recruitment/letters/{made.pk}/letters.pdf?part=1").status_code == 403
+    _made(staff_client("manager"), made)
+    letter_file = LetterFile.objects.get(batch=made)
+    analyst = staff_client("analyst")
+    assert analyst.post(f"/staff/recruitment/letters/{made.pk}/files/", {"kind": "print"}).status_code == 403
+    assert analyst.get(f"/staff/recruitment/letters/{made.pk}/files/{letter_file.pk}/download/").status_code == 403
 
 
-def test_a_large_batch_comes_in_parts(council, staff_client, monkeypatch):
+def test_the_worker_lays_out_part_by_part_and_the_page_follows_it(council, staff_client, monkeypatch):
+    """Five letters in parts of two: the worker reports 2, 4, 5 letters done; while it works the
+    page shows a progress bar and the status as JSON; when it is done, a download in one PDF."""
     monkeypatch.setattr("civicpanel.recruitment.letters_pdf.PART_SIZE", 2)
-    made = batch(council, extract(council, residents(3, age=20)))
+    made = batch(council, extract(council, residents(5, age=20)))
     client = staff_client("manager")
-    page = client.get(f"/staff/recruitment/letters/{made.pk}/").content.decode()
-    assert "letters.pdf?part=1" in page and "letters.pdf?part=2" in page and "part=3" not in page
-    second = client.get(f"/staff/recruitment/letters/{made.pk}/letters.pdf?part=2")
-    assert len(PdfReader(io.BytesIO(second.content)).pages) == 1
-    assert "Beboer 2" in PdfReader(io.BytesIO(second.content)).pages[0].extract_text()
-    for part in ("3", "0", "x", "99999999999"):
-        assert client.get(f"/staff/recruitment/letters/{made.pk}/letters.pdf?part={part}").status_code == 404
+    seen = []
+    real_add = letter_files._Progress.add
+
+    def spy(self, count):
+        real_add(self, count)
+        seen.append(LetterFile.objects.get(pk=self.file_id).done)
+
+    monkeypatch.setattr(letter_files._Progress, "add", spy)
+    with _capture(execute=False) as queued:
+        client.post(f"/staff/recruitment/letters/{made.pk}/files/", {"kind": "print"})
+    letter_file = LetterFile.objects.get(batch=made)
+    page = client.get(f"/staff/recruitment/letters/{made.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<progress" in page and "0 of 5 letters laid out" in page and "report-progress.js" in page
+    status = client.get(f"/staff/recruitment/letters/{made.pk}/files/{letter_file.pk}/status/").json()
+    assert status["working"] is True and status["status"] == "queued"
+    for callback in queued:
+        callback()
+    assert seen == [2, 4, 5]
+    status = client.get(f"/staff/recruitment/letters/{made.pk}/files/{letter_file.pk}/status/",
+                        HTTP_ACCEPT_LANGUAGE="en").json()
+    assert status == {"status": "ready", "progress": 100, "step": "5 of 5 letters laid out", "working": False}
+    page = client.get(f"/staff/recruitment/letters/{made.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<progress" not in page and f"files/{letter_file.pk}/download/" in page
+    reader = PdfReader(io.BytesIO(client.get(f"/staff/recruitment/letters/{made.pk}/files/{letter_file.pk}/download/")
+                                  .content))
+    assert len(reader.pages) == 5
+    assert [f"Beboer {i}" in reader.pages[i].extract_text() for i in range(5)] == [True] * 5
+    assert AuditEvent.objects.filter(action="recruitment.letters_request", object_id=str(made.pk)).count() == 1
+
+
+def test_a_batch_over_the_volume_size_comes_as_volumes(council, staff_client, monkeypatch):
+    monkeypatch.setattr("civicpanel.recruitment.letters_pdf.PART_SIZE", 2)
+    monkeypatch.setattr("civicpanel.recruitment.letter_files.VOLUME_SIZE", 4)
+    made = batch(council, extract(council, residents(5, age=20)))
+    response = _made(staff_client("manager"), made)
+    assert response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert archive.namelist() == [f"letters-{made.pk}-00001-00004.pdf", f"letters-{made.pk}-00005-00005.pdf"]
+    assert [len(PdfReader(io.BytesIO(archive.read(name))).pages) for name in archive.namelist()] == [4, 1]
+
+
+def test_the_file_is_encrypted_at_rest_and_deleted_with_the_addresses(council, staff_client):
+    from django.db import connection
+
+    from civicpanel.recruitment import services
+
+    the_extract = extract(council, residents(2, age=20))
+    made = batch(council, the_extract)
+    _made(staff_client("manager"), made)
+    letter_file = LetterFile.objects.get(batch=made)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT content FROM recruitment_letterfile WHERE id = %s", [letter_file.pk])
+        stored = cursor.fetchone()[0]
+    assert stored.startswith("ev1:") and "JVBER" not in stored[:40]  # not the PDF's base64 in clear
+    services.extract_purge(extract=the_extract, actor=None)
+    assert not LetterFile.objects.filter(batch=made).exists()
+    page = staff_client("manager").get(f"/staff/recruitment/letters/{made.pk}/").content.decode()
+    assert "Make the PDF" not in page
+
+
+def test_old_files_are_deleted_by_the_daily_purge(council, staff_client):
+    import datetime
+
+    from django.utils import timezone
+
+    from civicpanel.recruitment.services import extracts_purge_due
+
+    made = batch(council, extract(council, residents(1, age=20)))
+    _made(staff_client("manager"), made)
+    extracts_purge_due(now=timezone.now() + datetime.timedelta(days=letter_files.FILE_KEEP_DAYS - 1))
+    assert LetterFile.objects.filter(batch=made).exists()
+    extracts_purge_due(now=timezone.now() + datetime.timedelta(days=letter_files.FILE_KEEP_DAYS, hours=1))
+    assert not LetterFile.objects.filter(batch=made).exists()
+
+
+def test_a_failed_file_says_so(council, staff_client, monkeypatch):
+    made = batch(council, extract(council, residents(1, age=20)))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("layout failed")
+
+    monkeypatch.setattr("civicpanel.recruitment.letters_pdf.letters_document", broken)
+    client = staff_client("manager")
+    with _capture(execute=True):
+        client.post(f"/staff/recruitment/letters/{made.pk}/files/", {"kind": "digital"})
+    assert LetterFile.objects.get(batch=made).status == LetterFile.Status.FAILED
+    page = client.get(f"/staff/recruitment/letters/{made.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Failed. Try again" in page

@@ -76,6 +76,12 @@ def _objects(council, *, open_it: bool) -> dict[str, str]:
 
     extract = address_extract(council, residents(2, age=30))
     letters = letter_batch(council, extract)
+    from civicpanel.recruitment.models import LetterFile
+
+    letter_file = LetterFile.objects.create(council=council, batch=letters, kind=LetterFile.Kind.PRINT,
+                                            base_url="http://x.localhost", total=2, done=2,
+                                            status=LetterFile.Status.READY, content="JVBERi0xLjcK",
+                                            filename="letters.pdf", content_type="application/pdf", size=9)
     from civicpanel.api.services import token_create
     from tests.surveys.factories import invite
 
@@ -84,7 +90,7 @@ def _objects(council, *, open_it: bool) -> dict[str, str]:
     report = SurveyReport.objects.create(council=council, survey=survey, language="da", status="ready",
                                          pdf=b"%PDF-1.7\n%%EOF\n", progress=100)
     return {
-        "report_id": str(report.pk),
+        "report_id": str(report.pk), "file_id": str(letter_file.pk),
         "campaign_id": str(extract.campaign_id), "extract_id": str(extract.pk), "batch_id": str(letters.pk),
         "newsletter_id": str(newsletter.pk), "token_id": str(token.pk), "invitation_id": str(invitation.pk),
         "round_id": str(pb_round.pk), "idea_id": str(idea.pk), "project_id": str(pb_round.projects.first().pk),

@@ -127,7 +127,14 @@ def build_world(council) -> World:
     extract = address_extract(council, residents(2, age=30))
     letters = letter_batch(council, extract)
     letter = Letter.objects.filter(batch=letters).first()
-    ids.update(extract_id=str(extract.pk), batch_id=str(letters.pk), campaign_id=str(extract.campaign_id))
+    from civicpanel.recruitment.models import LetterFile
+
+    letter_file = LetterFile.objects.create(council=council, batch=letters, kind=LetterFile.Kind.PRINT,
+                                            base_url="http://valby.localhost", total=2, done=2,
+                                            status=LetterFile.Status.READY, content="JVBERi0xLjcK",
+                                            filename="letters.pdf", content_type="application/pdf", size=9)
+    ids.update(extract_id=str(extract.pk), batch_id=str(letters.pk), campaign_id=str(extract.campaign_id),
+               file_id=str(letter_file.pk))
     tokens = {"recruitment:code_link": letter_codes.letter_code(letter.pk, letter.salt),
               "surveys:answer": survey_token, "members:confirm": confirm, "members:login_token": login,
               "outreach:unsubscribe": unsubscribe}
