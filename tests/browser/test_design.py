@@ -1,20 +1,27 @@
-"""Every resident and staff page of the URL table (test_accessibility.PUBLIC and STAFF), in Danish,
+"""Every resident and staff page of the URL table (test_accessibility.PUBLIC and STAFF, and
+sweep_pages.MORE_PUBLIC and MORE_STAFF: events, budgeting, results, newsletters, recruitment), in Danish,
 Norwegian Bokmål and English, on a phone (390 x 844) and a laptop (1280 px): nothing wider than the
-screen, axe finds nothing, the header takes at most 15 % of a phone's height, every control on a
+screen, axe finds nothing, one <h1>, a title and a language, the header takes at most 15 % of a phone's height, every control on a
 resident page is at least 44 x 44 px on a phone, and keyboard focus is visible.
 
 One world and one browser context per test, with the pages visited in a loop: each page is loaded
 once, in one of the three languages (rotating, so every language is seen on a third of the pages and
 every page's texts are checked for width in one language), and checked at 1280 px and then at 390 px
 without loading it again. A failure lists every page and problem found, not only the first.
+test_the_sweep_covers_every_page fails when a route of the URL table is in no table of pages
+(nor declared as no page of its own, with the reason, in sweep_pages.NOT_PAGES).
 """
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.urls import resolve
 
+from tests.browser.sweep_pages import MORE_PUBLIC, MORE_STAFF, NOT_PAGES, REACHED_THROUGH
 from tests.browser.test_accessibility import (
     AXE_OPTIONS,
     IMPORT_CSV,
@@ -23,6 +30,7 @@ from tests.browser.test_accessibility import (
     PUBLIC,
     STAFF,
     axe_problems,
+    structure_problems,
 )
 from tests.browser.world import (
     build_world,
@@ -32,6 +40,7 @@ from tests.browser.world import (
     survey_district_code,
 )
 from tests.factories import staff_user
+from tests.security.world import url_table
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,6 +51,11 @@ HEADER_SHARE = 0.15
 TARGET = 44
 # Pages that change who is logged in, or need their own world: visited last or not in the sweep.
 LAST = ("staff login", "staff login code", "staff password reset")
+# What the world holds for the sweep of the further pages (sweep_pages.py).
+MORE_NEEDS = ("links", "survey", "events", "budgeting", "publishing", "recruitment")
+# Pages that answer with an error status on purpose (a link that is unknown or has expired).
+ERROR_PAGES = {"join confirm expired": (410,), "login link unknown": (404, 410), "unsubscribe unknown": (404, 410),
+               "survey closed": (410,), "budgeting resident link expired": (410,)}
 AXE_WITHOUT_CONTRAST = {**AXE_OPTIONS, "rules": {"color-contrast": {"enabled": False}}}
 
 WIDER_JS = """() => {
@@ -94,7 +108,7 @@ def _focus_problems(page, tabs: int = 8) -> list[str]:
 
 def _laptop_problems(page) -> list[str]:
     _settle(page)
-    return _wider(page) + axe_problems(page, AXE_OPTIONS) + _focus_problems(page)
+    return structure_problems(page) + _wider(page) + axe_problems(page, AXE_OPTIONS) + _focus_problems(page)
 
 
 def _phone_problems(page, *, resident: bool) -> list[str]:
@@ -130,9 +144,14 @@ def _mailing(world) -> None:
     world.paths["unsubscribe"] = link_path(sent[0].extra_headers["List-Unsubscribe"], "/o/unsubscribe/")
 
 
-def _sweep(browser, live_server, table: dict, *, staff: bool) -> list[str]:
-    world = build_world("links", "survey")
+def _world(needs=("links", "survey")):
+    world = build_world(*needs)
     _mailing(world)
+    return world
+
+
+def _sweep(browser, live_server, table: dict, *, staff: bool, needs=("links", "survey")) -> list[str]:
+    world = _world(needs)
     names = [n for n in table if n not in LAST] + [n for n in LAST if n in table]
     problems = []
     context = browser.new_context(viewport=LAPTOP, locale="en-GB", has_touch=True)
@@ -153,8 +172,9 @@ def _sweep(browser, live_server, table: dict, *, staff: bool) -> list[str]:
             if action is not None:
                 NEUTRAL.get(name, _press_submit)(page, world)
             found = []
-            if response is None or response.status >= 500:
-                found.append(f"HTTP {response.status if response else '?'}")
+            status = response.status if response else 0
+            if not 200 <= status < 400 and status not in ERROR_PAGES.get(name, ()):
+                found.append(f"HTTP {status or '?'}")
             found += [f"1280px: {p}" for p in _laptop_problems(page)]
             found += [f"390px: {p}" for p in _phone_problems(page, resident=not staff and who != "admin")]
             problems += [f"[{language}] {name} ({page.url}): {p}" for p in found]
@@ -215,3 +235,29 @@ def test_resident_pages_in_every_language(browser, live_server):
 def test_staff_pages_in_every_language(browser, live_server):
     problems = _sweep(browser, live_server, STAFF, staff=True)
     assert not problems, f"{len(problems)} problems:\n  " + "\n  ".join(problems)
+
+
+def test_more_resident_pages_in_every_language(browser, live_server):
+    problems = _sweep(browser, live_server, MORE_PUBLIC, staff=False, needs=MORE_NEEDS)
+    assert not problems, f"{len(problems)} problems:\n  " + "\n  ".join(problems)
+
+
+def test_more_staff_pages_in_every_language(browser, live_server):
+    problems = _sweep(browser, live_server, MORE_STAFF, staff=True, needs=MORE_NEEDS)
+    assert not problems, f"{len(problems)} problems:\n  " + "\n  ".join(problems)
+
+
+def test_the_sweep_covers_every_page():
+    """Every route of the URL table is a page of one of the sweep's tables, reached through one
+    (REACHED_THROUGH), or declared no page of its own with the reason (NOT_PAGES)."""
+    world = _world(MORE_NEEDS)
+    tables = {**PUBLIC, **STAFF, **MORE_PUBLIC, **MORE_STAFF}
+    assert len(tables) == len(PUBLIC) + len(STAFF) + len(MORE_PUBLIC) + len(MORE_STAFF), "a page name is used twice"
+    covered = {resolve(urlsplit(spec[1](world)).path).view_name for spec in tables.values()}
+    covered |= {page for page, through in REACHED_THROUGH.items() if through in covered}
+    routes = {name for _route, name, _callback in url_table()}
+    missing = sorted(routes - covered - set(NOT_PAGES))
+    assert not missing, ("pages of the URL table that the design sweep does not visit: add them to "
+                         f"tests/browser/sweep_pages.py (or to NOT_PAGES, saying why they are no page): {missing}")
+    assert not set(NOT_PAGES) - routes, f"NOT_PAGES names routes that no longer exist: {set(NOT_PAGES) - routes}"
+    assert not set(NOT_PAGES) & covered, f"NOT_PAGES names pages the sweep visits: {set(NOT_PAGES) & covered}"

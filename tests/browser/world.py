@@ -115,13 +115,18 @@ class World:
     member: Member
     paths: dict[str, str] = field(default_factory=dict)
     survey: object = None
+    ids: dict[str, int | str] = field(default_factory=dict)
 
 
 def build_world(*needs: str) -> World:
     """A council with 30 members and population figures, plus what the pages need:
     "links": a pending sign-up with a live and an expired confirmation link, and a login link;
     "survey": an open survey with eight answers, the first member's link, a closed survey's link;
-    "mailing": the survey sent to a district through outreach (a mailing, an unsubscribe link)."""
+    "mailing": the survey sent to a district through outreach (a mailing, an unsubscribe link);
+    "events": an event open for volunteers and one drawn, the member called to both and given a seat;
+    "budgeting": rounds taking ideas, voting (with residents by e-mail) and counted;
+    "publishing": the survey's results published, a newsletter ready to send, an API token;
+    "recruitment": an address extract with a letter batch and one letter's code."""
     council = new_council()
     population_figures(council)
     members = seed_members(council, 30)
@@ -133,6 +138,14 @@ def build_world(*needs: str) -> World:
         _links(world)
     if "survey" in needs or "mailing" in needs:
         _survey(world, send="mailing" in needs)
+    if "events" in needs:
+        _events(world)
+    if "budgeting" in needs:
+        _budgeting(world)
+    if "publishing" in needs:
+        _publishing(world)
+    if "recruitment" in needs:
+        _recruitment(world)
     return world
 
 
@@ -192,3 +205,103 @@ def wave_state(survey) -> dict:
 
 def survey_district_code(council: Council) -> str:
     return ProfileOption.objects.filter(question__council=council, question__key="district").order_by("order")[0].code
+
+
+def _events(world: World) -> None:
+    """An event still taking volunteers, and one whose seats are drawn: every volunteer (the
+    panel's active members) gets a seat in its one session, and the world's member accepts."""
+    from civicpanel.events import services as events
+    from civicpanel.events.links import participant_path
+    from civicpanel.events.models import Participant, Placement
+    from tests.events.factories import close_volunteering, make_event, volunteer
+
+    council, member = world.council, world.member
+    open_event = make_event(council, capacities=(8, 8))
+    events.call_send(council=council, actor=None, event=open_event, filters={})
+    drawn = make_event(council, capacities=(1,))
+    events.call_send(council=council, actor=None, event=drawn, filters={})
+    # Those who gave their gender volunteer, and there is a seat for each of them.
+    pool = Participant.objects.filter(event=drawn, member__answers__question__key="gender")
+    for participant in pool:
+        assert volunteer(participant) == {}
+    drawn.sessions.update(capacity=pool.count())
+    close_volunteering(drawn)
+    events.draw_run(council=council, actor=None, event=drawn, feature_keys=["gender"], tolerance=pool.count())
+    mine = Placement.objects.get(session__event=drawn, participant__member=member)
+    events.seat_accept(placement=mine)
+    # Someone else came already (checked in early), so a follow-up survey has someone to go to.
+    came = Placement.objects.filter(session__event=drawn, state=Placement.State.INVITED).order_by("pk").first()
+    events.attendance_set(council=council, actor=None, placement=events.seat_accept(placement=came), attended=True)
+    world.ids.update(event_open=open_event.pk, event_open_session=open_event.sessions.order_by("pk").first().pk,
+                     event=drawn.pk, event_session=mine.session_id, placement=mine.pk,
+                     checkin_code=mine.checkin_code)
+    world.paths["event_volunteer"] = participant_path(Participant.objects.get(event=open_event, member=member))
+    world.paths["event_seat"] = participant_path(mine.participant)
+
+
+def _budgeting(world: World) -> None:
+    """Three rounds: one taking ideas (with ideas in every state of screening), one voting that
+    residents may join by e-mail, and one counted with a funded project under way."""
+    from civicpanel.budgeting import counting, services, voting
+    from civicpanel.budgeting.models import Idea, Project, Round
+    from tests.budgeting.factories import build_round
+
+    council, member = world.council, world.member
+    ideas = build_round(council, stage=Round.Stage.IDEAS, costs=(40_000,))
+    actor = ideas.actor
+    districts = list(council.districts.order_by("order"))
+    for i in range(6):
+        idea = services.idea_submit(council=council, round=ideas, author_member=member, title=f"Benches by the lake {i}",
+                                    description="Three benches where the path meets the lake.",
+                                    district=districts[i % len(districts)], cost_estimate=30_000 + 1000 * i)
+        if i % 3 == 1:
+            services.idea_screen(council=council, actor=actor, idea=idea, action="publish")
+        elif i % 3 == 2:
+            services.idea_screen(council=council, actor=actor, idea=idea, action="hide", reason="Not council land.")
+    vote = build_round(council, stage=Round.Stage.VOTING, allow_residents=True, allow_codes=True)
+    counted = build_round(council, stage=Round.Stage.VOTING)
+    voter = voting.voter_for_member(member)
+    voting.ballot_cast(round=counted, voter=voter, pot="city", choices=[1, 2])
+    counting.round_count(council=council, actor=counted.actor, round=counted)
+    funded = Project.objects.filter(round=counted, funded=True).order_by("number").first()
+    services.project_post_update(council=council, actor=counted.actor, project=funded, status="building",
+                                 date=timezone.localdate(), text={"da": "Vi bygger nu.", "en": "Building now."})
+    world.ids.update(round_ideas=ideas.pk, round_vote=vote.pk, round=counted.pk, project=funded.pk,
+                     idea=Idea.objects.filter(round=ideas).order_by("pk").first().pk)
+
+
+def _publishing(world: World) -> None:
+    from civicpanel.api.services import token_create
+    from civicpanel.newsletters import services as newsletters
+    from civicpanel.publishing.models import Publication
+    from civicpanel.surveys.models import Invitation, PaperEntry, Wave
+    from civicpanel.surveys.services import wave_send
+
+    council, survey = world.council, world.survey
+    Publication.objects.create(council=council, survey=survey, published_at=timezone.now())
+    # A paper sending to a member without e-mail, typed in twice with the entries disagreeing.
+    MemberFactory(council=council, status=Member.Status.ACTIVE, email=None)
+    paper = wave_send(council=council, actor=None, survey=survey, channel=Wave.Channel.PAPER)
+    invitation = Invitation.objects.filter(wave=paper).order_by("pk").first()
+    for number in (1, 2):
+        PaperEntry.objects.create(invitation=invitation, number=number, mode="paper",
+                                  values={survey.q["car"].uid: "yes" if number == 1 else "no"})
+    world.ids["paper_invitation"] = invitation.pk
+    letter = newsletters.newsletter_save(
+        council=council, actor=None, subject={"da": "Nyt fra panelet", "en": "News from the panel"},
+        body={"da": "## Tak\nTak for jeres svar.", "en": "## Thank you\nThank you for your answers."})
+    world.ids.update(newsletter=letter.pk,
+                     token=token_create(council=council, actor=None, name="Open data", scopes=["surveys"]).token.pk)
+
+
+def _recruitment(world: World) -> None:
+    from civicpanel.recruitment import codes as letter_codes
+    from civicpanel.recruitment.models import Letter
+    from tests.recruitment.helpers import batch, extract, residents
+
+    council = world.council
+    addresses = extract(council, residents(4, age=30))
+    letters = batch(council, addresses)
+    letter = Letter.objects.filter(batch=letters).order_by("pk").first()
+    world.ids.update(extract=addresses.pk, batch=letters.pk, campaign=addresses.campaign_id)
+    world.paths["letter"] = "/join/letter/" + letter_codes.letter_code(letter.pk, letter.salt) + "/"
