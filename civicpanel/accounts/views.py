@@ -12,12 +12,15 @@ from civicpanel.accounts.decorators import staff_view
 from civicpanel.accounts.forms import StaffAddForm, StaffRoleForm
 from civicpanel.accounts.models import StaffMembership
 from civicpanel.accounts.permissions import Capability
-from civicpanel.accounts.selectors import staff_list
+from civicpanel.accounts.selectors import STAFF_SORTS, staff_list
+from civicpanel.common.sorting import list_sort, sort_rows
 
 
 @staff_view(Capability.STAFF)
 def staff_list_view(request):
-    return render(request, "accounts/staff_list.html", {"memberships": staff_list(council=request.council)})
+    sorting = list_sort(request.GET, STAFF_SORTS)
+    memberships = sort_rows(staff_list(council=request.council), sorting, STAFF_SORTS)
+    return render(request, "accounts/staff_list.html", {"memberships": memberships, "sorting": sorting})
 
 
 @staff_view(Capability.STAFF)

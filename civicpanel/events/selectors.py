@@ -21,6 +21,13 @@ from civicpanel.events.models import (
 )
 from civicpanel.methods.disclosure import suppress_line
 
+# The event list's sortable columns (common.sorting): the title as the reader sees it.
+EVENT_SORTS = {
+    "title": lambda e: e.name, "kind": lambda e: e.get_kind_display(), "deadline": lambda e: e.volunteer_deadline,
+    "sessions": lambda e: e.session_count, "called": lambda e: e.called, "volunteers": lambda e: e.volunteer_count,
+    "drawn": lambda e: e.drawn_at,
+}
+
 
 def event_list(*, council) -> QuerySet[Event]:
     return Event.objects.filter(council=council).annotate(

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from civicpanel.accounts.decorators import staff_view
 from civicpanel.accounts.permissions import Capability, can
 from civicpanel.audit.services import audit_record
+from civicpanel.common.sorting import list_sort, sort_rows
 from civicpanel.events import draw as drawing
 from civicpanel.events import selectors, services
 from civicpanel.events.audience import call_plan, call_sample
@@ -51,8 +52,10 @@ def _flash(request, error: ValidationError) -> None:
 
 @staff_view(Capability.EVENTS, Capability.RESULTS)
 def event_list_view(request):
+    sorting = list_sort(request.GET, selectors.EVENT_SORTS)
     return render(request, "events/staff/list.html", {
-        "events": selectors.event_list(council=request.council),
+        "events": sort_rows(selectors.event_list(council=request.council), sorting, selectors.EVENT_SORTS),
+        "sorting": sorting,
         "can_run": can(request.membership, Capability.EVENTS),
     })
 

@@ -15,6 +15,12 @@ from civicpanel.outreach.selectors import (
     mailings_with_status,
 )
 
+# The newsletter list's sortable columns (common.sorting).
+NEWSLETTER_SORTS = {
+    "subject": lambda n: n.name, "sent": lambda n: n.send_at,
+    "recipients": lambda n: n.mailing_status.total if n.mailing_status else None,
+}
+
 
 def newsletter_list(*, council) -> list[Newsletter]:
     """Every newsletter of the council, newest first, each with `.mailing_status` (outreach's

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from civicpanel.accounts.decorators import staff_view
 from civicpanel.accounts.permissions import Capability
 from civicpanel.common.formatting import number
+from civicpanel.common.sorting import list_sort, sort_rows
 from civicpanel.members.segments import segment_list
 from civicpanel.newsletters import selectors, services
 from civicpanel.newsletters.audience import newsletter_audience
@@ -65,8 +66,9 @@ def _previews(council, newsletter: Newsletter, audience=None) -> list[dict]:
 
 @newsletters_view
 def newsletter_list_view(request):
-    return render(request, "newsletters/staff/list.html",
-                  {"newsletters": selectors.newsletter_list(council=request.council)})
+    sorting = list_sort(request.GET, selectors.NEWSLETTER_SORTS)
+    newsletters = sort_rows(selectors.newsletter_list(council=request.council), sorting, selectors.NEWSLETTER_SORTS)
+    return render(request, "newsletters/staff/list.html", {"newsletters": newsletters, "sorting": sorting})
 
 
 @newsletters_view

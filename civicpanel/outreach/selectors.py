@@ -9,6 +9,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 
 from civicpanel.common.security import token_hash
+from civicpanel.common.sorting import ListSort, sort_queryset
 from civicpanel.outreach.models import Delivery, Mailing, MessageTemplate
 from civicpanel.outreach.registry import LANGUAGES, MessageType, message_types
 from civicpanel.outreach.sending import unsubscribe_token
@@ -77,12 +78,18 @@ def mailings_with_status(*, council, reference: str | None = None, limit: int | 
     return result
 
 
-def mailings_page(*, council, page_number, per_page: int = 50) -> Page:
-    """One page of the council's waves, newest first, each with `.status`: the page's rows only
-    are counted, in one query."""
+# The mailing list's sortable columns (common.sorting): indexed fields, not the per-row counts.
+MAILING_SORTS = {"created": ("created_at",), "kind": ("message_type", "created_at")}
+
+
+def mailings_page(*, council, page_number, per_page: int = 50, sorting: ListSort | None = None) -> Page:
+    """One page of the council's waves, newest first (or as sorted), each with `.status`: the
+    page's rows only are counted, in one query."""
     # Explicitly ordered: a query with aggregates leaves the model's ordering out.
     mailings = (Mailing.objects.filter(council=council).select_related("created_by").annotate(**_state_counts())
                 .order_by("-created_at", "-id"))
+    if sorting is not None:
+        mailings = sort_queryset(mailings, sorting, MAILING_SORTS)
     page = Paginator(mailings, per_page).get_page(page_number)
     page.object_list = list(page.object_list)
     for mailing in page.object_list:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from civicpanel.accounts.decorators import staff_view
 from civicpanel.accounts.permissions import Capability
 from civicpanel.common.mail import sender_for
+from civicpanel.common.sorting import list_sort
 from civicpanel.common.tokenurls import token_miss, token_url
 from civicpanel.outreach import selectors, services
 from civicpanel.outreach.forms import MessageTextForm
@@ -156,8 +157,10 @@ def message_edit_view(request, key: str, language: str):
 
 @texts_view
 def mailing_list_view(request):
-    page = selectors.mailings_page(council=request.council, page_number=request.GET.get("page"))
-    return render(request, "outreach/mailing_list.html", {"mailings": page.object_list, "page": page})
+    sorting = list_sort(request.GET, selectors.MAILING_SORTS, default="-created")
+    page = selectors.mailings_page(council=request.council, page_number=request.GET.get("page"), sorting=sorting)
+    return render(request, "outreach/mailing_list.html", {"mailings": page.object_list, "page": page,
+                                                          "sorting": sorting})
 
 
 @texts_view

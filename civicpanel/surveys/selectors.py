@@ -11,6 +11,12 @@ from civicpanel.members.models import Member
 from civicpanel.members.segments import segment_list  # noqa: F401 - segments are the members'
 from civicpanel.surveys.models import Page, Question, Survey, Wave
 
+# The survey list's sortable columns (common.sorting): the title as the reader sees it.
+SURVEY_SORTS = {
+    "title": lambda s: s.name, "status": lambda s: s.get_status_display(), "closes": lambda s: s.closes_at,
+    "invited": lambda s: s.invited, "answered": lambda s: s.completed,
+}
+
 
 def survey_list(*, council) -> QuerySet[Survey]:
     return Survey.objects.filter(council=council).annotate(

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from civicpanel.accounts.decorators import staff_view
 from civicpanel.accounts.permissions import Capability, can
+from civicpanel.common.sorting import list_sort, sort_rows
 from civicpanel.surveys import conditions, selectors, services
 from civicpanel.surveys.effort import survey_effort
 from civicpanel.surveys.forms import PageForm, PurposeForm, QuestionForm, SurveyForm
@@ -39,9 +40,10 @@ def _flash(request, error: ValidationError) -> None:
 
 @staff_view(Capability.RESULTS)
 def survey_list_view(request):
-    surveys = selectors.survey_list(council=request.council)
+    sorting = list_sort(request.GET, selectors.SURVEY_SORTS)
+    surveys = sort_rows(selectors.survey_list(council=request.council), sorting, selectors.SURVEY_SORTS)
     return render(request, "surveys/staff/list.html", {
-        "surveys": surveys, "can_build": can(request.membership, Capability.SURVEYS),
+        "surveys": surveys, "sorting": sorting, "can_build": can(request.membership, Capability.SURVEYS),
         "templates": TEMPLATES.items(),
     })
 
