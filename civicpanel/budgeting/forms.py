@@ -107,6 +107,28 @@ class IdeaForm(CleanInputMixin, forms.Form):
         return [self.cleaned_data.get(f"image_{i}") for i in (1, 2, 3) if self.cleaned_data.get(f"image_{i}")]
 
 
+class IdeaFilterForm(CleanInputMixin, forms.Form):
+    """The staff idea list's filter. A value that is not one of the choices is dropped, not an
+    error: the list then shows what the rest of the filter asks for."""
+
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
+    district = forms.ChoiceField(label=gettext_lazy("District"), required=False)
+    category = forms.ChoiceField(label=gettext_lazy("Category"), required=False)
+    words = forms.CharField(label=gettext_lazy("Words in the title or description"), required=False, max_length=100)
+
+    def __init__(self, *args, rnd: Round, **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = [("", _("All"))]
+        self.fields["status"].choices = everything + list(Idea.Status.choices)
+        self.fields["district"].choices = everything + [("town", _("The whole town"))] + [
+            (str(d.pk), d.name) for d in rnd.council.districts.order_by("order", "name")]
+        self.fields["category"].choices = everything + list(Idea.Category.choices)
+
+    def chosen(self) -> dict[str, str]:
+        self.is_valid()
+        return {name: self.cleaned_data.get(name) or "" for name in self.fields if name not in self.errors}
+
+
 class ScreenForm(CleanInputMixin, forms.Form):
     action = forms.ChoiceField(choices=[("publish", gettext_lazy("Make public")), ("hide", gettext_lazy("Hide")),
                                         ("merge", gettext_lazy("Merge into another idea"))])

@@ -200,6 +200,11 @@ class Idea(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def is_waiting(self) -> bool:
+        """Not screened yet: staff see it first, with its form open."""
+        return self.status == self.Status.SUBMITTED
+
 
 class IdeaImage(models.Model):
     """An image re-encoded by the server (never the uploaded bytes): see images.py."""

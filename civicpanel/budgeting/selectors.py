@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 
 from civicpanel.budgeting import explain
 from civicpanel.budgeting.models import Ballot, Idea, PaperEntry, Project, Round, VoterRecord
 from civicpanel.budgeting.services import STAGES
+from civicpanel.common.sorting import ListSort, sort_queryset
+
+# The staff round list's sortable columns (common.sorting): phases in their order, not by name.
+ROUND_SORTS = {
+    "title": lambda r: r.name, "phase": lambda r: list(Round.Stage.values).index(r.stage),
+    "ideas": lambda r: r.n_ideas, "ballots": lambda r: r.n_ballots,
+}
 
 
 def round_list(*, council, public: bool = False):
@@ -49,6 +57,54 @@ def staff_ideas(*, council, rnd: Round, status: str | None = None):
     if status:
         qs = qs.filter(status=status)
     return qs.prefetch_related("images", "projects")
+
+
+# The staff idea list's sortable columns (common.sorting); newest first by default.
+IDEA_SORTS = {
+    "number": ("id",), "title": ("title",), "district": ("district__order", "district__name"),
+    "category": ("category",), "cost": ("cost_estimate",), "submitted": ("created_at",), "status": ("status",),
+}
+IDEAS_PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class IdeaFilter:
+    """What the staff idea list is narrowed to: a status, a district ("town": ideas for the whole
+    town), a category, words in the title or description. Empty: everything."""
+
+    status: str = ""
+    district: str = ""
+    category: str = ""
+    words: str = ""
+
+
+def _idea_filter(council, rnd: Round, chosen: IdeaFilter, *, status: bool = True):
+    qs = Idea.objects.filter(council=council, round=rnd)
+    if chosen.status and status:
+        qs = qs.filter(status=chosen.status)
+    if chosen.district == "town":
+        qs = qs.filter(district__isnull=True)
+    elif chosen.district:
+        qs = qs.filter(district_id=int(chosen.district))
+    if chosen.category:
+        qs = qs.filter(category=chosen.category)
+    if chosen.words:
+        qs = qs.filter(Q(title__icontains=chosen.words) | Q(description__icontains=chosen.words))
+    return qs
+
+
+def staff_ideas_page(*, council, rnd: Round, chosen: IdeaFilter, sorting: ListSort, page_number) -> Page:
+    """One page of the round's ideas as filtered and sorted, with their pictures and projects."""
+    qs = (_idea_filter(council, rnd, chosen).select_related("district", "merged_into")
+          .prefetch_related("images", "projects"))
+    return Paginator(sort_queryset(qs, sorting, IDEA_SORTS), IDEAS_PER_PAGE).get_page(page_number)
+
+
+def staff_idea_counts(*, council, rnd: Round, chosen: IdeaFilter) -> dict[str, int]:
+    """Ideas per status within the other filters (district, category, words), and "all"."""
+    rows = _idea_filter(council, rnd, chosen, status=False).values("status").annotate(n=Count("id"))
+    counts = {status: 0 for status in Idea.Status.values} | {row["status"]: row["n"] for row in rows}
+    return {"all": sum(counts.values()), **counts}
 
 
 def idea_get(*, council, idea_id: int, rnd: Round | None = None) -> Idea:

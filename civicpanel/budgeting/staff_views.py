@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,6 +25,7 @@ from civicpanel.budgeting import (
 )
 from civicpanel.budgeting.forms import (
     CodesForm,
+    IdeaFilterForm,
     ImportForm,
     PaperForm,
     ProjectForm,
@@ -34,6 +36,7 @@ from civicpanel.budgeting.forms import (
 )
 from civicpanel.budgeting.models import Idea, PaperEntry, Round
 from civicpanel.common.csvio import csv_response
+from civicpanel.common.sorting import list_sort, sort_rows
 
 
 def _errors(form, error: ValidationError) -> None:
@@ -55,7 +58,9 @@ def _round(request, round_id: int) -> Round:
 
 @staff_view(Capability.BUDGETING)
 def round_list_view(request):
-    return render(request, "budgeting/staff/list.html", {"rounds": selectors.round_list(council=request.council)})
+    sorting = list_sort(request.GET, selectors.ROUND_SORTS)
+    rounds = sort_rows(selectors.round_list(council=request.council), sorting, selectors.ROUND_SORTS)
+    return render(request, "budgeting/staff/list.html", {"rounds": rounds, "sorting": sorting})
 
 
 @staff_view(Capability.BUDGETING)
@@ -150,14 +155,33 @@ def round_count_view(request, round_id: int):
 
 @staff_view(Capability.BUDGETING)
 def ideas_view(request, round_id: int):
+    """The round's ideas: counted per status, narrowed by status, district, category and words,
+    sorted by any column, 25 a page; those waiting for screening show their form open."""
     rnd = _round(request, round_id)
-    status = request.GET.get("status") or ""
-    if status not in Idea.Status.values:
-        status = ""
+    form = IdeaFilterForm(request.GET, rnd=rnd)
+    chosen = selectors.IdeaFilter(**form.chosen())
+    sorting = list_sort(request.GET, selectors.IDEA_SORTS)
+    page = selectors.staff_ideas_page(council=request.council, rnd=rnd, chosen=chosen, sorting=sorting,
+                                      page_number=request.GET.get("page"))
+    counts = selectors.staff_idea_counts(council=request.council, rnd=rnd, chosen=chosen)
     return render(request, "budgeting/staff/ideas.html", {
-        "round": rnd, "ideas": selectors.staff_ideas(council=request.council, rnd=rnd, status=status or None),
-        "status": status, "statuses": Idea.Status.choices, "form": ScreenForm(),
+        "round": rnd, "ideas": page.object_list, "page": page, "sorting": sorting, "filter_form": form,
+        "filtered": any(vars(chosen).values()), "status_links": _status_links(request, counts, chosen.status),
+        "back": request.GET.urlencode(), "form": ScreenForm(),
     })
+
+
+def _status_links(request, counts: dict[str, int], current: str) -> list[dict]:
+    """"All (40) · Waiting for screening (12) · ...": each a link to the list with that status and
+    the rest of the filter and sort kept."""
+    links = []
+    for value, label in [("", _("All")), *Idea.Status.choices]:
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["status"] = value
+        links.append({"label": label, "count": counts[value or "all"], "current": value == current,
+                      "href": "?" + query.urlencode()})
+    return links
 
 
 @staff_view(Capability.BUDGETING)
@@ -166,9 +190,10 @@ def idea_screen_view(request, round_id: int, idea_id: int):
     rnd = _round(request, round_id)
     idea = selectors.idea_get(council=request.council, idea_id=idea_id, rnd=rnd)
     form = ScreenForm(request.POST)
+    back = _ideas_list(rnd, request.POST.get("back", ""))
     if not form.is_valid():
         messages.error(request, _("Choose what to do with the idea."))
-        return redirect("staff:pb_ideas", rnd.pk)
+        return redirect(back)
     data = form.cleaned_data
     target = None
     if data["action"] == "merge" and data["merge_into"]:
@@ -180,7 +205,18 @@ def idea_screen_view(request, round_id: int, idea_id: int):
         _flash(request, error)
     else:
         messages.success(request, _("Idea #%(number)s: saved.") % {"number": idea.pk})
-    return redirect("staff:pb_ideas", rnd.pk)
+    return redirect(back + f"#idea-{idea.pk}")
+
+
+def _ideas_list(rnd, query: str) -> str:
+    """Back to the idea list as it was filtered, sorted and paged when the idea was screened (the
+    query string is read and written again, so nothing but parameters can ride along)."""
+    kept = QueryDict(query[:2000]).copy()
+    for name in list(kept):
+        if name not in ("status", "district", "category", "words", "sort", "page"):
+            del kept[name]
+    url = reverse("staff:pb_ideas", args=[rnd.pk])
+    return f"{url}?{kept.urlencode()}" if kept else url
 
 
 @staff_view(Capability.BUDGETING)
