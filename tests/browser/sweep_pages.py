@@ -119,8 +119,8 @@ NOT_PAGES: dict[str, str] = {
     **{name: "a file or data, not a page" for name in (
         "staff:members_export", "staff:members_import_template", "staff:survey_export", "staff:survey_paper_blank",
         "staff:survey_paper_wave", "staff:survey_report_status", "staff:survey_report_download",
-        "staff:event_draw_export", "staff:pb_round_export", "staff:recruitment_batch_pdf",
-        "staff:recruitment_batch_zip", "events:file", "events:ticket_qr", "events:ticket_calendar",
+        "staff:event_draw_export", "staff:pb_round_export", "staff:recruitment_batch_file_status",
+        "staff:recruitment_batch_file_download", "events:file", "events:ticket_qr", "events:ticket_calendar",
         "budgeting:image", "budgeting:pabulib", "budgeting:resident_data", "publishing:feed", "members:data_json",
         "members:data_csv", "council_brand_css", "council_logo", "healthz", "mfa_download_recovery_codes")},
     **{name: "the read API: JSON for programs" for name in (
@@ -136,7 +136,7 @@ NOT_PAGES: dict[str, str] = {
         "staff:event_session_cancel", "staff:event_attendance", "staff:event_no_shows", "staff:pb_round_stage",
         "staff:pb_round_count", "staff:pb_idea_screen", "staff:pb_project_sketch", "staff:pb_project_update",
         "staff:pb_paper_decide", "staff:pb_codes", "staff:recruitment_campaign_plan",
-        "staff:recruitment_extract_delete", "staff:recruitment_plan_batch", "staff:settings_district_move",
+        "staff:recruitment_extract_delete", "staff:recruitment_plan_batch", "staff:recruitment_batch_file", "staff:settings_district_move",
         "staff:settings_question_move", "staff:settings_option_move", "staff:settings_population_upload",
         "staff:api_token_revoke", "events:withdraw", "events:seat_answer", "budgeting:resident_updates",
         "budgeting:resident_erase")},
