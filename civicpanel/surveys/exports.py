@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import io
 import tempfile
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
@@ -36,7 +35,7 @@ from civicpanel.panel.models import ProfileQuestion
 from civicpanel.surveys.audience import profile_questions
 from civicpanel.surveys.models import Answer, Question, Response, Survey
 from civicpanel.surveys.questions import OTHER_CODE, option_codes, option_label, rows, scale_points
-from civicpanel.surveys.results import MIN_GROUP, respondent_categories
+from civicpanel.surveys.results import MIN_GROUP, respondents_categories
 from civicpanel.surveys.sampling import STRATIFY_KINDS
 from civicpanel.surveys.selectors import survey_structure
 from civicpanel.surveys.weighting import survey_weighting
@@ -178,14 +177,14 @@ def _profile_columns(survey: Survey, response_ids: list[int]) -> list[ProfileCol
     if survey.anonymised_at or not response_ids:
         return []
     columns = []
-    for question in profile_questions(council=survey.council):
-        if question.kind not in STRATIFY_KINDS:
-            continue
+    questions = [q for q in profile_questions(council=survey.council) if q.kind in STRATIFY_KINDS]
+    each = respondents_categories(survey=survey, questions=questions)
+    for question in questions:
         options = list(question.options.all())
         if not options:
             continue
         number = {o.pk: i for i, o in enumerate(options, start=1)}
-        categories = respondent_categories(survey=survey, question=question)
+        categories = each[question.pk]
         codes = [min((number[o] for o in categories.get(r, ()) if o in number), default=None) for r in response_ids]
         label = _("Age") if question.kind == ProfileQuestion.Kind.BIRTH_YEAR else question.text
         variable = Variable(f"P_{question.key}"[:64], label, "ordinal" if question.kind == ProfileQuestion.Kind.BIRTH_YEAR
@@ -198,9 +197,17 @@ def _rare(columns: list[ProfileColumn], k: int) -> list[int]:
     """The respondents in a combination shared by fewer than k (a fully blank one tells nothing)."""
     if not columns:
         return []
-    keys = list(zip(*(c.codes for c in columns), strict=True))
-    counts = Counter(keys)
-    return [i for i, key in enumerate(keys) if counts[key] < k and any(code is not None for code in key)]
+    # Each combination as one integer (a blank as 0), counted with numpy: protect_profile tries
+    # every merge and drop, so this runs dozens of times over every respondent.
+    key = np.zeros(len(columns[0].codes), dtype=np.int64)
+    answered = np.zeros(len(key), dtype=bool)
+    for column in columns:
+        codes = np.array([0 if c is None else c for c in column.codes], dtype=np.int64)
+        key = key * (int(codes.max(initial=0)) + 1) + codes
+        key = np.unique(key, return_inverse=True)[1]  # keep the numbers small however many columns
+        answered |= codes != 0
+    _values, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    return np.flatnonzero((counts[inverse] < k) & answered).tolist()
 
 
 def _merged(column: ProfileColumn, a: int, b: int) -> ProfileColumn:
@@ -264,11 +271,13 @@ class Export:
         return [v.name for v in self.variables]
 
 
-def build_export(survey: Survey) -> Export:
+def build_export(survey: Survey, progress=None) -> Export:
     """Completed responses, one row each: the pseudonymous id, the answers as numeric codes
     (text stays text), the design weight and the weight, then the respondent's profile
-    categories where they cannot single anyone out, and how the answers came in (mode). Columns never move between exports of
-    the same survey: later additions go at the end."""
+    categories where they cannot single anyone out, and how the answers came in (mode). Columns
+    never move between exports of the same survey: later additions go at the end.
+    `progress(percent, step)`, when given, hears how far it got (the worker's file page shows it)."""
+    tell = progress or (lambda percent, step: None)
     answer_vars = _answer_variables(survey)
     by_response: dict[int, dict[int, tuple]] = {}
     modes: dict[int, str] = {}
@@ -281,10 +290,13 @@ def build_export(survey: Survey) -> Export:
     ).values_list("response_id", "question_id", "value", "other_text"):
         by_response[response_id][question_id] = (value, other)
     response_ids = list(by_response)
+    tell(20, "weighting")
     weighting = survey_weighting(council=survey.council, survey=survey)
     weights = weighting.by_response()
+    tell(40, "profile")
     profile = _profile_columns(survey, response_ids)
     notes = protect_profile(profile)
+    tell(55, "rows")
     design_meaning = _("Design weight: 1 divided by the member's chance of being invited in a representative "
                        "sample; 1 when invited with certainty")
     if weighting.available:
@@ -360,26 +372,38 @@ def responses_export(*, council, actor, survey: Survey, fmt: str, request=None) 
         response = HttpResponse(spss_bytes(export), content_type="application/x-spss-sav")
         response["Content-Disposition"] = f'attachment; filename="{slug}-responses.sav"'
         return response
+    response = HttpResponse(xlsx_bytes(survey, export), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{slug}-responses.xlsx"'
+    return response
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_bytes(survey: Survey, export: Export, progress=None) -> bytes:
+    """The responses sheet and the codebook sheet, in openpyxl's write-only mode (rows are
+    streamed to a temporary file instead of kept as cell objects). Codes, weights and numbers
+    go in as numbers (a sum or a pivot table works at once); text that a spreadsheet would run
+    as a formula is neutralised, and characters XML cannot hold are dropped (xlsx_safe)."""
     from openpyxl import Workbook
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "responses"
-    # Codes, weights and numbers go in as numbers (a sum or a pivot table works at once);
-    # text that a spreadsheet would run as a formula is neutralised, and characters XML cannot
-    # hold are dropped.
-    for row in [export.header, *export.rows]:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("responses")
+    sheet.append([xlsx_safe(v) for v in export.header])
+    total = len(export.rows) or 1
+    every = max(1000, total // 20)
+    for index, row in enumerate(export.rows, start=1):
         sheet.append([xlsx_safe(v) for v in row])
+        if progress is not None and index % every == 0:
+            progress(60 + 35 * index // total, "writing")
     book_header, book_rows = codebook(survey, export)
     sheet = workbook.create_sheet("codebook")
     for row in [book_header, *book_rows]:
         sheet.append([xlsx_safe(v) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{slug}-responses.xlsx"'
-    return response
+    with tempfile.TemporaryFile() as handle:
+        workbook.save(handle)
+        handle.seek(0)
+        return handle.read()
 
 
 def spss_bytes(export: Export) -> bytes:

@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 
 from civicpanel.common.models import translated
 from civicpanel.members.history import HistoryRow, HistorySection
-from civicpanel.surveys.models import Answer, Invitation, Question, Response, Survey
+from civicpanel.surveys.models import Answer, Invitation, Question, Response, ResponseExport, Survey
 from civicpanel.surveys.questions import answer_display
 
 FREE_TEXT_KINDS = (Question.Kind.SHORT_TEXT, Question.Kind.LONG_TEXT)
@@ -44,8 +44,10 @@ def survey_member_data(member) -> dict[str, list[dict]]:
 
 def survey_member_erase(member) -> None:
     """Unlink the member's responses (the answers stay as anonymous rows for the statistics),
-    delete their free-text answers (which may name them), and kill their links."""
+    delete their free-text answers (which may name them), and kill their links. Excel files
+    made earlier of those surveys are deleted: they hold the answers as they were."""
     responses = Response.objects.filter(invitation__member=member)
+    ResponseExport.objects.filter(survey__responses__in=responses).delete()
     Answer.objects.filter(response__in=responses, question__kind__in=FREE_TEXT_KINDS).delete()
     Answer.objects.filter(response__in=responses).exclude(other_text="").update(other_text="")
     responses.update(invitation=None)

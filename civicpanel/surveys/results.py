@@ -93,33 +93,50 @@ def response_rates(*, council, survey: Survey) -> dict:
 def respondent_categories(*, survey: Survey, question: ProfileQuestion) -> dict[int, set[int]]:
     """Completed response id -> the option ids of one profile question its member falls in.
     Empty for an anonymous survey once closed (the link is gone, by design)."""
+    return respondents_categories(survey=survey, questions=[question])[question.pk]
+
+
+def respondents_categories(*, survey: Survey, questions) -> dict[int, dict[int, set[int]]]:
+    """respondent_categories for several profile questions at once: question id -> (completed
+    response id -> option ids). Two queries however many questions (the respondents with their
+    members' birth year and district; the chosen options of the other questions), so that
+    weighting and exports of a big survey do not read the respondents once per question."""
     people = list(
         Response.objects.filter(survey=survey, completed_at__isnull=False, invitation__isnull=False)
         .values_list("pk", "invitation__member_id", "invitation__member__birth_year", "invitation__member__district_id")
     )
-    options = list(question.options.all())
-    result: dict[int, set[int]] = defaultdict(set)
-    if question.kind == ProfileQuestion.Kind.BIRTH_YEAR:
-        year = timezone.localdate().year
-        for response_id, _member, birth_year, _district in people:
-            if birth_year is None:
-                continue
-            age = year - birth_year
-            for o in options:
-                if (o.min_age is None or age >= o.min_age) and (o.max_age is None or age <= o.max_age):
-                    result[response_id].add(o.pk)
-    elif question.kind == ProfileQuestion.Kind.DISTRICT:
-        by_district = {o.district_id: o.pk for o in options}
-        for response_id, _member, _birth_year, district in people:
-            if district in by_district:
-                result[response_id].add(by_district[district])
-    else:
+    result: dict[int, dict[int, set[int]]] = {q.pk: defaultdict(set) for q in questions}
+    chosen = [q for q in questions if q.kind not in (ProfileQuestion.Kind.BIRTH_YEAR, ProfileQuestion.Kind.DISTRICT)]
+    if chosen and people:
         member_to_response = {member: response_id for response_id, member, _b, _d in people}
-        for member, option in MemberAnswer.objects.filter(
-            question=question, member__survey_invitations__survey=survey
-        ).values_list("member_id", "option_id"):
+        respondents = Response.objects.filter(survey=survey, completed_at__isnull=False,
+                                              invitation__isnull=False).values("invitation__member_id")
+        for question_id, member, option in MemberAnswer.objects.filter(
+            question__in=chosen, member_id__in=respondents
+        ).values_list("question_id", "member_id", "option_id"):
             if member in member_to_response:
-                result[member_to_response[member]].add(option)
+                result[question_id][member_to_response[member]].add(option)
+    year = timezone.localdate().year
+    for question in questions:
+        options = list(question.options.all())
+        into = result[question.pk]
+        if question.kind == ProfileQuestion.Kind.BIRTH_YEAR:
+            # Each age once, not each respondent: the bands an age falls in.
+            bands: dict[int, list[int]] = {}
+            for response_id, _member, birth_year, _district in people:
+                if birth_year is None:
+                    continue
+                age = year - birth_year
+                if age not in bands:
+                    bands[age] = [o.pk for o in options if (o.min_age is None or age >= o.min_age)
+                                  and (o.max_age is None or age <= o.max_age)]
+                if bands[age]:
+                    into[response_id].update(bands[age])
+        elif question.kind == ProfileQuestion.Kind.DISTRICT:
+            by_district = {o.district_id: o.pk for o in options}
+            for response_id, _member, _birth_year, district in people:
+                if district in by_district:
+                    into[response_id].add(by_district[district])
     return result
 
 

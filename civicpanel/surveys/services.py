@@ -31,6 +31,7 @@ from civicpanel.surveys.models import (
     Page,
     Question,
     Response,
+    ResponseExport,
     Segment,
     Survey,
     Wave,
@@ -156,6 +157,8 @@ def survey_close(*, council, actor, survey: Survey, request=None) -> Survey:
             audit_record(council=council, actor=actor, action="survey.close", target=survey, request=request)
         if survey.anonymous and not survey.anonymised_at:
             cut = _responses_anonymise(survey)
+            # Excel files made before are of the responses as they were, linked to their ids.
+            ResponseExport.objects.filter(survey=survey).delete()
             survey.anonymised_at = timezone.now()
             survey.save(update_fields=["anonymised_at"])
             audit_record(council=council, actor=actor, action="survey.anonymise", target=survey,

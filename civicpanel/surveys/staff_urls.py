@@ -3,6 +3,7 @@
 from django.urls import path
 
 from civicpanel.surveys import views_builder as b
+from civicpanel.surveys import views_exports as e
 from civicpanel.surveys import views_paper as p
 from civicpanel.surveys import views_send as s
 
@@ -32,6 +33,12 @@ urlpatterns = [
     path("surveys/<int:survey_id>/results/", s.results_view, name="survey_results"),
     path("surveys/<int:survey_id>/representativeness/", s.representativeness_view,
          name="survey_representativeness"),
+    # The Excel file is made by the worker: its page asks for it and follows the progress.
+    path("surveys/<int:survey_id>/export/xlsx/", e.excel_view, name="survey_excel"),
+    path("surveys/<int:survey_id>/export/xlsx/<int:export_id>/status/", e.excel_status_view,
+         name="survey_excel_status"),
+    path("surveys/<int:survey_id>/export/xlsx/<int:export_id>/file/", e.excel_download_view,
+         name="survey_excel_download"),
     path("surveys/<int:survey_id>/export/<slug:fmt>/", s.export_view, name="survey_export"),
     path("surveys/<int:survey_id>/paper/", p.paper_view, name="survey_paper"),
     path("surveys/<int:survey_id>/paper/questionnaire.pdf", p.paper_blank_view, name="survey_paper_blank"),

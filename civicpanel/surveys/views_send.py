@@ -259,7 +259,7 @@ def representativeness_view(request, survey_id: int):
 
 @staff_view(Capability.RESULTS)
 def export_view(request, survey_id: int, fmt: str):
-    if fmt not in ("csv", "xlsx", "sav", "codebook"):
+    if fmt not in ("csv", "sav", "codebook"):  # the Excel file: views_exports (the worker makes it)
         raise Http404
     survey = selectors.survey_get(council=request.council, survey_id=survey_id)
     return exports.responses_export(council=request.council, actor=request.user, survey=survey, fmt=fmt,

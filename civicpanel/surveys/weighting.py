@@ -55,7 +55,7 @@ from civicpanel.panel.population_tables import (
 from civicpanel.surveys.audience import audience_filters, profile_questions
 from civicpanel.surveys.charts import bar_chart
 from civicpanel.surveys.models import Answer, Question, Response, Survey
-from civicpanel.surveys.results import MIN_GROUP, respondent_categories
+from civicpanel.surveys.results import MIN_GROUP, respondent_categories, respondents_categories
 
 CONFIDENCE = 0.95
 
@@ -128,7 +128,8 @@ class Weighting:
 
 
 def _design_weights(survey: Survey, response_ids: list[int]) -> np.ndarray | None:
-    probabilities = dict(Response.objects.filter(pk__in=response_ids, survey=survey)
+    # The completed responses (which response_ids are) by the survey, not by a list of 50,000 ids.
+    probabilities = dict(Response.objects.filter(survey=survey, completed_at__isnull=False)
                          .values_list("pk", "invitation__inclusion_probability"))
     if not any(probabilities.values()):
         return None
@@ -265,6 +266,7 @@ def survey_weighting(*, council, survey: Survey) -> Weighting:
     if len({v.casefold() for v in names.values()}) < len(names):
         names = {q.key: q.key for q in questions}
     candidates: list[Margined] = []
+    each = respondents_categories(survey=survey, questions=[q for q in questions if q.key in figures.margins])
     for question in questions:
         margin = figures.margins.get(question.key)
         if margin is None:
@@ -275,7 +277,7 @@ def survey_weighting(*, council, survey: Survey) -> Weighting:
                                      "so it needs no weighting.") % {"question": name,
                                                                       "category": margin.live[0].text})
             continue
-        categories = respondent_categories(survey=survey, question=question)
+        categories = each[question.pk]
         missing = sum(1 for r in weighting.response_ids if not categories.get(r))
         if missing:
             weighting.notes.append(_("%(question)s is not weighted on: %(n)s of the %(total)s respondents have no "

@@ -91,6 +91,9 @@ MATRIX: dict[str, str] = {
     'staff:survey_progress': 'AMN',
     'staff:survey_results': 'AMN',
     'staff:survey_representativeness': 'AMN',
+    'staff:survey_excel': 'AMN',
+    'staff:survey_excel_status': 'AMN',
+    'staff:survey_excel_download': 'AMN',
     'staff:survey_export': 'AMN',
     'staff:survey_publish': 'AM',  # /staff/surveys/<int:survey_id>/publish/
     'staff:survey_feedback': 'AM',  # /staff/surveys/<int:survey_id>/feedback/

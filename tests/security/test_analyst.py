@@ -92,6 +92,12 @@ def test_no_analyst_page_or_export_shows_an_identity(council, staff_client):
         report_render(report_id=report.pk)
     else:
         SurveyReport.objects.filter(pk=report.pk).update(status="ready", pdf=b"%PDF-1.7\n%%EOF\n")
+    # The Excel file of the responses, made as the worker makes it.
+    from civicpanel.surveys.export_files import export_write
+    from civicpanel.surveys.models import ResponseExport
+
+    excel = ResponseExport.objects.create(council=council, survey=survey)
+    export_write(export_id=excel.pk)
     # A letter campaign that brought them, with its batch: the campaign and health pages show counts.
     from civicpanel.members.models import Member
     from civicpanel.recruitment.models import Letter
@@ -106,7 +112,7 @@ def test_no_analyst_page_or_export_shows_an_identity(council, staff_client):
         letter.member, letter.used_at = member, member.joined_at
         letter.save()
     values = {"survey_id": [str(survey.pk)], "wave_id": [str(wave.pk)], "fmt": ["csv", "xlsx", "codebook"],
-              "event_id": [str(event.pk)], "round_id": [str(pb_round.pk)], "report_id": [str(report.pk)],
+              "event_id": [str(event.pk)], "round_id": [str(pb_round.pk)], "report_id": [str(report.pk)], "export_id": [str(excel.pk)],
               "campaign_id": [str(extract.campaign_id)]}
     analyst = staff_client("analyst")
 
@@ -122,5 +128,6 @@ def test_no_analyst_page_or_export_shows_an_identity(council, staff_client):
     # The walk really reached the survey pages and the exports.
     assert any(url.endswith("/results/") for url in checked)
     assert any(url.endswith("/export/xlsx/") for url in checked)
+    assert any(url.endswith(f"/export/xlsx/{excel.pk}/file/") for url in checked)
     assert any(url.endswith(f"/report/{report.pk}/pdf/") for url in checked)
     assert any(url.endswith(f"/events/{event.pk}/") for url in checked)

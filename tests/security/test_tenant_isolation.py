@@ -89,8 +89,11 @@ def _objects(council, *, open_it: bool) -> dict[str, str]:
     invitation, _link = invite(survey, member)
     report = SurveyReport.objects.create(council=council, survey=survey, language="da", status="ready",
                                          pdf=b"%PDF-1.7\n%%EOF\n", progress=100)
+    from civicpanel.surveys.models import ResponseExport
+
+    export = ResponseExport.objects.create(council=council, survey=survey, status="ready", content=b"PK", size=2)
     return {
-        "report_id": str(report.pk), "file_id": str(letter_file.pk),
+        "report_id": str(report.pk), "file_id": str(letter_file.pk), "export_id": str(export.pk),
         "campaign_id": str(extract.campaign_id), "extract_id": str(extract.pk), "batch_id": str(letters.pk),
         "newsletter_id": str(newsletter.pk), "token_id": str(token.pk), "invitation_id": str(invitation.pk),
         "round_id": str(pb_round.pk), "idea_id": str(idea.pk), "project_id": str(pb_round.projects.first().pk),

@@ -94,6 +94,12 @@ def build_world(council) -> World:
     report = SurveyReport.objects.create(council=council, survey=survey, language="da", status="ready",
                                          pdf=b"%PDF-1.7\n%%EOF\n", size=15, progress=100)
     ids["report_id"] = str(report.pk)
+    from civicpanel.surveys.export_files import export_write
+    from civicpanel.surveys.models import ResponseExport
+
+    export = ResponseExport.objects.create(council=council, survey=survey)
+    export_write(export_id=export.pk)  # the Excel file, written as the worker writes it
+    ids["export_id"] = str(export.pk)
     try:  # a participatory-budgeting round with projects, where that app is installed
         from tests.budgeting.factories import build_round
 

@@ -89,3 +89,20 @@ def confirm_and_remind(client, url: str, **kwargs):
     if found is None:
         return page
     return client.post(url, {"confirmation": found.group(1)}, **kwargs)
+
+
+def excel_file(client, survey: Survey) -> bytes:
+    """The Excel file of the responses as staff get it: asked for on its page, written by the
+    task worker (the test settings run tasks at once, after the request's commit), downloaded."""
+    from django.test import TestCase
+    from django.urls import reverse
+
+    from civicpanel.surveys.models import ResponseExport
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert client.post(reverse("staff:survey_excel", args=[survey.pk])).status_code == 302
+    export = ResponseExport.objects.filter(survey=survey).first()
+    assert export.status == ResponseExport.Status.READY, export.status
+    response = client.get(reverse("staff:survey_excel_download", args=[survey.pk, export.pk]))
+    assert response.status_code == 200 and response["Content-Disposition"].endswith('.xlsx"')
+    return response.content

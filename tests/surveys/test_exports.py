@@ -26,7 +26,7 @@ from civicpanel.surveys.exports import (
     protect_profile,
 )
 from tests.factories import MemberFactory
-from tests.surveys.factories import build_survey, invite
+from tests.surveys.factories import build_survey, excel_file, invite
 from tests.surveys.test_results import answer
 
 pytestmark = pytest.mark.django_db
@@ -68,8 +68,7 @@ def test_answers_are_numeric_codes_and_profiles_protect_the_rare(council, answer
 
 
 def test_xlsx_stores_numbers_as_numbers(council, answered, staff_client):
-    response = staff_client("analyst").get(reverse("staff:survey_export", args=[answered.pk, "xlsx"]))
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content))["responses"]
+    sheet = openpyxl.load_workbook(io.BytesIO(excel_file(staff_client("analyst"), answered)))["responses"]
     header = [cell.value for cell in sheet[1]]
     first = {name: cell.value for name, cell in zip(header, sheet[2], strict=True)}
     assert isinstance(first["Q1"], int) and isinstance(first["Q2"], int) and isinstance(first["Q6"], int)
@@ -161,3 +160,70 @@ def test_protect_profile_merges_age_bands_before_leaving_anything_out():
     assert [c.variable.name for c in columns] == ["age", "gender"]
     assert any("are one group" in note for note in notes)
     assert "15-24 + 25-34" in columns[0].variable.values.values()
+
+
+def test_the_worker_makes_the_excel_file_and_the_page_follows_it(council, answered, staff_client, settings,
+                                                                  django_capture_on_commit_callbacks):
+    """Asking only queues the task; the page shows the progress while the worker writes and the
+    download after; asking twice while it works makes no second file; both steps are audited."""
+    from django.tasks import task_backends
+
+    from civicpanel.audit.models import AuditEvent
+    from civicpanel.surveys.models import ResponseExport
+    from civicpanel.surveys.tasks import response_export_write
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend",
+                                  "QUEUES": ["default", "mail"]}}
+    analyst = staff_client("analyst")
+    page_url = reverse("staff:survey_excel", args=[answered.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert analyst.post(page_url).status_code == 302
+        assert analyst.post(page_url).status_code == 302
+    export = ResponseExport.objects.get()
+    assert [(r.task.name, r.args) for r in task_backends["default"].results] == [("response_export_write",
+                                                                                  [export.pk])]
+    page = analyst.get(page_url).content.decode()
+    assert "<progress" in page and "report-progress.js" in page
+    status = analyst.get(reverse("staff:survey_excel_status", args=[answered.pk, export.pk])).json()
+    assert status == {"status": "queued", "progress": 0, "step": "", "working": True}
+    download_url = reverse("staff:survey_excel_download", args=[answered.pk, export.pk])
+    assert analyst.get(download_url).status_code == 404  # not ready yet
+
+    response_export_write.func(export.pk)
+    export.refresh_from_db()
+    assert export.status == ResponseExport.Status.READY and export.progress == 100 and export.rows == 12
+    page = analyst.get(page_url).content.decode()
+    assert download_url in page and "<progress" not in page
+    sheet = openpyxl.load_workbook(io.BytesIO(analyst.get(download_url).content))["responses"]
+    assert sheet.max_row == 13 and "Person" not in str([c.value for row in sheet.iter_rows() for c in row])
+    actions = list(AuditEvent.objects.filter(action__startswith="survey.export").values_list("action", "detail"))
+    assert ("survey.export_request", {"format": "xlsx", "export": export.pk}) in actions
+    assert ("survey.export", {"format": "xlsx", "rows": 12, "export": export.pk}) in actions
+
+
+def test_excel_files_are_deleted_when_a_respondent_is_erased(council, answered, staff_client):
+    from civicpanel.members.erasure import member_erase
+    from civicpanel.surveys.models import ResponseExport
+
+    analyst = staff_client("analyst")
+    for _ in range(5):
+        excel_file(analyst, answered)
+    assert ResponseExport.objects.filter(survey=answered).count() == 3  # older copies are not kept
+    respondent = answered.invitations.first().member
+    member_erase(member=respondent)
+    assert not ResponseExport.objects.filter(survey=answered).exists()
+
+
+def test_excel_files_of_another_council_are_not_found(council, other_council, answered, staff_client):
+    other = staff_client("analyst", council=other_council)
+    export = made_export(answered)
+    for name in ("staff:survey_excel_status", "staff:survey_excel_download"):
+        assert other.get(reverse(name, args=[answered.pk, export.pk])).status_code == 404
+
+
+def made_export(survey):
+    from civicpanel.surveys.export_files import export_write
+    from civicpanel.surveys.models import ResponseExport
+
+    export = ResponseExport.objects.create(council=survey.council, survey=survey)
+    return export_write(export_id=export.pk)

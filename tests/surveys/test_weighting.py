@@ -22,7 +22,7 @@ from civicpanel.surveys.models import Answer, Invitation, Response, Wave
 from civicpanel.surveys.results import question_results
 from civicpanel.surveys.sampling import SampleRequest
 from civicpanel.surveys.weighting import survey_weighting, weighted_items
-from tests.surveys.factories import build_survey
+from tests.surveys.factories import build_survey, excel_file
 from tests.surveys.sample_panel import build_panel, options, set_population
 
 pytestmark = pytest.mark.django_db
@@ -260,8 +260,7 @@ def test_export_has_weight_columns_and_codebook_rows(council, answered, staff_cl
     assert {r[at - 1] for r in data} == {"1.0"}
     book = client.get(reverse("staff:survey_export", args=[survey.pk, "codebook"])).content.decode("utf-8-sig")
     assert "design_weight" in book and "raked on Gender, Year of birth, District" in book
-    xlsx = client.get(reverse("staff:survey_export", args=[survey.pk, "xlsx"]))
-    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content))["responses"]
+    sheet = openpyxl.load_workbook(io.BytesIO(excel_file(client, survey)))["responses"]
     names = [c.value for c in sheet[1]]
     assert names[names.index("weight") - 1] == "design_weight"
 

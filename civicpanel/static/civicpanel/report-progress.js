@@ -1,4 +1,4 @@
-// The committee report page: follow each report the worker is making and show its progress;
+// The committee report page and the Excel file page: follow each file the worker is making and show its progress;
 // when one is ready (or fails) reload the page so its download link appears.
 (function () {
   "use strict";
