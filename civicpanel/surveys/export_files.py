@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
 from civicpanel.audit.services import audit_record
@@ -40,7 +42,8 @@ def export_request(*, council, actor, survey: Survey, request=None) -> ResponseE
                                                                            ResponseExport.Status.WRITING]).first()
         if working is not None:
             return working
-        export = ResponseExport.objects.create(council=council, survey=survey, requested_by=actor)
+        export = ResponseExport.objects.create(council=council, survey=survey, requested_by=actor,
+                                               language=get_language() or "")
         old = ResponseExport.objects.filter(survey=survey).values_list("pk", flat=True)[KEEP:]
         ResponseExport.objects.filter(pk__in=list(old)).delete()
         audit_record(council=council, actor=actor, action="survey.export_request", target=survey,
@@ -64,8 +67,9 @@ def export_write(*, export_id: int) -> ResponseExport | None:
     ResponseExport.objects.filter(pk=export.pk).update(status=ResponseExport.Status.WRITING, progress=1,
                                                        step="reading")
     try:
-        table = build_export(export.survey, progress=tell)
-        content = xlsx_bytes(export.survey, table, progress=tell)
+        with override(export.language or settings.LANGUAGE_CODE):
+            table = build_export(export.survey, progress=tell)
+            content = xlsx_bytes(export.survey, table, progress=tell)
     except Exception:
         logger.exception("response export %s failed", export.pk)
         ResponseExport.objects.filter(pk=export.pk).update(status=ResponseExport.Status.FAILED, step="",

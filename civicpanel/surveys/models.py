@@ -282,6 +282,8 @@ class ResponseExport(models.Model):
 
     council = models.ForeignKey("tenancy.Council", on_delete=models.CASCADE, related_name="+")
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="exports")
+    # The language of the page it was asked from: labels and the codebook are written in it.
+    language = models.CharField(max_length=5, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     step = models.CharField(max_length=40, blank=True)

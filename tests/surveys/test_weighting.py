@@ -250,10 +250,10 @@ def test_export_has_weight_columns_and_codebook_rows(council, answered, staff_cl
     body = client.get(reverse("staff:survey_export", args=[survey.pk, "csv"])).content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
     header, data = rows[0], rows[1:]
-    # The weights follow the answers; profile variables (P_...) come after them.
+    # The weights follow the answers; profile variables (P_...) come after them, then the mode.
     at = header.index("weight")
     assert header[at - 1:at + 1] == ["design_weight", "weight"] and header[:2] == ["respondent", "Q1"]
-    assert all(name.startswith("P_") for name in header[at + 1:])
+    assert header[-1] == "mode" and all(name.startswith("P_") for name in header[at + 1:-1])
     weights = sorted(float(r[at]) for r in data)
     expected = sorted(survey_weighting(council=council, survey=survey).result.weights)
     assert weights == pytest.approx(expected, abs=1e-5)
