@@ -119,6 +119,7 @@ NOT_PAGES: dict[str, str] = {
     **{name: "a file or data, not a page" for name in (
         "staff:members_export", "staff:members_import_template", "staff:survey_export", "staff:survey_paper_blank",
         "staff:survey_paper_wave", "staff:survey_report_status", "staff:survey_report_download",
+        "staff:survey_excel_status", "staff:survey_excel_download",
         "staff:event_draw_export", "staff:pb_round_export", "staff:recruitment_batch_file_status",
         "staff:recruitment_batch_file_download", "events:file", "events:ticket_qr", "events:ticket_calendar",
         "budgeting:image", "budgeting:pabulib", "budgeting:resident_data", "publishing:feed", "members:data_json",

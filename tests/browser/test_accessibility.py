@@ -263,6 +263,7 @@ STAFF: dict[str, tuple] = {
     "survey progress": ("manager", lambda w: R("staff:survey_progress", args=[w.survey.pk]), None, SURVEY),
     "survey results": ("analyst", lambda w: R("staff:survey_results", args=[w.survey.pk]), None, SURVEY),
     "survey report": ("analyst", lambda w: R("staff:survey_report", args=[w.survey.pk]), None, SURVEY),
+    "survey excel file": ("analyst", lambda w: R("staff:survey_excel", args=[w.survey.pk]), None, SURVEY),
     "survey representativeness": ("analyst", lambda w: R("staff:survey_representativeness", args=[w.survey.pk]),
                                   None, SURVEY),
     "message texts": ("manager", lambda w: R("staff:outreach_messages"), None, ()),
