@@ -1,5 +1,6 @@
 """Runs one pabutools rule on one file in its own process (so a time and memory bound can be set
-from outside) and prints one JSON line: winners, seconds for the rule, seconds to parse, peak KiB."""
+from outside) and prints one JSON line: winners, wall and CPU seconds for the rule, seconds to
+parse, peak KiB."""
 
 import json
 import resource
@@ -15,6 +16,7 @@ from pabutools.election import (
     parse_pabulib,
 )
 from pabutools.rules import (
+    exhaustion_by_budget_increase,
     greedy_utilitarian_welfare,
     max_additive_utilitarian_welfare,
     method_of_equal_shares,
@@ -58,6 +60,7 @@ def main() -> None:
     else:
         votes_sat, points_sat = make_sat(points_times_cost), Additive_Cardinal_Sat
     t0 = time.perf_counter()
+    c0 = time.process_time()
     if rule == "greedy":
         out = greedy_utilitarian_welfare(instance, profile, sat_class=votes_sat)
     elif rule == "greedy-cost":
@@ -66,6 +69,12 @@ def main() -> None:
         out = method_of_equal_shares(instance, profile, sat_class=votes_sat)
     elif rule == "mes-add1":
         out = method_of_equal_shares(instance, profile, sat_class=votes_sat, voter_budget_increment=1)
+    elif rule == "mes-official":
+        # the add-one completion as counted in Wieliczka, Świecie and Assen: raise every voter's
+        # share by 1 while the outcome fits the budget (not stopping at an exhaustive one)
+        out = exhaustion_by_budget_increase(instance, profile, method_of_equal_shares,
+                                            rule_params={"sat_class": votes_sat}, exhaustive_stop=False,
+                                            budget_step=profile.num_ballots())
     elif rule == "phragmen":
         out = sequential_phragmen(instance, profile)
     elif rule == "utilitarian":
@@ -75,8 +84,9 @@ def main() -> None:
     else:
         raise SystemExit(f"unknown rule {rule}")
     seconds = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"winners": sorted(p.name for p in out), "seconds": seconds,
+    print(json.dumps({"winners": sorted(p.name for p in out), "seconds": seconds, "cpu_seconds": cpu,
                       "parse_seconds": parse_s, "peak_kib": peak}))
 
 

@@ -13,13 +13,13 @@
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 
 from .election import BudgetingError
 from .profile import Profile
 from .rules.greedy import greedy
 from .rules.mes import MESRun, mes
+from .rules.mes_compiled import add1_compiled, compile_round, count_compiled, fits_compiled
 
 COMPLETIONS = ("add1", "add1-exhaustive", "greedy", "add1+greedy", "none")
 DEFAULT_COMPLETION = "add1"
@@ -35,64 +35,58 @@ def mes_completed(profile: Profile, rank: list[int], util, *, completion: str = 
                              allowed=", ".join(COMPLETIONS))
     n = max(profile.n_voters, 1)
     base = Fraction(profile.budget, n * profile.money_scale)
-    adding = completion.startswith("add1")
-    run = mes(profile, rank, util, base, explain=explain and not adding, track=adding,
-              horizon=8 * float(step))
-    steps = 0
-    if adding:
-        stop_when_exhaustive = completion == "add1-exhaustive"
-        candidates = [j for j in range(profile.m) if j not in profile.excluded
-                      and len(profile.supporters[j]) > 0 and profile.costs[j] > 0]
-        per_voter = base  # the share of the last outcome that fit (`run` has the same projects)
-        # Tracking costs time; where it lets no step be skipped (many projects change at almost
-        # every step), it is done less often: after z such runs in a row, once every 2^z runs.
-        # This changes only the time taken, never the outcome.
-        futile = untracked = 0
-        tracked = True  # whether `run` computed stable_for
-        # How far ahead a tracked run looks: bounds over a shorter range are tighter (a supporter
-        # who paid all she had stays empty unless her budget can reach the price within it).
-        horizon = max(8 * float(step), 2 * run.stable_for)
-        while steps < max_steps:
-            cost = sum(profile.costs[j] for j in run.selected)
-            chosen = set(run.selected)
-            left = [j for j in candidates if j not in chosen]
-            if not left:
-                break
-            if stop_when_exhaustive and all(profile.costs[j] > profile.budget - cost for j in left):
-                break
-            if per_voter == run.per_voter and tracked:
-                # Shares below run.per_voter + stable_for buy the same projects: the steps up to
-                # there would each end as this one did, so go straight past them.
-                same = min(_steps_within(run.stable_for, step), max_steps - steps)
-                futile = 0 if same else min(futile + 1, 4)
-                if same:
-                    per_voter += same * step
-                    steps += same
-                    continue
-            per_voter += step
-            steps += 1
-            track = untracked >= (1 << futile) - 1
-            untracked = 0 if track else untracked + 1
-            nxt = mes(profile, rank, util, per_voter, track=track, horizon=horizon)
-            if sum(profile.costs[j] for j in nxt.selected) > profile.budget:
-                per_voter -= step
-                break
-            run, tracked = nxt, track
-            if tracked:
-                horizon = max(8 * float(step), 2 * run.stable_for)
-        if explain or run.per_voter != per_voter:
-            # the same projects, in the order and with the payments of the last share that fit
-            run = mes(profile, rank, util, per_voter, explain=explain)
+    if not completion.startswith("add1"):
+        run = mes(profile, rank, util, base, explain=explain)
+        steps = 0
+    else:
+        per_voter, steps, bought = _add1(profile, rank, util, base, step, completion == "add1-exhaustive",
+                                         max_steps)
+        if explain:  # the payments, exactly, at the last share that fit
+            run = mes(profile, rank, util, per_voter, explain=True)
+        else:
+            run = MESRun(selected=bought, per_voter=per_voter)
     selection = list(run.selected)
     if completion in ("greedy", "add1+greedy"):
         selection = greedy(profile, rank, selected=selection)
     return run, selection, steps
 
 
-def _steps_within(rise: float, step: Fraction) -> int:
-    """How many whole steps lie strictly below `rise` (0 if none)."""
-    if not rise > 0:
-        return 0
-    if math.isinf(rise):
-        return 1 << 62
-    return max(math.ceil(rise / float(step)) - 1, 0)
+def _add1(profile: Profile, rank: list[int], util, base: Fraction, step: Fraction, stop_when_exhaustive: bool,
+          max_steps: int) -> tuple[Fraction, int, list[int]]:
+    """The share per voter the add-one completion ends at, how many times it was raised, and the
+    projects bought at that share in the order of purchase.
+
+    Every step is counted: by the compiled count, or exactly where it cannot decide (see
+    `mes_compiled`), so the outcome is exactly that of counting every step exactly."""
+    compiled = compile_round(profile, rank, util)
+
+    def exact(share: Fraction) -> list[int]:
+        return mes(profile, rank, util, share).selected
+
+    if fits_compiled(profile):
+        steps, last, bought = add1_compiled(compiled, profile, base, step, stop_when_exhaustive, max_steps, exact)
+        return base + last * step, steps, bought
+
+    def outcome(share: Fraction) -> list[int]:
+        got = count_compiled(compiled, share)
+        return got if got is not None else mes(profile, rank, util, share).selected
+
+    candidates = [j for j in range(profile.m) if j not in profile.excluded
+                  and len(profile.supporters[j]) > 0 and profile.costs[j] > 0]
+    costs = profile.costs
+    selected = outcome(base)
+    per_voter, steps = base, 0
+    while steps < max_steps:
+        spent = sum(costs[j] for j in selected)
+        chosen = set(selected)
+        left = [j for j in candidates if j not in chosen]
+        if not left:
+            break
+        if stop_when_exhaustive and all(costs[j] > profile.budget - spent for j in left):
+            break
+        nxt = outcome(per_voter + step)
+        steps += 1
+        if sum(costs[j] for j in nxt) > profile.budget:
+            break
+        selected, per_voter = nxt, per_voter + step
+    return per_voter, steps, selected

@@ -14,7 +14,6 @@ not re-evaluated (the same lazy order as equalshares.net and pabutools).
 from __future__ import annotations
 
 import heapq
-import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from math import gcd, lcm
@@ -42,9 +41,6 @@ class MESRun:
     purchases: list[Purchase] = field(default_factory=list)
     left_for: dict[int, Fraction] = field(default_factory=dict)  # unfunded: supporters' money left
     unaffordable: set[int] = field(default_factory=set)
-    # With `track=True`: every share per voter below per_voter + stable_for gives the same set of
-    # projects (possibly bought in another order); 0.0 when not computed.
-    stable_for: float = 0.0
 
 
 def utilities(profile: Profile, kind: str = "cost") -> list[tuple[int | None, np.ndarray | None]]:
@@ -198,32 +194,24 @@ class _State:
 
 
 def mes(profile: Profile, rank: list[int], util, per_voter: Fraction | None = None, *,
-        explain: bool = False, exact: bool = False, track: bool = False, horizon: float = math.inf) -> MESRun:
+        explain: bool = False, exact: bool = False) -> MESRun:
     """One run of Equal Shares with `per_voter` money for each voter (default: budget / voters).
 
     Approval-like profiles (one utility per project) take the fast path of `mes_fast`, which
-    checks every close decision exactly; `exact=True` forces the all-integer path. `track=True`
-    also computes `stable_for` (how far the share can rise with the same projects bought)."""
+    checks every close decision exactly; `exact=True` forces the all-integer path."""
     n = profile.n_voters
     if per_voter is None:
         per_voter = Fraction(profile.budget, max(n, 1) * profile.money_scale)
     if not exact and all(u is not None for u, _ in util):
         from .mes_fast import mes_uniform  # noqa: PLC0415
 
-        return mes_uniform(profile, rank, [int(u) for u, _ in util], per_voter, explain=explain, track=track,
-                           horizon=horizon)
+        return mes_uniform(profile, rank, [int(u) for u, _ in util], per_voter, explain=explain)
     run = MESRun(selected=[], per_voter=per_voter)
     if n == 0:
-        run.stable_for = math.inf
         return run
     scale = profile.money_scale
     # costs in units of 1/scale; per_voter in currency -> budgets in units of 1/(scale*den)
     state = _State(n, per_voter, profile.costs, scale)
-    tracker = None
-    if track:
-        from .mes_fast import _Tracker  # noqa: PLC0415
-
-        tracker = _Tracker(profile.m, n, tol=1e-9 * float(per_voter), window=0.0, horizon=horizon)
     active = []
     lower: dict[int, Fraction] = {}
     for j in range(profile.m):
@@ -255,15 +243,10 @@ def mes(profile: Profile, rank: list[int], util, per_voter: Fraction | None = No
             pr = state.price(j, gs)
             if pr is None:
                 run.unaffordable.add(j)
-                if tracker is not None:
-                    tracker.unaffordable(j, sup, _money_each(state, sup, gs), u if u is not None else uarr,
-                                         profile.costs[j] / scale)
                 continue
             need, rem = pr
             rho = Fraction(need, rem * state.den)
             seen.append((rho, r, j))
-            if tracker is not None:
-                tracker.evaluated(j, float(rho), tracker.slope(sup[_short(state, sup, uarr, gs, state.cost_num[j])], rem))
             if best is None or rho < best:
                 best, ties = rho, [(j, need, rem, gs)]
             elif rho == best:
@@ -271,13 +254,6 @@ def mes(profile: Profile, rank: list[int], util, per_voter: Fraction | None = No
         if not ties:
             break
         j, need, rem, gs = min(ties, key=lambda t: rank[t[0]])
-        if tracker is not None:
-            sup = profile.supporters[j]
-            u, uarr = util[j]
-            short = _short(state, sup, uarr, gs, state.cost_num[j])
-            poor = short & (state.cls[sup] != 0)
-            tracker.bought(j, float(best), sup, sup[short], rem, u if u is not None else uarr,
-                           sup[poor], _money_each(state, sup[poor], gs), u if u is not None else uarr[poor])
         for item in seen:
             if item[2] != j:
                 heapq.heappush(heap, item)
@@ -292,45 +268,7 @@ def mes(profile: Profile, rank: list[int], util, per_voter: Fraction | None = No
         for j in range(profile.m):
             if j not in chosen and j not in profile.excluded:
                 run.left_for[j] = state.money_of(profile.supporters[j])
-    if tracker is not None:
-        run.stable_for = tracker.result()
     return run
-
-
-def _short(state: _State, sup: np.ndarray, uarr: np.ndarray | None, groups, need: int) -> np.ndarray:
-    """A mask over `sup`: supporters who have nothing left or pay all they have towards `need` (the project's cost:
-    the groups before the first one that can pay its share, as in `_State.price`)."""
-    num = state.num
-    rem = sum(c * u for _, u, c in groups)
-    poor: list[tuple[int, int]] = []
-    for k, u, c in groups:
-        if need * u <= num[k] * rem:
-            break
-        need -= c * num[k]
-        rem -= c * u
-        poor.append((k, u))
-    cls = state.cls[sup]
-    mask = cls == 0
-    if poor:
-        if uarr is None:
-            mask |= np.isin(cls, [k for k, _ in poor])
-        else:
-            uvals, uidx, _ = _distinct(uarr)
-            keys = [k * len(uvals) + int(np.searchsorted(uvals, u)) for k, u in poor]
-            mask |= np.isin(cls * len(uvals) + uidx, keys)
-    return mask
-
-
-def _money_each(state: _State, sup: np.ndarray, groups) -> np.ndarray:
-    """Each supporter's budget in currency, as a float (0 for those with nothing left)."""
-    ks = sorted({k for k, _, _ in groups})
-    if not ks:
-        return np.zeros(len(sup))
-    values = np.array([0.0] + [state.num[k] / state.den for k in ks])
-    where = np.searchsorted(np.asarray(ks), state.cls[sup]) + 1
-    cls = state.cls[sup]
-    where[cls == 0] = 0
-    return values[np.minimum(where, len(values) - 1)]
 
 
 _DISTINCT: dict[int, tuple[np.ndarray, tuple[np.ndarray, np.ndarray, int]]] = {}

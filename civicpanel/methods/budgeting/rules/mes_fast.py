@@ -12,7 +12,6 @@ floating point could get wrong is checked exactly: a poor/rich split whose margi
 from __future__ import annotations
 
 import heapq
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -211,17 +210,13 @@ class _Purses:
 
 
 def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter: Fraction,
-                explain: bool = False, track: bool = False, horizon: float = math.inf):
-    """Same contract as `mes.mes` for profiles where project j gives each supporter `uniform[j]`.
-
-    With `track`, also `run.stable_for`: how far the share per voter can rise with the same set
-    of projects bought (see `_Tracker`)."""
+                explain: bool = False):
+    """Same contract as `mes.mes` for profiles where project j gives each supporter `uniform[j]`."""
     from .mes import MESRun, Purchase  # noqa: PLC0415 - avoid an import cycle
 
     run = MESRun(selected=[], per_voter=per_voter)
     n = profile.n_voters
     if n == 0:
-        run.stable_for = math.inf
         return run
     scale = profile.money_scale
     costs, costs_f, costs_den = _cost_table(tuple(profile.costs), scale)
@@ -229,7 +224,6 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
                                  frozenset(profile.excluded), tuple(map(len, profile.supporters)))
     run.selected.extend(free)
     if not active:
-        run.stable_for = math.inf
         if explain:
             run.left_for = {j: Fraction(0) for j in range(profile.m)
                             if j not in run.selected and j not in profile.excluded}
@@ -256,16 +250,6 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
 
     live_sup = {j: profile.supporters[j] for j in active}
     bud = purses.bud  # updated in place, never rebound
-    tracker = _Tracker(profile.m, n, tol, window, horizon) if track else None
-
-    def short_of(j: int, sup: np.ndarray, poor: np.ndarray | None) -> tuple[np.ndarray, float]:
-        """Supporters who pay all they have or have nothing, and the utility of the others."""
-        full = profile.supporters[j]
-        rich = len(sup) - (int(_count(poor)) if poor is not None else 0)
-        short = full[bud[full] <= 0] if len(sup) < len(full) else full[:0]
-        if poor is not None:
-            short = np.concatenate((short, sup[poor]))
-        return short, max(rich, 1) * uniform[j]
 
     def evaluate(j: int) -> _Eval | None:
         sup = live_sup[j]
@@ -334,22 +318,13 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
             known = fresh.get(j)
             if known is not None and overlaps[j].isdisjoint(bought[known[0]:]):
                 ev = _Eval(known[1], known[2], known[3], known[4])
-                slope = known[5]
             else:
                 ev = evaluate(j)
                 if ev is None:
                     run.unaffordable.add(j)
-                    if tracker is not None:
-                        full = profile.supporters[j]
-                        tracker.unaffordable(j, full, bud[full], uniform[j], costs_f[j])
                     continue
-                slope = 0.0
-                if tracker is not None and (ev.poor is not None or len(ev.sup) < len(profile.supporters[j])):
-                    slope = tracker.slope(*short_of(j, ev.sup, ev.poor))
-                fresh[j] = (len(bought), ev.sup, ev.poor, ev.pi, ev.exact, slope)
+                fresh[j] = (len(bought), ev.sup, ev.poor, ev.pi, ev.exact)
             rho = ev.pi / uniform[j]
-            if tracker is not None:
-                tracker.evaluated(j, rho, slope)
             seen[j] = (rho, ev)
             if rho < best:
                 best = rho
@@ -369,10 +344,6 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
             poor, rich = ev.sup[:0], ev.sup
         else:
             poor, rich = ev.sup[ev.poor], ev.sup[~ev.poor]
-        if tracker is not None:
-            short, rich_utility = short_of(w, ev.sup, ev.poor)
-            tracker.bought(w, seen[w][0], profile.supporters[w], short, rich_utility, uniform[w],
-                           poor, bud[poor], uniform[w])
         if explain:
             pi = exact_price(w, ev)
             payments = [(len(rich), pi, False)] if len(rich) else []
@@ -390,149 +361,7 @@ def mes_uniform(profile: Profile, rank: list[int], uniform: list[int], per_voter
                 sup = profile.supporters[j]
                 sup = sup[purses.bud[sup] > 0]
                 run.left_for[j] = Fraction(purses.money(sup), purses.den)
-    if tracker is not None:
-        run.stable_for = tracker.result()
     return run
-
-
-class _Tracker:
-    """How far the share per voter can rise from a run's with the same set of projects bought.
-
-    All of this holds for rises below `horizon`, which lets a supporter who paid all she had count
-    as having nothing afterwards if her budget could not reach that price within it (then her
-    `grow` is 0). With the same purchases in the same order, raising the share never lowers a voter's budget
-    and never raises a price (by induction over the purchases). `grow[i]` bounds how fast voter
-    i's budget rises with the share: everyone starts at 1; when a project is bought, those who
-    paid all they had (or had nothing) can bring more at a higher share, and the price per
-    utility the others pay falls by at most their extra money over the others' utility (or over
-    the least utility if no one else pays). So the price of a project whose last evaluation had
-    supporters short of money falls by at most `slope` x the rise; one where everyone paid at
-    the same price does not fall at all. Hence, for a rise below `stable_for`:
-    - each round's winner still costs no more per utility, and each project it beat still costs
-      more (its lower bound falls by at most slope x the rise), unless the beaten project is
-      bought later and none of its short supporters pays for anything bought in between: then
-      buying it earlier changes no one's payment (those who pay for both pay in full for both),
-      and the same projects are bought;
-    - a project found unaffordable can at most become affordable at a price per utility above
-      that of every later round's winner (bounded from its supporters' money then, plus their
-      `grow` x the rise), so it is never chosen.
-    Every bound keeps a margin far above floating-point error (`tol` in money, `window` and a
-    relative 1e-9 in prices). Works for any utilities: the callers pass who was short, the
-    utility of those who were not, and each supporter's utility."""
-
-    def __init__(self, m: int, n: int, tol: float, window: float, horizon: float = math.inf):
-        self.tol = tol
-        self.window = window
-        self.horizon = horizon
-        self.grow = np.ones(n)
-        self.last_round = np.full(n, -1, dtype=np.int64)  # last purchase each voter supported
-        self.rho = np.zeros(m)  # last price per utility of each project in play
-        self.slopes = np.zeros(m)  # how fast it can fall with the share (0: not at all, or out of play)
-        self.sensitive = 0
-        self.beaten: list[np.ndarray] = []  # per round: the rise each project stays beaten for
-        self.beaten_at: list[int] = []
-        self.winners_rho: list[float] = []
-        self.dropped: list[tuple[int, np.ndarray, np.ndarray, np.ndarray | float, float]] = []
-        self.movable_after = np.full(m, np.iinfo(np.int64).max, dtype=np.int64)
-
-    def slope(self, short: np.ndarray, rich_utility: float) -> float:
-        """How fast a price per utility can fall: `short` paid all they had (or had nothing)."""
-        if len(short) == 0:
-            return 0.0
-        return float(_sum(self.grow[short])) * (1 + 1e-9) / rich_utility
-
-    def evaluated(self, j: int, rho: float, slope: float) -> None:
-        self.rho[j] = rho
-        old = float(self.slopes[j])
-        if slope > 0 or old > 0:
-            self.sensitive += int(slope > 0) - int(old > 0)
-            self.slopes[j] = slope
-
-    def _out(self, j: int) -> None:
-        if self.slopes[j] > 0:
-            self.sensitive -= 1
-            self.slopes[j] = 0.0
-
-    def unaffordable(self, j: int, full: np.ndarray, money: np.ndarray, utility: np.ndarray | float,
-                     cost: float) -> None:
-        self._out(j)
-        self.dropped.append((len(self.winners_rho), money, self.grow[full], utility, cost))
-
-    def bought(self, w: int, rho_w: float, full: np.ndarray, short: np.ndarray, rich_utility: float,
-               utility: np.ndarray | float, poor: np.ndarray | None = None, poor_money: np.ndarray | None = None,
-               poor_utility: np.ndarray | float = 0.0) -> None:
-        t = len(self.winners_rho)
-        self.winners_rho.append(rho_w)
-        self._out(w)
-        if self.sensitive:
-            slopes = self.slopes
-            rise = np.full(len(slopes), np.inf)
-            margin = rho_w + self.window + 1e-9 * abs(rho_w)
-            np.divide(self.rho - margin, slopes, out=rise, where=slopes > 0)
-            self.beaten.append(rise)
-            self.beaten_at.append(t)
-        after = -1
-        if len(short):
-            grow = self.grow
-            after = int(_max(self.last_round[short]))
-            extra = float(_sum(grow[short])) * (1 + 1e-9) / rich_utility
-            grow[full] += extra * utility
-            if poor is not None and len(poor) and self.horizon < math.inf:
-                # Those who paid all they had stay at nothing until their budget could reach the
-                # price: if that needs a rise beyond the horizon, they have nothing within it.
-                gap = rho_w * poor_utility - poor_money
-                stay = gap > grow[poor] * self.horizon * (1 + 1e-9) + self.tol
-                grow[poor[stay]] = 0.0
-        self.movable_after[w] = after
-        self.last_round[full] = t
-
-    def result(self) -> float:
-        lim = self.horizon
-        if self.beaten:
-            rises = np.vstack(self.beaten)
-            at = np.asarray(self.beaten_at)
-            rises[at[:, None] > self.movable_after[None, :]] = np.inf  # may move before the winner
-            lim = float(rises.min())
-        later = np.maximum.accumulate(np.asarray(self.winners_rho + [np.inf])[::-1])[::-1]
-        for t, money, grow, utility, cost in self.dropped:
-            # never cheaper than the dearest winner from its round on (+ margin), nor affordable
-            top = later[t] + self.window + 1e-9 * later[t] if t < len(self.winners_rho) else np.inf
-            caps = np.broadcast_to(np.asarray(top * utility, dtype=float), money.shape)
-            lim = min(lim, _rise_until(money, grow, caps, cost - self.tol * (len(money) + 1)))
-        return max(lim, 0.0)
-
-
-def _rise_until(money: np.ndarray, grow: np.ndarray, caps: np.ndarray, cost: float) -> float:
-    """The largest rise r with sum(min(money + grow x r, caps)) < cost: below it, these supporters
-    cannot pay `cost` at a price per utility of at most the one giving `caps`."""
-    grow = grow * (1 + 1e-9)
-    if np.isinf(caps).any():
-        growth = float(_sum(grow))
-        if growth <= 0:  # supporters whose money no longer grows never reach more than they have
-            return math.inf if float(_sum(money)) < cost else 0.0
-        return (cost - float(_sum(money))) / growth
-    full = money >= caps
-    base = float(_sum(caps[full]))
-    money, grow, caps = money[~full], grow[~full], caps[~full]
-    if base + float(_sum(caps)) < cost:
-        return math.inf
-    still = grow <= 0  # their money no longer grows: it stays below their cap
-    if still.any():
-        base += float(_sum(money[still]))
-        money, grow, caps = money[~still], grow[~still], caps[~still]
-        if len(money) == 0:
-            return math.inf if base < cost else 0.0
-    at = (caps - money) / grow  # the rise at which each supporter reaches the cap
-    order = np.argsort(at)
-    at, money, grow, caps = at[order], money[order], grow[order], caps[order]
-    capped = base + np.concatenate(([0.0], np.cumsum(caps)[:-1]))  # of those at the cap before
-    rest_money = np.cumsum(money[::-1])[::-1]  # of those not yet at the cap
-    rest_grow = np.cumsum(grow[::-1])[::-1]
-    reached = capped + rest_money + at * rest_grow  # the sum at each breakpoint
-    i = int(np.searchsorted(reached, cost))
-    if i >= len(at):  # not even at their caps
-        return math.inf
-    return (cost - capped[i] - rest_money[i]) / rest_grow[i]
 
 
 def _merge_payments(payments):
