@@ -54,3 +54,8 @@ def test_outcome_of_a_broken_file_computes_nothing(tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "line 17" in captured.err
+
+
+def test_prepare_compiles_the_counting_code_ahead_of_the_first_count(capsys):
+    assert cli.main(["pb", "prepare"]) == 0
+    assert "counting code ready" in capsys.readouterr().out

@@ -2,6 +2,7 @@
 
     civicpanel pb outcome FILE.pb --rule mes [--completion add1] [--format json]
     civicpanel pb check FILE.pb
+    civicpanel pb prepare
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from fractions import Fraction
 
 from .completion import COMPLETIONS, DEFAULT_COMPLETION
-from .counting import RULES, Options, count
+from .counting import RULES, Options, count, make_election
 from .election import BudgetingError, format_number
 from .explain import money
 from .pabulib import read_pabulib
@@ -49,11 +51,15 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="validate a .pb file and print its summary")
     c.add_argument("file")
     c.add_argument("--format", choices=("text", "json"), default="text")
+    sub.add_parser("prepare", help="compile the add-one completion's counting code now (after installing or "
+                                   "upgrading), so the first count does not wait for it")
     return p
 
 
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "prepare":
+        return _prepare()
     try:
         election = read_pabulib(args.file)
         if args.command == "check":
@@ -84,6 +90,16 @@ def main(argv: list[str]) -> int:
         print()
         for pid, ex in outcome.explanations.items():
             print(f"  {pid}: {ex['text']}")
+    return 0
+
+
+def _prepare() -> int:
+    """One small count with the add-one completion: compiles the counting code and caches it on
+    disk (beside the module, or in NUMBA_CACHE_DIR), where every later process finds it."""
+    started = time.perf_counter()
+    tiny = make_election(budget=10, projects={"a": 6, "b": 6}, ballots=[["a"], ["a", "b"], ["b"]])
+    count(tiny, "mes", completion="add1")
+    print(f"counting code ready ({time.perf_counter() - started:.1f} s)")
     return 0
 
 
