@@ -105,6 +105,8 @@ def member_data(member: Member) -> dict:
             "id": member.pk,
             "email": member.email,
             "name": member.name,
+            "postal_address": member.postal_address,
+            "phone": member.phone,
             "language": member.language,
             "status": member.status,
             "joined_at": _iso(member.joined_at),
@@ -170,6 +172,8 @@ def member_erase(*, member: Member, status: str = Member.Status.LEFT, now: datet
         member.tokens.all().delete()
         member.email = None
         member.name = ""
+        member.postal_address = ""
+        member.phone = ""
         member.birth_year = None
         member.postal_code = ""
         member.district = None
@@ -180,7 +184,7 @@ def member_erase(*, member: Member, status: str = Member.Status.LEFT, now: datet
         member.left_at = member.left_at or now
         member.renewal_reminded_at = None
         member.save(update_fields=[
-            "email", "name", "birth_year", "postal_code", "district", "source", "email_bounced",
+            "email", "name", "postal_address", "phone", "birth_year", "postal_code", "district", "source", "email_bounced",
             "wants_surveys", "wants_events", "wants_news", "status", "left_at", "renewal_reminded_at",
         ])
         if email:

@@ -21,12 +21,13 @@ from civicpanel.common.crypto import blind_index
 from civicpanel.common.csvio import CsvInputError, read_csv_upload
 from civicpanel.members import selectors
 from civicpanel.members.consent import consent_record_build
+from civicpanel.members.contact import clean_phone, clean_postal_address
 from civicpanel.members.models import ConsentRecord, Member, MemberAnswer
 from civicpanel.members.profile import MAX_AGE
 from civicpanel.members.services import members_confirmation_invite
 from civicpanel.panel.models import ConsentVersion, ProfileQuestion
 
-FIXED_COLUMNS = ["email", "name", "language", "postal_code"]
+FIXED_COLUMNS = ["email", "name", "language", "postal_code", "postal_address", "phone"]
 MULTI_SEPARATOR = "|"
 IMPORT_SOURCE = "import"
 
@@ -51,6 +52,8 @@ class ImportLine:
     language: str = ""
     birth_year: int | None = None
     postal_code: str = ""
+    postal_address: str = ""  # lines separated by line breaks (a cell with Alt+Enter in Excel)
+    phone: str = ""
     district_id: int | None = None
     option_ids: list[tuple[int, int]] = field(default_factory=list)  # (question id, option id)
     summary: list[str] = field(default_factory=list)  # "Gender: Woman", for the report
@@ -177,6 +180,11 @@ def import_check(*, council, data: bytes, filename: str = "file") -> ImportRepor
         if postal and postal_districts and postal not in postal_districts:
             errors.append(_("postal code %(code)s is outside %(council)s") % {"code": postal, "council": council.name})
         line.postal_code = postal[:10]
+        for column, clean in (("postal_address", clean_postal_address), ("phone", clean_phone)):
+            try:
+                setattr(line, column, clean(row.get(column, "")))
+            except ValidationError as error:
+                errors.extend(error.messages)
 
         for question in questions:
             raw = row.get(question.key.lower(), "").strip()  # the header is read lower-cased
@@ -290,6 +298,7 @@ def members_import(*, council, actor, data: bytes, filename: str = "file", skip_
                 Member(
                     council=council, email=line.email, name=line.name, language=line.language,
                     birth_year=line.birth_year, postal_code=line.postal_code, district_id=line.district_id,
+                    postal_address=line.postal_address, phone=line.phone,
                     status=status, source=IMPORT_SOURCE,
                     consent_version=consent, consent_given_at=now if consent else None,
                     confirmed_at=now if consent else None,

@@ -28,7 +28,8 @@ class Member(BlindIndexMixin, models.Model):
     """A resident in the panel. On leaving, the personal fields are erased and the row stays
     as an anonymous husk so that counts and earlier aggregates remain true.
 
-    `email` and `name` are encrypted at rest (common.fields) and read as plain strings;
+    `email`, `name`, `postal_address` and `phone` are encrypted at rest (common.fields) and read
+    as plain strings;
     find a member by address with `Member.objects.by_email(address, council=...)`.
     """
 
@@ -44,6 +45,10 @@ class Member(BlindIndexMixin, models.Model):
     # member by it, and it keeps addresses unique per council.
     email_hash = BlindIndexField(source="email")
     name = EncryptedTextField(_("name"), blank=True)
+    # Optional, for members who take part on paper or by phone (members/contact.py): the address
+    # as lines for an envelope's window, and the number staff call.
+    postal_address = EncryptedTextField(_("postal address"), blank=True)
+    phone = EncryptedTextField(_("phone number"), blank=True)
     language = models.CharField(_("language"), max_length=5, default="da")
     birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=10, blank=True)

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from civicpanel.common.forms import CleanInputMixin
+from civicpanel.members.contact import clean_phone, clean_postal_address
 from civicpanel.members.models import Member
 from civicpanel.members.profile import profile_fields
 from civicpanel.members.selectors import RESERVED_FILTER_KEYS
@@ -83,6 +84,20 @@ class MemberEditForm(CleanInputMixin, forms.Form):
 
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
     language = forms.ChoiceField(label=_("Language"))
+    postal_address = forms.CharField(
+        label=_("Postal address (optional)"), required=False, max_length=400,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
+        help_text=_("As on an envelope: street and number, more lines if needed, postal code and town. "
+                    "Printed in the envelope's window on the member's paper questionnaires."))
+    phone = forms.CharField(label=_("Phone number (optional)"), required=False, max_length=40,
+                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+                            help_text=_("On the call list of phone surveys."))
+
+    def clean_postal_address(self):
+        return clean_postal_address(self.cleaned_data.get("postal_address"))
+
+    def clean_phone(self):
+        return clean_phone(self.cleaned_data.get("phone"))
 
     def __init__(self, *args, council, **kwargs):
         super().__init__(*args, **kwargs)

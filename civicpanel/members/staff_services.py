@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicpanel.audit.services import audit_record
 from civicpanel.members import selectors
+from civicpanel.members.contact import clean_phone, clean_postal_address
 from civicpanel.members.models import Member, MemberAnswer, MemberToken
 from civicpanel.members.profile import member_profile_get, member_profile_set
 from civicpanel.members.services import members_confirmation_invite
@@ -178,10 +179,12 @@ def member_status_change(*, council, actor, member: Member, status: str, request
     return member
 
 
-def member_update(*, council, actor, member: Member, name: str, language: str, profile: dict, request=None) -> Member:
-    """Change a member's name, language and profile answers (validated like the resident's
-    own form; ValidationError names the question). Audited with the names of the changed
-    fields only, so the log holds no profile values."""
+def member_update(*, council, actor, member: Member, name: str, language: str, profile: dict,
+                  postal_address: str | None = None, phone: str | None = None, request=None) -> Member:
+    """Change a member's name, language, contact (postal address and phone; None leaves them as
+    they are) and profile answers (validated like the resident's own form; ValidationError names
+    the question). Audited with the names of the changed fields only, so the log holds no
+    profile values."""
     if member.council_id != council.pk:
         raise Member.DoesNotExist
     if member.status == Member.Status.LEFT:
@@ -190,8 +193,14 @@ def member_update(*, council, actor, member: Member, name: str, language: str, p
         raise ValidationError({"language": _("The council does not use this language.")})
     with transaction.atomic():
         member = Member.objects.select_for_update().get(pk=member.pk, council=council)
-        changed = [field for field, value in (("name", name), ("language", language)) if getattr(member, field) != value]
-        member.name, member.language = name, language
+        values = {"name": name, "language": language}
+        if postal_address is not None:
+            values["postal_address"] = clean_postal_address(postal_address)
+        if phone is not None:
+            values["phone"] = clean_phone(phone)
+        changed = [field for field, value in values.items() if getattr(member, field) != value]
+        for field, value in values.items():
+            setattr(member, field, value)
         if changed:
             member.save(update_fields=changed)
         before = member_profile_get(member)

@@ -169,13 +169,15 @@ def member_edit_view(request, member_id: int):
     if member.status == Member.Status.LEFT:
         messages.error(request, _("This member has left the panel; their data can no longer be changed."))
         return redirect("staff:member_detail", member_id=member.pk)
-    initial = {"name": member.name, "language": member.language, **member_profile_get(member)}
+    initial = {"name": member.name, "language": member.language, "postal_address": member.postal_address,
+               "phone": member.phone, **member_profile_get(member)}
     form = MemberEditForm(request.POST or None, council=request.council, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             staff_services.member_update(
                 council=request.council, actor=request.user, member=member, name=form.cleaned_data["name"],
-                language=form.cleaned_data["language"], profile=form.profile_values(), request=request,
+                language=form.cleaned_data["language"], profile=form.profile_values(),
+                postal_address=form.cleaned_data["postal_address"], phone=form.cleaned_data["phone"], request=request,
             )
         except ValidationError as error:
             if hasattr(error, "error_dict"):

@@ -1,13 +1,7 @@
 """The letters as PDF (WeasyPrint): one A4 page per letter, the address where the envelope's
 window is, the personal code and a QR code to the sign-up page; and the digital-post package.
 
-Window positions, in millimetres from the sheet's top-left corner (docs/recruitment.md):
-
-- Danish layout, for C5 (A4 folded once) and C65 (A4 folded twice) envelopes with the window
-  on the left: the address block 20 mm from the left edge and 50 mm from the top, 85 x 30 mm,
-  with the return address on one line 5 mm above it.
-- Norwegian layout, for C5 envelopes with the window on the left (15 mm from the left, 44 mm
-  from the top, 105 x 35 mm): the block 17 mm from the left and 47 mm from the top, 95 x 28 mm.
+The window positions (Danish and Norwegian envelopes) are common.envelopes.WINDOWS.
 
 A part of the batch (PART_SIZE letters) is rendered as one document (one layout pass for all
 its pages); the digital-post package splits it page by page, so a letter reads the same on
@@ -25,23 +19,15 @@ from dataclasses import dataclass
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from civicpanel.common.envelopes import WINDOWS
 from civicpanel.common.pdf import document_pdf, render_document
 from civicpanel.common.security import spreadsheet_safe
 from civicpanel.recruitment import codes
 from civicpanel.recruitment.models import Letter, LetterBatch
 
-
-@dataclass(frozen=True)
-class WindowLayout:
-    left: int
-    top: int
-    width: int
-    height: int
-
-
 LAYOUTS = {
-    LetterBatch.Layout.DK: WindowLayout(left=20, top=50, width=85, height=30),
-    LetterBatch.Layout.NO: WindowLayout(left=17, top=47, width=95, height=28),
+    LetterBatch.Layout.DK: WINDOWS["dk"],
+    LetterBatch.Layout.NO: WINDOWS["no"],
 }
 
 

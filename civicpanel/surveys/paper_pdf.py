@@ -2,6 +2,9 @@
 or phone sending with their personal code and a QR code of it, so the answers typed in later
 belong to the right member.
 
+A member with a postal address (members/contact.py) gets it printed where the envelope's window
+is (common.envelopes), so the copy can be folded into a window envelope and posted.
+
 Paper cannot hide a question, so display conditions become instructions a reader can follow:
 a question shown only for some answers says "Answer only if your answer to question 3 was
 “No”; otherwise go to question 5", and the option that skips questions says "go to question 5".
@@ -14,9 +17,10 @@ import io
 from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from civicpanel.common.envelopes import window_for_country
 from civicpanel.common.formatting import long_date
 from civicpanel.common.models import translated
 from civicpanel.common.pdf import render_pdf, static_url
@@ -155,7 +159,14 @@ def _copy_context(*, survey: Survey, structure: Structure, invitation: Invitatio
     }
     if invitation is not None:
         code = paper_code(invitation)
-        context.update(code=code, qr=_qr_data_uri(code), name=invitation.member.name)
+        member = invitation.member
+        context.update(code=code, qr=_qr_data_uri(code), name=member.name)
+        if member.postal_address:
+            # The member's address where the envelope's window is, as on a letter: the copy goes
+            # out folded in a window envelope, with no separate address label.
+            lines = [member.name] if member.name else []
+            context.update(address_lines=lines + member.postal_address.splitlines(),
+                           window=window_for_country(survey.council.country))
     return context
 
 
@@ -176,4 +187,15 @@ def questionnaire_pdf(*, council, survey: Survey, invitations: list[Invitation] 
         html = render_to_string("surveys/paper/questionnaire.html", {
             "copies": copies, "title": translated(survey.title), "language": first,
             "stylesheet": static_url("civicpanel/paper.css")})
+    return render_pdf(html)
+
+
+def contact_list_pdf(*, council, survey: Survey, contacts) -> bytes:
+    """The call list or address list of a sending (surveys.contact_list) as a PDF in the page's
+    language, with an empty column to note each call or posting."""
+    assert survey.council_id == council.pk
+    html = render_to_string("surveys/paper/contact_list.html", {
+        "survey": survey, "council": council, "title": translated(survey.title) or survey.name, "contacts": contacts,
+        "language": translation.get_language() or council.default_language,
+        "made": long_date(timezone.now()), "stylesheet": static_url("civicpanel/paper.css")})
     return render_pdf(html)

@@ -18,9 +18,10 @@ from civicpanel.accounts.permissions import Capability
 from civicpanel.audit.services import audit_record
 from civicpanel.common.forms import CleanInputMixin
 from civicpanel.surveys import paper_entry, selectors
+from civicpanel.surveys.contact_list import wave_contact_list
 from civicpanel.surveys.models import Invitation, Response, Wave
 from civicpanel.surveys.paper_codes import invitation_by_paper_code
-from civicpanel.surveys.paper_pdf import paper_pages, questionnaire_pdf
+from civicpanel.surveys.paper_pdf import contact_list_pdf, paper_pages, questionnaire_pdf
 from civicpanel.surveys.questions import question_view
 from civicpanel.surveys.selectors import survey_structure
 
@@ -92,6 +93,34 @@ def paper_wave_pdf_view(request, survey_id: int, wave_id: int):
                  member_ids=[i.member_id for i in invitations], detail={"wave": wave.pk, "copies": len(invitations)},
                  request=request)
     return _pdf(content, f"questionnaires-{survey.pk}-{wave.pk}.pdf")
+
+
+def _contact_list(request, survey_id: int, wave_id: int, fmt: str):
+    survey = selectors.survey_get(council=request.council, survey_id=survey_id)
+    wave = selectors.wave_get(council=request.council, survey=survey, wave_id=wave_id)
+    if wave.channel == Wave.Channel.EMAIL:
+        raise Http404
+    return survey, wave_contact_list(council=request.council, survey=survey, wave=wave, actor=request.user, fmt=fmt,
+                                     request=request)
+
+
+@staff_view(Capability.SURVEYS)
+@require_GET
+def paper_contacts_view(request, survey_id: int, wave_id: int):
+    """The call list of a phone sending (name, number, code, status), or the address list of a
+    paper sending, for the staff making the calls or posting the questionnaires."""
+    survey, contacts = _contact_list(request, survey_id, wave_id, "page")
+    return render(request, "surveys/staff/paper_contacts.html", {"survey": survey, "contacts": contacts})
+
+
+@staff_view(Capability.SURVEYS)
+@require_GET
+def paper_contacts_pdf_view(request, survey_id: int, wave_id: int):
+    """The same list as a PDF to print, with room to note each call."""
+    survey, contacts = _contact_list(request, survey_id, wave_id, "pdf")
+    content = contact_list_pdf(council=request.council, survey=survey, contacts=contacts)
+    kind = "call-list" if contacts.by_phone else "address-list"
+    return _pdf(content, f"{kind}-{survey.pk}-{contacts.wave.pk}.pdf")
 
 
 def _entry_views(structure, values: dict, others: dict, errors: dict) -> list[dict]:

@@ -100,6 +100,8 @@ MATRIX: dict[str, str] = {
     'staff:survey_paper': 'AM',  # /staff/surveys/<int:survey_id>/paper/
     'staff:survey_paper_blank': 'AM',  # /staff/surveys/<int:survey_id>/paper/questionnaire.pdf
     'staff:survey_paper_wave': 'AM',  # /staff/surveys/<int:survey_id>/paper/waves/<int:wave_id>.pdf
+    'staff:survey_paper_contacts': 'AM',  # /staff/surveys/<int:survey_id>/paper/waves/<int:wave_id>/list/
+    'staff:survey_paper_contacts_pdf': 'AM',  # /staff/surveys/<int:survey_id>/paper/waves/<int:wave_id>/list.pdf
     'staff:survey_paper_enter': 'AM',  # /staff/surveys/<int:survey_id>/paper/enter/
     'staff:survey_paper_resolve': 'AM',  # /staff/surveys/<int:survey_id>/paper/resolve/<int:invitation_id>/
     'staff:api_tokens': 'A',  # /staff/settings/api/

@@ -120,6 +120,62 @@ def test_questionnaire_pdf_one_copy_per_member_with_code_and_routing(council, pa
     assert "Answer only if your answer to question 2 was less than 3. Otherwise go to question 5." in blank
 
 
+PT_TO_MM = 25.4 / 72
+
+
+def positions(page) -> list[tuple[str, float, float]]:
+    """(text, mm from the sheet's left edge, mm from its top edge) of each piece of text."""
+    height_mm = float(page.mediabox.height) * PT_TO_MM
+    found = []
+
+    def visit(text, cm, tm, _font, _size):
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            found.append((text.strip(), x * PT_TO_MM, height_mm - y * PT_TO_MM))
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+@needs_pdf
+@pytest.mark.parametrize(("country", "window"), [("DK", "dk"), ("NO", "no")])
+def test_a_members_postal_address_sits_in_the_envelope_window(council, paper_panel, country, window):
+    """A member with a postal address gets it on the first page where the window envelope's
+    window is (Danish or Norwegian layout by the council's country); one without keeps the
+    plain header, and both copies keep their code and questions."""
+    from civicpanel.common.envelopes import WINDOWS
+
+    council.country = country
+    council.save(update_fields=["country"])
+    with_address, without = paper_panel["paper"][:2]
+    with_address.postal_address = "Vigerslev Allé 12, 2. tv\n2500 Valby"
+    with_address.save(update_fields=["postal_address"])
+    survey = build_survey(council)
+    wave = paper_wave(council, survey)
+    invitations = {i.member_id: i for i in Invitation.objects.filter(wave=wave).select_related("member")}
+    reader = PdfReader(io.BytesIO(questionnaire_pdf(council=council, survey=survey,
+                                                    invitations=[invitations[with_address.pk]])))
+    first = positions(reader.pages[0])
+    box = WINDOWS[window]
+    for text in ("Paper Person 0", "Vigerslev Allé 12, 2. tv", "2500 Valby"):
+        found = [(x, y) for piece, x, y in first if piece.startswith(text)]
+        assert found, (text, first[:12])
+        x, y = found[0]
+        assert box.left - 0.5 <= x <= box.left + 2 and box.top < y < box.top + box.height, (text, x, y)
+    text = squash(reader.pages[0].extract_text())
+    assert paper_code(invitations[with_address.pk]) in text and "1. How do you travel?" in text
+    # Nothing else of the copy strays into the window.
+    strays = [piece for piece, x, y in first if box.left - 1 <= x <= box.left + box.width
+              and box.top - 6 <= y <= box.top + box.height and not piece.startswith(
+                  ("Paper Person 0", "Vigerslev", "2500", "Sender:"))]
+    assert strays == []
+    plain = PdfReader(io.BytesIO(questionnaire_pdf(council=council, survey=survey,
+                                                   invitations=[invitations[without.pk]])))
+    assert "Sender:" not in plain.pages[0].extract_text()
+    assert "Paper Person 1" in plain.pages[0].extract_text()
+
+
 @needs_pdf
 def test_routing_on_a_yes_no_question_says_where_to_go(council):
     survey = build_survey(council, open_it=False)
@@ -363,3 +419,68 @@ def test_double_entry_pages(council, paper_panel, staff_client):
     settled = first.post(resolve_url, {"mode": "paper", f"q_{survey.q['safety'].uid}": "3"})
     assert settled.status_code == 302
     assert Answer.objects.get(response__invitation=invitation, question=survey.q["safety"]).value == 3
+
+
+# --- The call list and the address list ----------------------------------------------------------
+
+def phone_wave(council, survey) -> Wave:
+    return services.wave_send(council=council, actor=None, survey=survey, channel=Wave.Channel.PHONE)
+
+
+@needs_pdf
+def test_call_list_names_numbers_codes_and_status_and_marks_who_has_no_number(council, paper_panel, staff_client):
+    """A phone sending's call list: each member with their number and personal code, those still
+    to reach first; a member without a number is listed and marked; an answer typed in moves its
+    member to "answered"; the printable PDF holds the same, and both reads are audited."""
+    first, second, third = paper_panel["paper"]
+    first.phone, second.phone = "+45 12 34 56 78", "22 33 44 55"
+    first.save(update_fields=["phone"])
+    second.save(update_fields=["phone"])
+    survey = build_survey(council)
+    wave = phone_wave(council, survey)
+    invitations = {i.member_id: i for i in Invitation.objects.filter(wave=wave)}
+    paper_entry.paper_entry_submit(council=council, actor=staff_user(council, "manager"), survey=survey,
+                                   invitation=invitations[first.pk], mode="phone",
+                                   data=answers_for(survey, transport="1"))
+    client = staff_client("manager")
+    url = f"/staff/surveys/{survey.pk}/paper/waves/{wave.pk}/list/"
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Call list" in page and 'href="tel:+4512345678"' in page
+    for member in (first, second, third):
+        assert member.name in page and paper_code(invitations[member.pk]) in page
+    assert page.index(second.name) < page.index(third.name) < page.index(first.name)  # answered last
+    assert "Answered (phone)" in page and "No phone number" in page
+    assert "1 member has no phone number" in page
+    pdf = client.get(url.replace("/list/", "/list.pdf"), HTTP_ACCEPT_LANGUAGE="en")
+    assert pdf["Content-Type"] == "application/pdf"
+    text = squash(" ".join(text_of(pdf.content)[1]))
+    assert "Call list" in text and "+45 12 34 56 78" in text and "No phone number" in text
+    assert paper_code(invitations[third.pk]) in text and "Calls and notes" in text
+    reads = AuditEvent.objects.filter(action="survey.contact_list").order_by("pk")
+    assert [event.detail["format"] for event in reads] == ["page", "pdf"]
+    assert set(reads[0].member_ids) == {first.pk, second.pk, third.pk}
+    # Analysts never see who is called.
+    assert staff_client("analyst").get(url).status_code == 403
+
+
+def test_address_list_of_a_paper_sending_shows_addresses_in_every_language(council, paper_panel, staff_client):
+    first = paper_panel["paper"][0]
+    first.postal_address = "Valby Langgade 1\n2500 Valby"
+    first.save(update_fields=["postal_address"])
+    survey = build_survey(council)
+    wave = paper_wave(council, survey)
+    url = f"/staff/surveys/{survey.pk}/paper/waves/{wave.pk}/list/"
+    client = staff_client("manager")
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Address list" in english and "Valby Langgade 1<br>2500 Valby" in english
+    assert "2 members have no postal address" in english
+    assert "Adresseliste" in client.get(url, HTTP_ACCEPT_LANGUAGE="da").content.decode()
+    assert "Adresseliste" in client.get(url, HTTP_ACCEPT_LANGUAGE="nb").content.decode()
+    paper_page = client.get(f"/staff/surveys/{survey.pk}/paper/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert url in paper_page
+
+
+def test_no_contact_list_for_an_email_sending(council, paper_panel, staff_client):
+    survey = build_survey(council)
+    wave = services.wave_send(council=council, actor=None, survey=survey)
+    assert staff_client("manager").get(f"/staff/surveys/{survey.pk}/paper/waves/{wave.pk}/list/").status_code == 404
