@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import translation
 
 from civicpanel.audit.models import AuditEvent
 from civicpanel.members.contact import clean_phone, clean_postal_address
@@ -86,7 +87,8 @@ def test_import_reads_address_and_phone_and_reports_bad_numbers(council):
     data = (b"email;name;postal_address;phone\n"
             b'a@example.org;A;"Vej 1\n2500 Valby";+45 11 22 33 44\n'
             b"b@example.org;B;;nope\n")
-    report = import_check(council=council, data=data, filename="members.csv")
+    with translation.override("en"):
+        report = import_check(council=council, data=data, filename="members.csv")
     first, second = report.lines
     assert first.ok and first.postal_address == "Vej 1\n2500 Valby" and first.phone == "+45 11 22 33 44"
     assert not second.ok and any("phone number" in error for error in second.errors)
