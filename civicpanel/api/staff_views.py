@@ -27,6 +27,7 @@ class TokenForm(CleanInputMixin, forms.Form):
 
 class LicenceForm(CleanInputMixin, forms.Form):
     licence = forms.ChoiceField(label=gettext_lazy("Open licence of published results"), choices=Licence.choices,
+                                widget=forms.RadioSelect,  # the full names, readable on a phone
                                 help_text=gettext_lazy("CC BY 4.0 and NLOD 2.0 (Norway) ask re-users to name the source; "
                                                        "CC0 asks nothing."))
     attribution = forms.CharField(label=gettext_lazy("Name the source as"), max_length=200, required=False,

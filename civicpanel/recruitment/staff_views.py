@@ -6,6 +6,7 @@ hold residents' names and addresses (members capability, every download audited)
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
@@ -182,7 +183,7 @@ def batch_view(request, batch_id: int):
         "printable": letters_pdf.printable_letters(batch).count(), "pdf_available": pdf_available(),
         "files": files, "working": any(made.working for made in files),
         "volume_size": letter_files.VOLUME_SIZE, "keep_days": letter_files.FILE_KEEP_DAYS,
-        "kinds": LetterFile.Kind,
+        "kinds": LetterFile.Kind, "language_name": dict(settings.LANGUAGES).get(batch.language, batch.language),
     })
 
 

@@ -226,8 +226,10 @@ def paper_entries_waiting(*, council, survey: Survey) -> list[dict]:
     """Questionnaires entered once (waiting for a second person) or twice and disagreeing."""
     waiting: dict[int, dict] = {}
     for entry in (PaperEntry.objects.filter(invitation__survey=survey, invitation__survey__council=council)
-                  .select_related("entered_by").order_by("invitation_id", "number")):
-        row = waiting.setdefault(entry.invitation_id, {"invitation_id": entry.invitation_id, "entries": []})
+                  .select_related("entered_by", "invitation__member").order_by("invitation_id", "number")):
+        member = entry.invitation.member
+        row = waiting.setdefault(entry.invitation_id, {"invitation_id": entry.invitation_id, "entries": [],
+                                                       "member_name": member.name or f"#{member.pk}"})
         row["entries"].append(entry)
     for row in waiting.values():
         row["differ"] = len(row["entries"]) >= 2

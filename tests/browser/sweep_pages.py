@@ -83,6 +83,10 @@ MORE_STAFF: dict[str, tuple] = {
     "survey paper entry": ("manager", lambda w: R("staff:survey_paper_enter", args=[w.survey.pk]), None, PUBLISHING),
     "survey paper resolve": ("manager", lambda w: R("staff:survey_paper_resolve", args=[
         w.survey.pk, w.ids["paper_invitation"]]), None, PUBLISHING),
+    "survey call list": ("manager", lambda w: R("staff:survey_paper_contacts", args=[
+        w.survey.pk, w.ids["phone_wave"]]), None, PUBLISHING),
+    "survey address list": ("manager", lambda w: R("staff:survey_paper_contacts", args=[
+        w.survey.pk, w.ids["paper_wave"]]), None, PUBLISHING),
     "survey publish": ("manager", lambda w: R("staff:survey_publish", args=[w.survey.pk]), None, PUBLISHING),
     "survey feedback": ("manager", lambda w: R("staff:survey_feedback", args=[w.survey.pk]), None, PUBLISHING),
     "newsletters": ("manager", lambda w: R("staff:newsletters"), None, PUBLISHING),
@@ -118,7 +122,7 @@ MORE_STAFF: dict[str, tuple] = {
 NOT_PAGES: dict[str, str] = {
     **{name: "a file or data, not a page" for name in (
         "staff:members_export", "staff:members_import_template", "staff:survey_export", "staff:survey_paper_blank",
-        "staff:survey_paper_wave", "staff:survey_report_status", "staff:survey_report_download",
+        "staff:survey_paper_wave", "staff:survey_paper_contacts_pdf", "staff:survey_report_status", "staff:survey_report_download",
         "staff:survey_excel_status", "staff:survey_excel_download",
         "staff:event_draw_export", "staff:pb_round_export", "staff:recruitment_batch_file_status",
         "staff:recruitment_batch_file_download", "events:file", "events:ticket_qr", "events:ticket_calendar",

@@ -280,13 +280,20 @@ def _publishing(world: World) -> None:
     council, survey = world.council, world.survey
     Publication.objects.create(council=council, survey=survey, published_at=timezone.now())
     # A paper sending to a member without e-mail, typed in twice with the entries disagreeing.
-    MemberFactory(council=council, status=Member.Status.ACTIVE, email=None)
+    on_paper = MemberFactory(council=council, status=Member.Status.ACTIVE, email=None, name="Birthe Kristiansen-Østergaard",
+                  postal_address="Vigerslev Allé 112, 3. th.\nc/o Hanne Kristiansen\n2500 Valby")
     paper = wave_send(council=council, actor=None, survey=survey, channel=Wave.Channel.PAPER)
     invitation = Invitation.objects.filter(wave=paper).order_by("pk").first()
     for number in (1, 2):
         PaperEntry.objects.create(invitation=invitation, number=number, mode="paper",
                                   values={survey.q["car"].uid: "yes" if number == 1 else "no"})
     world.ids["paper_invitation"] = invitation.pk
+    # A phone sending: one member with a number, one without (the call list marks them).
+    MemberFactory(council=council, status=Member.Status.ACTIVE, email=None, name="Kirsten Nielsen",
+                  phone="+45 12 34 56 78")
+    MemberFactory(council=council, status=Member.Status.ACTIVE, email=None, name="Ole Hansen")
+    phone = wave_send(council=council, actor=None, survey=survey, channel=Wave.Channel.PHONE)
+    world.ids.update(paper_wave=paper.pk, phone_wave=phone.pk, paper_member=on_paper.pk)
     letter = newsletters.newsletter_save(
         council=council, actor=None, subject={"da": "Nyt fra panelet", "en": "News from the panel"},
         body={"da": "## Tak\nTak for jeres svar.", "en": "## Thank you\nThank you for your answers."})
@@ -304,4 +311,12 @@ def _recruitment(world: World) -> None:
     letters = batch(council, addresses)
     letter = Letter.objects.filter(batch=letters).order_by("pk").first()
     world.ids.update(extract=addresses.pk, batch=letters.pk, campaign=addresses.campaign_id)
+    # Letters made by the worker: one file ready to download, one still being laid out.
+    from civicpanel.recruitment.models import LetterFile
+
+    LetterFile.objects.create(council=council, batch=letters, kind=LetterFile.Kind.PRINT, base_url="http://x",
+                              total=4, done=4, status=LetterFile.Status.READY, content="JVBERi0xLjcK",
+                              filename="letters.pdf", content_type="application/pdf", size=123_456)
+    LetterFile.objects.create(council=council, batch=letters, kind=LetterFile.Kind.DIGITAL, base_url="http://x",
+                              total=4, done=2, status=LetterFile.Status.RENDERING)
     world.paths["letter"] = "/join/letter/" + letter_codes.letter_code(letter.pk, letter.salt) + "/"
