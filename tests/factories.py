@@ -10,6 +10,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from civicpanel.accounts.models import StaffMembership, User
 from civicpanel.members.models import Member
 from civicpanel.panel.defaults import council_setup_defaults
+from civicpanel.panel.models import ConsentVersion
 from civicpanel.tenancy.models import Council, District
 
 
@@ -80,3 +81,7 @@ class MemberFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Resident {n}")
     birth_year = 1980
     status = Member.Status.ACTIVE
+    # A member in the panel agreed to the council's consent text (the latest, if it has one).
+    consent_version = factory.LazyAttribute(
+        lambda o: ConsentVersion.objects.filter(council=o.council).order_by("-version").first()
+        if o.status != Member.Status.PENDING else None)

@@ -62,6 +62,12 @@ def consent_current(*, council: Council) -> ConsentVersion | None:
     return ConsentVersion.objects.filter(council=council).order_by("-version").first()
 
 
+def member_consent_outdated(member: Member) -> bool:
+    """The council has published a consent text newer than the one the member agreed to."""
+    current = consent_current(council=member.council)
+    return current is not None and member.consent_version_id != current.pk
+
+
 def campaign_for_code(*, council: Council, code: str) -> Campaign | None:
     code = (code or "").strip()[:40]
     if not code:

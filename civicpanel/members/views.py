@@ -121,10 +121,14 @@ def member_view(view):
 def _member_context(request, **extra) -> dict:
     member = request.member
     consent = services.consent_current(council=request.council)
+    agreed_news = member.consent_version is not None and member.consent_version.covers_news
     return {
         "member": member,
         "consent_current": consent,
         "consent_outdated": consent is not None and member.consent_version_id != consent.pk,
+        # News e-mail waits for the member's consent to a version that asks for it.
+        "news_needs_consent": member.wants_news and not agreed_news,
+        "consent_adds_news": consent is not None and consent.covers_news and not agreed_news,
         "member_menu": _member_menu(request),
         **extra,
     }
@@ -318,6 +322,9 @@ def _login_with_link(request, council, *, hashed: str):
         if member is not None:
             _session_start(request, member)
             request.session.pop(SESSION_LOGIN_LINK, None)
+            if services.member_consent_outdated(member) and next_url == reverse("members:home"):
+                # A new consent text: the member is asked first thing after logging in.
+                next_url = reverse("members:consent")
             return _with_language_cookie(redirect(next_url), member.language)
     else:
         found = token_find(council=council, purpose=MemberToken.Purpose.LOGIN, hashed=hashed) if hashed else None

@@ -24,6 +24,7 @@ from civicpanel.newsletters.audience import newsletter_audience
 from civicpanel.newsletters.compose import compose_example, content_html
 from civicpanel.newsletters.forms import NewsletterForm, WhenForm
 from civicpanel.newsletters.models import Newsletter
+from civicpanel.outreach.selectors import mailing_status_by_language
 from civicpanel.surveys.audience import profile_questions
 from civicpanel.tenancy.models import LANGUAGE_CHOICES
 
@@ -117,7 +118,15 @@ def newsletter_detail_view(request, newsletter_id: int):
         "problems": selectors.newsletter_problems(council=request.council, newsletter=newsletter) if draft else [],
         "previews": _previews(request.council, newsletter, audience),
         "when_form": WhenForm(), "status": newsletter.mailing_status,
+        "by_language": [] if draft else _by_language(request.council, newsletter),
     })
+
+
+def _by_language(council, newsletter: Newsletter) -> list[dict]:
+    """The delivery figures of each language group (each group got its own text)."""
+    names = dict(LANGUAGE_CHOICES)
+    return [{"language": code, "name": names.get(code, code), "status": status}
+            for code, status in mailing_status_by_language(council=council, mailing=newsletter.mailing)]
 
 
 @newsletters_view

@@ -62,12 +62,17 @@ class Delivery(models.Model):
         LEFT = "left", _("Left the panel")
         PAUSED = "paused", _("Membership paused")
         PENDING = "pending", _("Sign-up not confirmed")
+        NO_CONSENT = "no_consent", _("Consent given does not cover this kind of e-mail")
 
     OPEN_STATES = (State.QUEUED, State.SENDING)
 
     mailing = models.ForeignKey(Mailing, on_delete=models.CASCADE, related_name="deliveries")
     member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="deliveries")
     reference_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # The language group the e-mail belongs to: the member's e-mail language when the wave was
+    # made, then the language it was actually written in when it went out ("" in waves made
+    # before this was kept: read from the member then).
+    language = models.CharField(_("language"), max_length=8, blank=True, default="")
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.QUEUED)
     skip_reason = models.CharField(_("reason skipped"), max_length=20, choices=SkipReason.choices, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -110,6 +110,25 @@ def mailing_status(*, council, mailing: Mailing) -> MailingStatus:
     return mailing_get(council=council, mailing_id=mailing.pk).status
 
 
+def mailing_status_by_language(*, council, mailing: Mailing) -> list[tuple[str, MailingStatus]]:
+    """Counts per state for each language group of one wave, in the council's language order,
+    in one query. A delivery made before the language was kept counts in its member's group."""
+    from civicpanel.outreach.texts import message_language
+
+    rows = (Delivery.objects.filter(mailing=mailing, mailing__council=council)
+            .values("language", "state", "skip_reason", "member__language").annotate(n=Count("id")).order_by())
+    groups: dict[str, MailingStatus] = {}
+    for row in rows:
+        language = row["language"] or message_language(council, row["member__language"])
+        status = groups.setdefault(language, MailingStatus(skipped_by_reason=dict.fromkeys(REASONS, 0)))
+        setattr(status, row["state"], getattr(status, row["state"]) + row["n"])
+        status.total += row["n"]
+        if row["skip_reason"]:
+            status.skipped_by_reason[row["skip_reason"]] += row["n"]
+    order = council_message_languages(council)
+    return sorted(groups.items(), key=lambda item: (order.index(item[0]) if item[0] in order else len(order), item[0]))
+
+
 def deliveries_for(*, council, reference: str | None = None, mailing: Mailing | None = None) -> QuerySet[Delivery]:
     """The deliveries of the council's waves with this reference (or of one wave)."""
     deliveries = Delivery.objects.filter(mailing__council=council)

@@ -92,7 +92,16 @@ def skip_reason(member: Member, message_type: MessageType) -> str:
         return Delivery.SkipReason.PENDING
     if not getattr(member, message_type.preference):
         return Delivery.SkipReason.UNSUBSCRIBED
+    if message_type.preference == "wants_news" and not news_consented(member):
+        return Delivery.SkipReason.NO_CONSENT
     return ""
+
+
+def news_consented(member: Member) -> bool:
+    """Whether the consent version the member last agreed to covers news and results by e-mail
+    (councils set up before it did keep version 1 until the member agrees to a newer one)."""
+    version = member.consent_version
+    return version is not None and version.covers_news
 
 
 def send_mailing_now(mailing_id: int, *, batch_size: int | None = None) -> SendReport:
@@ -182,7 +191,7 @@ def _sendable(ids: list[int], token: str, message_type: MessageType, report: Sen
     """The claimed deliveries whose member, read afresh now, still wants and can get the e-mail.
     The others are skipped with the reason."""
     rows = list(Delivery.objects.filter(id__in=ids, claim_token=token, state__in=OPEN)
-                .select_related("member").order_by("id"))
+                .select_related("member__consent_version").order_by("id"))
     skipped: dict[str, list[int]] = defaultdict(list)
     sendable = []
     for delivery in rows:
@@ -287,7 +296,8 @@ def _send_one(delivery: Delivery, message_type: MessageType, texts: dict, token:
     # Commit `sending` before talking to the server: after a crash this row is sent again.
     started = Delivery.objects.filter(pk=delivery.pk, claim_token=token, state__in=OPEN).update(
         state=Delivery.State.SENDING, attempts=F("attempts") + 1, unsubscribe_salt=salt,
-        unsubscribe_hash=token_hash(unsubscribe))
+        unsubscribe_hash=token_hash(unsubscribe),
+        language=message_language(delivery.mailing.council, delivery.member.language))
     if not started:
         return  # cancelled, or our lease was taken over
     delivery.attempts += 1

@@ -18,7 +18,7 @@ from civicpanel.members.models import Member
 from civicpanel.outreach import tasks
 from civicpanel.outreach.models import Delivery, Mailing, MessageTemplate
 from civicpanel.outreach.registry import LANGUAGES, get_message_type
-from civicpanel.outreach.texts import text_problems
+from civicpanel.outreach.texts import message_language, text_problems
 
 CHUNK = 900  # stays under SQLite's limit on query parameters
 # A wave gets a second run (for a second worker) from this many recipients on: below it, one
@@ -44,9 +44,9 @@ def mailing_create(*, council, actor, message_type: str, member_ids: Iterable[in
     """
     get_message_type(message_type)  # unknown type: fail now, not in the worker
     ids = list(dict.fromkeys(int(pk) for pk in member_ids))
-    owned: set[int] = set()
+    owned: dict[int, str] = {}
     for chunk in _chunks(ids):
-        owned.update(Member.objects.filter(council=council, pk__in=chunk).values_list("pk", flat=True))
+        owned.update(Member.objects.filter(council=council, pk__in=chunk).values_list("pk", "language"))
     if len(owned) != len(ids):
         raise ValidationError(_("%(count)d of the chosen members do not belong to this council.")
                               % {"count": len(ids) - len(owned)})
@@ -60,7 +60,8 @@ def mailing_create(*, council, actor, message_type: str, member_ids: Iterable[in
                                          extra_context=extra, send_at=send_at,
                                          created_by=actor if getattr(actor, "pk", None) else None)
         Delivery.objects.bulk_create(
-            [Delivery(mailing=mailing, member_id=pk, reference_id=refs.get(pk)) for pk in ids],
+            [Delivery(mailing=mailing, member_id=pk, reference_id=refs.get(pk),
+                      language=message_language(council, owned[pk])) for pk in ids],
             batch_size=500,
         )
         audit_record(council=council, actor=actor, action="mailing.create", target=mailing, member_ids=ids,

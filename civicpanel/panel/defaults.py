@@ -97,6 +97,11 @@ CONSENT_TEXT = _t(
 )
 
 
+def standard_consent_text(*, council) -> dict[str, str]:
+    """The standard consent text in the council's name (it asks consent to news e-mail too)."""
+    return {lang: text.format(council=council.name) for lang, text in CONSENT_TEXT.items()}
+
+
 def age_band_label(low: int, high: int) -> dict[str, str]:
     if high >= 120:
         return _t(f"{low} år og derover", f"{low} år og eldre", f"{low} and over")
@@ -131,7 +136,8 @@ def council_setup_defaults(*, council) -> None:
     if not ConsentVersion.objects.filter(council=council).exists():
         ConsentVersion.objects.create(
             council=council, version=1,
-            text={lang: text.format(council=council.name) for lang, text in CONSENT_TEXT.items()},
+            text=standard_consent_text(council=council),
+            covers_news=True,  # the standard text asks consent to news and results by e-mail
         )
 
 

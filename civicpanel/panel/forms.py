@@ -85,10 +85,17 @@ class ProfileOptionForm(CleanInputMixin, TranslatedTextMixin, forms.Form):
 
 
 class ConsentForm(CleanInputMixin, TranslatedTextMixin, forms.Form):
-    def __init__(self, *args, languages: list[str], current: dict | None, **kwargs):
+    covers_news = forms.BooleanField(
+        label=_("This text asks consent to e-mail members news and results"), required=False,
+        help_text=_("Newsletters and “what came of it” e-mails go only to members who agreed to a version "
+                    "with this ticked (and who want news)."))
+
+    def __init__(self, *args, languages: list[str], current: dict | None, covers_news: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.add_language_fields(languages=languages, prefix="text", label=_("Consent text"), initial=current,
                                  textarea=True)
+        self.fields["covers_news"].initial = covers_news
+        self.order_fields([f"text_{lang}" for lang in languages] + ["covers_news"])
 
 
 class PopulationUploadForm(CleanInputMixin, forms.Form):

@@ -131,6 +131,11 @@ class ConsentVersion(models.Model):
     council = models.ForeignKey("tenancy.Council", on_delete=models.CASCADE, related_name="consent_versions")
     version = models.PositiveIntegerField()
     text = models.JSONField(default=dict)
+    # Whether this text asks consent to e-mail news and results (newsletters, "what came of
+    # it"): such e-mail goes only to members whose agreed version says so. Versions published
+    # before this was asked are False unless their text is the standard one that mentions news
+    # (panel migration 0002).
+    covers_news = models.BooleanField(_("covers news and results by e-mail"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 

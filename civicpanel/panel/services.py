@@ -314,9 +314,14 @@ def profile_option_remove(*, council: Council, actor, option: ProfileOption, req
 
 # --- consent ---------------------------------------------------------------------------------
 
-def consent_version_publish(*, council: Council, actor, text: dict[str, str], request=None) -> ConsentVersion:
+def consent_version_publish(*, council: Council, actor, text: dict[str, str], covers_news: bool,
+                            request=None) -> ConsentVersion:
     """Publish the consent text as a new version (the old ones stay exactly as they were, since
-    each member's consent points at the words they agreed to). Members are asked to renew."""
+    each member's consent points at the words they agreed to). Members are asked to renew.
+
+    `covers_news`: the text asks consent to e-mail news and results; news e-mail goes only to
+    members whose agreed version does (outreach.sending.news_consented). The same words may be
+    published again to say that they do."""
     text = {lang: body.strip() for lang, body in text.items() if body and body.strip()}
     if not text:
         raise ValidationError(_("Write the consent text."))
@@ -324,13 +329,14 @@ def consent_version_publish(*, council: Council, actor, text: dict[str, str], re
         # Lock the council row so two admins publishing at once get versions n+1 and n+2.
         Council.objects.select_for_update().get(pk=council.pk)
         current = ConsentVersion.objects.filter(council=council).order_by("-version").first()
-        if current is not None and current.text == text:
+        if current is not None and current.text == text and current.covers_news == covers_news:
             raise ValidationError(_("This text is the same as the current version; nothing was published."))
         version = ConsentVersion.objects.create(
             council=council, version=(current.version if current else 0) + 1, text=text, created_by=actor,
+            covers_news=covers_news,
         )
         audit_record(council=council, actor=actor, action="consent.publish", target=version,
-                     detail={"version": version.version}, request=request)
+                     detail={"version": version.version, "covers_news": covers_news}, request=request)
     return version
 
 

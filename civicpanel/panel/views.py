@@ -25,6 +25,7 @@ from civicpanel.common.mail import absolute_url
 from civicpanel.panel import population
 from civicpanel.panel import selectors as settings_selectors
 from civicpanel.panel import services as settings_services
+from civicpanel.panel.defaults import standard_consent_text
 from civicpanel.panel.forms import (
     CampaignForm,
     ConsentForm,
@@ -249,12 +250,18 @@ def settings_option_move_view(request, option_id: int):
 def settings_consent_view(request):
     versions = list(settings_selectors.settings_consent_versions(council=request.council))
     current = versions[0] if versions else None
+    # A council whose text does not ask consent to news (set up before the standard text did)
+    # starts from the standard text that does, in its own name.
+    moving_to_news = current is not None and not current.covers_news
     form = ConsentForm(request.POST or None, languages=request.council.language_codes,
-                       current=current.text if current else None)
+                       current=standard_consent_text(council=request.council) if moving_to_news
+                       else current.text if current else None,
+                       covers_news=moving_to_news or current is None or current.covers_news)
     if request.method == "POST" and form.is_valid():
         try:
-            version = settings_services.consent_version_publish(council=request.council, actor=request.user,
-                                                                text=form.texts("text"), request=request)
+            version = settings_services.consent_version_publish(
+                council=request.council, actor=request.user, text=form.texts("text"),
+                covers_news=form.cleaned_data["covers_news"], request=request)
         except ValidationError as error:
             _errors(request, form, error)
         else:
@@ -262,7 +269,7 @@ def settings_consent_view(request):
                                         "asked to renew their consent.") % {"version": version.version})
             return redirect("staff:settings_consent")
     return render(request, "panel/consent.html",
-                  {"versions": versions, "current": current, "form": form})
+                  {"versions": versions, "current": current, "form": form, "moving_to_news": moving_to_news})
 
 
 # --- population figures ----------------------------------------------------------------------

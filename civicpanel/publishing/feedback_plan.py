@@ -43,7 +43,7 @@ def feedback_plan(*, council, survey, holdback: bool, seed: int | None) -> Feedb
     reasons: Counter = Counter()
     by_language: dict[str, list[Member]] = {}
     invited = Member.objects.filter(council=council, survey_invitations__survey=survey).exclude(pk__in=held)
-    for member in invited.order_by("pk"):
+    for member in invited.select_related("consent_version").order_by("pk"):
         reason = skip_reason(member, message_type)
         if reason:
             reasons[reason] += 1

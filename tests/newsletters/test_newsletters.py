@@ -309,3 +309,60 @@ def test_analysts_cannot_use_newsletters(council, staff_client):
     assert analyst.get("/staff/newsletters/").status_code == 403
     assert analyst.post("/staff/newsletters/new/", form_data()).status_code == 403
     assert not Newsletter.objects.exists()
+
+
+def language_rows(html: str) -> dict[str, list[str]]:
+    """The per-language table of a sent newsletter's page: language name -> its figures."""
+    table = html[html.index("Per language group"):]
+    table = table[:table.index("</table>")]
+    rows = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]:
+        name = re.search(r"<th[^>]*>(.*?)</th>", row).group(1)
+        rows[name] = re.findall(r'<td class="num">([^<]*)</td>', row)
+    return rows
+
+
+def test_sent_newsletter_gives_its_delivery_figures_per_language_group(council, manager, mailoutbox):
+    danes = MemberFactory.create_batch(3, council=council, language="da")
+    MemberFactory.create_batch(2, council=council, language="en")
+    newsletter = write(manager)
+    confirm_and_send(manager, newsletter)  # the worker has not run yet
+    # Between the confirmation and the sending, one Danish reader turns off news, another bounces.
+    Member.objects.filter(pk=danes[0].pk).update(wants_news=False)
+    Member.objects.filter(pk=danes[1].pk).update(email_bounced=True)
+    newsletter.refresh_from_db()
+    send_mailing_now(newsletter.mailing_id)
+    assert len(mailoutbox) == 3
+    html = manager.get(f"/staff/newsletters/{newsletter.pk}/").content.decode()
+    rows = language_rows(html)
+    # Columns: e-mails, then queued, sending, sent, skipped, failed, cancelled.
+    assert rows["Dansk"] == ["3", "0", "0", "1", "2", "0", "0"]
+    assert rows["English"] == ["2", "0", "0", "2", "0", "0", "0"]
+    assert "Skipped in Dansk:" in html and "Skipped in English:" not in html
+    # A member who changes language later stays in the group their e-mail went out in.
+    Member.objects.filter(pk=danes[2].pk).update(language="en")
+    assert language_rows(manager.get(f"/staff/newsletters/{newsletter.pk}/").content.decode())["Dansk"][0] == "3"
+
+
+def test_news_goes_only_to_members_whose_consent_covers_it(council, manager, mailoutbox):
+    from civicpanel.panel.models import ConsentVersion
+
+    old = ConsentVersion.objects.get(council=council)
+    ConsentVersion.objects.filter(pk=old.pk).update(covers_news=False)
+    agreed = MemberFactory(council=council, language="en")  # agreed to version 1, which says nothing of news
+    newer = ConsentVersion.objects.create(council=council, version=2, text={"en": "… and news by e-mail."},
+                                          covers_news=True)
+    renewed = MemberFactory(council=council, language="en", consent_version=newer)
+    newsletter = write(manager)
+    detail = manager.get(f"/staff/newsletters/{newsletter.pk}/").content.decode()
+    assert "1 member would get it now" in detail
+    assert "have not agreed to a consent text that covers news e-mails" in detail
+    confirm_and_send(manager, newsletter)
+    # The member agrees to version 2 after the confirmation: the worker reads the consent at send time.
+    Member.objects.filter(pk=agreed.pk).update(consent_version=newer)
+    later = MemberFactory(council=council, language="en", consent_version=old)
+    newsletter.refresh_from_db()
+    send_mailing_now(newsletter.mailing_id)
+    assert {m.to[0] for m in mailoutbox} == {renewed.email}
+    assert later.pk not in set(Delivery.objects.filter(mailing_id=newsletter.mailing_id)
+                               .values_list("member_id", flat=True))

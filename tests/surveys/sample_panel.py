@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from civicpanel.common.crypto import blind_index
 from civicpanel.members.models import Member, MemberAnswer
-from civicpanel.panel.models import PopulationFigure, ProfileOption
+from civicpanel.panel.models import ConsentVersion, PopulationFigure, ProfileOption
 
 GENDER_FIGURES = {"woman": 500, "man": 500, "other": 0}
 DISTRICT_FIGURES = (600, 400)  # Vigerslev, Gammel Valby
@@ -41,13 +41,14 @@ def build_panel(council, *, size: int = 150, seed: int = 1) -> list[Member]:
     gender = {o.code: o for o in options(council, "gender")}
     bands = options(council, "birth_year")
     year = timezone.localdate().year
+    consent = ConsentVersion.objects.filter(council=council).order_by("-version").first()
     members = []
     for i in range(size):
         band = bands[i % len(bands)]
         age = band.min_age + (0 if band.max_age is None else rng.randint(0, min(band.max_age, 90) - band.min_age))
         members.append(Member(council=council, email=f"panel{seed}-{i}@example.net", name=f"Panel member {i}",
                               status=Member.Status.ACTIVE, birth_year=year - age,
-                              district=vigerslev if rng.random() < 0.75 else valby))
+                              district=vigerslev if rng.random() < 0.75 else valby, consent_version=consent))
     Member.objects.bulk_create(members)
     hashes = [blind_index(m.email) for m in members]
     members = list(Member.objects.filter(council=council, email_hash__in=hashes).order_by("pk"))
