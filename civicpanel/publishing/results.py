@@ -10,6 +10,8 @@ surveys.weighting exactly as there); this module only takes away what must not b
   (methods.disclosure.suppress_line, the same rule the weighted estimates use);
 - a multiple-choice answer is a yes/no line of its own: hidden when fewer than MIN_GROUP chose
   it or fewer than MIN_GROUP did not;
+- a scale's average is shown only when none of its shares is hidden (with the shown shares it
+  would solve the hidden ones);
 - counts, free-text answers, "other" texts, lowest and highest numbers are never published
   (a number or a sentence can point to a person); breakdowns by profile group stay on the
   staff pages.
@@ -23,14 +25,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.core.cache import cache
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from civicpanel.common.formatting import number, percent
 from civicpanel.methods.disclosure import suppress_line
 from civicpanel.surveys.charts import bar_chart
 from civicpanel.surveys.models import Question, Survey
-from civicpanel.surveys.results import MIN_GROUP, question_results, response_rates
-from civicpanel.surveys.weighting import survey_weighting, weighted_items
+from civicpanel.surveys.results import MIN_GROUP, response_rates
+from civicpanel.surveys.results_cache import TIMEOUT, results_fingerprint, survey_results
 
 SHARE_KINDS = (Question.Kind.SINGLE, Question.Kind.MULTI, Question.Kind.YESNO, Question.Kind.SCALE)
 
@@ -131,7 +135,10 @@ def _public_question(item: dict, weighted: bool) -> PublicQuestion:
     if "table" in item:
         public.rows = _line_rows(item, weighted)
         public.chart = _chart(question, public.rows, weighted)
-        if question.kind == Question.Kind.SCALE:
+        # A scale's average beside a line with a hidden share would be a second equation that
+        # solves the hidden ones (the sum of points over the same people): shown only when
+        # every share is.
+        if question.kind == Question.Kind.SCALE and not any(row.hidden for row in public.rows):
             _set_mean(public, item, weighted, item.get("mean"))
     elif "stats" in item:
         _set_mean(public, item, weighted, item["stats"]["mean"])
@@ -162,17 +169,28 @@ def _set_mean(public: PublicQuestion, item: dict, weighted: bool, unweighted_mea
 
 
 def public_results(*, council, survey: Survey) -> PublicResults:
-    """The survey's public figures: weighted where the staff page weights, with suppression."""
-    items, _hidden = question_results(council=council, survey=survey)
-    weighting = survey_weighting(council=council, survey=survey)
-    if weighting.available:
-        weighted_items(weighting=weighting, survey=survey, items=items)
+    """The survey's public figures: weighted where the staff page weights, with suppression.
+
+    Kept in the cache under the fingerprint of everything they are read from
+    (surveys.results_cache): the public page, the open data and the feedback read the figures
+    of the last answer, weight and population figure, and weigh the answers once per change
+    rather than once per reader."""
+    key = (f"publishing.public:{survey.pk}:{results_fingerprint(council=council, survey=survey)}:"
+           f"{get_language()}")
+    found = cache.get(key)
+    if found is not None:
+        return found
+    # The staff results page's own figures (and its cache entry: one weighting for both).
+    data = survey_results(council=council, survey=survey, breakdown=None, weights_on=True)
+    weighting, weighted = data["weighting"], data["weighted"]
     totals = response_rates(council=council, survey=survey)["totals"]
-    return PublicResults(
+    results = PublicResults(
         invited=totals["invited"], completed=totals["completed"], rate=totals["rate"],
-        weighted=weighting.available, population=weighting.population, reason=weighting.reason,
-        questions=[_public_question(item, weighting.available) for item in items],
+        weighted=weighted, population=weighting.population, reason=weighting.reason,
+        questions=[_public_question(item, weighted) for item in data["items"]],
     )
+    cache.set(key, results, TIMEOUT)
+    return results
 
 
 def summary_lines(results: PublicResults, *, limit: int = 5) -> list[str]:

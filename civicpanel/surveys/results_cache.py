@@ -42,7 +42,9 @@ def results_fingerprint(*, council, survey: Survey) -> str:
                                    cancelled=Count("id", filter=Q(cancelled_at__isnull=False)))
     figures = PopulationFigure.objects.filter(council=council).aggregate(n=Count("id"), last=Max("updated_at"))
     tables = PopulationTable.objects.filter(council=council).aggregate(n=Count("id"), last=Max("updated_at"))
-    parts = [survey.pk, survey.updated_at, survey.status, responses, waves, figures, tables,
+    # Plain values: the same survey read afresh or kept in memory (a status enum, a tzinfo object
+    # differ in their repr) gives the same key.
+    parts = [survey.pk, survey.updated_at.timestamp() if survey.updated_at else None, str(survey.status), responses, waves, figures, tables,
              profiles_stamp(council_id=council.pk)]
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 

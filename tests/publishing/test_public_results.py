@@ -228,3 +228,60 @@ def test_site_lists_finished_events_and_budgeting_rounds_with_what_came_of_them(
     assert reverse("budgeting:round", args=[counted.pk]) in html
     assert "3 projects chosen by the vote, for 100,000 DKK." in html
     assert reverse("budgeting:round", args=[hidden.pk]) not in html
+
+
+def test_public_figures_are_read_from_the_cache_and_follow_answers_and_population_figures(
+        council, published, monkeypatch):
+    """The public page and the open data weigh the answers once per change, not once per reader,
+    and show new figures as soon as an answer or a population figure changes."""
+    from civicpanel.panel.models import PopulationFigure
+    from civicpanel.surveys import results_cache
+    from civicpanel.surveys.models import Answer, Response
+
+    survey = published
+    weighed = []
+    original = results_cache.survey_weighting
+    monkeypatch.setattr(results_cache, "survey_weighting",
+                        lambda **kwargs: weighed.append(1) or original(**kwargs))
+    page = public(council).get(reverse("publishing:survey", args=[survey.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200 and len(weighed) == 1
+    first = public_results(council=council, survey=survey)
+    public(council).get(reverse("publishing:survey", args=[survey.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert public(council).get(f"/api/v1/open/results/{survey.pk}.json?language=en").status_code == 200
+    assert len(weighed) == 1
+    transport = {row.label: row for row in first.questions[0].rows}
+    assert transport["Bike"].hidden
+
+    # Three answers corrected from walk to bike (as a paper correction does): bike is 6 now.
+    walkers = list(Answer.objects.filter(question=survey.q["transport"], value="1").order_by("pk")[:3])
+    Answer.objects.filter(pk__in=[a.pk for a in walkers]).update(value="2")
+    Response.objects.filter(pk__in=[a.response_id for a in walkers]).update(updated_at=timezone.now())
+    corrected = {row.label: row for row in public_results(council=council, survey=survey).questions[0].rows}
+    assert len(weighed) == 2 and not corrected["Bike"].hidden and corrected["Bike"].share is not None
+
+    # New population figures: new weights, new public shares.
+    figure = PopulationFigure.objects.filter(council=council).order_by("pk").first()
+    PopulationFigure.objects.filter(pk=figure.pk).update(count=figure.count * 3, updated_at=timezone.now())
+    reweighted = {row.label: row for row in public_results(council=council, survey=survey).questions[0].rows}
+    assert len(weighed) == 3 and reweighted["Walk"].share != corrected["Walk"].share
+
+
+def test_a_scale_average_is_not_shown_beside_a_hidden_share(council):
+    """Two shown shares, two hidden and the average would be two equations for the two hidden."""
+    from civicpanel.surveys.models import Answer
+
+    survey, _members, _invitations = closed_survey(council)
+    safety = Answer.objects.filter(question=survey.q["safety"]).order_by("pk")
+    ids = list(safety.values_list("pk", flat=True))
+    Answer.objects.filter(pk__in=ids[:2]).update(value=1)
+    Answer.objects.filter(pk__in=ids[2:12]).update(value=5)
+    question = next(q for q in public_results(council=council, survey=survey).questions
+                    if q.label == "How safe do you feel?")
+    assert any(row.hidden for row in question.rows) and question.mean is None
+    Answer.objects.filter(pk__in=ids[:2]).update(value=5)
+    from django.core.cache import cache
+
+    cache.clear()
+    question = next(q for q in public_results(council=council, survey=survey).questions
+                    if q.label == "How safe do you feel?")
+    assert not any(row.hidden for row in question.rows) and question.mean is not None
