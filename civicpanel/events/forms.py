@@ -73,6 +73,34 @@ class EventForm(CleanInputMixin, forms.Form):
                 "reminder_hours": data["reminder_hours"]}
 
 
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class OutcomeForm(CleanInputMixin, forms.Form):
+    """What came of the event, in each of the council's languages, and when."""
+
+    outcome_date = forms.DateField(label=gettext_lazy("Date"), required=False, widget=DateInput(),
+                                   help_text=gettext_lazy("When the council decided or did it."))
+
+    def __init__(self, *args, languages: list[str], event: Event, **kwargs):
+        kwargs.setdefault("initial", {"outcome_date": event.outcome_date})
+        super().__init__(*args, **kwargs)
+        self.languages = languages
+        date_field = self.fields.pop("outcome_date")
+        add_texts(self, "outcome", _("What came of it"), languages, textarea=True, rows=5, initial=event.outcome,
+                  help_text=_("What the council did with what the participants said: decided, changed, "
+                              "planned. It is shown on the event's public page and the panel's site."))
+        self.fields["outcome_date"] = date_field
+
+    def service_kwargs(self) -> dict:
+        return {"outcome": texts(self.cleaned_data, "outcome", self.languages),
+                "outcome_date": self.cleaned_data.get("outcome_date")}
+
+
 class SessionForm(CleanInputMixin, forms.Form):
     starts_at = forms.DateTimeField(label=gettext_lazy("Starts"), widget=DateTimeInput())
     duration_minutes = forms.IntegerField(label=gettext_lazy("Duration (minutes)"), min_value=10, max_value=600,

@@ -49,6 +49,11 @@ class Event(models.Model):
     draw = models.JSONField(default=dict, blank=True)
     drawn_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # What came of it: what the council did with the participants' input, in the council's
+    # languages, and when; shown on the event's public page and the panel site, and e-mailed to
+    # those who took part ("you said, we did", publishing).
+    outcome = models.JSONField(_("what came of it"), default=dict, blank=True)
+    outcome_date = models.DateField(_("date"), null=True, blank=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -67,6 +72,10 @@ class Event(models.Model):
     @property
     def description_text(self) -> str:
         return translated(self.description)
+
+    @property
+    def outcome_text(self) -> str:
+        return translated(self.outcome)
 
     def volunteering_open(self, now=None) -> bool:
         now = now or timezone.now()

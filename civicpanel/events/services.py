@@ -100,6 +100,38 @@ def event_update(*, council, actor, event: Event, request=None, **fields) -> Eve
     return event
 
 
+def event_finished(event: Event, now=None) -> bool:
+    """The event's sessions are over: seats were drawn, it is not cancelled, and its last
+    session that was held has ended."""
+    now = now or timezone.now()
+    if event.cancelled_at is not None or event.drawn_at is None:
+        return False
+    ends = [session.ends_at for session in event.sessions.filter(cancelled_at__isnull=True)]
+    return bool(ends) and max(ends) <= now
+
+
+def event_outcome_update(*, council, actor, event: Event, outcome: dict[str, str], outcome_date,
+                         request=None) -> Event:
+    """Write what came of the event (after its sessions): the text per language and its date."""
+    outcome = {language: text.strip() for language, text in (outcome or {}).items() if (text or "").strip()}
+    if not outcome:
+        raise ValidationError(_("Write what came of it in at least one language."))
+    if outcome_date is not None and outcome_date > timezone.localdate():
+        raise ValidationError({"outcome_date": _("The date cannot be in the future.")})
+    with transaction.atomic():
+        event = _locked(event, council)
+        if not event_finished(event):
+            raise ValidationError(_("What came of an event is written after its last session."))
+        if event.outcome == outcome and event.outcome_date == outcome_date:
+            return event
+        event.outcome, event.outcome_date = outcome, outcome_date
+        event.save(update_fields=["outcome", "outcome_date", "updated_at"])
+        audit_record(council=council, actor=actor, action="event.outcome", target=event,
+                     detail={"languages": sorted(outcome), "date": outcome_date.isoformat() if outcome_date else None},
+                     request=request)
+    return event
+
+
 SESSION_FIELDS = ("starts_at", "duration_minutes", "place", "online_link", "capacity", "accessibility")
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("events/new/", v.event_create_view, name="event_create"),
     path("events/<int:event_id>/", v.event_detail_view, name="event_detail"),
     path("events/<int:event_id>/edit/", v.event_edit_view, name="event_edit"),
+    path("events/<int:event_id>/outcome/", v.event_outcome_view, name="event_outcome"),
     path("events/<int:event_id>/sessions/new/", v.session_edit_view, name="event_session_create"),
     path("events/<int:event_id>/sessions/<int:session_id>/", v.session_edit_view, name="event_session_edit"),
     path("events/<int:event_id>/sessions/<int:session_id>/delete/", v.session_delete_view,

@@ -24,9 +24,17 @@ from civicpanel.events import draw as drawing
 from civicpanel.events import selectors, services
 from civicpanel.events.audience import call_plan, call_sample
 from civicpanel.events.council_data import DRAW_HEADER, draw_rows
-from civicpanel.events.forms import AudienceForm, DrawForm, EventForm, QuestionForm, SessionForm
+from civicpanel.events.forms import (
+    AudienceForm,
+    DrawForm,
+    EventForm,
+    OutcomeForm,
+    QuestionForm,
+    SessionForm,
+)
 from civicpanel.events.messages import message_context_for_preview
 from civicpanel.events.models import Placement
+from civicpanel.events.next_steps import event_next_steps
 from civicpanel.members.categories import active_profile_questions
 from civicpanel.members.segments import clean_filters, segment_list
 from civicpanel.members.selectors import members_filter_describe
@@ -110,7 +118,30 @@ def event_detail_view(request, event_id: int):
         "who_came": (selectors.who_came(council=request.council, event=event, suppress=not can_run)
                      if event.drawn_at else []),
         "min_count": MIN_COUNT,
+        "finished": services.event_finished(event),
+        "next_steps": event_next_steps(request, event),
     })
+
+
+@staff_view(Capability.EVENTS)
+@require_http_methods(["GET", "POST"])
+def event_outcome_view(request, event_id: int):
+    """What came of the event, written after its last session."""
+    event = selectors.event_get(council=request.council, event_id=event_id)
+    if not services.event_finished(event):
+        messages.info(request, _("What came of an event is written after its last session."))
+        return redirect("staff:event_detail", event.pk)
+    form = OutcomeForm(request.POST or None, languages=request.council.language_codes, event=event)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.event_outcome_update(council=request.council, actor=request.user, event=event,
+                                          request=request, **form.service_kwargs())
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("Saved: it shows on the event's public page and the panel's site."))
+            return redirect("staff:event_detail", event.pk)
+    return render(request, "events/staff/outcome_form.html", {"form": form, "event": event})
 
 
 @staff_view(Capability.EVENTS)

@@ -34,10 +34,14 @@ class Publication(models.Model):
 
 
 class Feedback(models.Model):
-    """The feedback e-mail of one survey: sent once, to the invited (minus a held-back tenth)."""
+    """The feedback e-mail of one survey (sent once, to the invited, minus a held-back tenth) or
+    of one event (sent once, to those who took part)."""
 
     council = models.ForeignKey("tenancy.Council", on_delete=models.CASCADE, related_name="+")
-    survey = models.OneToOneField("surveys.Survey", on_delete=models.CASCADE, related_name="feedback")
+    survey = models.OneToOneField("surveys.Survey", on_delete=models.CASCADE, related_name="feedback",
+                                  null=True, blank=True)
+    event = models.OneToOneField("events.Event", on_delete=models.CASCADE, related_name="feedback",
+                                 null=True, blank=True)
     mailing = models.ForeignKey("outreach.Mailing", on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="+")
     holdback = models.BooleanField(_("hold back a random tenth"), default=False)
@@ -56,9 +60,20 @@ class Feedback(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(survey__isnull=False, event__isnull=True)
+                | models.Q(survey__isnull=True, event__isnull=False),
+                name="feedback_on_a_survey_or_an_event"),
+        ]
 
     def __str__(self) -> str:
-        return f"feedback on survey #{self.survey_id}"
+        return f"feedback on survey #{self.survey_id}" if self.survey_id else f"feedback on event #{self.event_id}"
+
+    @property
+    def subject_name(self) -> str:
+        """The survey's or the event's name."""
+        return self.survey.name if self.survey_id else self.event.name
 
 
 class FeedbackMember(models.Model):

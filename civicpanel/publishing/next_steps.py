@@ -1,4 +1,5 @@
-"""The results page's links to this app: public results, and the feedback once they are public."""
+"""Links to this app from other pages: a survey's results page (public results, and the feedback
+once they are public) and an event's staff page (telling those who took part what came of it)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,11 @@ def publishing_next_steps(request, survey) -> list[dict]:
         steps.append({"text": _("Feedback to the panel") if sent else _("Send the feedback to everyone invited"),
                       "href": reverse("staff:survey_feedback", args=[survey.pk]), "kind": "secondary"})
     return steps
+
+
+def event_next_steps(request, event) -> list[dict]:
+    if not event.outcome_text or not can(getattr(request, "membership", None), Capability.MAILINGS):
+        return []
+    sent = Feedback.objects.filter(council=request.council, event=event).exists()
+    return [{"text": _("What the participants were told") if sent else _("Tell those who took part"),
+             "href": reverse("staff:event_feedback", args=[event.pk]), "kind": "secondary"}]

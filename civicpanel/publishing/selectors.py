@@ -47,6 +47,10 @@ def feedback_for(*, council, survey: Survey) -> Feedback | None:
     return Feedback.objects.filter(council=council, survey=survey).select_related("mailing").first()
 
 
+def event_feedback_for(*, council, event: Event) -> Feedback | None:
+    return Feedback.objects.filter(council=council, event=event).select_related("mailing").first()
+
+
 def published_survey_get(*, council, survey_id: int) -> tuple[Survey, Publication]:
     """A survey whose results are public now, in this council; else 404."""
     publication = (Publication.objects.select_related("survey")
@@ -91,8 +95,12 @@ def _event_items(council, now) -> list[SiteItem]:
         if came:
             outcome += "; " + ngettext("%(n)s resident took part", "%(n)s residents took part", came) % {
                 "n": number(came)}
+        outcome += "."
+        # What the council did with the participants' input, once staff have written it.
+        if event.outcome_text:
+            outcome = f"{outcome} {event.outcome_text}"
         items.append(SiteItem(kind="event", pk=event.pk, kind_label=event.get_kind_display(), title=event.name,
-                              url=reverse("events:public", args=[event.pk]), date=ended, outcome=outcome + "."))
+                              url=reverse("events:public", args=[event.pk]), date=ended, outcome=outcome))
     return items
 
 

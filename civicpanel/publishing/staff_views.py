@@ -15,8 +15,9 @@ from django.views.decorators.http import require_http_methods
 from civicpanel.accounts.decorators import staff_view
 from civicpanel.accounts.permissions import Capability, can
 from civicpanel.common.formatting import number
+from civicpanel.events.selectors import event_get
 from civicpanel.outreach.selectors import mailings_with_status
-from civicpanel.publishing import selectors, services
+from civicpanel.publishing import event_feedback, selectors, services
 from civicpanel.publishing.feedback_effect import feedback_effect
 from civicpanel.publishing.feedback_plan import feedback_plan
 from civicpanel.publishing.forms import DecisionForm
@@ -136,4 +137,38 @@ def feedback_view(request, survey_id: int):
         "holdback_percent": HOLDBACK_SHARE, "confirmation": secrets.token_hex(16),
         "plan": feedback_plan(council=request.council, survey=survey, holdback=holdback, seed=seed)
         if publication is not None and publication.is_public else None,
+    })
+
+
+@staff_view(Capability.MAILINGS)
+@require_http_methods(["GET", "POST"])
+def event_feedback_view(request, event_id: int):
+    """Before the sending: the confirmation (who took part, who is left out and why, the e-mail
+    per language); POST sends once per confirmation key. After it: what was sent."""
+    event = event_get(council=request.council, event_id=event_id)
+    feedback = selectors.event_feedback_for(council=request.council, event=event)
+    if feedback is None and request.method == "POST":
+        confirmation = request.POST.get("confirmation", "")
+        if CONFIRMATION_RE.fullmatch(confirmation):
+            try:
+                feedback = event_feedback.event_feedback_send(council=request.council, actor=request.user,
+                                                              event=event, confirmation=confirmation, request=request)
+            except ValidationError as error:
+                for message in error.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(request, ngettext(
+                    "What came of it is on its way to %(n)s participant.",
+                    "What came of it is on its way to %(n)s participants.", feedback.invited_count)
+                    % {"n": number(feedback.invited_count)})
+        return redirect("staff:event_feedback", event.pk)
+    if feedback is not None:
+        status = next(iter(mailings_with_status(council=request.council, reference=event_feedback.reference(event))),
+                      None)
+        return render(request, "publishing/staff/event_feedback_sent.html",
+                      {"event": event, "feedback": feedback, "mailing": status})
+    problem = event_feedback.event_feedback_problem(event)
+    return render(request, "publishing/staff/event_feedback_confirm.html", {
+        "event": event, "problem": problem, "confirmation": secrets.token_hex(16),
+        "plan": None if problem else event_feedback.event_feedback_plan(council=request.council, event=event),
     })

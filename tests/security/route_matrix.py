@@ -200,6 +200,8 @@ MATRIX: dict[str, str] = {
     'staff:event_create': 'AM',  # /staff/events/new/
     'staff:event_detail': 'AMN',  # /staff/events/<int:event_id>/
     'staff:event_edit': 'AM',  # /staff/events/<int:event_id>/edit/
+    'staff:event_outcome': 'AM',  # /staff/events/<int:event_id>/outcome/
+    'staff:event_feedback': 'AM',  # /staff/events/<int:event_id>/feedback/
     'staff:event_session_create': 'AM',  # /staff/events/<int:event_id>/sessions/new/
     'staff:event_session_edit': 'AM',  # /staff/events/<int:event_id>/sessions/<int:session_id>/
     'staff:event_session_delete': 'AM',  # /staff/events/<int:event_id>/sessions/<int:session_id>/delete/
