@@ -2,8 +2,10 @@
 
 Only what the public results page shows leaves here, read through publishing's own selectors:
 `published_survey_get` (published and not withdrawn, in this council) and `public_results` (the
-figures with small cells and the ones that would reveal them hidden). No count per answer, no
-free text, no breakdown by profile group: those stay on the staff pages.
+figures with small cells and the ones that would reveal them hidden, and the breakdowns by
+profile group staff chose when publishing, protected together with the whole). No count per
+answer and no free text: those stay on the staff pages. The CSV holds the shares of the whole;
+the JSON the breakdowns too.
 """
 
 from __future__ import annotations
@@ -47,7 +49,13 @@ def results_document(*, council, survey_id: int, language: str | None) -> dict:
                     "shares": [{"answer": r.label, "share": r.share, "low": r.low, "high": r.high} for r in q.rows],
                     "average": q.mean, "average_low": q.mean_low, "average_high": q.mean_high,
                     "averages": [{"row": r.label, "average": r.share, "low": r.low, "high": r.high}
-                                 for r in q.matrix]}
+                                 for r in q.matrix],
+                    "breakdowns": [{"by": b.title, "shown": not b.withdrawn,
+                                    "groups": [{"group": row.label,
+                                                "shares": [{"answer": answer, "share": share} for answer, share
+                                                           in zip(b.answers, row.shares, strict=True)]}
+                                               for row in b.rows]}
+                                   for b in q.breakdowns]}
             questions.append(item)
         population = results.population if results.weighted else ""
     return {

@@ -25,7 +25,7 @@ import numpy as np
 
 from .errors import MethodError
 
-__all__ = ["LineSuppression", "TableSuppression", "suppress_line", "suppress_table"]
+__all__ = ["LineSuppression", "LinkedSuppression", "TableSuppression", "suppress_line", "suppress_linked", "suppress_table"]
 
 
 class DisclosureError(MethodError):
@@ -203,3 +203,201 @@ def suppress_table(counts: np.ndarray, *, min_count: int = MIN_COUNT) -> TableSu
                 suppressed.add((i, j))
                 secondary[i, j] = True
     return TableSuppression(full, primary, secondary, min_count)
+
+
+# --- Linked tables: a line and its breakdowns published together ---------------------------------
+
+@dataclass(frozen=True)
+class LinkedSuppression:
+    """Which figures of a published line and of its breakdown tables to hide.
+
+    `line` masks the line's entries (one per answer); `tables[t]` masks table t's entries
+    (answers x groups). `withdrawn[t]` is True when table t could not be protected by hiding
+    single entries and is not to be published at all (every entry hidden).
+    """
+
+    line: np.ndarray
+    tables: list[np.ndarray]
+    withdrawn: list[bool]
+
+
+class _LinkedSystem:
+    """The equations a reader can write about one question's published figures.
+
+    Unknowns: the line's counts L[k] and each table's counts X_t[k, g]. Known constants (as a
+    reader who knows the group sizes and the number who answered would have them): n and the
+    group sizes m_t[g]. Equations: sum_k L[k] = n; for every table t and answer k,
+    sum_g X_t[k, g] = L[k]; for every table t and group g, sum_k X_t[k, g] = m_t[g].
+    A hidden figure is revealed exactly when its unit vector lies in the row space of these
+    equations restricted to the hidden figures (the published ones moved to the right side).
+    """
+
+    def __init__(self, n_answers: int, group_counts: list[int]):
+        self.k = n_answers
+        self.offsets = [n_answers]
+        for groups in group_counts:
+            self.offsets.append(self.offsets[-1] + n_answers * groups)
+        self.size = self.offsets[-1]
+        rows = [np.r_[np.ones(n_answers), np.zeros(self.size - n_answers)]]
+        for t, groups in enumerate(group_counts):
+            for answer in range(n_answers):
+                row = np.zeros(self.size)
+                row[answer] = -1
+                row[[self.cell(t, answer, g) for g in range(groups)]] = 1
+                rows.append(row)
+            for g in range(groups):
+                row = np.zeros(self.size)
+                row[[self.cell(t, answer, g) for answer in range(n_answers)]] = 1
+                rows.append(row)
+        self.equations = np.array(rows)
+
+    def cell(self, table: int, answer: int, group: int) -> int:
+        groups = (self.offsets[table + 1] - self.offsets[table]) // self.k
+        return self.offsets[table] + answer * groups + group
+
+    def determined(self, hidden: np.ndarray) -> list[int]:
+        """The hidden unknowns a reader can solve (floating point: used for the search)."""
+        columns = np.flatnonzero(hidden)
+        if not len(columns):
+            return []
+        a = self.equations[:, columns]
+        rank = np.linalg.matrix_rank(a) if a.size else 0
+        if rank == 0:
+            return []
+        _u, _s, vt = np.linalg.svd(a)
+        null = vt[rank:].T  # basis of the hidden values the published ones leave free
+        if null.size == 0:
+            return [int(c) for c in columns]
+        free = np.linalg.norm(null, axis=1) > 1e-9
+        return [int(c) for c, f in zip(columns, free, strict=True) if not f]
+
+    def determined_exactly(self, hidden: np.ndarray) -> list[int]:
+        """The same in exact rational arithmetic (the proof that what is published is safe)."""
+        from fractions import Fraction
+
+        columns = [int(c) for c in np.flatnonzero(hidden)]
+        matrix = [[Fraction(int(self.equations[r, c])) for c in columns] for r in range(len(self.equations))]
+        pivots: list[int] = []
+        row = 0
+        for col in range(len(columns)):
+            pivot = next((r for r in range(row, len(matrix)) if matrix[r][col] != 0), None)
+            if pivot is None:
+                continue
+            matrix[row], matrix[pivot] = matrix[pivot], matrix[row]
+            lead = matrix[row][col]
+            matrix[row] = [value / lead for value in matrix[row]]
+            for r in range(len(matrix)):
+                if r != row and matrix[r][col] != 0:
+                    factor = matrix[r][col]
+                    matrix[r] = [a - factor * b for a, b in zip(matrix[r], matrix[row], strict=True)]
+            pivots.append(col)
+            row += 1
+        # In reduced row echelon form, unknown j is solvable iff its pivot row has no other entry.
+        solved = []
+        for r, col in enumerate(pivots):
+            if all(value == 0 for j, value in enumerate(matrix[r]) if j != col):
+                solved.append(columns[col])
+        return solved
+
+
+def suppress_linked(line: np.ndarray, tables: list[np.ndarray], *, line_hidden: np.ndarray | None = None,
+                    always_hidden: list[np.ndarray] | None = None, min_count: int = MIN_COUNT) -> LinkedSuppression:
+    """Suppress a line of counts (per answer) and breakdown tables of it (answers x groups, each
+    table's columns adding up to the line) that are published together.
+
+    Primary: every table entry with 0 < count < min_count, every entry of a group with fewer
+    than min_count people, the entries `always_hidden` marks (e.g. the group of people in no
+    category, never published), and the line entries `line_hidden` marks (the line's own
+    suppression). Secondary: further entries, table entries before line entries and small
+    before large, until no hidden entry can be worked out from the published ones, the group
+    sizes and the total, by any sum or difference across the line and all the tables (checked
+    in exact arithmetic). A table that single hidden entries cannot protect is withdrawn whole,
+    which adds nothing a reader could use.
+    """
+    line = _check_counts(line, 1)
+    tables = [_check_counts(table, 2) for table in tables]
+    for table in tables:
+        if table.shape[0] != len(line) or not np.array_equal(table.sum(axis=1), line):
+            raise DisclosureError("each table's rows must add up to the line", code="disclosure.linked")
+    line_hidden = np.zeros(len(line), dtype=bool) if line_hidden is None else np.asarray(line_hidden, dtype=bool)
+    # An answer nobody chose (shown as 0 %) and a group nobody is in are zeros a reader knows
+    # already: they leave the equations (and are shown as 0 where shown at all).
+    rows = np.flatnonzero((line > 0) | line_hidden)
+    if not len(rows):
+        return LinkedSuppression(line=line_hidden.copy(), tables=[np.zeros(t.shape, dtype=bool) for t in tables],
+                                 withdrawn=[False] * len(tables))
+    columns = [np.flatnonzero(table.sum(axis=0) > 0) for table in tables]
+    result = _suppress_linked(line[rows], [table[np.ix_(rows, cols)] for table, cols in zip(tables, columns, strict=True)],
+                              line_hidden[rows],
+                              [mask[np.ix_(rows, cols)] for mask, cols in zip(always_hidden, columns, strict=True)]
+                              if always_hidden is not None else None, min_count)
+    line_mask = np.zeros(len(line), dtype=bool)
+    line_mask[rows] = result.line
+    masks = []
+    for table, cols, mask, withdrawn in zip(tables, columns, result.tables, result.withdrawn, strict=True):
+        full = np.full(table.shape, withdrawn, dtype=bool)
+        full[np.ix_(rows, cols)] = mask
+        masks.append(full)
+    return LinkedSuppression(line=line_mask, tables=masks, withdrawn=result.withdrawn)
+
+
+def _suppress_linked(line: np.ndarray, tables: list[np.ndarray], line_hidden: np.ndarray,
+                     always_hidden: list[np.ndarray] | None, min_count: int) -> LinkedSuppression:
+    system = _LinkedSystem(len(line), [table.shape[1] for table in tables])
+    counts = np.concatenate([line, *[table.ravel() for table in tables]]).astype(float)
+    hidden = np.zeros(system.size, dtype=bool)
+    hidden[:len(line)] = line_hidden
+    withdrawn = [False] * len(tables)
+    for t, table in enumerate(tables):
+        block = (table > 0) & (table < min_count)
+        block |= (table.sum(axis=0) < min_count)[None, :]
+        if always_hidden is not None:
+            block |= always_hidden[t]
+        hidden[system.offsets[t]:system.offsets[t + 1]] = block.ravel()
+
+    def table_of(index: int) -> int | None:
+        return next((t for t in range(len(tables)) if system.offsets[t] <= index < system.offsets[t + 1]), None)
+
+    def withdraw(t: int) -> None:
+        withdrawn[t] = True
+        hidden[system.offsets[t]:system.offsets[t + 1]] = True
+
+    # Cheapest first: table entries before line entries, then by how many people they rest on.
+    cost = counts + np.r_[np.full(len(line), 1e9), np.zeros(system.size - len(line))]
+    while True:
+        solved = system.determined(hidden)
+        if not solved:
+            break
+        target = solved[0]
+        # A hidden zero protects little (a sum of hidden entries that must be >= 0 can pin them),
+        # so zeros are never chosen to protect another entry.
+        candidates = sorted((i for i in range(system.size) if not hidden[i] and counts[i] > 0),
+                            key=lambda i: (cost[i], i))
+        chosen = None
+        for candidate in candidates:
+            hidden[candidate] = True
+            still = target in system.determined(hidden)
+            hidden[candidate] = False
+            if not still:
+                chosen = candidate
+                break
+        if chosen is not None:
+            hidden[chosen] = True
+            continue
+        t = table_of(target)
+        if t is None:  # a line entry no table entry can cover: the tables go
+            remaining = [t for t in range(len(tables)) if not withdrawn[t]]
+            if not remaining:
+                break
+            for t in remaining:
+                withdraw(t)
+        else:
+            withdraw(t)
+    # The proof, exactly: should rounding have misled the search, nothing of the tables is shown.
+    if system.determined_exactly(hidden):
+        for t in range(len(tables)):
+            withdraw(t)
+    line_mask = hidden[:len(line)].copy()
+    masks = [hidden[system.offsets[t]:system.offsets[t + 1]].reshape(table.shape).copy()
+             for t, table in enumerate(tables)]
+    return LinkedSuppression(line=line_mask, tables=masks, withdrawn=withdrawn)

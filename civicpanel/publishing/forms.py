@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from civicpanel.common.forms import CleanInputMixin
+from civicpanel.publishing.breakdowns import MAX_BREAKDOWNS
 from civicpanel.surveys.forms import LANGUAGE_NAMES, DateInput
 from civicpanel.surveys.purpose import LABELS
 
@@ -29,3 +31,23 @@ class DecisionForm(CleanInputMixin, forms.Form):
         texts = {language: data[f"decision_{language}"].strip() for language in self.languages
                  if data.get(f"decision_{language}", "").strip()}
         return {"decision": texts, "decision_date": data.get("decision_date")}
+
+
+class BreakdownForm(CleanInputMixin, forms.Form):
+    """The profile questions the public shares are broken down by (at most two)."""
+
+    breakdowns = forms.MultipleChoiceField(
+        label=_("Break the public shares down by"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("At most two. Each group's shares are shown beside the whole; a figure of fewer than five "
+                    "people, and any figure that would reveal one, is hidden."))
+
+    def __init__(self, *args, choices: list, initial_keys: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["breakdowns"].choices = [(question.key, question.text) for question in choices]
+        self.fields["breakdowns"].initial = initial_keys
+
+    def clean_breakdowns(self):
+        keys = self.cleaned_data["breakdowns"]
+        if len(keys) > MAX_BREAKDOWNS:
+            raise forms.ValidationError(_("Choose at most two breakdowns."))
+        return keys

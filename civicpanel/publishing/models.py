@@ -20,6 +20,8 @@ class Publication(models.Model):
     published_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="+")
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    # Profile question keys (at most two) the public shares are broken down by (breakdowns.py).
+    breakdowns = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

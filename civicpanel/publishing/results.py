@@ -13,8 +13,9 @@ surveys.weighting exactly as there); this module only takes away what must not b
 - a scale's average is shown only when none of its shares is hidden (with the shown shares it
   would solve the hidden ones);
 - counts, free-text answers, "other" texts, lowest and highest numbers are never published
-  (a number or a sentence can point to a person); breakdowns by profile group stay on the
-  staff pages.
+  (a number or a sentence can point to a person);
+- breakdowns by profile group only as staff chose them when publishing, protected together
+  with the line (publishing.breakdowns).
 
 The feedback e-mail's summary (`summary_lines`) is made from these public figures, so it
 can never say more than the public page.
@@ -65,6 +66,7 @@ class PublicQuestion:
     mean_high: float | None = None
     matrix: list[PublicRow] = field(default_factory=list)  # rows with their average as `share`
     texts_withheld: bool = False
+    breakdowns: list = field(default_factory=list)  # publishing.breakdowns.PublicBreakdown
 
     @property
     def hidden_count(self) -> int:
@@ -80,6 +82,7 @@ class PublicResults:
     population: str
     reason: str
     questions: list[PublicQuestion]
+    breakdowns: list[str] = field(default_factory=list)  # the profile questions' names
 
     @property
     def hidden_count(self) -> int:
@@ -168,15 +171,25 @@ def _set_mean(public: PublicQuestion, item: dict, weighted: bool, unweighted_mea
         public.mean = unweighted_mean
 
 
-def public_results(*, council, survey: Survey) -> PublicResults:
+def public_results(*, council, survey: Survey, breakdown_keys: list[str] | None = None) -> PublicResults:
     """The survey's public figures: weighted where the staff page weights, with suppression.
 
     Kept in the cache under the fingerprint of everything they are read from
     (surveys.results_cache): the public page, the open data and the feedback read the figures
     of the last answer, weight and population figure, and weigh the answers once per change
-    rather than once per reader."""
+    rather than once per reader.
+
+    `breakdown_keys`: the profile questions to break the shares down by (publishing.breakdowns);
+    by default those chosen when the results were published."""
+    from civicpanel.publishing.breakdowns import add_breakdowns, chosen_breakdowns
+    from civicpanel.publishing.models import Publication
+
+    if breakdown_keys is None:
+        publication = Publication.objects.filter(council=council, survey=survey).first()
+        breakdown_keys = publication.breakdowns if publication is not None else []
+    breakdowns = chosen_breakdowns(council=council, keys=breakdown_keys)
     key = (f"publishing.public:{survey.pk}:{results_fingerprint(council=council, survey=survey)}:"
-           f"{get_language()}")
+           f"{get_language()}:{','.join(b.key for b in breakdowns)}")
     found = cache.get(key)
     if found is not None:
         return found
@@ -188,7 +201,16 @@ def public_results(*, council, survey: Survey) -> PublicResults:
         invited=totals["invited"], completed=totals["completed"], rate=totals["rate"],
         weighted=weighted, population=weighting.population, reason=weighting.reason,
         questions=[_public_question(item, weighted) for item in data["items"]],
+        breakdowns=[b.text for b in breakdowns],
     )
+    if breakdowns:
+        add_breakdowns(survey=survey, questions=results.questions, items=data["items"], breakdowns=breakdowns)
+        # A line figure the breakdowns made hidden leaves the chart, and a scale its average.
+        for public, item in zip(results.questions, data["items"], strict=True):
+            if public.rows and any(row.hidden for row in public.rows):
+                public.chart = _chart(item["question"], public.rows, weighted)
+                if public.kind == Question.Kind.SCALE:
+                    public.mean = public.mean_low = public.mean_high = None
     cache.set(key, results, TIMEOUT)
     return results
 

@@ -52,6 +52,28 @@ def publication_publish(*, council, actor, survey: Survey, request=None) -> Publ
     return publication
 
 
+def publication_breakdowns_set(*, council, actor, survey: Survey, keys: list[str], request=None) -> Publication:
+    """Choose the profile questions (at most two) the public shares are broken down by; on a
+    public page the change shows at once."""
+    from civicpanel.publishing.breakdowns import MAX_BREAKDOWNS, breakdown_choices
+
+    allowed = {question.key for question in breakdown_choices(council=council)}
+    keys = list(dict.fromkeys(keys))
+    if len(keys) > MAX_BREAKDOWNS:
+        raise ValidationError(_("Choose at most two breakdowns."))
+    if any(key not in allowed for key in keys):
+        raise ValidationError(_("Choose among the profile questions listed."))
+    with transaction.atomic():
+        publication, _created = Publication.objects.select_for_update().get_or_create(
+            survey=survey, council=council)
+        if publication.breakdowns != keys:
+            publication.breakdowns = keys
+            publication.save(update_fields=["breakdowns"])
+            audit_record(council=council, actor=actor, action="survey.results_breakdowns", target=survey,
+                         detail={"survey": survey.pk, "breakdowns": keys}, request=request)
+    return publication
+
+
 def publication_withdraw(*, council, actor, survey: Survey, request=None) -> Publication | None:
     """Take the survey's results off the panel site. The page answers 404 from now on."""
     with transaction.atomic():

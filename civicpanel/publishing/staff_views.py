@@ -18,9 +18,10 @@ from civicpanel.common.formatting import number
 from civicpanel.events.selectors import event_get
 from civicpanel.outreach.selectors import mailings_with_status
 from civicpanel.publishing import event_feedback, selectors, services
+from civicpanel.publishing.breakdowns import breakdown_choices
 from civicpanel.publishing.feedback_effect import feedback_effect
 from civicpanel.publishing.feedback_plan import feedback_plan
-from civicpanel.publishing.forms import DecisionForm
+from civicpanel.publishing.forms import BreakdownForm, DecisionForm
 from civicpanel.publishing.holdback import HOLDBACK_SHARE, new_seed
 from civicpanel.publishing.results import public_results
 from civicpanel.surveys.purpose import LABELS, survey_purpose
@@ -64,6 +65,23 @@ def publish_view(request, survey_id: int):
                         return redirect("staff:survey_feedback", survey.pk)
             return redirect("staff:survey_publish", survey.pk)
         survey.refresh_from_db()
+    elif action == "breakdowns":
+        chosen = BreakdownForm(request.POST, choices=breakdown_choices(council=request.council), initial_keys=[])
+        if chosen.is_valid():
+            try:
+                services.publication_breakdowns_set(council=request.council, actor=request.user, survey=survey,
+                                                    keys=chosen.cleaned_data["breakdowns"], request=request)
+            except ValidationError as error:
+                for message in error.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(request, _("The breakdowns are saved: the page below shows them as the public "
+                                            "will see them."))
+        else:
+            for errors in chosen.errors.values():
+                for message in errors:
+                    messages.error(request, message)
+        return redirect("staff:survey_publish", survey.pk)
     elif action in ("close", "withdraw"):
         if action == "close":
             # Publishing needs figures that no longer move: staff may close the survey from here.
@@ -74,8 +92,11 @@ def publish_view(request, survey_id: int):
                                           request=request)
             messages.success(request, _("The results are withdrawn: the public page is gone."))
         return redirect("staff:survey_publish", survey.pk)
+    publication = selectors.publication_for(council=request.council, survey=survey)
+    choices = breakdown_choices(council=request.council)
     return render(request, "publishing/staff/publish.html", {
-        "survey": survey, "publication": selectors.publication_for(council=request.council, survey=survey),
+        "survey": survey, "publication": publication,
+        "breakdown_form": BreakdownForm(choices=choices, initial_keys=publication.breakdowns if publication else []),
         "problem": services.publishable_problem(survey), "purpose": survey_purpose(survey), "labels": LABELS,
         "results": public_results(council=request.council, survey=survey), "min_group": MIN_GROUP,
         "feedback": selectors.feedback_for(council=request.council, survey=survey), "decision_form": decision,

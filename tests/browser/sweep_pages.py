@@ -48,6 +48,8 @@ MORE_STAFF: dict[str, tuple] = {
     "event taking volunteers": ("manager", lambda w: R("staff:event_detail", args=[w.ids["event_open"]]), None, EVENTS),
     "event drawn": ("manager", lambda w: R("staff:event_detail", args=[w.ids["event"]]), None, EVENTS),
     "event edit": ("manager", lambda w: R("staff:event_edit", args=[w.ids["event_open"]]), None, EVENTS),
+    "event outcome": ("manager", lambda w: R("staff:event_outcome", args=[w.ids["event_done"]]), None, EVENTS),
+    "event feedback": ("manager", lambda w: R("staff:event_feedback", args=[w.ids["event_done"]]), None, EVENTS),
     "event session new": ("manager", lambda w: R("staff:event_session_create", args=[w.ids["event_open"]]), None,
                           EVENTS),
     "event session edit": ("manager", lambda w: R("staff:event_session_edit", args=[

@@ -232,8 +232,29 @@ def _events(world: World) -> None:
     # Someone else came already (checked in early), so a follow-up survey has someone to go to.
     came = Placement.objects.filter(session__event=drawn, state=Placement.State.INVITED).order_by("pk").first()
     events.attendance_set(council=council, actor=None, placement=events.seat_accept(placement=came), attended=True)
+    # A workshop held last week, what came of it written, its participants not told yet.
+    done = make_event(council, capacities=(4,))
+    # Called long ago (the contact limit has no room for a new call in this world).
+    from civicpanel.common.security import new_salt
+    from civicpanel.events.models import Call
+
+    call = Call.objects.create(event=done, recipient_count=4)
+    Participant.objects.bulk_create([
+        Participant(event=done, member=m, call=call, token_salt=new_salt(), pseudonym=f"W{i}",
+                    called_at=timezone.now() - timedelta(days=30), volunteered_at=timezone.now() - timedelta(days=29))
+        for i, m in enumerate(council.members.filter(status="active").order_by("pk")[:4])])
+    session = done.sessions.get()
+    session.starts_at = timezone.now() - timedelta(days=7)
+    session.save(update_fields=["starts_at"])
+    Placement.objects.bulk_create([
+        Placement(session=session, participant=p, outcome=Placement.Outcome.SELECTED, probability=0.5,
+                  state=Placement.State.ATTENDED)
+        for p in Participant.objects.filter(event=done).order_by("pk")[:4]])
+    type(done).objects.filter(pk=done.pk).update(
+        drawn_at=timezone.now() - timedelta(days=10), outcome_date=timezone.localdate(),
+        outcome={"da": "Kommunen laver Min side om efter jeres råd.", "en": "The council remakes My page as you advised."})
     world.ids.update(event_open=open_event.pk, event_open_session=open_event.sessions.order_by("pk").first().pk,
-                     event=drawn.pk, event_session=mine.session_id, placement=mine.pk,
+                     event_done=done.pk, event=drawn.pk, event_session=mine.session_id, placement=mine.pk,
                      checkin_code=mine.checkin_code)
     world.paths["event_volunteer"] = participant_path(Participant.objects.get(event=open_event, member=member))
     world.paths["event_seat"] = participant_path(mine.participant)

@@ -94,3 +94,112 @@ def test_line_hides_the_smallest_other_entry():
     assert s.label(1) == "primary"
     assert s.label(2) == "secondary"
     assert s.label(4) is None  # the total stays published
+
+
+# --- A line and its breakdowns published together (suppress_linked) ----------------------------
+
+def _reader_solves(line, tables, line_mask, table_masks) -> list[str]:
+    """What a reader can work out exactly, written here independently of the module: every
+    equation the published figures satisfy (the line adds up to n, each table's rows add up to
+    the line, each group's column to its size), and for each hidden figure whether its unit
+    vector lies in the row space of the equations over the hidden figures."""
+    names = [("line", k) for k in range(len(line))]
+    for t, table in enumerate(tables):
+        names += [("table", t, k, g) for k in range(table.shape[0]) for g in range(table.shape[1])]
+    index = {name: i for i, name in enumerate(names)}
+    equations = [[1 if name[0] == "line" else 0 for name in names]]
+    for t, table in enumerate(tables):
+        for k in range(table.shape[0]):
+            row = [0] * len(names)
+            row[index[("line", k)]] = -1
+            for g in range(table.shape[1]):
+                row[index[("table", t, k, g)]] = 1
+            equations.append(row)
+        for g in range(table.shape[1]):
+            row = [0] * len(names)
+            for k in range(table.shape[0]):
+                row[index[("table", t, k, g)]] = 1
+            equations.append(row)
+    hidden = [i for i, name in enumerate(names)
+              if (line_mask[name[1]] if name[0] == "line" else table_masks[name[1]][name[2], name[3]])]
+    if not hidden:
+        return []
+    a = np.array(equations, dtype=float)[:, hidden]
+    rank = np.linalg.matrix_rank(a)
+    solved = []
+    for j, i in enumerate(hidden):
+        unit = np.zeros(len(hidden))
+        unit[j] = 1
+        if np.linalg.matrix_rank(np.vstack([a, unit])) == rank:
+            solved.append(str(names[i]))
+    return solved
+
+
+def _line_rule(line: np.ndarray) -> np.ndarray:
+    """The public line's own rule (publishing.results): zeros shown, the rest by suppress_line."""
+    chosen = np.flatnonzero(line)
+    mask = np.zeros(len(line), dtype=bool)
+    mask[chosen] = suppress_line(line[chosen]).suppressed[:-1]
+    return mask
+
+
+def test_linked_hides_what_a_breakdown_would_reveal_by_subtraction():
+    from civicpanel.methods.disclosure import suppress_linked
+
+    # Walk 20, car 7, bike 3; by two districts. The line hides bike (3) and car (7).
+    line = np.array([20, 7, 3])
+    district = np.array([[12, 8], [4, 3], [2, 1]])
+    result = suppress_linked(line, [district], line_hidden=_line_rule(line))
+    assert result.line.tolist() == [False, True, True]
+    # Every table entry under 5 is hidden, and nothing hidden can be worked out.
+    assert result.tables[0][1:].all()
+    assert _reader_solves(line, [district], result.line, result.tables) == []
+    # Two breakdowns of the same answers: across the two tables, still nothing.
+    age = np.array([[5, 9, 6], [2, 2, 3], [1, 1, 1]])
+    both = suppress_linked(line, [district, age], line_hidden=_line_rule(line))
+    assert _reader_solves(line, [district, age], both.line, both.tables) == []
+
+
+def test_linked_groups_too_small_or_never_published_are_hidden_whole():
+    from civicpanel.methods.disclosure import suppress_linked
+
+    line = np.array([30, 25])
+    # Group 3 has 4 people; the last column is people in no group (never published).
+    table = np.array([[10, 12, 3, 5], [9, 10, 1, 5]])
+    never = np.zeros_like(table, dtype=bool)
+    never[:, 3] = True
+    result = suppress_linked(line, [table], line_hidden=_line_rule(line), always_hidden=[never])
+    assert result.tables[0][:, 2].all() and result.tables[0][:, 3].all()
+    assert _reader_solves(line, [table], result.line, result.tables) == []
+    assert not result.line.any()  # the line itself stays whole: other groups were hidden instead
+
+
+def test_linked_suppression_is_proven_on_many_random_tables():
+    """Whatever the counts, every primary figure is hidden and no hidden figure can be worked
+    out from the published ones (checked by the independent reader above)."""
+    from civicpanel.methods.disclosure import suppress_linked
+
+    rng = np.random.default_rng(13)
+    for _case in range(150):
+        answers = int(rng.integers(2, 5))
+        tables = [rng.integers(0, 12, size=(answers, int(rng.integers(2, 5)))) for _ in range(int(rng.integers(1, 3)))]
+        # The tables split the same people: make every table's rows add up to the same line.
+        line = tables[0].sum(axis=1)
+        for t in range(1, len(tables)):
+            diff = line - tables[t].sum(axis=1)
+            tables[t][:, 0] += np.maximum(diff, 0)
+            tables[0][:, 0] += np.maximum(-diff, 0)
+            line = tables[0].sum(axis=1)
+            for u in range(1, t + 1):
+                gap = line - tables[u].sum(axis=1)
+                tables[u][:, 0] += gap
+        assert all(np.array_equal(t.sum(axis=1), line) for t in tables)
+        if line.sum() < 5:
+            continue
+        result = suppress_linked(line, tables, line_hidden=_line_rule(line))
+        assert _reader_solves(line, tables, result.line, result.tables) == [], (line, tables)
+        assert result.line[_line_rule(line)].all()
+        for table, mask in zip(tables, result.tables, strict=True):
+            assert mask[(table > 0) & (table < 5)].all()
+            sizes = table.sum(axis=0)
+            assert mask[:, (sizes > 0) & (sizes < 5)].all()
