@@ -7,10 +7,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import numpy as np
 from django.core.cache import cache
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicpanel.common.db_arrays import int_rows
 from civicpanel.members.models import Member, MemberAnswer
 from civicpanel.panel.models import PopulationFigure, ProfileOption, ProfileQuestion
 
@@ -122,3 +125,68 @@ def member_categories(*, council, feature: Feature, today=None) -> dict[int, int
     return result
 
 
+
+
+def category_codes(*, council, features: list[Feature], member_ids, today=None) -> np.ndarray:
+    """Each member's category on each feature as an index into the feature's options (members
+    x features, in the order of `member_ids`; -1 where the member has none), the same category
+    `member_categories` gives. Two queries whatever the number of features, read as arrays
+    (common.db_arrays): a sample's pool of a hundred thousand members is built without a Python
+    object per member."""
+    ids = np.asarray(member_ids, dtype=np.int64)
+    codes = np.full((len(ids), len(features)), -1, dtype=np.int64)
+    if not len(ids) or not features:
+        return codes
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+
+    def positions(members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of `ids` that these member ids are at, and which of them are in `ids` at all."""
+        at = np.clip(np.searchsorted(sorted_ids, members), 0, len(ids) - 1)
+        found = sorted_ids[at] == members
+        return order[at[found]], found
+
+    kinds = {f.question.kind for f in features}
+    if kinds & {ProfileQuestion.Kind.BIRTH_YEAR, ProfileQuestion.Kind.DISTRICT}:
+        rows = int_rows(Member.objects.filter(council=council).order_by()
+                        .values_list("pk", Coalesce("birth_year", -1), Coalesce("district_id", -1)))
+        at, found = positions(rows[:, 0])
+        birth_year, district = rows[found, 1], rows[found, 2]
+        year = (today or timezone.localdate()).year
+        for j, feature in enumerate(features):
+            column = codes[at, j]
+            if feature.question.kind == ProfileQuestion.Kind.BIRTH_YEAR:
+                age = year - birth_year
+                for k, option in enumerate(feature.options):  # the first band an age falls in
+                    inside = (birth_year >= 0) & (column < 0)
+                    if option.min_age is not None:
+                        inside &= age >= option.min_age
+                    if option.max_age is not None:
+                        inside &= age <= option.max_age
+                    column[inside] = k
+            elif feature.question.kind == ProfileQuestion.Kind.DISTRICT:
+                for k, option in enumerate(feature.options):
+                    if option.district_id:
+                        column[district == option.district_id] = k
+            else:
+                continue
+            codes[at, j] = column
+    single = {o.pk: (j, k) for j, f in enumerate(features) if f.question.kind == ProfileQuestion.Kind.SINGLE
+              for k, o in enumerate(f.options)}
+    if single:
+        rows = int_rows(MemberAnswer.objects.filter(option_id__in=list(single)).order_by()
+                        .values_list("member_id", "option_id"))
+        at, found = positions(rows[:, 0])
+        options = rows[found, 1]
+        lookup_j = np.vectorize(lambda o: single[o][0], otypes=[np.int64])
+        lookup_k = np.vectorize(lambda o: single[o][1], otypes=[np.int64])
+        if len(options):
+            distinct, inverse = np.unique(options, return_inverse=True)
+            feature_of, index_of = lookup_j(distinct)[inverse], lookup_k(distinct)[inverse]
+            # A member with two answers to a single-choice question: the first option, as
+            # member_categories orders them.
+            best = np.full(codes.shape, np.iinfo(np.int64).max, dtype=np.int64)
+            np.minimum.at(best, (at, feature_of), index_of)
+            chosen = best != np.iinfo(np.int64).max
+            codes[chosen] = best[chosen]
+    return codes

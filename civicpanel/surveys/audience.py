@@ -13,7 +13,11 @@ from django.utils.translation import gettext_lazy as _
 
 from civicpanel.members.models import Member, MemberAnswer
 from civicpanel.members.segments import clean_filters  # noqa: F401 - the surveys' name for it
-from civicpanel.members.selectors import member_counts_by_option, members_filter
+from civicpanel.members.selectors import (
+    member_counts_by_option,
+    member_counts_by_option_of,
+    members_filter,
+)
 from civicpanel.panel.models import PopulationFigure, ProfileOption, ProfileQuestion
 from civicpanel.surveys.models import Invitation, Survey, Wave
 
@@ -129,20 +133,24 @@ def audience_plan(*, council, survey: Survey, filters: dict[str, list[str]], now
     member_ids = list(remaining.values_list("pk", flat=True).distinct().order_by("pk"))
     plan = AudiencePlan(member_ids=member_ids, left_out=left_out, base_count=base_count)
     if with_composition:
-        # A subquery rather than the id list: no limit on query parameters, however big the panel.
-        plan.composition = composition(council=council, members=Member.objects.filter(pk__in=remaining.values("pk")))
+        # Counted from the ids just read (as arrays), not by running the audience's query again.
+        plan.composition = composition(council=council, member_ids=member_ids)
     return plan
 
 
-def composition(*, council, members: QuerySet[Member]) -> list[dict]:
-    """For each profile question: count and share of the members in each category, beside the
-    population count and share. A fixed number of queries."""
+def composition(*, council, members: QuerySet[Member] | None = None, member_ids=None) -> list[dict]:
+    """For each profile question: count and share of the members (a queryset, or a list of
+    ids) in each category, beside the population count and share. A fixed number of queries."""
     figures = dict(PopulationFigure.objects.filter(council=council).values_list("option_id", "count"))
-    total = members.count()
     questions = profile_questions(council=council)
-    # Grouped counts (one query per kind of question), not one filtered count per category:
-    # the audience's own query is then run three times, not once per question.
-    counts = member_counts_by_option(council=council, queryset=members, questions=questions)
+    if member_ids is not None:
+        total = len(member_ids)
+        counts = member_counts_by_option_of(council=council, member_ids=member_ids, questions=questions)
+    else:
+        total = members.count()
+        # Grouped counts (one query per kind of question), not one filtered count per category:
+        # the audience's own query is then run three times, not once per question.
+        counts = member_counts_by_option(council=council, queryset=members, questions=questions)
     result = []
     for question in questions:
         options = list(question.options.all())

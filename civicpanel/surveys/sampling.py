@@ -21,7 +21,6 @@ one with a long history mostly their own share. Rates are kept at MIN_RATE or mo
 from __future__ import annotations
 
 import secrets
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -34,6 +33,7 @@ from civicpanel.common.method_errors import method_error_text, problem_text
 from civicpanel.members.categories import (  # noqa: F401 - also the surveys' names for them
     STRATIFY_KINDS,
     Feature,
+    category_codes,
     member_categories,
     population_features,
 )
@@ -146,26 +146,23 @@ def method_names(features: list[Feature]) -> tuple[dict[str, str], dict[int, str
     return names, values
 
 
-def _shortfalls(features: list[Feature], categories: dict[str, dict[int, int]], pool: list[int],
-                rates: list[float] | None, size: int, names: dict[str, str], values: dict[int, str]) -> list[str]:
+def _shortfalls(features: list[Feature], codes: np.ndarray, rates: np.ndarray | None, size: int,
+                names: dict[str, str], values: dict[int, str]) -> list[str]:
     """The method's own first check (a category's target completes above what its members can
     give), made before the method's lottery is built, so an impossible request is answered at
     once instead of after the whole design is computed. Same sentence as the method's error."""
     problems = []
-    for feature in features:
+    for j, feature in enumerate(features):
         total = feature.population_total
-        can: Counter = Counter()
-        people: Counter = Counter()
-        for i, member in enumerate(pool):
-            option = categories[feature.key][member]
-            can[option] += rates[i] if rates is not None else 1.0
-            people[option] += 1
-        for option in feature.options:
+        k = len(feature.options)
+        people = np.bincount(codes[:, j], minlength=k)
+        can = np.bincount(codes[:, j], weights=rates, minlength=k) if rates is not None else people.astype(float)
+        for index, option in enumerate(feature.options):
             target = (feature.figures[option.pk] or 0) / total * size
-            if can[option.pk] < target - 1e-9:
+            if can[index] < target - 1e-9:
                 problems.append(problem_text(Problem(
                     "", code="selection.shortfall", feature=names[feature.key], value=values[option.pk],
-                    target=float(target), can=float(can[option.pk]), people=people[option.pk])))
+                    target=float(target), can=float(can[index]), people=int(people[index]))))
     return problems
 
 
@@ -196,8 +193,12 @@ def sample_draw(*, council, survey: Survey, member_ids: list[int], request: Samp
     if request.size < 1:
         draw.errors.append(_("The sample size must be at least 1."))
         return draw
-    categories = {f.key: member_categories(council=council, feature=f) for f in draw.features}
-    pool = [m for m in member_ids if all(m in categories[f.key] for f in draw.features)]
+    # Every member's category on every chosen question as numbers (members x questions), read
+    # as arrays: no Python object per member, however big the panel.
+    codes = category_codes(council=council, features=draw.features, member_ids=member_ids)
+    complete = (codes >= 0).all(axis=1)
+    pool_ids, codes = np.asarray(member_ids, dtype=np.int64)[complete], codes[complete]
+    pool = pool_ids.tolist()
     draw.profile_incomplete = len(member_ids) - len(pool)
     draw.pool_size = len(pool)
     if draw.profile_incomplete:
@@ -210,7 +211,7 @@ def sample_draw(*, council, survey: Survey, member_ids: list[int], request: Samp
             draw.notes.append(_("No earlier invitations to learn response rates from: the sample is drawn "
                                 "without adjusting for them."))
         else:
-            rates = [propensities[m] for m in pool]
+            rates = np.array([propensities[m] for m in pool], dtype=float)
             draw.average_rate, draw.adjusted = average, True
     if rates is None and request.size > len(pool):
         draw.errors.append(_("A sample of %(size)s cannot be drawn from a pool of %(pool)s members who can be "
@@ -218,7 +219,7 @@ def sample_draw(*, council, survey: Survey, member_ids: list[int], request: Samp
                            % {"size": request.size, "pool": len(pool)})
         return draw
     names, values = method_names(draw.features)
-    short = _shortfalls(draw.features, categories, pool, rates, request.size, names, values)
+    short = _shortfalls(draw.features, codes, rates, request.size, names, values)
     if short:
         draw.errors.append(_("The sample cannot match the population: the pool is too thin for these categories."))
         draw.errors += short
@@ -227,9 +228,7 @@ def sample_draw(*, council, survey: Survey, member_ids: list[int], request: Samp
                    for f in draw.features for o in f.options)
     try:
         features = Features(quotas)
-        method_pool = Pool.build([str(m) for m in pool],
-                                 {names[f.key]: [values[categories[f.key][m]] for m in pool] for f in draw.features},
-                                 features, response_rates=rates)
+        method_pool = Pool.from_codes([str(m) for m in pool], codes, features, response_rates=rates)
         result = stratified_sample(method_pool, features, request.size, request.seed)
     except SelectionError as error:
         draw.errors.append(method_error_text(error))
@@ -249,14 +248,15 @@ def sample_draw(*, council, survey: Survey, member_ids: list[int], request: Samp
     expected = {(by_name[f], code_of[f, v]): e for f, v, e in result.expected}
     drawn = {(by_name[f], code_of[f, v]): d for f, v, d in result.drawn}
     total = len(draw.selected)
-    for feature in draw.features:
-        pool_counts = Counter(categories[feature.key][m] for m in pool)
-        for option in feature.options:
+    for j, feature in enumerate(draw.features):
+        pool_counts = np.bincount(codes[:, j], minlength=len(feature.options))
+        for index, option in enumerate(feature.options):
             key = (feature.key, option.code)
+            in_pool = int(pool_counts[index])
             draw.composition.append({
                 "feature": feature, "option": option,
                 "population_share": feature.population_share(option),
-                "pool": pool_counts[option.pk], "pool_share": pool_counts[option.pk] / len(pool) if pool else None,
+                "pool": in_pool, "pool_share": in_pool / len(pool) if pool else None,
                 "target": round(targets[key], 2), "drawn": drawn[key],
                 "drawn_share": drawn[key] / total if total else None,
                 "expected": round(expected[key], 2),

@@ -252,3 +252,32 @@ def test_a_sent_sample_is_replayed_exactly_from_the_seed_stored_on_its_wave(coun
     assert replay.ok and sorted(replay.selected) == invited
     logged = AuditEvent.objects.get(action="survey.send").detail["sample"]
     assert logged["seed"] == stored["seed"] and logged["features"] == stored["features"]
+
+
+def test_category_codes_are_the_categories_members_fall_in(council, panel, other_council):
+    """The arrays the sample's pool is built from say what member_categories says, member by
+    member: no answer, no birth year or no district is -1; a member of another council is none."""
+    from civicpanel.members.categories import category_codes
+
+    gender = options(council, "gender")
+    someone = panel[0]
+    Member.objects.filter(pk=panel[1].pk).update(birth_year=None, district=None)
+    MemberAnswer.objects.filter(member=panel[2]).delete()
+    # Two answers to a single-choice question (older data): the first option counts, as before.
+    MemberAnswer.objects.filter(member=someone).delete()
+    MemberAnswer.objects.bulk_create([MemberAnswer(member=someone, question=o.question, option=o) for o in gender[:2]])
+    stranger = build_panel(other_council, size=3, seed=9)[0]
+    features = [f for f in population_features(council=council) if f.usable]
+    ids = [m.pk for m in reversed(panel)] + [stranger.pk]
+    codes = category_codes(council=council, features=features, member_ids=ids)
+    assert codes.shape == (len(ids), len(features))
+    for j, feature in enumerate(features):
+        categories = member_categories(council=council, feature=feature)
+        position = {o.pk: k for k, o in enumerate(feature.options)}
+        assert codes[:, j].tolist() == [position[categories[m]] if m in categories else -1 for m in ids]
+    assert codes[-1].tolist() == [-1] * len(features)
+    keys = [f.key for f in features]
+    assert codes[ids.index(panel[1].pk), keys.index("birth_year")] == -1
+    assert codes[ids.index(panel[1].pk), keys.index("district")] == -1
+    assert codes[ids.index(panel[2].pk), keys.index("gender")] == -1
+    assert codes[ids.index(someone.pk), keys.index("gender")] == 0

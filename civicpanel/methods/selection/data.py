@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,6 +78,54 @@ class Pool:
     ids: tuple[str, ...]
     values: Mapping[str, tuple[str, ...]]
     response_rates: np.ndarray | None = None
+    # Each person's value index per feature (people x features, in the features' order), when
+    # the pool was made from codes (`Pool.from_codes`): nothing per person is spelt out then.
+    codes: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def from_codes(
+        cls,
+        ids: Sequence[str],
+        codes: np.ndarray,
+        features: Features,
+        response_rates: Sequence[float] | np.ndarray | None = None,
+    ) -> Pool:
+        """A pool from value indices: `codes[i, j]` is the index of person i's value in
+        `features.values(features.names[j])`. For big pools built from a database's numbers:
+        the checks of `build` made on arrays, and no string per person and feature."""
+        ids = tuple(str(i) for i in ids)
+        codes = np.asarray(codes, dtype=np.int64)
+        names = features.names
+        problems: list[Problem] = []
+        if codes.shape != (len(ids), len(names)):
+            problems.append(Problem(f"codes of shape {codes.shape} for {len(ids)} people and {len(names)} features",
+                                    code="selection.pool_length", feature=", ".join(names), given=codes.shape[0],
+                                    n=len(ids)))
+        else:
+            for j, f in enumerate(names):
+                known = len(features.values(f))
+                bad = np.flatnonzero((codes[:, j] < 0) | (codes[:, j] >= known))
+                for row in bad[:10]:
+                    problems.append(Problem(
+                        f"person {ids[row]!r}: unknown {f} {int(codes[row, j])!r} "
+                        f"(known: {', '.join(features.values(f))})", code="selection.pool_unknown_value", feature=f,
+                        value=str(int(codes[row, j])), known=", ".join(features.values(f))))
+        if len(set(ids)) != len(ids):
+            seen: dict[str, int] = {}
+            for row, pid in enumerate(ids):
+                if pid in seen:
+                    problems.append(Problem(f"id {pid!r} appears twice (people {seen[pid] + 1} and {row + 1})",
+                                            code="selection.pool_id_twice", value=pid))
+                seen.setdefault(pid, row)
+        rates = None
+        if response_rates is not None:
+            rates = np.asarray(response_rates, dtype=float)
+            if rates.shape != (len(ids),) or not np.all((rates >= 0) & (rates <= 1)):
+                problems.append(Problem("response rates must be one number between 0 and 1 per person",
+                                        code="selection.pool_rates"))
+        if problems:
+            raise SelectionError("\n".join(problems), code="selection.pool", problems=problems)
+        return cls(ids=ids, values=_CodedValues(codes, features), response_rates=rates, codes=codes)
 
     @classmethod
     def build(
@@ -132,6 +180,39 @@ class Pool:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+
+class _CodedValues(Mapping):
+    """`Pool.values` of a pool made from codes: a feature's column spelt out only when asked."""
+
+    def __init__(self, codes: np.ndarray, features: Features):
+        self._codes, self._features = codes, features
+
+    def __getitem__(self, feature: str) -> tuple[str, ...]:
+        j = self._features.names.index(feature)
+        labels = np.asarray(self._features.values(feature), dtype=object)
+        return tuple(labels[self._codes[:, j]])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._features.names)
+
+    def __len__(self) -> int:
+        return len(self._features.names)
+
+
+def pool_codes(pool: Pool, features: Features) -> np.ndarray:
+    """Each person's value index per feature (people x features, in `features.names` order)."""
+    names = features.names
+    if pool.codes is not None:
+        return pool.codes
+    codes = np.zeros((len(pool), len(names)), dtype=np.int64)
+    for j, f in enumerate(names):
+        values = features.values(f)
+        if len(pool):
+            seen, inverse = np.unique(np.asarray(pool.values[f], dtype=str), return_inverse=True)
+            position = np.array([values.index(str(v)) for v in seen], dtype=np.int64)
+            codes[:, j] = position[inverse.reshape(-1)]
+    return codes
 
 
 @dataclass(frozen=True)

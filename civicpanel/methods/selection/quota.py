@@ -14,7 +14,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from ..errors import Problem
-from .data import Features, Pool, QuotaCount
+from .data import Features, Pool, QuotaCount, pool_codes
 from .errors import InfeasibleQuotasError, Relaxation, SelectionError
 
 
@@ -49,10 +49,7 @@ class TypeTable:
 def build_types(pool: Pool, features: Features) -> TypeTable:
     names = features.names
     n = len(pool)
-    codes = np.zeros((n, len(names)), dtype=np.int64)
-    for j, f in enumerate(names):
-        index = {v: k for k, v in enumerate(features.values(f))}
-        codes[:, j] = [index[v] for v in pool.values[f]]
+    codes = pool_codes(pool, features)
     if n:
         keys, person_type = np.unique(codes, axis=0, return_inverse=True)
         person_type = person_type.reshape(-1)

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import Problem
 from .cube import cube_sample
-from .data import Features, Pool, StratifiedResult
+from .data import Features, Pool, StratifiedResult, pool_codes
 from .draw import pick_index, rng_for, sample_without_replacement
 from .errors import SelectionError
 from .leximin import decompose, round_decompose
@@ -142,15 +142,7 @@ LOTTERY_MAX_FEATURES = 3
 
 def feature_codes(pool: Pool, features: Features) -> tuple[np.ndarray, tuple[int, ...]]:
     """Each person's value index per feature (people x features) and the number of values."""
-    names = features.names
-    codes = np.zeros((len(pool), len(names)), dtype=np.int64)
-    for j, f in enumerate(names):
-        values = features.values(f)
-        if len(pool):
-            seen, inverse = np.unique(np.asarray(pool.values[f], dtype=str), return_inverse=True)
-            position = np.array([values.index(str(v)) for v in seen], dtype=np.int64)
-            codes[:, j] = position[inverse.reshape(-1)]
-    return codes, tuple(len(features.values(f)) for f in names)
+    return pool_codes(pool, features), tuple(len(features.values(f)) for f in features.names)
 
 
 def rake_codes(codes: np.ndarray, categories: tuple[int, ...], start: np.ndarray, cap: np.ndarray,
