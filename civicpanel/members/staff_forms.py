@@ -21,7 +21,10 @@ class MemberFilterForm(CleanInputMixin, forms.Form):
     and exported. Field names are the filter keys of selectors.members_filter."""
 
     q = forms.CharField(label=_("Search e-mail or name"), required=False, max_length=200,
-                        widget=forms.TextInput(attrs={"type": "search"}))
+                        widget=forms.TextInput(attrs={"type": "search"}),
+                        help_text=_("A whole e-mail address finds exactly that member, at once. Part of an address "
+                                    "or a name is looked for among the members the other filters leave: narrow "
+                                    "them first on a big panel."))
     status = forms.MultipleChoiceField(label=_("Status"), required=False, choices=Member.Status.choices,
                                        widget=forms.CheckboxSelectMultiple)
     campaign = forms.ChoiceField(label=_("Recruitment campaign"), required=False)

@@ -121,6 +121,10 @@ def test_and_across_questions_and_status(council, people):
 def test_search_campaign_and_join_dates(council, people):
     assert names(members_filter(council=council, filters={"q": "ELSEWHERE"})) == ["eva"]
     assert names(members_filter(council=council, filters={"q": "holm"})) == ["anna"]
+    # A whole address is looked up exactly (the blind index), in any case.
+    address = people["bo"].email
+    assert names(members_filter(council=council, filters={"q": address.upper()})) == ["bo"]
+    assert names(members_filter(council=council, filters={"q": "x" + address})) == []
     campaign = Campaign.objects.create(council=council, code="poster-1", name="Poster", channel="poster")
     Member.objects.filter(pk=people["bo"].pk).update(campaign=campaign)
     assert names(members_filter(council=council, filters={"campaign": ["poster-1"]})) == ["bo"]
