@@ -241,18 +241,20 @@ def report_content(*, council, survey: Survey, breakdown_keys: list[str],
     questions = profile_questions(council=council)
     progress(5, "results")
     weighting = survey_weighting(council=council, survey=survey)
-    items, _hidden = results.question_results(council=council, survey=survey)
+    # The answers are read once and shared by every table and breakdown of the report.
+    answers = results.completed_answers(council=council, survey=survey)
+    items, _hidden = results.question_results(council=council, survey=survey, answers=answers)
     weighted = weighting.available
     if weighted:
-        weighted_items(weighting=weighting, survey=survey, items=items)
+        weighted_items(weighting=weighting, survey=survey, items=items, answers=answers)
     by_key = {q.key: q for q in questions}
     chosen = [by_key[k] for k in breakdown_keys if k in by_key]
     breakdowns = []
     for index, question in enumerate(chosen):
         progress(20 + 40 * index // max(len(chosen), 1), "breakdowns")
-        split, hidden = results.question_results(council=council, survey=survey, breakdown=question)
+        split, hidden = results.question_results(council=council, survey=survey, breakdown=question, answers=answers)
         if weighted:
-            weighted_items(weighting=weighting, survey=survey, items=split, breakdown=question)
+            weighted_items(weighting=weighting, survey=survey, items=split, breakdown=question, answers=answers)
         split = [item for item in split if item.get("weighted_breakdown") or item.get("breakdown")]
         breakdowns.append(Breakdown(question=question, items=split, hidden_groups=hidden))
     progress(60, "composition")

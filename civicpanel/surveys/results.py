@@ -7,11 +7,13 @@ e-mail, and a breakdown group with fewer than MIN_GROUP respondents is hidden.
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -219,15 +221,36 @@ def _protect_by_subtraction(rows: list[dict], *, total: int) -> list[dict]:
     return sorted(rows, key=lambda row: row["group"].order)
 
 
-def question_results(*, council, survey: Survey, breakdown: ProfileQuestion | ModeBreakdown | None = None) -> tuple[list[dict], int]:
-    """Per question (in survey order): n, a table of counts and shares with a chart, averages
-    where they fit, free text; and, if asked, the same split by one profile question."""
-    structure = survey_structure(survey)
+def completed_answers(*, council, survey: Survey) -> dict[int, list[tuple[int, object, str]]]:
+    """Question id -> (response id, value, "other" text) of every completed response, in
+    response order: read once for a page and shared by the unweighted and weighted figures.
+
+    The values are read as JSON text and each distinct text decoded once: a survey's answers
+    repeat a few values (option codes, scale points) tens of thousands of times."""
     answers: dict[int, list[tuple[int, object, str]]] = defaultdict(list)
-    for question_id, response_id, value, other in Answer.objects.filter(
+    decoded: dict[str, object] = {}
+    for question_id, response_id, text, other in Answer.objects.filter(
         response__survey=survey, response__survey__council=council, response__completed_at__isnull=False,
-    ).values_list("question_id", "response_id", "value", "other_text").order_by("response_id"):
+    ).annotate(text=Cast("value", TextField())).values_list(
+        "question_id", "response_id", "text", "other_text").order_by("response_id"):
+        if text is None:
+            value = None
+        elif text in decoded:
+            value = decoded[text]
+        else:
+            value = decoded[text] = json.loads(text)
         answers[question_id].append((response_id, value, other))
+    return answers
+
+
+def question_results(*, council, survey: Survey, breakdown: ProfileQuestion | ModeBreakdown | None = None,
+                     answers: dict[int, list[tuple[int, object, str]]] | None = None) -> tuple[list[dict], int]:
+    """Per question (in survey order): n, a table of counts and shares with a chart, averages
+    where they fit, free text; and, if asked, the same split by one profile question.
+    `answers`: completed_answers, when the caller has read them already."""
+    structure = survey_structure(survey)
+    if answers is None:
+        answers = completed_answers(council=council, survey=survey)
     groups = None
     hidden_groups = 0
     if breakdown is not None:

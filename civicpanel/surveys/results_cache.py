@@ -64,11 +64,12 @@ def survey_results(*, council, survey: Survey, breakdown, weights_on: bool) -> d
     found = cache.get(key)
     if found is not None:
         return found
-    items, hidden = results.question_results(council=council, survey=survey, breakdown=breakdown)
+    answers = results.completed_answers(council=council, survey=survey)
+    items, hidden = results.question_results(council=council, survey=survey, breakdown=breakdown, answers=answers)
     weighting = survey_weighting(council=council, survey=survey)
     weighted = weighting.available and weights_on
     if weighted:
-        weighted_items(weighting=weighting, survey=survey, items=items, breakdown=breakdown)
+        weighted_items(weighting=weighting, survey=survey, items=items, breakdown=breakdown, answers=answers)
     data = {"items": items, "hidden": hidden, "weighting": weighting, "weighted": weighted}
     cache.set(key, data, TIMEOUT)
     return data

@@ -54,8 +54,13 @@ from civicpanel.panel.population_tables import (
 )
 from civicpanel.surveys.audience import audience_filters, profile_questions
 from civicpanel.surveys.charts import bar_chart
-from civicpanel.surveys.models import Answer, Question, Response, Survey
-from civicpanel.surveys.results import MIN_GROUP, respondent_categories, respondents_categories
+from civicpanel.surveys.models import Question, Response, Survey
+from civicpanel.surveys.results import (
+    MIN_GROUP,
+    completed_answers,
+    respondent_categories,
+    respondents_categories,
+)
 
 CONFIDENCE = 0.95
 
@@ -386,11 +391,12 @@ def _breakdown_rows(table, labels: list[str], options: list[str], chosen: list[s
 
 
 def weighted_items(*, weighting: Weighting, survey: Survey, items: list[dict],
-                   breakdown: ProfileQuestion | None = None) -> None:
+                   breakdown: ProfileQuestion | None = None, answers: dict | None = None) -> None:
     """Add weighted figures to the unweighted result items of `results.question_results`
     (in place): per share row `weighted` (share, interval, margin of error), per item
     `weighted` (effective n, design effect, largest margin of error, weighted mean), and a
-    weighted breakdown table with the < 5 suppression."""
+    weighted breakdown table with the < 5 suppression. `answers`: results.completed_answers,
+    when the caller has read them already."""
     if not weighting.available:
         return
     cal = calibration_from_weights(
@@ -399,12 +405,10 @@ def weighted_items(*, weighting: Weighting, survey: Survey, items: list[dict],
     )
     position = {r: i for i, r in enumerate(weighting.response_ids)}
     n = len(position)
-    answers: dict[int, list[tuple[int, object]]] = {}
-    for question_id, response_id, value in Answer.objects.filter(
-        response__survey=survey, response__completed_at__isnull=False,
-    ).values_list("question_id", "response_id", "value"):
-        if response_id in position:
-            answers.setdefault(question_id, []).append((position[response_id], value))
+    if answers is None:
+        answers = completed_answers(council=survey.council, survey=survey)
+    answers = {question_id: [(position[r], value) for r, value, _other in given if r in position]
+               for question_id, given in answers.items()}
     groups = _group_codes(weighting, breakdown, survey)
     by = dict(by=groups[0], by_labels=groups[1], by_name=breakdown.text) if groups else {}
     for item in items:
