@@ -299,7 +299,8 @@ def _publishing(world: World) -> None:
     from civicpanel.surveys.services import wave_send
 
     council, survey = world.council, world.survey
-    Publication.objects.create(council=council, survey=survey, published_at=timezone.now())
+    # Published with its shares broken down by district (the tables the public page shows).
+    Publication.objects.create(council=council, survey=survey, published_at=timezone.now(), breakdowns=["district"])
     # A paper sending to a member without e-mail, typed in twice with the entries disagreeing.
     on_paper = MemberFactory(council=council, status=Member.Status.ACTIVE, email=None, name="Birthe Kristiansen-Østergaard",
                   postal_address="Vigerslev Allé 112, 3. th.\nc/o Hanne Kristiansen\n2500 Valby")
