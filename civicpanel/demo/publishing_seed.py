@@ -1,5 +1,5 @@
 """The demo's "what came of it": the Vigerslev traffic survey closed, its results published with
-the committee's decision, and the feedback sent to everyone invited with a random tenth held back,
+the committee's decision and broken down by age band and district, and the feedback sent to everyone invited with a random tenth held back,
 so the public panel site, its feed and the feedback page have something to show."""
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ def seed_demo_publishing(*, council, actor) -> None:
     survey = survey_services.survey_close(council=council, actor=actor, survey=survey)
     survey = survey_services.survey_purpose_update(council=council, actor=actor, survey=survey, decision=DECISION,
                                                    decision_date=timezone.localdate())
+    # The public page shows the shares by age band and by district too (protected together).
+    services.publication_breakdowns_set(council=council, actor=actor, survey=survey, keys=["birth_year", "district"])
     services.publication_publish(council=council, actor=actor, survey=survey)
     services.feedback_send(council=council, actor=actor, survey=survey, holdback=True, seed=HOLDBACK_SEED,
                            confirmation="demo-feedback-vigerslev-traffic")
