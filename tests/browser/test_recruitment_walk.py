@@ -1,5 +1,5 @@
 """Recruitment in the browser: staff upload an address extract and make a letter batch aimed at
-the groups the panel lacks; a resident signs up on a phone with the code from the letter; the
+the groups the panel lacks, and the worker makes the PDF to print; a resident signs up on a phone with the code from the letter; the
 campaign page shows the sign-up and the health page forecasts the panel. axe, the page structure
 and reflow at 320 px are checked on every page on the way."""
 
@@ -54,6 +54,13 @@ def test_letters_sign_up_by_code_and_panel_health(live_server, browser):
     _go(staff, staff.get_by_role("button", name="Make the letters"))
     expect(staff.get_by_role("heading", name="Letter batch")).to_be_visible()
     _clean(staff)
+    # The worker lays the letters out (at once with the test's task backend); the page offers them.
+    _go(staff, staff.get_by_role("button", name="Make the PDF for printing"))
+    expect(staff.get_by_text("The letters are being made.")).to_be_visible()
+    _clean(staff)
+    with staff.expect_download() as download:
+        staff.get_by_role("link", name="Download For printing (PDF)").click()
+    assert download.value.suggested_filename.endswith(".pdf")
     letters = Letter.objects.filter(batch__extract=AddressExtract.objects.get())
     young = letters.filter(age_option__code="15-24").count()
     assert letters.count() == 20 and young
