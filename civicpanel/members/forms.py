@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from civicpanel.common.forms import CleanInputMixin
+from civicpanel.members.contact import clean_phone, clean_postal_address
 from civicpanel.members.profile import (
     POSTAL_CODE_FIELD,
     active_questions,
@@ -112,6 +113,22 @@ class EmailForm(CleanInputMixin, forms.Form):
 class ProfileForm(CleanInputMixin, ProfileFormMixin, forms.Form):
     name = forms.CharField(label=_("Name (optional)"), max_length=200, required=False,
                            widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    # Read by staff only for paper and phone sendings, which go to members e-mail cannot reach.
+    postal_address = forms.CharField(
+        label=_("Postal address (optional)"), required=False, max_length=400,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
+        help_text=_("Street and number, postal code and town. Used only if e-mails to you cannot be delivered: "
+                    "the panel may then send you its surveys on paper."))
+    phone = forms.CharField(label=_("Phone number (optional)"), required=False, max_length=40,
+                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+                            help_text=_("Used only if e-mails to you cannot be delivered: the panel may then call "
+                                        "you to ask its survey questions."))
+
+    def clean_postal_address(self):
+        return clean_postal_address(self.cleaned_data.get("postal_address"))
+
+    def clean_phone(self):
+        return clean_phone(self.cleaned_data.get("phone"))
 
     def __init__(self, *args, council, **kwargs):
         super().__init__(*args, **kwargs)

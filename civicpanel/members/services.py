@@ -25,6 +25,7 @@ from civicpanel.common.ledger import MEMBER_DELETED, ledger_record
 from civicpanel.common.ratelimit import rate_limit_hit as _rate_limit_hit
 from civicpanel.members import erasure
 from civicpanel.members.consent import consent_record_add
+from civicpanel.members.contact import clean_phone, clean_postal_address
 from civicpanel.members.models import ConsentRecord, Member, MemberToken
 from civicpanel.members.profile import member_profile_set
 from civicpanel.members.tasks import member_link_send, member_renewal_send
@@ -293,13 +294,22 @@ def member_touch(*, member: Member) -> None:
     Member.objects.filter(pk=member.pk).update(last_active_at=member.last_active_at)
 
 
-def member_profile_update(*, member: Member, name: str, values: dict) -> Member:
-    """The member changes their own name and profile (all questions; raises ValidationError)."""
+def member_profile_update(*, member: Member, name: str, values: dict, postal_address: str | None = None,
+                          phone: str | None = None) -> Member:
+    """The member changes their own name, contact (postal address and phone; None leaves them as
+    they are) and profile (all questions; raises ValidationError)."""
+    fields = ["name", "last_active_at"]
     with transaction.atomic():
         member_profile_set(member=member, values=values, partial=False)
         member.name = (name or "").strip()[:200]
+        if postal_address is not None:
+            member.postal_address = clean_postal_address(postal_address)
+            fields.append("postal_address")
+        if phone is not None:
+            member.phone = clean_phone(phone)
+            fields.append("phone")
         member.last_active_at = timezone.now()
-        member.save(update_fields=["name", "last_active_at"])
+        member.save(update_fields=fields)
         audit_record(council=member.council, actor=MEMBER_ACTOR, action="member.profile_update", target=member,
                      member_ids=[member.pk])
     return member

@@ -372,7 +372,9 @@ def profile_edit(request):
         if form.is_valid():
             try:
                 services.member_profile_update(member=member, name=form.cleaned_data["name"],
-                                               values=form.profile_values)
+                                               values=form.profile_values,
+                                               postal_address=form.cleaned_data["postal_address"],
+                                               phone=form.cleaned_data["phone"])
             except ValidationError as error:
                 for key, errors in error.message_dict.items():
                     form.add_error(key if key in form.fields else None, errors)
@@ -381,7 +383,8 @@ def profile_edit(request):
                 return redirect("members:home")
     else:
         form = ProfileForm(council=request.council)
-        form.initial = {"name": member.name, **member_profile_get(member, questions=form.questions)}
+        form.initial = {"name": member.name, "postal_address": member.postal_address, "phone": member.phone,
+                        **member_profile_get(member, questions=form.questions)}
     return render(request, "members/me/profile.html", _member_context(request, form=form))
 
 

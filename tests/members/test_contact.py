@@ -92,3 +92,21 @@ def test_import_reads_address_and_phone_and_reports_bad_numbers(council):
     first, second = report.lines
     assert first.ok and first.postal_address == "Vej 1\n2500 Valby" and first.phone == "+45 11 22 33 44"
     assert not second.ok and any("phone number" in error for error in second.errors)
+
+
+def test_members_see_and_change_their_own_address_and_number(resident_client, council):
+    from tests.members.test_selfservice import YEAR, log_in, make_member
+
+    member = make_member(council, phone="+45 11 22 33 44")
+    log_in(resident_client, member)
+    page = resident_client.get("/me/profile/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.context["form"].initial["phone"] == "+45 11 22 33 44"
+    assert "Used only if e-mails to you cannot be delivered" in page.content.decode()
+    data = {"name": "Bo Berg", "gender": "man", "birth_year": str(YEAR - 50), "district": "gammel-valby",
+            "postal_code": "2450", "education": "vocational", "employment": "employed", "housing": "cooperative",
+            "postal_address": "Valby Langgade 2\n2500 Valby", "phone": ""}
+    assert resident_client.post("/me/profile/", data).status_code == 302
+    member.refresh_from_db()
+    assert member.postal_address == "Valby Langgade 2\n2500 Valby" and member.phone == ""
+    wrong = resident_client.post("/me/profile/", {**data, "phone": "call me"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert wrong.status_code == 200 and "Write the phone number with digits only" in wrong.content.decode()
