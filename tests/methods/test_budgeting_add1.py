@@ -1,8 +1,8 @@
 """Equal Shares with the add-one completions against a plain reference written straight from the
 definition (voter by voter, in Fractions, one full count per step), on generated rounds full of
-ties: approval, cumulative and ordinal ballots, both completions, several step sizes. The fast
-completion skips the steps it can prove change nothing; these tests check it never skips one that
-does."""
+ties: approval, cumulative and ordinal ballots, both completions, several step sizes. The
+completion counts each step in compiled floating point and hands the close calls to the exact
+count; these tests check it ends at the same share with the same projects in the same order."""
 
 from fractions import Fraction
 
