@@ -282,7 +282,7 @@ def build(*, slug: str = "kbh", n_members: int = N_MEMBERS, n_surveys: int = N_S
 
 
 def _answer_value(question, rng):
-    """A value in the form the answer pages store (common.questions.parse_answer)."""
+    """A value in the form the answer pages store (questionnaires.kinds.parse_answer)."""
     kind, settings = question.kind, question.settings or {}
     if kind == "scale":
         return int(rng.integers(settings.get("scale_min", 1), settings.get("scale_max", 5) + 1))

@@ -33,6 +33,20 @@ def _csv(header: list[str], rows: list[list]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def _answer_cell(question, participant) -> str:
+    """One answer as codes, the way the survey exports keep them: a choice's code, several
+    codes in order joined by ";", a matrix as row=point pairs, the text beside "other"."""
+    value = participant.answers.get(question.uid)
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return ";".join(f"{row}={point}" for row, point in value.items())
+    if isinstance(value, list):
+        return ";".join(map(str, value))
+    other = participant.answer_others.get(question.uid, "")
+    return f"{value}: {other}" if other else str(value)
+
+
 def export_council_events(council, folder: Path) -> list[Path]:
     files = []
     for event in Event.objects.filter(council=council).order_by("pk"):
@@ -46,7 +60,7 @@ def export_council_events(council, folder: Path) -> list[Path]:
         volunteers = []
         for participant in Participant.objects.filter(event=event).select_related("member").order_by("pk"):
             sessions_chosen = ";".join(str(pk) for pk in participant.sessions.values_list("pk", flat=True))
-            answers = [participant.answers.get(q.uid, "") for q in questions]
+            answers = [_answer_cell(q, participant) for q in questions]
             volunteers.append([spreadsheet_safe(v if not isinstance(v, list) else ";".join(map(str, v))) for v in (
                 participant.pseudonym, participant.member.name, participant.member.email or "",
                 participant.called_at.isoformat(),

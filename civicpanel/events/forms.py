@@ -12,22 +12,7 @@ from django.utils.translation import gettext_lazy
 from civicpanel.common.forms import CleanInputMixin
 from civicpanel.events.models import Event, RegistrationQuestion, Session
 from civicpanel.members.member_sets import member_sets
-
-LANGUAGE_NAMES = {"da": gettext_lazy("Danish"), "nb": gettext_lazy("Norwegian"), "en": gettext_lazy("English")}
-
-
-def add_texts(form: forms.Form, name: str, label, languages: list[str], *, required_first: bool = True,
-              textarea: bool = False, rows: int = 3, help_text="", initial: dict | None = None) -> None:
-    for i, language in enumerate(languages):
-        widget = forms.Textarea(attrs={"rows": rows}) if textarea else forms.TextInput()
-        form.fields[f"{name}_{language}"] = forms.CharField(
-            label=f"{label} ({LANGUAGE_NAMES.get(language, language)})", required=required_first and i == 0,
-            widget=widget, help_text=help_text if i == 0 else "", initial=(initial or {}).get(language, ""),
-        )
-
-
-def texts(cleaned: dict, name: str, languages: list[str]) -> dict[str, str]:
-    return {lang: cleaned[f"{name}_{lang}"].strip() for lang in languages if cleaned.get(f"{name}_{lang}", "").strip()}
+from civicpanel.questionnaires.forms import QuestionContentForm, add_texts, texts
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -129,36 +114,20 @@ class SessionForm(CleanInputMixin, forms.Form):
                 "accessibility": texts(data, "accessibility", self.languages)}
 
 
-class QuestionForm(CleanInputMixin, forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("Kind"),
-                             choices=[(k.value, k.label) for k in RegistrationQuestion.KINDS])
-    required = forms.BooleanField(label=gettext_lazy("Required"), required=False)
+class QuestionKindForm(CleanInputMixin, forms.Form):
+    """The first step of adding a question to the volunteer form: its kind (every kind a survey
+    question can have); the second step is the questionnaire builder's form for that kind."""
 
-    def __init__(self, *args, languages: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.languages = languages
-        add_texts(self, "text", _("Question"), languages)
-        add_texts(self, "options", _("Options, one per line"), languages, required_first=False, textarea=True,
-                  help_text=_("Only for single and multiple choice: the same options in each language, in the "
-                              "same order."))
+    kind = forms.ChoiceField(label=gettext_lazy("Kind of question"), widget=forms.RadioSelect,
+                             choices=RegistrationQuestion.Kind.choices)
 
-    def clean(self):
-        data = super().clean()
-        per_language = {lang: [line.strip() for line in (data.get(f"options_{lang}") or "").splitlines() if line.strip()]
-                        for lang in self.languages}
-        counts = {len(v) for v in per_language.values() if v}
-        if len(counts) > 1:
-            raise forms.ValidationError(_("Give the same number of options in each language."))
-        count = counts.pop() if counts else 0
-        self.options = [
-            {"code": str(i + 1), "label": {lang: lines[i] for lang, lines in per_language.items() if lines}}
-            for i in range(count)
-        ]
-        return data
+
+class QuestionForm(QuestionContentForm):
+    """One question of the volunteer form: the questionnaire builder's form, as for a survey
+    question (without display conditions: the volunteer form is a single page)."""
 
     def service_kwargs(self) -> dict:
-        return {"kind": self.cleaned_data["kind"], "text": texts(self.cleaned_data, "text", self.languages),
-                "options": self.options, "required": self.cleaned_data["required"]}
+        return {"kind": self.kind, **self.content_kwargs()}
 
 
 class AudienceForm(CleanInputMixin, forms.Form):
@@ -238,7 +207,7 @@ class DrawForm(CleanInputMixin, forms.Form):
 
 class VolunteerForm(CleanInputMixin, forms.Form):
     """The volunteer form's submitted data, cleaned like every form residents type into. Its
-    fields (the sessions and the event's own questions, `common.questions`) are drawn by the
+    fields (the sessions and the event's own questions, `questionnaires.kinds`) are drawn by the
     page and checked by `services.volunteer_submit`, which reports errors per question."""
 
     def session_ids(self) -> list[int]:

@@ -6,8 +6,8 @@ Registered with civicpanel.members.erasure in EventsConfig.ready().
 from __future__ import annotations
 
 from civicpanel.common.models import translated
-from civicpanel.common.questions import answer_display
 from civicpanel.events.models import Participant, Placement
+from civicpanel.questionnaires.kinds import answer_display
 
 
 def event_member_data(member) -> dict[str, list[dict]]:
@@ -26,7 +26,8 @@ def event_member_data(member) -> dict[str, list[dict]]:
             "pseudonym": participant.pseudonym,
             "sessions_that_suit": [s.starts_at.isoformat() for s in participant.sessions.all()],
             "answers": [
-                {"question": q.label, "answer": answer_display(q, participant.answers[uid])}
+                {"question": q.label,
+                 "answer": answer_display(q, participant.answers[uid], participant.answer_others.get(uid, ""))}
                 for uid, q in questions.items() if uid in participant.answers
             ],
             "draw": [
@@ -43,7 +44,7 @@ def event_member_erase(member) -> None:
     """Kill the member's links and drop their answers to the events' questions (free text may
     name them). The placements stay, tied to a pseudonym only, so published draws and
     attendance counts stay true; the member row itself becomes an anonymous husk."""
-    Participant.objects.filter(member=member).update(token_hash=None, token_salt="", answers={})
+    Participant.objects.filter(member=member).update(token_hash=None, token_salt="", answers={}, answer_others={})
     Placement.objects.filter(participant__member=member).update(checkin_code="")
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicpanel.common.models import translated
-from civicpanel.common.questions import QuestionKind
+from civicpanel.questionnaires.models import QuestionnaireQuestion
 
 
 class Event(models.Model):
@@ -108,39 +108,19 @@ class Session(models.Model):
         return translated(self.accessibility)
 
 
-class RegistrationQuestion(models.Model):
-    """One of the event's own questions on the volunteer form; kinds and answers as in a
-    survey question (common.questions)."""
-
-    KINDS = (QuestionKind.SINGLE, QuestionKind.MULTI, QuestionKind.YESNO, QuestionKind.SHORT_TEXT,
-             QuestionKind.LONG_TEXT)
+class RegistrationQuestion(QuestionnaireQuestion):
+    """One of the event's own questions on the volunteer form: the one questionnaire model that
+    survey questions are too (questionnaires.models), with every kind a survey offers, built
+    with the same form and answered with the same markup and checks. Answers are kept on the
+    participant (Participant.answers, by uid)."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions")
-    uid = models.CharField(max_length=16)
-    order = models.PositiveIntegerField(default=0)
-    kind = models.CharField(_("kind"), max_length=20, choices=[(k.value, k.label) for k in KINDS])
-    text = models.JSONField(_("question"), default=dict)
-    help = models.JSONField(_("help text"), default=dict, blank=True)
-    required = models.BooleanField(_("required"), default=False)
-    options = models.JSONField(default=list, blank=True)
-    settings = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["order", "id"]
         constraints = [
             models.UniqueConstraint(fields=["event", "uid"], name="registration_question_uid_unique"),
         ]
-
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def label(self) -> str:
-        return translated(self.text) or self.uid
-
-    @property
-    def answerable(self) -> bool:
-        return True
 
 
 class Call(models.Model):
@@ -183,6 +163,8 @@ class Participant(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     sessions = models.ManyToManyField(Session, blank=True, related_name="volunteers")
     answers = models.JSONField(default=dict, blank=True)  # RegistrationQuestion.uid -> value
+    # RegistrationQuestion.uid -> the text written beside "Other, namely" (a single choice's other option).
+    answer_others = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["id"]

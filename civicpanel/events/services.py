@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicpanel.audit.services import audit_record
-from civicpanel.common.questions import CHOICE_KINDS, parse_answer, settings_problems
 from civicpanel.common.security import new_salt, token_hash
 from civicpanel.events.audience import call_plan, call_sample
 from civicpanel.events.links import participant_token
@@ -32,6 +31,7 @@ from civicpanel.events.models import (
 from civicpanel.members.segments import clean_filters
 from civicpanel.methods.selection import replacement_for
 from civicpanel.outreach.services import mailing_create
+from civicpanel.questionnaires.kinds import CHOICE_KINDS, parse_answer, settings_problems
 
 CALL_MESSAGE = "event_call"
 INVITATION_MESSAGE = "event_invitation"
@@ -184,16 +184,19 @@ def session_delete(*, council, actor, session: Session, request=None) -> None:
                      detail={"session": session_id}, request=request)
 
 
-def question_add(*, council, actor, event: Event, kind: str, text: dict, options: list, required: bool,
-                 help: dict | None = None, request=None) -> RegistrationQuestion:
-    """Add one of the event's own questions to the volunteer form (the survey question kinds)."""
-    if kind not in RegistrationQuestion.KINDS:
-        raise ValidationError({"kind": _("Choose one of the kinds offered.")})
+def question_add(*, council, actor, event: Event, kind: str, text: dict, options: list | None = None,
+                 required: bool = False, help: dict | None = None, settings: dict | None = None,
+                 request=None) -> RegistrationQuestion:
+    """Add one of the event's own questions to the volunteer form: any kind a survey question
+    can have, checked as the survey builder checks it (questionnaires.kinds)."""
+    if kind not in RegistrationQuestion.Kind.values:
+        raise ValidationError({"kind": _("Choose a kind of question.")})
     if not any((t or "").strip() for t in text.values()):
         raise ValidationError({"text": _("Write the question.")})
-    problems = settings_problems(kind, options, {})
+    options, settings = options or [], settings or {}
+    problems = settings_problems(kind, options, settings)
     if problems:
-        raise ValidationError({"options": problems})
+        raise ValidationError(problems)
     with transaction.atomic():
         event = _locked(event, council)
         if Participant.objects.filter(event=event, volunteered_at__isnull=False).exists():
@@ -201,10 +204,11 @@ def question_add(*, council, actor, event: Event, kind: str, text: dict, options
         order = event.questions.count()
         question = RegistrationQuestion.objects.create(
             event=event, uid="q" + secrets.token_hex(5), order=order, kind=kind, text=text, help=help or {},
-            required=required, options=options if kind in CHOICE_KINDS else [],
+            required=required and kind != RegistrationQuestion.Kind.INFO,
+            options=options if kind in CHOICE_KINDS else [], settings=settings,
         )
         audit_record(council=council, actor=actor, action="event.question_add", target=event,
-                     detail={"question": question.uid}, request=request)
+                     detail={"question": question.uid, "kind": kind}, request=request)
     return question
 
 
@@ -309,20 +313,22 @@ def volunteer_submit(*, participant: Participant, session_ids: list[int], data, 
         errors: dict[str, str] = {}
         if not sessions:
             errors["sessions"] = _("Tick at least one session that suits you.")
-        answers = {}
+        answers, others = {}, {}
         for question in event.questions.all():
             parsed = parse_answer(question, data)
             if parsed.error:
                 errors[question.uid] = parsed.error
             elif not parsed.empty:
                 answers[question.uid] = parsed.value
+                if parsed.other_text:
+                    others[question.uid] = parsed.other_text
         if errors:
             return errors
         participant.sessions.set(sessions)
-        participant.answers = answers
+        participant.answers, participant.answer_others = answers, others
         participant.volunteered_at = participant.volunteered_at or timezone.now()
         participant.withdrawn_at = None
-        participant.save(update_fields=["answers", "volunteered_at", "withdrawn_at"])
+        participant.save(update_fields=["answers", "answer_others", "volunteered_at", "withdrawn_at"])
     return {}
 
 

@@ -30,10 +30,11 @@ from civicpanel.events.forms import (
     EventForm,
     OutcomeForm,
     QuestionForm,
+    QuestionKindForm,
     SessionForm,
 )
 from civicpanel.events.messages import message_context_for_preview
-from civicpanel.events.models import Placement
+from civicpanel.events.models import Placement, RegistrationQuestion
 from civicpanel.events.next_steps import event_next_steps
 from civicpanel.members.categories import active_profile_questions
 from civicpanel.members.segments import clean_filters, segment_list
@@ -179,9 +180,18 @@ def session_delete_view(request, event_id: int, session_id: int):
 @staff_view(Capability.EVENTS)
 @require_http_methods(["GET", "POST"])
 def question_add_view(request, event_id: int):
+    """Add a question to the volunteer form with the questionnaire builder: first its kind (any
+    kind a survey question can have), then the fields that kind needs."""
     event = selectors.event_get(council=request.council, event_id=event_id)
-    form = QuestionForm(request.POST or None, languages=request.council.language_codes)
-    if request.method == "POST" and form.is_valid():
+    kind = request.POST.get("kind") or request.GET.get("kind")
+    if kind not in RegistrationQuestion.Kind.values:
+        kind_form = QuestionKindForm(request.GET if "kind" in request.GET else None)
+        kind_form.is_valid()
+        return render(request, "events/staff/question_form.html", {"kind_form": kind_form, "event": event})
+    languages = request.council.language_codes
+    form = QuestionForm(request.POST if f"text_{languages[0]}" in request.POST else None, languages=languages,
+                        kind=kind)
+    if form.is_bound and form.is_valid():
         try:
             services.question_add(council=request.council, actor=request.user, event=event, request=request,
                                   **form.service_kwargs())
@@ -190,7 +200,8 @@ def question_add_view(request, event_id: int):
         else:
             messages.success(request, _("Question added to the volunteer form."))
             return redirect("staff:event_detail", event.pk)
-    return render(request, "events/staff/question_form.html", {"form": form, "event": event})
+    return render(request, "events/staff/question_form.html", {
+        "form": form, "event": event, "kind": kind, "kind_label": RegistrationQuestion.Kind(kind).label})
 
 
 @staff_view(Capability.EVENTS)

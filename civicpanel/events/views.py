@@ -31,13 +31,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from civicpanel.audit.services import audit_record
 from civicpanel.common.mail import absolute_url
-from civicpanel.common.questions import question_view
 from civicpanel.common.tokenurls import token_miss, token_url
 from civicpanel.events import selectors, services
 from civicpanel.events.calendar import calendar_file
 from civicpanel.events.forms import VolunteerForm
 from civicpanel.events.links import participant_by_token, participant_in_session
 from civicpanel.events.models import Event, Placement
+from civicpanel.questionnaires.kinds import parse_answer, question_view
 
 FILES = ("pool", "quotas", "selected")
 
@@ -144,10 +144,16 @@ def participant_view(request, event_id: int):
     participant.refresh_from_db()
     chosen = ({int(v) for v in data.getlist("sessions") if v.isdecimal()} if data is not None
               else set(participant.sessions.values_list("pk", flat=True)))
-    answers = participant.answers
-    views = [question_view(q, number=None, value=(data.getlist(f"q_{q.uid}") if q.kind == "multi" else data.get(f"q_{q.uid}"))
-                           if data is not None else answers.get(q.uid), error=errors.get(q.uid, ""))
-             for q in event.questions.all()]
+    views = []
+    for question in event.questions.all():
+        if data is not None:  # the answer as sent, shown again beside its error (as on a survey page)
+            parsed = parse_answer(question, data)
+            value = parsed.value if parsed.value is not None else data.get(f"q_{question.uid}")
+            other = parsed.other_text
+        else:
+            value, other = participant.answers.get(question.uid), participant.answer_others.get(question.uid, "")
+        views.append(question_view(question, number=None, value=value, other_text=other,
+                                   error=errors.get(question.uid, "")))
     placements = list(participant.placements.select_related("session").order_by("session__starts_at"))
     public_draw = selectors.public_draw(council=request.council, event=event)
     return render(request, "events/participant.html", {

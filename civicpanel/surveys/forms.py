@@ -9,25 +9,12 @@ from django.utils.translation import gettext_lazy
 
 from civicpanel.common.forms import CleanInputMixin
 from civicpanel.members.member_sets import member_sets
+from civicpanel.questionnaires.forms import LANGUAGE_NAMES, QuestionContentForm  # noqa: F401 - LANGUAGE_NAMES: surveys' name
+from civicpanel.questionnaires.forms import add_texts as _add_texts
+from civicpanel.questionnaires.forms import texts as _texts
 from civicpanel.surveys import conditions, purpose
 from civicpanel.surveys.models import Question, Survey
-from civicpanel.surveys.questions import CHOICE_KINDS, option_codes
-
-LANGUAGE_NAMES = {"da": gettext_lazy("Danish"), "nb": gettext_lazy("Norwegian"), "en": gettext_lazy("English")}
-
-
-def _add_texts(form: forms.Form, name: str, label, languages: list[str], *, required_first: bool = True,
-               textarea: bool = False, rows: int = 3, help_text="", initial: dict | None = None) -> None:
-    for i, language in enumerate(languages):
-        widget = forms.Textarea(attrs={"rows": rows}) if textarea else forms.TextInput()
-        form.fields[f"{name}_{language}"] = forms.CharField(
-            label=f"{label} ({LANGUAGE_NAMES.get(language, language)})", required=required_first and i == 0,
-            widget=widget, help_text=help_text if i == 0 else "", initial=(initial or {}).get(language, ""),
-        )
-
-
-def _texts(cleaned: dict, name: str, languages: list[str]) -> dict[str, str]:
-    return {lang: cleaned[f"{name}_{lang}"].strip() for lang in languages if cleaned.get(f"{name}_{lang}", "").strip()}
+from civicpanel.surveys.questions import option_codes
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -181,112 +168,18 @@ class PageForm(ConditionFields):
         return _texts(self.cleaned_data, "title", self.languages)
 
 
-class QuestionForm(ConditionFields):
-    """Everything about one question; which fields appear depends on its kind."""
+class QuestionForm(QuestionContentForm, ConditionFields):
+    """Everything about one survey question: its content (the questionnaire builder's form,
+    shared with events) and, on a survey, a display condition on earlier questions."""
 
     def __init__(self, *args, languages: list[str], kind: str, question: Question | None = None,
                  sources: list[Question], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.languages, self.kind, self.question = languages, kind, question
-        settings = question.settings if question else {}
-        _add_texts(self, "text", _("Information text") if kind == Question.Kind.INFO else _("Question"), languages,
-                   textarea=True, rows=2, initial=question.text if question else None)
-        if kind != Question.Kind.INFO:
-            _add_texts(self, "help", _("Help text"), languages, required_first=False,
-                       initial=question.help if question else None)
-            self.fields["required"] = forms.BooleanField(label=_("An answer is required"), required=False,
-                                                         initial=question.required if question else False)
-        if kind in CHOICE_KINDS:
-            self._multiline("options", _("Options, one per line"), question.options if question else [], languages)
-        if kind == Question.Kind.SINGLE:
-            self.fields["allow_other"] = forms.BooleanField(
-                label=_("Add “Other, namely …” with a text field"), required=False,
-                initial=settings.get("allow_other", False))
-        if kind == Question.Kind.MULTI:
-            self.fields["max_choices"] = forms.IntegerField(
-                label=_("Most choices allowed"), required=False, min_value=1, initial=settings.get("max_choices"),
-                help_text=_("Leave empty for no limit."))
-        if kind in (Question.Kind.SCALE, Question.Kind.MATRIX):
-            self.fields["scale"] = forms.ChoiceField(
-                label=_("Scale"), choices=[("1-5", _("1 to 5 (Likert)")), ("0-10", _("0 to 10")), ("1-7", _("1 to 7"))],
-                initial=f"{settings.get('scale_min', 1)}-{settings.get('scale_max', 5)}")
-            _add_texts(self, "low_label", _("Label of the lowest point"), languages, required_first=False,
-                       initial=settings.get("low_label"))
-            _add_texts(self, "high_label", _("Label of the highest point"), languages, required_first=False,
-                       initial=settings.get("high_label"))
-        if kind == Question.Kind.MATRIX:
-            self._multiline("rows", _("Rows, one per line"), settings.get("rows", []), languages)
-        if kind == Question.Kind.NUMBER:
-            self.fields["min"] = forms.FloatField(label=_("Lowest allowed number"), required=False,
-                                                  initial=settings.get("min"))
-            self.fields["max"] = forms.FloatField(label=_("Highest allowed number"), required=False,
-                                                  initial=settings.get("max"))
+        super().__init__(*args, languages=languages, kind=kind, question=question, **kwargs)
         if kind != Question.Kind.INFO or sources:
             self.add_condition_fields(sources, question.condition if question else None)
 
-    def _multiline(self, name: str, label: str, items: list[dict], languages: list[str]) -> None:
-        for i, language in enumerate(languages):
-            self.fields[f"{name}_{language}"] = forms.CharField(
-                label=f"{label} ({LANGUAGE_NAMES.get(language, language)})", required=i == 0,
-                widget=forms.Textarea(attrs={"rows": 5}),
-                initial="\n".join(item["label"].get(language, "") for item in items),
-                help_text=_("Keep the same order in every language. Once answers come in, add new options at the end.")
-                if i == 0 else "",
-            )
-
-    def _coded(self, name: str, existing: list[dict]) -> list[dict]:
-        """Lines per language -> [{"code", "label"}]; codes stay with their position, so a
-        condition or an export column keeps its meaning when a label is reworded."""
-        per_language = {lang: _lines(self.cleaned_data.get(f"{name}_{lang}", "")) for lang in self.languages}
-        count = len(per_language[self.languages[0]])
-        for lang in self.languages[1:]:
-            if per_language[lang] and len(per_language[lang]) != count:
-                self.add_error(f"{name}_{lang}", _("Give the same number of lines in every language (%(n)s).") % {"n": count})
-                return []
-        codes = [str(item["code"]) for item in existing]
-        next_code = max([int(c) for c in codes if c.isdecimal()] + [0]) + 1
-        items = []
-        for i in range(count):
-            if i < len(codes):
-                code = codes[i]
-            else:
-                code, next_code = str(next_code), next_code + 1
-            items.append({"code": code, "label": {lang: lines[i] for lang, lines in per_language.items() if lines}})
-        return items
-
-    def clean(self):
-        cleaned = super().clean()
-        question = self.question
-        settings: dict = {}
-        options: list = []
-        if self.kind in CHOICE_KINDS:
-            options = self._coded("options", question.options if question else [])
-        if self.kind == Question.Kind.SINGLE and cleaned.get("allow_other"):
-            settings["allow_other"] = True
-        if self.kind == Question.Kind.MULTI and cleaned.get("max_choices"):
-            settings["max_choices"] = cleaned["max_choices"]
-        if self.kind in (Question.Kind.SCALE, Question.Kind.MATRIX) and cleaned.get("scale"):
-            low, high = cleaned["scale"].split("-")
-            settings.update(scale_min=int(low), scale_max=int(high),
-                            low_label=_texts(cleaned, "low_label", self.languages),
-                            high_label=_texts(cleaned, "high_label", self.languages))
-        if self.kind == Question.Kind.MATRIX:
-            settings["rows"] = self._coded("rows", question.settings.get("rows", []) if question else [])
-        if self.kind == Question.Kind.NUMBER:
-            for name in ("min", "max"):
-                value = cleaned.get(name)
-                if value is not None:
-                    settings[name] = int(value) if float(value).is_integer() else value
-        cleaned["options_list"], cleaned["settings_dict"] = options, settings
-        return cleaned
-
     def service_kwargs(self) -> dict:
-        data = self.cleaned_data
-        return {
-            "text": _texts(data, "text", self.languages), "help": _texts(data, "help", self.languages),
-            "required": data.get("required", False), "options": data["options_list"],
-            "settings": data["settings_dict"], "condition": self.condition(),
-        }
+        return {**self.content_kwargs(), "condition": self.condition()}
 
 
 class AudienceForm(CleanInputMixin, forms.Form):

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicpanel.common.models import translated
-from civicpanel.common.questions import QuestionKind
 from civicpanel.members.models import Segment
+from civicpanel.questionnaires.models import QuestionnaireQuestion
 
 
 class Survey(models.Model):
@@ -83,22 +83,13 @@ class Page(models.Model):
         return translated(self.title) or f"{self.order + 1}"
 
 
-class Question(models.Model):
-    Kind = QuestionKind
+class Question(QuestionnaireQuestion):
+    """A survey question: the one questionnaire model (questionnaires.models), placed on a page
+    of the survey, with an optional display condition (conditions.py). A copy of a survey gets
+    new uids (remapped in the conditions)."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="questions")
-    # Stable id that conditions point at: survives reordering; a copy gets new uids (remapped).
-    uid = models.CharField(max_length=16)
-    order = models.PositiveIntegerField(default=0)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    text = models.JSONField(_("question"), default=dict)
-    help = models.JSONField(_("help text"), default=dict, blank=True)
-    required = models.BooleanField(_("required"), default=False)
-    # [{"code": "1", "label": {"da": ..., "en": ...}}, ...] for choices, ranking; matrix rows in `rows`
-    options = models.JSONField(default=list, blank=True)
-    # kind-specific: max_choices, allow_other, scale_min/scale_max, low_label/high_label, min/max, rows
-    settings = models.JSONField(default=dict, blank=True)
     condition = models.JSONField(null=True, blank=True)
 
     class Meta:
@@ -106,17 +97,6 @@ class Question(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["survey", "uid"], name="question_uid_unique_per_survey"),
         ]
-
-    def __str__(self) -> str:
-        return translated(self.text) or self.uid
-
-    @property
-    def label(self) -> str:
-        return translated(self.text) or self.uid
-
-    @property
-    def answerable(self) -> bool:
-        return self.kind != self.Kind.INFO
 
 
 class Wave(models.Model):

@@ -1,7 +1,7 @@
-"""The question kinds live in common.questions (event registration questions use them too);
+"""The question kinds live in questionnaires.kinds (event registration questions use them too);
 surveys keeps importing them from here."""
 
-from civicpanel.common.questions import (  # noqa: F401 - the surveys' names for the shared code
+from civicpanel.questionnaires.kinds import (  # noqa: F401 - the surveys' names for the shared code
     CHOICE_KINDS,
     LONG_TEXT_MAX,
     NUMERIC_KINDS,

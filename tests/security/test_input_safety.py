@@ -393,7 +393,10 @@ def _staff_forms(council):
     return rnd, {
         "event": lambda data=None: ev.EventForm(data, languages=languages),
         "session": lambda data=None: ev.SessionForm(data, languages=languages),
-        "question": lambda data=None: ev.QuestionForm(data, languages=languages),
+        "question_kind": lambda data=None: ev.QuestionKindForm(data),
+        "question": lambda data=None: ev.QuestionForm(data, languages=languages, kind="single"),
+        "question_matrix": lambda data=None: ev.QuestionForm(data, languages=languages, kind="matrix"),
+        "question_number": lambda data=None: ev.QuestionForm(data, languages=languages, kind="number"),
         "round": lambda data=None: pb.RoundForm(data, council=council),
         "screen": lambda data=None: pb.ScreenForm(data),
         "project": lambda data=None: pb.ProjectForm(data, rnd=rnd),
@@ -405,7 +408,7 @@ def _staff_forms(council):
     }
 
 
-STAFF_FORMS = ["event", "session", "question", "round", "screen", "project", "update", "codes", "paper", "idea",
+STAFF_FORMS = ["event", "session", "question_kind", "question", "question_matrix", "question_number", "round", "screen", "project", "update", "codes", "paper", "idea",
                "resident"]
 
 
@@ -458,11 +461,14 @@ def test_odd_input_to_the_volunteer_form_never_breaks_a_page(council, staff_clie
     from tests.events.factories import make_event, open_link
 
     event = make_event(council, capacities=(10, 10))
-    kinds = {"single": opts("Morning", "Evening"), "multi": opts("Bus", "Bike", "Car"), "short_text": [],
-             "long_text": [], "yesno": []}
-    for kind, options in kinds.items():
+    scale = {"scale_min": 1, "scale_max": 5}
+    kinds = {"single": (opts("Morning", "Evening"), {"allow_other": True}), "multi": (opts("Bus", "Bike", "Car"), {}),
+             "short_text": ([], {}), "long_text": ([], {}), "yesno": ([], {}), "scale": ([], scale),
+             "matrix": ([], {**scale, "rows": opts("Phone", "Computer")}), "number": ([], {"min": 0, "max": 99}),
+             "ranking": (opts("First", "Second"), {}), "info": ([], {})}
+    for kind, (options, setup) in kinds.items():
         event_services.question_add(council=council, actor=None, event=event, kind=kind, text=t(kind.title()),
-                                    options=options, required=False)
+                                    options=options, settings=setup, required=False)
     MemberFactory.create_batch(3, council=council)
     call = event_services.call_send(council=council, actor=None, event=event, filters={})
     participants = list(Participant.objects.filter(call=call))
@@ -476,6 +482,9 @@ def test_odd_input_to_the_volunteer_form_never_breaks_a_page(council, staff_clie
     form = st.fixed_dictionaries({
         "sessions": st.lists(st.one_of(st.sampled_from(sessions), odd_text), max_size=3),
         **{f"q_{q.uid}": st.lists(answer, max_size=3) for q in questions},
+        # The per-row and per-option fields of matrix and ranking questions, and "other, namely".
+        **{f"q_{q.uid}_{code}": st.lists(answer, max_size=2) for q in questions
+           for code in ["1", "2", "other"]},
     })
     counter = iter(range(10**6))
 

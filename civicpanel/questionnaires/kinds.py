@@ -1,5 +1,5 @@
-"""Question kinds, shared by every questionnaire (survey questions, event registration
-questions): what each stores, how a submitted page is read and checked, and how a
+"""Question kinds of the one questionnaire model (survey questions and event registration
+questions alike): what each stores, how a submitted page is read and checked, and how a
 question is described for the builder, the codebook and the results.
 
 An answer's `value` by kind:
