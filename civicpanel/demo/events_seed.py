@@ -1,7 +1,8 @@
 """The demo's event, after Bærum's case: a user test of the council's self-service pages ("Min
 side") called to the panel; 39 volunteered, 20 were drawn with quotas on gender, age band and
 district for two workshops of 10. The first has been held, with attendance registered; the
-second is coming, and one of those drawn declined and was replaced from the reserve list.
+second is tomorrow, and one of those drawn declined and was replaced from the reserve list;
+its reminder has gone out, with the session as a calendar file (the demo's mailbox shows it).
 
 Everything goes through the services staff and members use (call, volunteer form, draw, seat
 answers, check-in), so the demo's pages show real data: the call's e-mails, the public page
@@ -51,7 +52,7 @@ def seed_demo_events(*, council, actor, rng: np.random.Generator) -> Event:
                                  place="Valby Medborgerhus, Valgårdsvej 4, lokale 2", online_link="", capacity=10,
                                  accessibility=ACCESS)
     coming = services.session_save(council=council, actor=actor, event=event,
-                                   starts_at=_at(now + dt.timedelta(days=6), 17), duration_minutes=90,
+                                   starts_at=_at(now + dt.timedelta(days=1), 17), duration_minutes=90,
                                    place="Valby Medborgerhus, Valgårdsvej 4, lokale 2", online_link="",
                                    capacity=10, accessibility=ACCESS)
     services.question_add(council=council, actor=actor, event=event, kind="single", required=True,
@@ -93,6 +94,8 @@ def seed_demo_events(*, council, actor, rng: np.random.Generator) -> Event:
     services.seat_decline(placement=leaving)
     for placement in Placement.objects.filter(session=coming, state=Placement.State.INVITED).order_by("id"):
         services.seat_accept(placement=placement)
+    # The scheduled job's reminder, due now (48 hours before): those confirmed get it with the .ics.
+    services.reminders_send_due()
     return event
 
 

@@ -6,6 +6,8 @@ import pytest
 
 from civicpanel.demo import seed
 from civicpanel.events.models import Event, Participant, Placement
+from civicpanel.outreach.models import Mailing
+from civicpanel.outreach.registry import get_message_type
 
 pytestmark = pytest.mark.django_db
 
@@ -24,3 +26,7 @@ def test_the_demo_has_baerums_user_test():
     replacement = Placement.objects.get(replaces=declined)
     assert replacement.outcome == "reserve" and replacement.state == "confirmed"
     assert Placement.objects.filter(session=coming, state="confirmed").count() == 10
+    # The coming workshop's reminder went to those confirmed, with the calendar file attached.
+    reminder = Mailing.objects.get(message_type="event_reminder", extra_context__session=coming.pk)
+    assert reminder.deliveries.count() == 10 and coming.reminded_at is not None
+    assert get_message_type("event_reminder").attachments is not None
