@@ -2,7 +2,9 @@
 side") called to the panel; 39 volunteered, 20 were drawn with quotas on gender, age band and
 district for two workshops of 10. The first has been held, with attendance registered; the
 second is tomorrow, and one of those drawn declined and was replaced from the reserve list;
-its reminder has gone out, with the session as a calendar file (the demo's mailbox shows it).
+two more were invited from the reserve list beyond the seats, and the one who said yes to the
+full session is on its waiting list; its reminder has gone out, with the session as a calendar
+file (the demo's mailbox shows it).
 
 Everything goes through the services staff and members use (call, volunteer form, draw, seat
 answers, check-in), so the demo's pages show real data: the call's e-mails, the public page
@@ -94,6 +96,12 @@ def seed_demo_events(*, council, actor, rng: np.random.Generator) -> Event:
     services.seat_decline(placement=leaving)
     for placement in Placement.objects.filter(session=coming, state=Placement.State.INVITED).order_by("id"):
         services.seat_accept(placement=placement)
+    # Staff expect someone not to come and invited two more from the reserve list beyond the
+    # seats: the first said yes to a full session and is on the waiting list; the other has not
+    # answered yet.
+    extra = services.seat_invite_extra(council=council, actor=actor, session=coming)
+    services.seat_accept(placement=extra)
+    services.seat_invite_extra(council=council, actor=actor, session=coming)
     # The scheduled job's reminder, due now (48 hours before): those confirmed get it with the .ics.
     services.reminders_send_due()
     return event

@@ -222,16 +222,39 @@ SEAT_OFFER = _texts(
     "Without an answer in time, the seat goes to the next on the waiting list.\n\nBest regards\n{{ council_name }}",
 )
 
+EXTRA_INVITATION = _texts(
+    {"da": "Invitation fra reservelisten ud over pladserne", "nb": "Invitasjon fra reservelisten utover plassene",
+     "en": "Invitation from the reserve list beyond the seats"},
+    {"da": "Kan du komme? {{ event_title }}", "nb": "Kan du komme? {{ event_title }}",
+     "en": "Can you come? {{ event_title }}"},
+    "Hej {{ member_name }}\n\nDu er på reservelisten til {{ event_title }}:\n{{ session }}\n\n"
+    "Vi inviterer nogle få fra reservelisten, fordi ikke alle, der er trukket ud, plejer at kunne komme. "
+    "Sig ja eller nej her senest {{ reply_by }} (linket er personligt):\n{{ link }}\n\n"
+    "Er alle pladser taget, når du siger ja, kommer du på ventelisten og får en e-mail, hvis en plads bliver "
+    "ledig.\n\nVenlig hilsen\n{{ council_name }}",
+    "Hei {{ member_name }}\n\nDu står på reservelisten til {{ event_title }}:\n{{ session }}\n\n"
+    "Vi inviterer noen få fra reservelisten, fordi ikke alle som er trukket ut, pleier å kunne komme. "
+    "Svar ja eller nei her senest {{ reply_by }} (lenken er personlig):\n{{ link }}\n\n"
+    "Er alle plassene tatt når du sier ja, kommer du på ventelisten og får en e-post hvis en plass blir "
+    "ledig.\n\nVennlig hilsen\n{{ council_name }}",
+    "Dear {{ member_name }}\n\nYou are on the reserve list for {{ event_title }}:\n{{ session }}\n\n"
+    "We are inviting a few from the reserve list, as not everyone drawn is usually able to come. "
+    "Please say yes or no here by {{ reply_by }} (the link is personal):\n{{ link }}\n\n"
+    "If every seat is taken when you say yes, you go on the waiting list and get an e-mail if a seat becomes "
+    "free.\n\nBest regards\n{{ council_name }}",
+)
+
 MESSAGE_TYPES = {"event_call": CALL, "event_invitation": INVITATION, "event_reserve": RESERVE,
                  "event_not_drawn": NOT_DRAWN, "event_reminder": REMINDER, "event_change": CHANGE,
-                 "event_cancel": CANCEL, "event_seat_offer": SEAT_OFFER}
+                 "event_cancel": CANCEL, "event_seat_offer": SEAT_OFFER,
+                 "event_extra_invitation": EXTRA_INVITATION}
 # The e-mails about one seat's time and place carry the session as a calendar file.
 WITH_CALENDAR = {"event_reminder", "event_change"}
 # Only the call is a marketing-like e-mail that a member's "no event e-mails" choice stops. The
 # others answer the member's own volunteering (their seat, its time and place), so they go out
 # like a login link does, without an unsubscribe link.
 TRANSACTIONAL = {"event_invitation", "event_reserve", "event_not_drawn", "event_reminder", "event_change",
-                 "event_cancel", "event_seat_offer"}
+                 "event_cancel", "event_seat_offer", "event_extra_invitation"}
 
 
 def message_context_for_preview(council, event, language: str) -> dict:

@@ -210,6 +210,10 @@ class Placement(models.Model):
     reply_by = models.DateTimeField(null=True, blank=True)
     replied_at = models.DateTimeField(null=True, blank=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
+    # Invited from the reserve list beyond the seats (staff expect some of those drawn not to
+    # come): holds no seat until it says yes while one is free, else goes on the waiting list.
+    # Its decline or lapse frees nothing, so it calls in nobody.
+    extra = models.BooleanField(default=False)
     # The placement whose seat this one took over (a reserve called in after a decline).
     replaces = models.OneToOneField("self", on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="replaced_by")

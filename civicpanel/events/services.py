@@ -41,6 +41,7 @@ REMINDER_MESSAGE = "event_reminder"
 CHANGE_MESSAGE = "event_change"
 CANCEL_MESSAGE = "event_cancel"
 SEAT_OFFER_MESSAGE = "event_seat_offer"
+EXTRA_INVITATION_MESSAGE = "event_extra_invitation"
 # Holding a seat, or offered one: these count when a replacement must keep the quotas.
 HOLDING_STATES = ("invited", "confirmed", "attended", "no_show")
 CONFIRMED_STATES = ("confirmed", "attended", "no_show")
@@ -508,7 +509,10 @@ def seat_decline(*, placement: Placement, actor=None, request=None) -> Placement
             return placement
         if placement.state not in (Placement.State.INVITED, Placement.State.CONFIRMED, Placement.State.WAITING):
             raise SeatNotOpen
-        held = placement.state in (Placement.State.INVITED, Placement.State.CONFIRMED)
+        # A seat is freed by a confirmed participant, or by an invitation to a seat; not by an
+        # extra invitation beyond the seats (it held none).
+        held = (placement.state == Placement.State.CONFIRMED
+                or placement.state == Placement.State.INVITED and not placement.extra)
         placement.state = (Placement.State.DECLINED if placement.state == Placement.State.INVITED
                            else Placement.State.WITHDRAWN)
         placement.replied_at = timezone.now()
@@ -532,8 +536,8 @@ def _replace(*, council, actor, session: Session, dropped: Placement) -> Placeme
         return _offer_to_waiting_list(council=council, actor=actor, session=session, dropped=dropped)
     now = timezone.now()
     chosen.state, chosen.invited_at, chosen.replaces = Placement.State.INVITED, now, dropped
-    chosen.reply_by = _reply_by(session, now)
-    chosen.save(update_fields=["state", "invited_at", "reply_by", "replaces"])
+    chosen.reply_by, chosen.extra = _reply_by(session, now), False  # a real seat now
+    chosen.save(update_fields=["state", "invited_at", "reply_by", "replaces", "extra"])
     _notify(council=council, actor=actor, event=event, message_type=INVITATION_MESSAGE,
             participants=[chosen.participant], session=session)
     audit_record(council=council, actor=actor, action="event.seat_replace", target=event,
@@ -575,8 +579,8 @@ def _offer_to_waiting_list(*, council, actor, session: Session, dropped: Placeme
     chosen = waiting[0]
     now = timezone.now()
     chosen.state, chosen.invited_at, chosen.replaces = Placement.State.INVITED, now, dropped
-    chosen.reply_by = _reply_by(session, now)
-    chosen.save(update_fields=["state", "invited_at", "reply_by", "replaces"])
+    chosen.reply_by, chosen.extra = _reply_by(session, now), False  # a real seat now
+    chosen.save(update_fields=["state", "invited_at", "reply_by", "replaces", "extra"])
     _notify(council=council, actor=actor, event=event, message_type=SEAT_OFFER_MESSAGE,
             participants=[chosen.participant], session=session)
     audit_record(council=council, actor=actor, action="event.seat_offer_waiting", target=event,
@@ -600,7 +604,8 @@ def replacement_candidate(*, session: Session, dropped: Placement) -> Placement 
     placements = {p.participant.pseudonym: p for p in
                   Placement.objects.filter(session=session).select_related("participant")}
     holding = [pseudonym for pseudonym, p in placements.items()
-               if p.state in HOLDING_STATES and p.pk != dropped.pk]
+               if p.state in HOLDING_STATES and p.pk != dropped.pk
+               and not (p.extra and p.state == Placement.State.INVITED)]
     busy = set(Placement.objects.filter(session__event=event, state__in=HOLDING_STATES)
                .exclude(session=session).values_list("participant__pseudonym", flat=True))
     candidates = [pseudonym for pseudonym in record["reserve_list"]
@@ -609,6 +614,46 @@ def replacement_candidate(*, session: Session, dropped: Placement) -> Placement 
     pick = replacement_for(pool, features, [*holding, dropped.participant.pseudonym], candidates,
                            dropped.participant.pseudonym)
     return placements[pick] if pick is not None else None
+
+
+def extra_candidate(*, session: Session) -> Placement | None:
+    """Who an extra invitation would go to: the first on the session's reserve list not yet
+    asked, not seated elsewhere and not withdrawn."""
+    busy = set(Placement.objects.filter(session__event_id=session.event_id, state__in=HOLDING_STATES)
+               .exclude(session=session).values_list("participant_id", flat=True))
+    for placement in (Placement.objects.filter(session=session, outcome=Placement.Outcome.RESERVE,
+                                               state=Placement.State.NONE, participant__withdrawn_at__isnull=True)
+                      .select_related("participant").order_by("reserve_rank", "pk")):
+        if placement.participant_id not in busy:
+            return placement
+    return None
+
+
+def seat_invite_extra(*, council, actor, session: Session, request=None) -> Placement:
+    """Invite the next on the session's reserve list beyond the seats, for when staff expect
+    some of those drawn not to come. The session is never overfilled: whoever says yes once
+    every seat is confirmed goes on the waiting list, and is offered a seat that frees up."""
+    with transaction.atomic():
+        session = Session.objects.select_for_update().select_related("event", "event__council").get(
+            pk=session.pk, event__council=council)
+        event = session.event
+        now = timezone.now()
+        if event.drawn_at is None or event.cancelled_at or session.cancelled_at or session.starts_at <= now:
+            raise ValidationError(_("Extra invitations can be sent only for a coming session after the draw."))
+        chosen = extra_candidate(session=session)
+        if chosen is None:
+            raise ValidationError(_("Nobody on this session's reserve list is left to invite."))
+        chosen.state, chosen.invited_at, chosen.extra = Placement.State.INVITED, now, True
+        chosen.reply_by = _reply_by(session, now)
+        chosen.save(update_fields=["state", "invited_at", "reply_by", "extra"])
+        _notify(council=council, actor=actor, event=event, message_type=EXTRA_INVITATION_MESSAGE,
+                participants=[chosen.participant], session=session)
+        audit_record(council=council, actor=actor, action="event.seat_invite_extra", target=event,
+                     member_ids=[chosen.participant.member_id],
+                     detail={"session": session.pk, "reserve": chosen.participant.pseudonym,
+                             "reserve_rank": chosen.reserve_rank, "confirmed": seats_taken(session),
+                             "capacity": session.capacity}, request=request)
+    return chosen
 
 
 def seats_expire_due(*, now: datetime | None = None) -> int:
@@ -629,7 +674,8 @@ def seats_expire_due(*, now: datetime | None = None) -> int:
             audit_record(council=session.event.council, actor=None, action="event.seat_expire",
                          target=session.event, member_ids=[locked.participant.member_id],
                          detail={"session": session.pk})
-            _replace(council=session.event.council, actor=None, session=session, dropped=locked)
+            if not locked.extra:  # an extra invitation held no seat: nothing passes on
+                _replace(council=session.event.council, actor=None, session=session, dropped=locked)
             expired += 1
     return expired
 

@@ -21,6 +21,8 @@ urlpatterns = [
     path("events/<int:event_id>/draw/", v.draw_view, name="event_draw"),
     path("events/<int:event_id>/draw.csv", v.draw_export_view, name="event_draw_export"),
     path("events/<int:event_id>/seats/<int:placement_id>/decline/", v.seat_decline_view, name="event_seat_decline"),
+    path("events/<int:event_id>/sessions/<int:session_id>/invite-extra/", v.seat_invite_extra_view,
+         name="event_seat_invite_extra"),
     path("events/<int:event_id>/sessions/<int:session_id>/cancel/", v.session_cancel_view,
          name="event_session_cancel"),
     path("events/<int:event_id>/sessions/<int:session_id>/checkin/", v.checkin_view, name="event_checkin"),

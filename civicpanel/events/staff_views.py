@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -118,7 +118,7 @@ def event_detail_view(request, event_id: int):
         "public_draw": selectors.public_draw(council=request.council, event=event),
         "who_came": (selectors.who_came(council=request.council, event=event, suppress=not can_run)
                      if event.drawn_at else []),
-        "min_count": MIN_COUNT,
+        "min_count": MIN_COUNT, "now": timezone.now(),
         "finished": services.event_finished(event),
         "next_steps": event_next_steps(request, event),
     })
@@ -325,6 +325,24 @@ def seat_decline_view(request, event_id: int, placement_id: int):
         messages.error(request, _("This seat cannot be declined any more."))
     else:
         messages.success(request, _("The decline is recorded. The seat passes on to the reserve or waiting list."))
+    return redirect(reverse("staff:event_detail", args=[event.pk]) + "#the-draw")
+
+
+@staff_view(Capability.EVENTS)
+@require_POST
+def seat_invite_extra_view(request, event_id: int, session_id: int):
+    """Invite the next on the session's reserve list beyond the seats (one e-mail to one member)."""
+    event = selectors.event_get(council=request.council, event_id=event_id)
+    session = selectors.session_get(council=request.council, event=event, session_id=session_id)
+    try:
+        placement = services.seat_invite_extra(council=request.council, actor=request.user, session=session,
+                                               request=request)
+    except ValidationError as error:
+        _flash(request, error)
+    else:
+        messages.success(request, _("%(name)s is invited from the reserve list. If every seat is taken when they say "
+                                    "yes, they go on the waiting list.")
+                         % {"name": placement.participant.member.display_name})
     return redirect(reverse("staff:event_detail", args=[event.pk]) + "#the-draw")
 
 

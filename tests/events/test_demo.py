@@ -26,6 +26,9 @@ def test_the_demo_has_baerums_user_test():
     replacement = Placement.objects.get(replaces=declined)
     assert replacement.outcome == "reserve" and replacement.state == "confirmed"
     assert Placement.objects.filter(session=coming, state="confirmed").count() == 10
+    # Two invited beyond the seats: one said yes to the full session and waits, one has not answered.
+    assert Placement.objects.filter(session=coming, state="waiting", extra=True).count() == 1
+    assert Placement.objects.filter(session=coming, state="invited", extra=True).count() == 1
     # The coming workshop's reminder went to those confirmed, with the calendar file attached.
     reminder = Mailing.objects.get(message_type="event_reminder", extra_context__session=coming.pk)
     assert reminder.deliveries.count() == 10 and coming.reminded_at is not None

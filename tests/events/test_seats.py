@@ -9,6 +9,7 @@ import time
 from datetime import UTC, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, connections
 from django.test import Client
 from django.utils import timezone
@@ -410,3 +411,53 @@ def test_the_reminder_carries_the_session_as_a_calendar_file(council, mailoutbox
     assert participant_path(seat.participant) not in content and f"/events/{event.pk}/" in content
     body = message.get_body(preferencelist=("plain",)).get_content()
     assert participant_path(seat.participant) in body
+
+
+def test_extra_invitations_beyond_the_seats_fill_the_waiting_list_never_the_room(council, staff_client):
+    event = drawn_event(council)
+    session = event.sessions.first()
+    for seat in Placement.objects.filter(session=session, state=Placement.State.INVITED):
+        services.seat_accept(placement=seat)
+    assert services.seats_taken(session) == 10
+    first_free = services.extra_candidate(session=session)  # the first reserve not seated in the other session
+    assert first_free.outcome == Placement.Outcome.RESERVE
+    manager = staff_client("manager")
+    page = manager.get(f"/staff/events/{event.pk}/").content.decode()
+    assert f"/staff/events/{event.pk}/sessions/{session.pk}/invite-extra/" in page
+    manager.post(f"/staff/events/{event.pk}/sessions/{session.pk}/invite-extra/")
+    extra = Placement.objects.get(pk=first_free.pk)
+    assert extra.state == Placement.State.INVITED and extra.extra and extra.replaces_id is None
+    mail = Mailing.objects.get(message_type="event_extra_invitation")
+    assert list(mail.deliveries.values_list("member_id", flat=True)) == [extra.participant.member_id]
+    assert AuditEvent.objects.get(action="event.seat_invite_extra").detail["confirmed"] == 10
+    # The session is full: a yes puts them on the waiting list.
+    services.seat_accept(placement=extra)
+    assert Placement.objects.get(pk=extra.pk).state == Placement.State.WAITING
+    assert services.seats_taken(session) == 10
+    # A second extra who says no, or does not answer, frees nothing and calls in nobody.
+    second = services.seat_invite_extra(council=council, actor=None, session=session)
+    third = services.seat_invite_extra(council=council, actor=None, session=session)
+    assert extra.reserve_rank < second.reserve_rank < third.reserve_rank  # in the reserve list's order
+    services.seat_decline(placement=second)
+    Placement.objects.filter(pk=third.pk).update(reply_by=timezone.now() - timedelta(minutes=1))
+    assert services.seats_expire_due() == 1
+    assert not Placement.objects.filter(replaces__isnull=False).exists()
+    assert Placement.objects.filter(session=session, state=Placement.State.INVITED).count() == 0
+    # A confirmed participant who gives up the seat: a reserve keeping the quotas, else the
+    # waiting list, takes it; the room never holds more than its seats.
+    leaving = Placement.objects.filter(session=session, state=Placement.State.CONFIRMED).first()
+    services.seat_decline(placement=leaving)
+    taker = Placement.objects.get(replaces=leaving)
+    assert taker.state == Placement.State.INVITED and not taker.extra
+    services.seat_accept(placement=taker)
+    assert services.seats_taken(session) == 10
+
+
+def test_no_extra_invitation_before_the_draw_or_when_the_reserve_list_is_used_up(council):
+    event = drawn_event(council, reserve_size=0)
+    session = event.sessions.first()
+    with pytest.raises(ValidationError, match="Nobody on this session's reserve list"):
+        services.seat_invite_extra(council=council, actor=None, session=session)
+    undrawn = make_event(council)
+    with pytest.raises(ValidationError, match="after the draw"):
+        services.seat_invite_extra(council=council, actor=None, session=undrawn.sessions.first())

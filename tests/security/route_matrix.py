@@ -211,6 +211,7 @@ MATRIX: dict[str, str] = {
     'staff:event_draw': 'AM',  # /staff/events/<int:event_id>/draw/
     'staff:event_draw_export': 'AM',  # /staff/events/<int:event_id>/draw.csv
     'staff:event_seat_decline': 'AM',  # /staff/events/<int:event_id>/seats/<int:placement_id>/decline/
+    'staff:event_seat_invite_extra': 'AM',  # /staff/events/<int:event_id>/sessions/<int:session_id>/invite-extra/
     'staff:event_session_cancel': 'AM',  # /staff/events/<int:event_id>/sessions/<int:session_id>/cancel/
     'staff:event_checkin': 'AM',  # /staff/events/<int:event_id>/sessions/<int:session_id>/checkin/
     'staff:event_attendance': 'AM',  # /staff/events/<int:event_id>/sessions/<int:session_id>/checkin/<int:placement_id>/
