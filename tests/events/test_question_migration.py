@@ -1,4 +1,4 @@
-"""Registration questions becoming the one questionnaire model (events 0003) keeps every
+"""Registration questions becoming the one questionnaire model (events 0004) keeps every
 question and every volunteer's answer as it was; the new kinds work on the migrated rows."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-BEFORE = [("events", "0002_call_segment")]
-AFTER = [("events", "0003_registration_questions_every_kind")]
+BEFORE = [("events", "0003_event_outcome")]
+AFTER = [("events", "0004_registration_questions_every_kind")]
 
 
 def migrate(targets):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0003_registration_questions_every_kind'),
+        ('events', '0004_registration_questions_every_kind'),
     ]
 
     operations = [

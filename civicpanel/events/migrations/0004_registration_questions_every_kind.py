@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     Existing questions and answers are untouched (the kind column only gains choices)."""
 
     dependencies = [
-        ('events', '0002_call_segment'),
+        ('events', '0003_event_outcome'),
     ]
 
     operations = [
