@@ -264,6 +264,9 @@ if PRODUCTION and CIVICPANEL_MAIL_CATCHER_DIR:
 # How many send runs one large wave gets at once: each runs in whichever worker is free, and they
 # share the wave's e-mails through row claims, so with two workers a wave goes out twice as fast.
 CIVICPANEL_MAIL_RUNS_PER_WAVE = env.int("CIVICPANEL_MAIL_RUNS_PER_WAVE", default=2)
+# At most this many e-mails a second per council, shared by every worker (outreach/pacing.py);
+# 0 switches the pacing off.
+CIVICPANEL_MAIL_PER_SECOND = env.float("CIVICPANEL_MAIL_PER_SECOND", default=10)
 
 TASKS = {
     "default": {
@@ -351,6 +354,9 @@ LOGGING = {
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    # Waves in tests go out unpaced (the worker tests send thousands); the pacing has its own
+    # tests on a simulated clock (tests/outreach/test_pacing.py).
+    CIVICPANEL_MAIL_PER_SECOND = 0
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
                          "QUEUES": ["default", "mail"]}}

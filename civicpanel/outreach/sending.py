@@ -39,6 +39,7 @@ from civicpanel.common.security import derived_token, new_salt, token_hash
 from civicpanel.members.models import Member
 from civicpanel.outreach.attachments import Attachment, checked
 from civicpanel.outreach.models import Delivery, Mailing
+from civicpanel.outreach.pacing import Pacer
 from civicpanel.outreach.registry import MessageType, get_message_type
 from civicpanel.outreach.texts import message_language, render, texts_for
 
@@ -104,8 +105,9 @@ def news_consented(member: Member) -> bool:
     return version is not None and version.covers_news
 
 
-def send_mailing_now(mailing_id: int, *, batch_size: int | None = None) -> SendReport:
-    """Send every open, due delivery of the wave, batch by batch. Idempotent."""
+def send_mailing_now(mailing_id: int, *, batch_size: int | None = None, pacer: Pacer | None = None) -> SendReport:
+    """Send every open, due delivery of the wave, batch by batch, at the council's pace
+    (pacing.py: 10 a second by default, shared by every worker). Idempotent."""
     report = SendReport()
     mailing = Mailing.objects.select_related("council").filter(pk=mailing_id).first()
     if mailing is None or mailing.cancelled_at is not None:
@@ -117,8 +119,9 @@ def send_mailing_now(mailing_id: int, *, batch_size: int | None = None) -> SendR
     texts = texts_for(mailing.council, message_type)
     token = uuid.uuid4().hex
     size = batch_size or BATCH_SIZE
+    pacer = pacer or Pacer(council_id=mailing.council_id)
     with _fast_commits():
-        _send_batches(mailing, message_type, texts, token, size, report)
+        _send_batches(mailing, message_type, texts, token, size, report, pacer)
     schedule_open(mailing)
     logger.info("mailing %s: %s", mailing.pk, report.as_dict())
     return report
@@ -143,7 +146,7 @@ def _fast_commits():
 
 
 def _send_batches(mailing: Mailing, message_type: MessageType, texts: dict, token: str, size: int,
-                  report: SendReport) -> None:
+                  report: SendReport, pacer: Pacer) -> None:
     try:
         while True:
             if Mailing.objects.filter(pk=mailing.pk, cancelled_at__isnull=False).exists():
@@ -160,6 +163,7 @@ def _send_batches(mailing: Mailing, message_type: MessageType, texts: dict, toke
                 _open(mailer)
                 for delivery in batch:
                     delivery.mailing = mailing
+                    pacer.wait_turn()
                     _send_one(delivery, message_type, texts, token, report, mailer)
             finally:
                 _close_quietly(mailer)
