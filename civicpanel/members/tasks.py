@@ -1,5 +1,6 @@
-"""E-mails to members, sent by the worker. Arguments are row ids only: the link is rebuilt
-from the token row here (members.tokens), so no working link is ever queued or stored."""
+"""E-mails to members, sent by the worker. Arguments are row ids (and, for a login-link
+request, the address's blind index) only: the link is rebuilt from the token row here
+(members.tokens), so no working link or address is ever queued or stored."""
 
 from __future__ import annotations
 
@@ -46,6 +47,15 @@ def member_link_send(token_id: int, kind: str, next_path: str = "") -> None:
         body = render_to_string(f"members/email/{kind}.txt", context)
         html = render_to_string(f"members/email/{kind}.html", context)
     deliver(council=council, to=member.email, subject=subject, body=body, html=html)
+
+
+@task(queue_name="mail")
+def member_login_link_request(council_id: int, email_hash: str, next_path: str = "") -> None:
+    """A login link asked for on /me/login/: the lookup and the e-mail, out of the request
+    (members.services.login_link_request says why)."""
+    from civicpanel.members.services import login_link_answer
+
+    login_link_answer(council_id=council_id, email_hash=email_hash, next_path=next_path)
 
 
 @task(queue_name="mail")

@@ -282,3 +282,19 @@ def test_member_added_without_consent_agrees_when_confirming(resident_client, co
     assert imported.status == Member.Status.ACTIVE and imported.consent_version == consent
     assert ConsentRecord.objects.get(member=imported).version == consent
 
+
+
+def test_a_known_address_signed_up_again_leaves_only_its_link(resident_client, council, mailoutbox):
+    """The sign-up of a known address rehearses a new member's writes (so both take as long) and
+    keeps none of them: no member, profile answer, consent record or audit event is added."""
+    from civicpanel.audit.models import AuditEvent
+    from civicpanel.members.models import MemberAnswer
+
+    MemberFactory(council=council, email="known@example.org", language="en")
+    tables = (Member, MemberAnswer, ConsentRecord, AuditEvent, MemberToken)
+    before = {model: model.objects.count() for model in tables}
+    assert resident_client.post("/join/", signup_data(council, email="known@example.org")).status_code == 302
+    after = {model: model.objects.count() for model in tables}
+    assert {model: after[model] - before[model] for model in tables} == {
+        Member: 0, MemberAnswer: 0, ConsentRecord: 0, AuditEvent: 0, MemberToken: 1}
+    assert [m.to for m in mailoutbox] == [["known@example.org"]] and "already a member" in mailoutbox[0].body
