@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -140,9 +141,10 @@ def _wait_http(port: int, timeout: float = 120) -> None:
 
 
 def run_load(*, database_url: str, users: int, duration: int, web_workers: int, mail_workers: int,
-             workdir: Path, survey: int, mailing: int, spawn_rate: float | None = None) -> dict:
+             workdir: Path, survey: int, mailing: int, spawn_rate: float | None = None, during=None) -> dict:
     """Start the sink, gunicorn and the mail workers, run locust headless for `duration` seconds
-    (it stops by itself), stop everything and return the counts and locust's figures."""
+    (it stops by itself), stop everything and return the counts and locust's figures. `during`
+    (a function) runs in a thread beside locust, e.g. a migration (benches/migrations)."""
     from django.db.models import Count
 
     from civicpanel.outreach.models import Delivery
@@ -179,12 +181,17 @@ def run_load(*, database_url: str, users: int, duration: int, web_workers: int, 
         print(f"  locust: {users:,} users (spawned at {rate:.0f}/s), {duration} s, web {web_workers} gunicorn "
               f"processes x 4 threads, {mail_workers} mail workers (load {load()})", flush=True)
         started = time.perf_counter()
+        beside = threading.Thread(target=during) if during else None
+        if beside:
+            beside.start()
         result = subprocess.run([str(bin_dir / "locust"), "-f", str(HERE / "locustfile.py"), "--headless",
                                  "--users", str(users), "--spawn-rate", str(rate), "--run-time", f"{duration}s",
                                  "--stop-timeout", "60", "--host", f"http://127.0.0.1:{web_port}",
                                  "--csv", str(workdir / "locust"), "--only-summary", "--loglevel", "WARNING"],
                                 env=locust_env, cwd=ROOT, capture_output=True, text=True)
         wall = time.perf_counter() - started
+        if beside:
+            beside.join()
         load_at_end = load()
     finally:
         for proc in reversed(procs):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,14 +29,14 @@ from civicpanel.members.staff_forms import (
 
 
 def _filter_form(request) -> MemberFilterForm:
-    data = request.GET.copy()
-    data.pop("page", None)
-    data.pop("sort", None)
-    return MemberFilterForm(
-        data or None,
-        questions=selectors.profile_questions(council=request.council),
-        campaigns=selectors.campaign_choices(council=request.council),
-    )
+    """The filter from the query string's own fields only: anything else in the address (a
+    tracking parameter, a guessed `council=`) neither filters nor counts as a filter."""
+    options = {"questions": selectors.profile_questions(council=request.council),
+               "campaigns": selectors.campaign_choices(council=request.council)}
+    data = QueryDict(mutable=True)
+    for name in set(MemberFilterForm(**options).fields) & set(request.GET):
+        data.setlist(name, request.GET.getlist(name))
+    return MemberFilterForm(data or None, **options)
 
 
 @staff_view(Capability.MEMBERS)
@@ -51,10 +51,10 @@ def member_list_view(request):
         page_number=request.GET.get("page"), sort=request.GET.get("sort"), request=request,
     )
     sort = listing.sort
-    query = request.GET.copy()
-    query.pop("page", None)
-    filter_query = query.copy()
-    filter_query.pop("sort", None)
+    filter_query = form.data.copy() if form.is_bound else QueryDict(mutable=True)
+    query = filter_query.copy()
+    if request.GET.get("sort"):
+        query["sort"] = request.GET["sort"]
     return render(request, "members/staff/list.html", {
         "form": form, "listing": listing, "query": query.urlencode(), "sort": sort,
         "filter_query": filter_query.urlencode(),
