@@ -33,9 +33,9 @@ from civicpanel.common.models import translated
 from civicpanel.common.security import xlsx_safe
 from civicpanel.panel.models import ProfileQuestion
 from civicpanel.surveys.audience import profile_questions
-from civicpanel.surveys.models import Answer, Question, Response, Survey
+from civicpanel.surveys.models import Question, Response, Survey
 from civicpanel.surveys.questions import OTHER_CODE, option_codes, option_label, rows, scale_points
-from civicpanel.surveys.results import MIN_GROUP, respondents_categories
+from civicpanel.surveys.results import MIN_GROUP, completed_answers, respondents_categories
 from civicpanel.surveys.sampling import STRATIFY_KINDS
 from civicpanel.surveys.selectors import survey_structure
 from civicpanel.surveys.weighting import survey_weighting
@@ -285,10 +285,10 @@ def build_export(survey: Survey, progress=None) -> Export:
                               .values_list("pk", "mode")):
         by_response[response_id] = {}
         modes[response_id] = mode
-    for response_id, question_id, value, other in Answer.objects.filter(
-        response__survey=survey, response__completed_at__isnull=False
-    ).values_list("response_id", "question_id", "value", "other_text"):
-        by_response[response_id][question_id] = (value, other)
+    # Each distinct answer text decoded once (results.completed_answers).
+    for question_id, given in completed_answers(council=survey.council, survey=survey).items():
+        for response_id, value, other in given:
+            by_response[response_id][question_id] = (value, other)
     response_ids = list(by_response)
     tell(20, "weighting")
     weighting = survey_weighting(council=survey.council, survey=survey)
