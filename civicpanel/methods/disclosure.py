@@ -300,6 +300,25 @@ class _LinkedSystem:
         return solved
 
 
+def _position(system: _LinkedSystem, index: int) -> tuple[int | None, int, int | None]:
+    """(table or None for the line, answer, group or None) of an unknown."""
+    if index < system.k:
+        return None, index, None
+    t = next(t for t in range(len(system.offsets) - 1) if system.offsets[t] <= index < system.offsets[t + 1])
+    groups = (system.offsets[t + 1] - system.offsets[t]) // system.k
+    answer, group = divmod(index - system.offsets[t], groups)
+    return t, answer, group
+
+
+def _beside(system: _LinkedSystem, target: int, other: int) -> bool:
+    """Whether two unknowns share an equation: the same answer, or the same table's group."""
+    t1, a1, g1 = _position(system, target)
+    t2, a2, g2 = _position(system, other)
+    if t2 is None:
+        return a1 == a2
+    return a1 == a2 or (t1 == t2 and g1 == g2)
+
+
 def suppress_linked(line: np.ndarray, tables: list[np.ndarray], *, line_hidden: np.ndarray | None = None,
                     always_hidden: list[np.ndarray] | None = None, min_count: int = MIN_COUNT) -> LinkedSuppression:
     """Suppress a line of counts (per answer) and breakdown tables of it (answers x groups, each
@@ -311,8 +330,9 @@ def suppress_linked(line: np.ndarray, tables: list[np.ndarray], *, line_hidden: 
     suppression). Secondary: further entries, table entries before line entries and small
     before large, until no hidden entry can be worked out from the published ones, the group
     sizes and the total, by any sum or difference across the line and all the tables (checked
-    in exact arithmetic). A table that single hidden entries cannot protect is withdrawn whole,
-    which adds nothing a reader could use.
+    in exact arithmetic): first a single entry that frees the solvable one, else the cheapest
+    entry beside it (same answer or same group), until none is solvable. A table that runs out
+    of entries to hide is withdrawn whole, which adds nothing a reader could use.
     """
     line = _check_counts(line, 1)
     tables = [_check_counts(table, 2) for table in tables]
@@ -381,6 +401,11 @@ def _suppress_linked(line: np.ndarray, tables: list[np.ndarray], line_hidden: np
             if not still:
                 chosen = candidate
                 break
+        if chosen is None:
+            # No single entry does it: hide the cheapest entry beside the target (its answer's
+            # row, or its group's column) and look again; a rectangle closes in a few steps.
+            beside = [i for i in candidates if _beside(system, target, i)]
+            chosen = beside[0] if beside else None
         if chosen is not None:
             hidden[chosen] = True
             continue

@@ -11,7 +11,7 @@ together, as a reader would, and hides:
 - whatever else would let a reader work out a hidden figure by subtraction: from the group's
   size, from the line of the whole, or across the two breakdowns of the same answers. This may
   hide a figure of the line of the whole too (it is then hidden on the page everywhere). A table
-  that single figures cannot protect is not shown.
+  that no further hidden figure can protect is not shown.
 
 The reader is assumed to know every group's size and the counts behind the shares (the safe
 assumption: shares and a size give counts). Free text, numbers, grids and rankings are not broken

@@ -203,3 +203,16 @@ def test_linked_suppression_is_proven_on_many_random_tables():
             assert mask[(table > 0) & (table < 5)].all()
             sizes = table.sum(axis=0)
             assert mask[:, (sizes > 0) & (sizes < 5)].all()
+
+
+def test_linked_closes_a_rectangle_when_no_single_figure_protects():
+    """Bike 3 in one district and a published 0 in the other: car's small figure in that
+    district sits alone in its column, and only hiding two more figures protects it. The table
+    is kept (not withdrawn), with nothing solvable."""
+    from civicpanel.methods.disclosure import suppress_linked
+
+    line = np.array([20, 3, 7])
+    table = np.array([[12, 8], [3, 0], [4, 3]])
+    result = suppress_linked(line, [table], line_hidden=_line_rule(line))
+    assert result.withdrawn == [False]
+    assert _reader_solves(line, [table], result.line, result.tables) == []

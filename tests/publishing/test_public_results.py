@@ -193,7 +193,7 @@ def test_the_site_list_takes_the_same_queries_for_one_survey_or_three(council, d
     client = public(council)
     with CaptureQueriesContext(connection) as one:
         client.get(reverse("publishing:site"))
-    for seed in (7, 8):
+    for seed in (100_007, 100_008):  # not the first panel's (its seed is the council's id)
         more, _m, _i = closed_survey(council, panel_size=10, answers=5, population=False, seed=seed)
         services.publication_publish(council=council, actor=None, survey=more)
     with django_assert_max_num_queries(len(one.captured_queries)):
