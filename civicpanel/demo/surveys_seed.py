@@ -84,6 +84,7 @@ def seed_demo_report(*, council, actor) -> None:
 
 
 PAPER_MEMBERS = 14
+PAPER_STREETS = ["Valby Langgade", "Vigerslev Allé", "Toftegårds Allé", "Gammel Køge Landevej", "Søndre Fasanvej"]
 
 
 def _members_on_paper(council, district, rng: np.random.Generator) -> list[Member]:
@@ -92,6 +93,13 @@ def _members_on_paper(council, district, rng: np.random.Generator) -> list[Membe
     oldest = list(Member.objects.filter(council=council, district=district.district, status=Member.Status.ACTIVE,
                                         birth_year__lte=1950).order_by("birth_year", "pk")[:PAPER_MEMBERS])
     Member.objects.filter(pk__in=[m.pk for m in oldest]).update(email=None, email_hash=None)
+    # Their postal addresses (printed in the envelope's window of their questionnaires) and, for
+    # most, a phone number for the call list; one in five gave none, so the list marks them.
+    for number, member in enumerate(oldest):
+        member.postal_address = (f"{PAPER_STREETS[number % len(PAPER_STREETS)]} {7 + 4 * number}\n"
+                                 f"{member.postal_code or '2500'} Valby")
+        member.phone = "" if number % 5 == 4 else f"+45 {31 + number} {40 + number} {52 + number} {60 + number}"
+        member.save(update_fields=["postal_address", "phone"])
     return oldest
 
 
