@@ -40,7 +40,8 @@ FILE_KEEP_DAYS = 7  # a file is made again in minutes; its addresses should not 
 
 def letters_file_request(*, council, actor, batch: LetterBatch, kind: str, base_url: str,
                          request=None) -> LetterFile:
-    """Queue the making of the batch's letters as `kind` (print or digital)."""
+    """Queue the making of the batch's letters as `kind` (print or digital); while one of that
+    kind is still being made, that one is returned instead of a second."""
     if kind not in LetterFile.Kind.values:
         raise ValidationError(_("Choose the PDF for printing or the digital-post package."))
     if not pdf_available():
@@ -52,6 +53,12 @@ def letters_file_request(*, council, actor, batch: LetterBatch, kind: str, base_
     from civicpanel.recruitment.tasks import letter_file_render
 
     with transaction.atomic():
+        # A second click while the same file is still being made follows that one.
+        LetterBatch.objects.select_for_update().filter(pk=batch.pk).first()
+        waiting = LetterFile.objects.filter(batch=batch, kind=kind, status__in=(
+            LetterFile.Status.QUEUED, LetterFile.Status.RENDERING)).defer("content").first()
+        if waiting is not None:
+            return waiting
         made = LetterFile.objects.create(council=council, batch=batch, kind=kind, base_url=base_url.rstrip("/")[:200],
                                          total=total, requested_by=actor)
         audit_record(council=council, actor=actor, action="recruitment.letters_request", target=batch,

@@ -136,7 +136,8 @@ def test_the_worker_lays_out_part_by_part_and_the_page_follows_it(council, staff
     monkeypatch.setattr(letter_files._Progress, "add", spy)
     with _capture(execute=False) as queued:
         client.post(f"/staff/recruitment/letters/{made.pk}/files/", {"kind": "print"})
-    letter_file = LetterFile.objects.get(batch=made)
+        client.post(f"/staff/recruitment/letters/{made.pk}/files/", {"kind": "print"})  # a second click
+    letter_file = LetterFile.objects.get(batch=made)  # one file, followed by both clicks
     page = client.get(f"/staff/recruitment/letters/{made.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "<progress" in page and "0 of 5 letters laid out" in page and "report-progress.js" in page
     status = client.get(f"/staff/recruitment/letters/{made.pk}/files/{letter_file.pk}/status/").json()
