@@ -46,6 +46,7 @@ class Series:
     values: Sequence[float | None]
     shown: Sequence[str]
     hatched: bool = False
+    colour: str = ""  # a fixed colour (with an outline) for charts of more series than the brand's two
 
 
 def chart_id_for(*parts: object) -> str:
@@ -61,8 +62,9 @@ def wrap_label(label: str, width: int = LABEL_CHARS) -> list[str]:
 
 
 def bars_svg(*, chart_id: str, title: str, description: str, labels: Sequence[str],
-             series: Sequence[Series], maximum: float | None = None) -> str:
-    """The SVG markup (safe to insert in a page: every text is escaped)."""
+             series: Sequence[Series], maximum: float | None = None, span: float = BAR_SPAN) -> str:
+    """The SVG markup (safe to insert in a page: every text is escaped). span: the share of the
+    width the longest bar takes (smaller when the text after a bar is long)."""
     values = [v for s in series for v in s.values if v is not None]
     top = maximum if maximum else max([*values, 0.0])
     parts: list[str] = []
@@ -83,7 +85,7 @@ def bars_svg(*, chart_id: str, title: str, description: str, labels: Sequence[st
         for s in series:
             value = s.values[i]
             share = 0.0 if not top or value is None else max(0.0, min(1.0, value / top))
-            length = share * BAR_SPAN
+            length = share * span
             if value is not None:
                 parts.append(_bar(length, y, s, hatch_id))
             parts.append(f'<text x="{length:.2f}%" dx="6" y="{y + BAR - 5}" font-size="{FONT_SIZE - 1}" '
@@ -105,6 +107,9 @@ def bars_svg(*, chart_id: str, title: str, description: str, labels: Sequence[st
 
 
 def _bar(length: float, y: int, s: Series, hatch_id: str) -> str:
+    if s.colour:
+        return (f'<rect x="0.5" y="{y + 0.5}" width="{length:.2f}%" height="{BAR - 1}" fill="{s.colour}" '
+                f'stroke="{INK}" stroke-width="1"></rect>')
     if s.hatched:
         return (f'<rect x="0.5" y="{y + 0.5}" width="{length:.2f}%" height="{BAR - 1}" fill="url(#{hatch_id})" '
                 f'stroke="{MUTED}" stroke-width="1"></rect>')
@@ -112,6 +117,8 @@ def _bar(length: float, y: int, s: Series, hatch_id: str) -> str:
 
 
 def _swatch(x: int, y: int, size: int, s: Series, hatch_id: str) -> str:
+    if s.colour:
+        return f'<rect x="{x}" y="{y}" width="{size}" height="{size}" fill="{s.colour}" stroke="{INK}" stroke-width="1"></rect>'
     fill = f"url(#{hatch_id})" if s.hatched else SOLID
     stroke = f' stroke="{MUTED}" stroke-width="1"' if s.hatched else ' class="bar"'
     return f'<rect x="{x}" y="{y}" width="{size}" height="{size}" fill="{fill}"{stroke}></rect>'

@@ -269,5 +269,5 @@ def test_link_to_confirm_for_every_pending_member_in_the_filter(council, staff_c
 
 def test_profile_filters_start_open_only_when_used(council, staff_client):
     client = staff_client("manager")
-    assert '<details class="profile-filters" open>' in client.get("/staff/members/", {"gender": "woman"}).content.decode()
-    assert '<details class="profile-filters">' in client.get("/staff/members/", {"q": "anna"}).content.decode()
+    assert '<details class="details profile-filters" open>' in client.get("/staff/members/", {"gender": "woman"}).content.decode()
+    assert '<details class="details profile-filters">' in client.get("/staff/members/", {"q": "anna"}).content.decode()

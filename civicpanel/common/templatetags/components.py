@@ -26,7 +26,7 @@ register = template.Library()
 PARAMETERS = ("heading", "subheading", "href", "level", "classes", "caption", "caption_hidden", "id", "label",
               "hidden_label", "icon_only", "open", "menu_icon", "kind", "text", "legend", "for", "hint", "hint_id",
               "error", "error_id", "number", "required", "type", "name", "value", "checked", "invalid", "download",
-              "icon", "stackable")
+              "icon", "stackable", "summary", "button", "clear_href", "sort", "labelledby")
 
 
 class ComponentNode(template.Node):

@@ -8,7 +8,12 @@
   var widths = new WeakMap();
   function label(table) {
     var heads = table.querySelectorAll("thead th");
-    var names = Array.prototype.map.call(heads, function (th) { return th.textContent.trim(); });
+    // A heading's visible words: a sort heading's hidden "(sort)" is for its link, not for each cell.
+    var names = Array.prototype.map.call(heads, function (th) {
+      var copy = th.cloneNode(true);
+      copy.querySelectorAll(".sr-only").forEach(function (hidden) { hidden.remove(); });
+      return copy.textContent.trim();
+    });
     table.setAttribute("role", "table");
     table.querySelectorAll("thead, tbody").forEach(function (group) { group.setAttribute("role", "rowgroup"); });
     table.querySelectorAll("tr").forEach(function (row) {
