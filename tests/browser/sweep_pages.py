@@ -139,7 +139,7 @@ NOT_PAGES: dict[str, str] = {
         "staff:outreach_mailing_cancel", "staff:newsletter_test", "staff:newsletter_cancel",
         "staff:newsletter_delete", "staff:survey_from_template", "staff:survey_action", "staff:survey_page_action",
         "staff:survey_question_action", "staff:survey_audience_create", "staff:survey_wave_cancel",
-        "staff:event_session_delete", "staff:event_question_delete", "staff:event_seat_decline",
+        "staff:event_session_delete", "staff:event_question_delete", "staff:event_seat_decline", "staff:event_seat_invite_extra",
         "staff:event_session_cancel", "staff:event_attendance", "staff:event_no_shows", "staff:pb_round_stage",
         "staff:pb_round_count", "staff:pb_idea_screen", "staff:pb_project_sketch", "staff:pb_project_update",
         "staff:pb_paper_decide", "staff:pb_codes", "staff:recruitment_campaign_plan",
