@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicpanel.budgeting.models import Idea, Project, Round
-from civicpanel.common.forms import CleanInputMixin
+from civicpanel.common.forms import CleanInputMixin, IdsChoiceField
 from civicpanel.members.models import ProfileOption, ProfileQuestion
 
 LANGUAGE_NAMES = {"da": gettext_lazy("Danish"), "nb": gettext_lazy("Norwegian"), "en": gettext_lazy("English")}
@@ -145,8 +145,8 @@ class ProjectForm(CleanInputMixin, forms.Form):
     feasibility = forms.CharField(label=gettext_lazy("Feasibility (internal note)"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 3}))
     decision = forms.ChoiceField(label=gettext_lazy("Decision"), choices=Project.Decision.choices)
-    ideas = forms.ModelMultipleChoiceField(label=gettext_lazy("Ideas it comes from"), queryset=None, required=False,
-                                           widget=forms.CheckboxSelectMultiple)
+    ideas = IdsChoiceField(label=gettext_lazy("Ideas it comes from"), queryset=None, required=False,
+                           widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, rnd: Round, project: Project | None = None, **kwargs):
         if project is not None:
