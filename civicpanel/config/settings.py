@@ -147,6 +147,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The database cache (table made by a migration) keeps rate limits shared by every web process;
 # CACHE_URL=redis://... is the faster choice where Redis runs.
 CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://civicpanel_cache")}
+# Django's database cache keeps 300 entries and then deletes a third of them at random: rate-limit
+# counters (logins, guessed tokens) and cached results would vanish under load. Expired entries
+# are still removed; only the cap is raised.
+if CACHES["default"]["BACKEND"].endswith("DatabaseCache"):
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 1_000_000)
 
 # --- Auth, staff and two factors ----------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
