@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from civicpanel.common.fields import EncryptedTextField
+from civicpanel.common.models import WorkerFile
 
 
 class RecruitmentSettings(models.Model):
@@ -182,7 +183,7 @@ class Departure(models.Model):
         return f"{self.month:%Y-%m} {self.option_id}: {self.count}"
 
 
-class LetterFile(models.Model):
+class LetterFile(WorkerFile):
     """A batch's letters as one file, made by the task worker: the PDF for printing, or the
     digital-post package. The file names and places every addressee, so it is encrypted at rest
     (base64 in an EncryptedTextField, covered by key rotation) and deleted with the extract's
@@ -192,16 +193,8 @@ class LetterFile(models.Model):
         PRINT = "print", _("For printing (PDF)")
         DIGITAL = "digital", _("For digital post (ZIP)")
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Waiting for the worker")
-        RENDERING = "rendering", _("Being made")
-        READY = "ready", _("Ready")
-        FAILED = "failed", _("Failed")
-
-    council = models.ForeignKey("tenancy.Council", on_delete=models.CASCADE, related_name="+")
     batch = models.ForeignKey(LetterBatch, on_delete=models.CASCADE, related_name="files")
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     # The site's address when staff asked: the worker has no request to build the QR links from.
     base_url = models.CharField(max_length=200)
     total = models.PositiveIntegerField(default=0)  # letters to lay out
@@ -210,21 +203,9 @@ class LetterFile(models.Model):
     content = EncryptedTextField(blank=True)  # base64 of the file; read only for the download
     filename = models.CharField(max_length=100, blank=True)
     content_type = models.CharField(max_length=40, blank=True)
-    size = models.PositiveIntegerField(default=0)
-    requested_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"letter file #{self.pk}"
-
-    @property
-    def working(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RENDERING)
 
     @property
     def progress(self) -> int:

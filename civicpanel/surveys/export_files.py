@@ -39,7 +39,7 @@ def export_request(*, council, actor, survey: Survey, request=None) -> ResponseE
     with transaction.atomic():
         Survey.objects.select_for_update().filter(pk=survey.pk).first()
         working = ResponseExport.objects.filter(survey=survey, status__in=[ResponseExport.Status.QUEUED,
-                                                                           ResponseExport.Status.WRITING]).first()
+                                                                           ResponseExport.Status.RENDERING]).first()
         if working is not None:
             return working
         export = ResponseExport.objects.create(council=council, survey=survey, requested_by=actor,
@@ -64,7 +64,7 @@ def export_write(*, export_id: int) -> ResponseExport | None:
     if export is None or export.status == ResponseExport.Status.READY:
         return export
     tell = _progress(export.pk)
-    ResponseExport.objects.filter(pk=export.pk).update(status=ResponseExport.Status.WRITING, progress=1,
+    ResponseExport.objects.filter(pk=export.pk).update(status=ResponseExport.Status.RENDERING, progress=1,
                                                        step="reading")
     try:
         with override(export.language or settings.LANGUAGE_CODE):

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from civicpanel.common.models import translated
+from civicpanel.common.models import WorkerFile, translated
 from civicpanel.members.models import Segment
 from civicpanel.questionnaires.models import QuestionnaireQuestion
 
@@ -248,39 +248,19 @@ class PaperEntry(models.Model):
         return f"paper entry #{self.pk}"
 
 
-class ResponseExport(models.Model):
+class ResponseExport(WorkerFile):
     """An Excel file of a survey's responses, written by the task worker (a big survey takes
     longer than a request may). The page follows `progress` through the steps in `step`; the
     file is deleted when a respondent's data is erased or the survey is anonymised, so that it
     never holds more than the responses do."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Waiting for the worker")
-        WRITING = "writing", _("Being made")
-        READY = "ready", _("Ready")
-        FAILED = "failed", _("Failed")
-
-    council = models.ForeignKey("tenancy.Council", on_delete=models.CASCADE, related_name="+")
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="exports")
     # The language of the page it was asked from: labels and the codebook are written in it.
     language = models.CharField(max_length=5, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     step = models.CharField(max_length=40, blank=True)
     content = models.BinaryField(null=True, blank=True, editable=False)
-    size = models.PositiveIntegerField(default=0)
     rows = models.PositiveIntegerField(default=0)
-    requested_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"export #{self.pk}"
-
-    @property
-    def working(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.WRITING)
