@@ -17,7 +17,7 @@ from civicpanel.methods.budgeting.districts import count_districts
 from civicpanel.methods.budgeting.pabulib import parse_pabulib, read_pabulib
 from civicpanel.methods.budgeting.profile import build_profile
 from civicpanel.methods.budgeting.ties import tie_order
-from civicpanel.methods.disclosure import suppress_line, suppress_table
+from civicpanel.methods.disclosure import suppress_line, suppress_linked, suppress_table
 from civicpanel.methods.errors import MethodError, Problem
 from civicpanel.methods.estimation import (
     calibration_from_weights,
@@ -139,6 +139,7 @@ def _triggers(tmp_path):
         "estimation.multiple_shape": lambda: estimate_multiple(cal, np.ones((4, 3)), ["a", "b"]),
         "disclosure.shape": lambda: suppress_table(np.ones(3)),
         "disclosure.counts": lambda: suppress_line(np.array([1, -2])),
+        "disclosure.linked": lambda: suppress_linked(np.array([5, 6]), [np.array([[2, 2], [3, 3]])]),
         "representativity.too_few": lambda: r_indicator({"g": _codes(0)}, {"g": 1}, [True]),
         "representativity.length": lambda: r_indicator({"g": _codes(0, 1, 0)}, {"g": 2}, [True, False]),
         "representativity.category": lambda: r_indicator({"g": _codes(0, 5)}, {"g": 2}, [True, False]),

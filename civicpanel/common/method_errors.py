@@ -114,6 +114,8 @@ MESSAGES = {
     # Disclosure control.
     "disclosure.shape": gettext_lazy("A table of %(dimensions)s dimensions of respondent counts was expected."),
     "disclosure.counts": gettext_lazy("Respondent counts must be whole numbers of zero or more."),
+    "disclosure.linked": gettext_lazy(
+        "Each breakdown's groups must add up to the respondents of the whole, answer by answer."),
     # Representativeness.
     "representativity.too_few": gettext_lazy(
         "The R-indicator needs at least 2 invited members; there are %(n)s."),
