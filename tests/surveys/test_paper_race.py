@@ -127,7 +127,8 @@ def test_double_entry_disagreeing_at_once_leaves_two_entries_and_no_response(cou
     Survey.objects.filter(pk=survey.pk).update(paper_double_entry=True)
     survey.refresh_from_db()
     clerks = [staff_user(council, "manager") for _ in range(THREADS)]
-    entries = [(clerk, _answers(survey, "1", str(1 + i % 5))) for i, clerk in enumerate(clerks)]
+    # Every clerk types something different (8 distinct pairs), so no two entries can agree.
+    entries = [(clerk, _answers(survey, str(1 + i // 5), str(1 + i % 5))) for i, clerk in enumerate(clerks)]
     states, refused = _all_at_once(council, survey, invitation, entries)
     # Two entries get in (the first and a disagreeing second); everyone later is sent to settle them.
     assert sorted(states) == ["differ", "first"] and len(refused) == THREADS - 2
