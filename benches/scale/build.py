@@ -182,7 +182,7 @@ def build(*, slug: str = "kbh", n_members: int = N_MEMBERS, n_surveys: int = N_S
     columns = ["id", "council_id", "email", "email_hash", "name", "language", "birth_year", "postal_code",
                "district_id", "status", "campaign_id", "source", "wants_surveys", "wants_events", "wants_news",
                "email_bounced", "consent_version_id", "consent_given_at", "joined_at", "confirmed_at",
-               "last_active_at", "renewal_reminded_at", "left_at"]
+               "last_active_at", "renewal_reminded_at", "left_at", "postal_address", "phone"]
 
     def member_lines():
         for i in range(n):
@@ -191,7 +191,7 @@ def build(*, slug: str = "kbh", n_members: int = N_MEMBERS, n_surveys: int = N_S
             if status[i] == "left":
                 yield "\t".join([str(ids[i]), str(council.pk), r"\N", r"\N", "", "da", r"\N", "", r"\N", "left",
                                  r"\N", "bench", "f", "f", "f", "f", str(consent), joined, joined, joined, joined,
-                                 r"\N", joined])
+                                 r"\N", joined, "", ""])
                 continue
             name = f"{FIRST[first[i]]} {LAST[last[i]]}"
             email = f"{_ascii(FIRST[first[i]])}.{_ascii(LAST[last[i]])}.{ids[i]}@example.dk"
@@ -199,7 +199,7 @@ def build(*, slug: str = "kbh", n_members: int = N_MEMBERS, n_surveys: int = N_S
                 str(ids[i]), str(council.pk), encrypt(email), crypto.blind_index(email), encrypt(name), language[i],
                 str(birth_year[i]), district.postal_codes[0], str(district.pk), status[i], r"\N", "bench",
                 "t" if wants_surveys[i] else "f", "t", "t", "t" if bounced[i] else "f", str(consent), joined,
-                joined, r"\N" if status[i] == "pending" else joined, joined, r"\N", r"\N"])
+                joined, r"\N" if status[i] == "pending" else joined, joined, r"\N", r"\N", "", ""])
 
     t = time.perf_counter()
     with connection.cursor() as cursor:
