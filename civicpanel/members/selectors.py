@@ -12,13 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicpanel.common.crypto import blind_index
 from civicpanel.members.member_sets import member_set
 from civicpanel.members.models import ConsentRecord, Member, MemberAnswer
+from civicpanel.members.profile_index import profile_filter
 from civicpanel.panel.models import Campaign, ProfileOption, ProfileQuestion
 
 # Filter keys that are not profile questions. A profile question with one of these keys
@@ -118,6 +119,7 @@ def members_filter(*, council, filters: dict | None, questions: list[ProfileQues
         questions = profile_questions(council=council)
     by_key = {question.key: question for question in questions}
 
+    option_groups: list[list[int]] = []
     for key, raw in filters.items():
         if key in RESERVED_FILTER_KEYS:
             continue
@@ -145,10 +147,13 @@ def members_filter(*, council, filters: dict | None, questions: list[ProfileQues
         elif question.kind == ProfileQuestion.Kind.DISTRICT:
             members = members.filter(district_id__in=[o.district_id for o in options if o.district_id])
         else:
-            # The options name their question; leaving the question out of the condition lets
-            # PostgreSQL estimate from the option alone (the pair would be taken as independent,
-            # 100 times too few rows, and a million members scanned the slow way).
-            members = members.filter(Exists(MemberAnswer.objects.filter(member=OuterRef("pk"), option__in=options)))
+            # The options name their question, so the option ids alone say who matches.
+            option_groups.append([option.pk for option in options])
+
+    if option_groups:
+        # One condition for all choice questions: on PostgreSQL one lookup in the members'
+        # profile options array (members.profile_index), elsewhere a join per question.
+        members = members.filter(profile_filter(option_groups))
 
     statuses = _as_list(filters.get("status"))
     if statuses:
