@@ -63,3 +63,27 @@ def test_name_order_on_more_members_than_can_be_decrypted_keeps_the_default_and_
     page = client.get(reverse("staff:members") + "?sort=name&status=active").content.decode()
     assert _names(page) == ["Person B", "Person C"]
     assert "at a time" not in page and "ad gangen" not in page
+
+
+@pytest.mark.parametrize("limit", [100, 3, 2])
+def test_a_profile_filter_sorted_by_name_counts_and_orders_like_the_default_order(council, limit, monkeypatch):
+    """Sorted by name, the filtered members are read once for the counts and the order when few
+    enough (limit 100), else counted apart (3: the four women are more, the three shown are not;
+    2: too many to sort): the counts are the same every way."""
+    from civicpanel.accounts.models import User
+    from civicpanel.members.profile import member_profile_set
+
+    monkeypatch.setattr(staff_services, "ENCRYPTED_SORT_LIMIT", limit)
+    for name, gender, status in [("Person D", "woman", "active"), ("Person A", "woman", "paused"),
+                                 ("Person C", "man", "active"), ("Person B", "woman", "active"),
+                                 ("Person E", "woman", "pending")]:
+        member_profile_set(member=MemberFactory(council=council, name=name, status=status), values={"gender": gender})
+    actor = User.objects.create(email="sorter@example.org")
+    filters = {"gender": ["woman"], "status": ["active", "paused"]}
+    by_name = staff_services.member_search(council=council, actor=actor, filters=filters, sort="name")
+    default = staff_services.member_search(council=council, actor=actor, filters=filters)
+    assert by_name.status_counts == default.status_counts == {"pending": 1, "active": 2, "paused": 1, "left": 0}
+    assert by_name.total == default.total == 3
+    names = [row.member.name for row in by_name.rows]
+    assert names == (["Person A", "Person B", "Person D"] if limit > 2 else [r.member.name for r in default.rows])
+    assert by_name.sort_refused is (limit == 2)
