@@ -31,8 +31,9 @@ It exits 0 when they failed, 1 when they did not.
 The old code runs with this checkout's virtualenv when the two lock files are the same, and in
 a virtualenv made from the old lock file otherwise (which needs the package index). A shallow
 clone lacks the history to find the previous release: fetch it (`git fetch --unshallow`) or
-name the release with `--old` after fetching it. A release step, not part of the test suite
-(it takes minutes).
+name the release with `--old` after fetching it. PostgreSQL is the test suite's
+(CIVICPANEL_TEST_POSTGRES_URL, default 127.0.0.1:5432). A release step, not part of the test
+suite (it takes minutes).
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MIGRATIONS = ":(glob)civicpanel/**/migrations/*.py"
 SMOKE_LIST = Path("tests") / "smoke_tests.txt"
-SERVER = os.environ.get("CIVICPANEL_TEST_POSTGRES_SERVER", "postgres://postgres@127.0.0.1:5432")
+# The PostgreSQL server of the test suite (dev.py): CIVICPANEL_TEST_POSTGRES_URL without its database name.
+SERVER = os.environ.get("CIVICPANEL_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test").rsplit("/", 1)[0]
 
 
 class Refused(Exception):
