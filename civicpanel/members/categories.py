@@ -127,38 +127,60 @@ def member_categories(*, council, feature: Feature, today=None) -> dict[int, int
 
 
 
-def category_codes(*, council, features: list[Feature], member_ids, today=None) -> np.ndarray:
-    """Each member's category on each feature as an index into the feature's options (members
-    x features, in the order of `member_ids`; -1 where the member has none), the same category
-    `member_categories` gives. Two queries whatever the number of features, read as arrays
-    (common.db_arrays): a sample's pool of a hundred thousand members is built without a Python
-    object per member."""
-    ids = np.asarray(member_ids, dtype=np.int64)
-    codes = np.full((len(ids), len(features)), -1, dtype=np.int64)
-    if not len(ids) or not features:
-        return codes
-    order = np.argsort(ids, kind="stable")
-    sorted_ids = ids[order]
+@dataclass
+class ProfileArrays:
+    """The profile data of a set of members as arrays, read once (common.db_arrays) for a page
+    that looks at it more than once (the send page: the audience's composition, then a sample's
+    pool): member ids in ascending order, each one's birth year and district (-1: none), and
+    every answer to an active profile question as (row of its member, option id). Nothing per
+    member is a Python object."""
 
-    def positions(members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Rows of `ids` that these member ids are at, and which of them are in `ids` at all."""
-        at = np.clip(np.searchsorted(sorted_ids, members), 0, len(ids) - 1)
-        found = sorted_ids[at] == members
-        return order[at[found]], found
+    ids: np.ndarray
+    birth_year: np.ndarray
+    district: np.ndarray
+    answer_rows: np.ndarray
+    answer_options: np.ndarray
 
-    kinds = {f.question.kind for f in features}
-    if kinds & {ProfileQuestion.Kind.BIRTH_YEAR, ProfileQuestion.Kind.DISTRICT}:
-        rows = int_rows(Member.objects.filter(council=council).order_by()
-                        .values_list("pk", Coalesce("birth_year", -1), Coalesce("district_id", -1)))
-        at, found = positions(rows[:, 0])
-        birth_year, district = rows[found, 1], rows[found, 2]
+    @classmethod
+    def read(cls, *, council, member_ids=None, members: np.ndarray | None = None) -> ProfileArrays:
+        """The arrays of `member_ids` (None: the whole council), or of `members`, rows of (id,
+        birth year, district) already read with the audience. Two queries at most."""
+        if members is None:
+            members = int_rows(Member.objects.filter(council=council).order_by()
+                               .values_list("pk", Coalesce("birth_year", -1), Coalesce("district_id", -1)))
+            if member_ids is not None:
+                members = members[np.isin(members[:, 0], np.asarray(member_ids, dtype=np.int64))]
+        members = members[np.argsort(members[:, 0], kind="stable")]
+        arrays = cls(ids=members[:, 0], birth_year=members[:, 1], district=members[:, 2],
+                     answer_rows=np.zeros(0, dtype=np.int64), answer_options=np.zeros(0, dtype=np.int64))
+        options = list(ProfileOption.objects.filter(question__council=council, question__active=True)
+                       .values_list("pk", flat=True))
+        if options and len(arrays.ids):
+            answers = int_rows(MemberAnswer.objects.filter(option_id__in=options).order_by()
+                               .values_list("member_id", "option_id"))
+            rows, found = arrays.rows_of(answers[:, 0])
+            arrays.answer_rows, arrays.answer_options = rows, answers[found, 1]
+        return arrays
+
+    def rows_of(self, member_ids) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of these member ids, and which of them are here at all (a mask over them)."""
+        members = np.asarray(member_ids, dtype=np.int64)
+        if not len(self.ids):
+            return np.zeros(0, dtype=np.int64), np.zeros(len(members), dtype=bool)
+        at = np.clip(np.searchsorted(self.ids, members), 0, len(self.ids) - 1)
+        found = self.ids[at] == members
+        return at[found], found
+
+    def codes(self, features: list[Feature], today=None) -> np.ndarray:
+        """category_codes for every member here, in the order of `ids`."""
+        codes = np.full((len(self.ids), len(features)), -1, dtype=np.int64)
         year = (today or timezone.localdate()).year
         for j, feature in enumerate(features):
-            column = codes[at, j]
+            column = codes[:, j]
             if feature.question.kind == ProfileQuestion.Kind.BIRTH_YEAR:
-                age = year - birth_year
+                age = year - self.birth_year
                 for k, option in enumerate(feature.options):  # the first band an age falls in
-                    inside = (birth_year >= 0) & (column < 0)
+                    inside = (self.birth_year >= 0) & (column < 0)
                     if option.min_age is not None:
                         inside &= age >= option.min_age
                     if option.max_age is not None:
@@ -167,26 +189,47 @@ def category_codes(*, council, features: list[Feature], member_ids, today=None) 
             elif feature.question.kind == ProfileQuestion.Kind.DISTRICT:
                 for k, option in enumerate(feature.options):
                     if option.district_id:
-                        column[district == option.district_id] = k
-            else:
-                continue
-            codes[at, j] = column
-    single = {o.pk: (j, k) for j, f in enumerate(features) if f.question.kind == ProfileQuestion.Kind.SINGLE
-              for k, o in enumerate(f.options)}
-    if single:
-        rows = int_rows(MemberAnswer.objects.filter(option_id__in=list(single)).order_by()
-                        .values_list("member_id", "option_id"))
-        at, found = positions(rows[:, 0])
-        options = rows[found, 1]
-        lookup_j = np.vectorize(lambda o: single[o][0], otypes=[np.int64])
-        lookup_k = np.vectorize(lambda o: single[o][1], otypes=[np.int64])
-        if len(options):
-            distinct, inverse = np.unique(options, return_inverse=True)
-            feature_of, index_of = lookup_j(distinct)[inverse], lookup_k(distinct)[inverse]
-            # A member with two answers to a single-choice question: the first option, as
-            # member_categories orders them.
-            best = np.full(codes.shape, np.iinfo(np.int64).max, dtype=np.int64)
-            np.minimum.at(best, (at, feature_of), index_of)
-            chosen = best != np.iinfo(np.int64).max
-            codes[chosen] = best[chosen]
+                        column[self.district == option.district_id] = k
+        single = {o.pk: (j, k) for j, f in enumerate(features) if f.question.kind == ProfileQuestion.Kind.SINGLE
+                  for k, o in enumerate(f.options)}
+        if single and len(self.answer_options):
+            known = np.fromiter(single, dtype=np.int64)
+            wanted = np.isin(self.answer_options, known)
+            rows, options = self.answer_rows[wanted], self.answer_options[wanted]
+            if len(options):
+                distinct, inverse = np.unique(options, return_inverse=True)
+                feature_of = np.array([single[int(o)][0] for o in distinct], dtype=np.int64)[inverse]
+                index_of = np.array([single[int(o)][1] for o in distinct], dtype=np.int64)[inverse]
+                # A member with two answers to a single-choice question: the first option, as
+                # member_categories orders them.
+                best = np.full(codes.shape, np.iinfo(np.int64).max, dtype=np.int64)
+                np.minimum.at(best, (rows, feature_of), index_of)
+                chosen = best != np.iinfo(np.int64).max
+                codes[chosen] = best[chosen]
+        return codes
+
+    def counts(self) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
+        """The members here counted per option answered, per district and per birth year."""
+        def counted(values: np.ndarray) -> dict[int, int]:
+            found, n = np.unique(values[values >= 0], return_counts=True)
+            return dict(zip(found.tolist(), n.tolist(), strict=True))
+
+        return counted(self.answer_options), counted(self.district), counted(self.birth_year)
+
+
+def category_codes(*, council, features: list[Feature], member_ids, today=None,
+                   arrays: ProfileArrays | None = None) -> np.ndarray:
+    """Each member's category on each feature as an index into the feature's options (members
+    x features, in the order of `member_ids`; -1 where the member has none), the same category
+    `member_categories` gives. Read as arrays (ProfileArrays, two queries whatever the number of
+    features), or taken from `arrays` already read for these members: a sample's pool of a
+    million members is built without a Python object per member."""
+    ids = np.asarray(member_ids, dtype=np.int64)
+    codes = np.full((len(ids), len(features)), -1, dtype=np.int64)
+    if not len(ids) or not features:
+        return codes
+    if arrays is None:
+        arrays = ProfileArrays.read(council=council, member_ids=ids)
+    rows, found = arrays.rows_of(ids)
+    codes[found] = arrays.codes(features, today=today)[rows]
     return codes

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicpanel.common.crypto import blind_index
+from civicpanel.members.categories import ProfileArrays
 from civicpanel.members.member_sets import member_set
 from civicpanel.members.models import ConsentRecord, Member, MemberAnswer
 from civicpanel.members.profile_index import profile_filter
@@ -260,37 +261,17 @@ def member_counts_by_option(*, council, queryset: QuerySet[Member], questions: l
     return _counts_by_option(questions, per_option, per_district, per_year, today)
 
 
-def member_counts_by_option_of(*, council, member_ids, questions: list[ProfileQuestion] | None = None,
-                               today: date | None = None) -> dict[str, dict[str, int]]:
+def member_counts_by_option_of(*, council, member_ids=None, questions: list[ProfileQuestion] | None = None,
+                               today: date | None = None, arrays=None) -> dict[str, dict[str, int]]:
     """member_counts_by_option for a list of member ids already known (a sending's audience of
-    any size): the council's members and answers read once as arrays (common.db_arrays) and
-    counted with numpy, instead of the audience's query run again inside three aggregates."""
-    import numpy as np
-    from django.db.models.functions import Coalesce
-
-    from civicpanel.common.db_arrays import int_rows
-
+    any size): their profiles read once as arrays (members.categories.ProfileArrays), or taken
+    from `arrays` already read for exactly these members, and counted with numpy, instead of the
+    audience's query run again inside three aggregates."""
     if questions is None:
         questions = profile_questions(council=council)
-    ids = np.unique(np.asarray(member_ids, dtype=np.int64))
-
-    def counted(values: np.ndarray) -> dict[int, int]:
-        found, n = np.unique(values, return_counts=True)
-        return dict(zip(found.tolist(), n.tolist(), strict=True))
-
-    options = [o.pk for q in questions for o in q.options.all()]
-    per_option: dict[int, int] = {}
-    if options and len(ids):
-        answers = int_rows(MemberAnswer.objects.filter(option_id__in=options).order_by()
-                           .values_list("member_id", "option_id"))
-        per_option = counted(answers[np.isin(answers[:, 0], ids), 1])
-    per_district, per_year = {}, {}
-    if len(ids) and any(q.kind in (ProfileQuestion.Kind.DISTRICT, ProfileQuestion.Kind.BIRTH_YEAR) for q in questions):
-        members = int_rows(Member.objects.filter(council=council).order_by()
-                           .values_list("pk", Coalesce("birth_year", -1), Coalesce("district_id", -1)))
-        members = members[np.isin(members[:, 0], ids)]
-        per_district = {k: n for k, n in counted(members[:, 2]).items() if k >= 0}
-        per_year = {k: n for k, n in counted(members[:, 1]).items() if k >= 0}
+    if arrays is None:
+        arrays = ProfileArrays.read(council=council, member_ids=member_ids)
+    per_option, per_district, per_year = arrays.counts()
     return _counts_by_option(questions, per_option, per_district, per_year, today)
 
 

@@ -7,10 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+import numpy as np
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civicpanel.common.db_arrays import int_rows
+from civicpanel.members.categories import ProfileArrays
 from civicpanel.members.models import Member, MemberAnswer
 from civicpanel.members.segments import clean_filters  # noqa: F401 - the surveys' name for it
 from civicpanel.members.selectors import (
@@ -84,6 +88,15 @@ class AudiencePlan:
     left_out: dict[str, int]
     base_count: int
     composition: list[dict] = field(default_factory=list)
+    # (id, birth year, district) of each of `member_ids`, as read with them, and their profiles
+    # (read from these once asked for): the composition and a sample's pool share one read.
+    members: np.ndarray | None = field(default=None, repr=False)
+    profiles: ProfileArrays | None = field(default=None, repr=False)
+
+    def profile_arrays(self, *, council) -> ProfileArrays:
+        if self.profiles is None:
+            self.profiles = ProfileArrays.read(council=council, members=self.members, member_ids=self.member_ids)
+        return self.profiles
 
     @property
     def left_out_rows(self) -> list[tuple[str, int]]:
@@ -108,13 +121,18 @@ def audience_plan(*, council, survey: Survey, filters: dict[str, list[str]], now
     under the first reason that applies).
 
     An e-mail sending leaves out those without a working address; a paper or phone sending is
-    for exactly them, and leaves out those who have one."""
+    for exactly them, and leaves out those who have one.
+
+    One query over the audience gives each member's first reason (0: none), birth year and
+    district, read as arrays; with the composition, one more reads their profile answers (kept
+    in `profiles` for a sample drawn from them). The audience's query is not run again per
+    reason, nor per count."""
     now = now or timezone.now()
     base = _filter_members(council=council, filters=filters).filter(council=council).exclude(
         status=Member.Status.LEFT
     )
     reasons = [
-        ("already_invited", Q(survey_invitations__survey=survey)),
+        ("already_invited", Exists(Invitation.objects.filter(survey=survey, member=OuterRef("pk")))),
         ("not_active", ~Q(status=Member.Status.ACTIVE)),
         ("no_surveys", Q(wants_surveys=False)),
         ("no_email", Q(email_bounced=True) | Q(email__isnull=True) | Q(email=""))
@@ -122,30 +140,34 @@ def audience_plan(*, council, survey: Survey, filters: dict[str, list[str]], now
         else ("has_email", Q(email_bounced=False) & Q(email__isnull=False) & ~Q(email="")),
         ("contacted_recently", recently_contacted_q(council=council, now=now)),
     ]
-    remaining = base
-    left_out = {}
-    base_count = base.count()
-    for key, condition in reasons:
-        excluded = remaining.filter(condition).values("pk").distinct().count()
-        left_out[key] = excluded
-        if excluded:
-            remaining = remaining.exclude(condition)
-    member_ids = list(remaining.values_list("pk", flat=True).distinct().order_by("pk"))
-    plan = AudiencePlan(member_ids=member_ids, left_out=left_out, base_count=base_count)
+    first_reason = Case(*[When(condition, then=Value(n)) for n, (_key, condition) in enumerate(reasons, 1)],
+                        default=Value(0), output_field=IntegerField())
+    rows = int_rows(base.order_by().values_list("pk", first_reason, Coalesce("birth_year", -1),
+                                                Coalesce("district_id", -1)))
+    # A filter never joins a member twice today; counted once each all the same.
+    _unique, first = np.unique(rows[:, 0], return_index=True)
+    rows = rows[first]
+    counts = np.bincount(rows[:, 1], minlength=len(reasons) + 1)
+    left_out = {key: int(counts[n]) for n, (key, _condition) in enumerate(reasons, 1)}
+    kept = rows[rows[:, 1] == 0]
+    plan = AudiencePlan(member_ids=kept[:, 0].tolist(), left_out=left_out, base_count=len(rows),
+                        members=kept[:, [0, 2, 3]])
     if with_composition:
-        # Counted from the ids just read (as arrays), not by running the audience's query again.
-        plan.composition = composition(council=council, member_ids=member_ids)
+        plan.composition = composition(council=council, member_ids=plan.member_ids,
+                                       profiles=plan.profile_arrays(council=council))
     return plan
 
 
-def composition(*, council, members: QuerySet[Member] | None = None, member_ids=None) -> list[dict]:
+def composition(*, council, members: QuerySet[Member] | None = None, member_ids=None,
+                profiles: ProfileArrays | None = None) -> list[dict]:
     """For each profile question: count and share of the members (a queryset, or a list of
     ids) in each category, beside the population count and share. A fixed number of queries."""
     figures = dict(PopulationFigure.objects.filter(council=council).values_list("option_id", "count"))
     questions = profile_questions(council=council)
     if member_ids is not None:
         total = len(member_ids)
-        counts = member_counts_by_option_of(council=council, member_ids=member_ids, questions=questions)
+        counts = member_counts_by_option_of(council=council, member_ids=member_ids, questions=questions,
+                                            arrays=profiles)
     else:
         total = members.count()
         # Grouped counts (one query per kind of question), not one filtered count per category:

@@ -20,7 +20,9 @@ one with a long history mostly their own share. Rates are kept at MIN_RATE or mo
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -33,6 +35,7 @@ from civicpanel.common.method_errors import method_error_text, problem_text
 from civicpanel.members.categories import (  # noqa: F401 - also the surveys' names for them
     STRATIFY_KINDS,
     Feature,
+    ProfileArrays,
     category_codes,
     member_categories,
     population_features,
@@ -88,6 +91,30 @@ class SampleRequest:
     features: tuple[str, ...] | None = None
 
 
+class Inclusion(Mapping):
+    """Member id -> inclusion probability over the whole pool, kept as two arrays (a pool of a
+    million members is not a million dict entries)."""
+
+    def __init__(self, ids: np.ndarray, probabilities: np.ndarray):
+        order = np.argsort(ids, kind="stable")
+        self._ids, self._p = ids[order], probabilities[order]
+
+    def __getitem__(self, member_id) -> float:
+        at = int(np.searchsorted(self._ids, member_id))
+        if at >= len(self._ids) or self._ids[at] != member_id:
+            raise KeyError(member_id)
+        return float(self._p[at])
+
+    def __iter__(self):
+        return iter(self._ids.tolist())
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def values(self):
+        return self._p.tolist()
+
+
 @dataclass
 class SampleDraw:
     """A drawn sample (or why it cannot be drawn: `errors`, then nothing is selected)."""
@@ -98,7 +125,7 @@ class SampleDraw:
     pool_size: int = 0
     profile_incomplete: int = 0
     selected: list[int] = field(default_factory=list)
-    inclusion: dict[int, float] = field(default_factory=dict)
+    inclusion: Mapping[int, float] = field(default_factory=dict)
     composition: list[dict] = field(default_factory=list)
     expected_completes: float | None = None
     average_rate: float | None = None
@@ -115,6 +142,11 @@ class SampleDraw:
     @property
     def inclusion_sum(self) -> float:
         return float(sum(self.inclusion.values()))
+
+    def fingerprint(self) -> str:
+        """A digest of who is invited (and nothing else): the confirmation page carries it, and
+        the sending refuses a draw that differs from it (the panel changed in between)."""
+        return hashlib.sha256(np.asarray(self.selected, dtype=np.int64).tobytes()).hexdigest()[:32]
 
     def record(self) -> dict:
         """What is stored with the wave and in the audit log: enough to repeat the draw."""
@@ -167,10 +199,15 @@ def _shortfalls(features: list[Feature], codes: np.ndarray, rates: np.ndarray | 
 
 
 def sample_draw(*, council, survey: Survey, member_ids: list[int], request: SampleRequest,
-                now: datetime | None = None) -> SampleDraw:
+                now: datetime | None = None, profiles: ProfileArrays | None = None) -> SampleDraw:
     """Draw a stratified sample of `request.size` from `member_ids` (the audience after the
     left-out members are removed). Never raises for an impossible request: `errors` then holds
-    the method's explanation and nothing is selected."""
+    the method's explanation and nothing is selected. `profiles`: the members' profiles already
+    read (audience.AudiencePlan.profile_arrays), else they are read here.
+
+    The same members, seed and profiles give the same sample: what a preview shows is what the
+    sending invites, as long as the audience and their profiles have not changed in between
+    (the sending checks that: `fingerprint`)."""
     draw = SampleDraw(request=request)
     all_features = population_features(council=council)
     usable = [f for f in all_features if f.usable]
@@ -195,10 +232,9 @@ def sample_draw(*, council, survey: Survey, member_ids: list[int], request: Samp
         return draw
     # Every member's category on every chosen question as numbers (members x questions), read
     # as arrays: no Python object per member, however big the panel.
-    codes = category_codes(council=council, features=draw.features, member_ids=member_ids)
+    codes = category_codes(council=council, features=draw.features, member_ids=member_ids, arrays=profiles)
     complete = (codes >= 0).all(axis=1)
-    pool_ids, codes = np.asarray(member_ids, dtype=np.int64)[complete], codes[complete]
-    pool = pool_ids.tolist()
+    pool, codes = np.asarray(member_ids, dtype=np.int64)[complete], codes[complete]
     draw.profile_incomplete = len(member_ids) - len(pool)
     draw.pool_size = len(pool)
     if draw.profile_incomplete:
@@ -206,12 +242,13 @@ def sample_draw(*, council, survey: Survey, member_ids: list[int], request: Samp
                             "profile question the sample is stratified on.") % {"n": draw.profile_incomplete})
     rates = None
     if request.adjust_for_response:
-        propensities, average = response_propensities(council=council, survey=survey, member_ids=pool, now=now)
+        propensities, average = response_propensities(council=council, survey=survey, member_ids=pool.tolist(),
+                                                       now=now)
         if average is None:
             draw.notes.append(_("No earlier invitations to learn response rates from: the sample is drawn "
                                 "without adjusting for them."))
         else:
-            rates = np.array([propensities[m] for m in pool], dtype=float)
+            rates = np.array([propensities[m] for m in pool.tolist()], dtype=float)
             draw.average_rate, draw.adjusted = average, True
     if rates is None and request.size > len(pool):
         draw.errors.append(_("A sample of %(size)s cannot be drawn from a pool of %(pool)s members who can be "
@@ -228,7 +265,7 @@ def sample_draw(*, council, survey: Survey, member_ids: list[int], request: Samp
                    for f in draw.features for o in f.options)
     try:
         features = Features(quotas)
-        method_pool = Pool.from_codes([str(m) for m in pool], codes, features, response_rates=rates)
+        method_pool = Pool.from_codes(pool.astype(str).tolist(), codes, features, response_rates=rates)
         result = stratified_sample(method_pool, features, request.size, request.seed)
     except SelectionError as error:
         draw.errors.append(method_error_text(error))
@@ -240,7 +277,7 @@ def sample_draw(*, council, survey: Survey, member_ids: list[int], request: Samp
     by_name = {names[f.key]: f.key for f in draw.features}
     code_of = {(names[f.key], values[o.pk]): o.code for f in draw.features for o in f.options}
     draw.selected = sorted(int(i) for i in result.selected)
-    draw.inclusion = {int(i): float(p) for i, p in zip(result.ids, np.asarray(result.inclusion), strict=True)}
+    draw.inclusion = Inclusion(np.asarray(result.ids, dtype=np.int64), np.asarray(result.inclusion, dtype=float))
     draw.expected_completes = float(result.expected_completes)
     draw.panels_mixed = int(result.panels_mixed)
     draw.design = result.design
@@ -256,7 +293,7 @@ def sample_draw(*, council, survey: Survey, member_ids: list[int], request: Samp
             draw.composition.append({
                 "feature": feature, "option": option,
                 "population_share": feature.population_share(option),
-                "pool": in_pool, "pool_share": in_pool / len(pool) if pool else None,
+                "pool": in_pool, "pool_share": in_pool / len(pool) if len(pool) else None,
                 "target": round(targets[key], 2), "drawn": drawn[key],
                 "drawn_share": drawn[key] / total if total else None,
                 "expected": round(expected[key], 2),

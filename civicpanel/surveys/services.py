@@ -733,7 +733,7 @@ def _confirmed_wave(survey: Survey, confirmation: str) -> Wave | None:
 
 def wave_send(*, council, actor, survey: Survey, filters: dict | None = None, segment: Segment | None = None,
               send_at: datetime | None = None, sample: SampleRequest | None = None, request=None,
-              confirmation: str = "", channel: str = Wave.Channel.EMAIL) -> Wave:
+              confirmation: str = "", channel: str = Wave.Channel.EMAIL, sample_fingerprint: str = "") -> Wave:
     """Invite an audience: one invitation per member not yet invited, after leaving out those
     who must not be contacted; one outreach mailing for the wave, sent now or at `send_at`.
 
@@ -748,6 +748,10 @@ def wave_send(*, council, actor, survey: Survey, filters: dict | None = None, se
     A paper or phone `channel` invites the audience's members without a working e-mail address:
     no e-mail goes out; each invitation gets a personal paper code, and the wave's questionnaires
     are printed from paper_pdf.py (and answers typed in through paper_entry.py).
+
+    `sample_fingerprint` (SampleDraw.fingerprint of the sample the confirmation page showed):
+    the sample drawn here, with the same seed, must be the same members, else nothing is sent
+    (the audience or their profiles changed since, and staff see the new sample first).
     """
     if channel not in Wave.Channel.values:
         raise ValidationError(_("Choose how the members are asked: e-mail, paper or phone."))
@@ -783,9 +787,14 @@ def wave_send(*, council, actor, survey: Survey, filters: dict | None = None, se
             for earlier in Wave.objects.filter(survey=survey, cancelled_at__isnull=True).exclude(sample={}):
                 if (earlier.sample.get("seed"), earlier.sample.get("size")) == (sample.seed, sample.size):
                     raise ValidationError(_("This sample (the same size and seed) has already been sent."))
-            draw = sample_draw(council=council, survey=survey, member_ids=plan.member_ids, request=sample, now=now)
+            draw = sample_draw(council=council, survey=survey, member_ids=plan.member_ids, request=sample, now=now,
+                               profiles=plan.profile_arrays(council=council))
             if not draw.ok:
                 raise ValidationError(draw.errors)
+            if sample_fingerprint and draw.fingerprint() != sample_fingerprint:
+                raise ValidationError(_("The panel has changed since the sample was shown (members joined, left, were "
+                                        "invited or changed their profile), so the same seed now draws other members. "
+                                        "Nothing was sent: check the sample below and confirm again."))
             member_ids, design, inclusion = draw.selected, draw.record(), draw.inclusion
             left_out["profile_incomplete"] = draw.profile_incomplete
         wave = Wave.objects.create(

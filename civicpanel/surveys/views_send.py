@@ -20,7 +20,7 @@ from civicpanel.accounts.permissions import Capability, can
 from civicpanel.common.formatting import number
 from civicpanel.members.member_sets import member_set
 from civicpanel.surveys import exports, results, selectors, services
-from civicpanel.surveys.audience import audience_plan, profile_questions
+from civicpanel.surveys.audience import audience_plan, composition, profile_questions
 from civicpanel.surveys.forms import AudienceForm
 from civicpanel.surveys.invitations import invitation_preview
 from civicpanel.surveys.next_steps import survey_next_steps
@@ -114,10 +114,14 @@ def send_view(request, survey_id: int):
         except ValidationError as error:
             add_errors(form, error)
         channel = form.chosen_channel()
-        plan = audience_plan(council=request.council, survey=survey, filters=form.filters(), channel=channel)
+        confirming = action in ("send", "confirm")
+        # The confirmation page shows no composition: counted only if the send page is shown again.
+        plan = audience_plan(council=request.council, survey=survey, filters=form.filters(), channel=channel,
+                             with_composition=not confirming)
         sample = form.sample_request()
         if sample is not None:
-            draw = sample_draw(council=request.council, survey=survey, member_ids=plan.member_ids, request=sample)
+            draw = sample_draw(council=request.council, survey=survey, member_ids=plan.member_ids, request=sample,
+                               profiles=plan.profile_arrays(council=request.council))
         recipients = (draw.selected if draw is not None else plan.member_ids) if not (draw and draw.errors) else []
         preview = _first_recipient_preview(council=request.council, survey=survey, member_ids=recipients,
                                            message_key=services.INVITATION_MESSAGE) if channel == "email" else None
@@ -128,7 +132,11 @@ def send_view(request, survey_id: int):
                 "survey": survey, "form": form, "plan": plan, "draw": draw, "recipients": len(recipients),
                 "preview": preview, "send_at": form.cleaned_data.get("send_at"), "channel": channel,
                 "confirmation": secrets.token_hex(16), "back_query": _query_without_controls(data),
+                "fingerprint": draw.fingerprint() if draw is not None else "",
             })
+        if confirming:
+            plan.composition = composition(council=request.council, member_ids=plan.member_ids,
+                                           profiles=plan.profile_arrays(council=request.council))
     else:
         preview = None
     return render(request, "surveys/staff/send.html", {"survey": survey, "form": form, "plan": plan, "draw": draw,
@@ -152,6 +160,7 @@ def _send(request, survey, form, confirmation: str):
             council=request.council, actor=request.user, survey=survey, filters=form.filters(),
             segment=form.chosen_segment(), send_at=form.cleaned_data.get("send_at") if form.chosen_channel() == "email" else None,
             sample=form.sample_request(), request=request, confirmation=confirmation, channel=form.chosen_channel(),
+            sample_fingerprint=request.POST.get("sample_fingerprint", ""),
         )
     except IntegrityError:
         # Two clicks at the same moment: the other request sent it; show what it sent.
