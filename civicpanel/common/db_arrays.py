@@ -26,9 +26,44 @@ def int_rows(queryset) -> np.ndarray:
     names = [f"c{i}" for i in range(columns)]
     packed = " || ".join(f"int8send({name}::int8)" for name in names)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT string_agg({packed}, ''::bytea) FROM ({sql}) AS rows ({', '.join(names)})",  # noqa: S608 - the queryset's own SQL
-                       params)
-        data = cursor.fetchone()[0]
+        # No JIT compilation: these are plain scans, but their subqueries (per-row conditions)
+        # push the estimated cost over jit_above_cost, and compiling took longer than the scan
+        # (0.8 s of 2.2 s for a million members' audience).
+        cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', false)")
+        jit = cursor.fetchone()[0]
+        try:
+            cursor.execute(f"SELECT string_agg({packed}, ''::bytea) FROM ({sql}) AS rows ({', '.join(names)})",  # noqa: S608 - the queryset's own SQL
+                           params)
+            data = cursor.fetchone()[0]
+        finally:
+            cursor.execute("SELECT set_config('jit', %s, false)", [jit])
     if not data:
         return np.zeros((0, columns), dtype=np.int64)
     return np.frombuffer(bytes(data), dtype=">i8").astype(np.int64).reshape(-1, columns)
+
+
+def ids_by_group(queryset, *, groups: int) -> tuple[np.ndarray, list[int]]:
+    """A `values_list(id, group)` queryset of integers, groups numbered 0 to `groups` - 1: the
+    ids in group 0 as an array, and the number of rows in each group. Only group 0's ids
+    travel (an audience: its members, and how many are left out for each reason), and no
+    GROUP BY: measured on a million members, half the time of reading both columns."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        rows = int_rows(queryset)
+        return rows[rows[:, 1] == 0, 0], np.bincount(rows[:, 1], minlength=groups).tolist()
+    if queryset.query.low_mark or queryset.query.high_mark is not None:
+        raise ValueError("ids_by_group reads a whole queryset, not a slice")
+    sql, params = queryset.query.sql_with_params()
+    counts = ", ".join(f"count(*) FILTER (WHERE g = {n})" for n in range(groups))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', false)")
+        jit = cursor.fetchone()[0]
+        try:
+            # OFFSET 0 keeps the query a subquery of its own, so that its group (a CASE over
+            # subqueries) is worked out once per row, not once per count.
+            cursor.execute(f"SELECT string_agg(int8send(i::int8), ''::bytea) FILTER (WHERE g = 0), {counts} "  # noqa: S608 - the queryset's own SQL
+                           f"FROM ({sql} OFFSET 0) AS rows (i, g)", params)
+            data, *found = cursor.fetchone()
+        finally:
+            cursor.execute("SELECT set_config('jit', %s, false)", [jit])
+    return np.frombuffer(bytes(data or b""), dtype=">i8").astype(np.int64), [int(n) for n in found]

@@ -4,11 +4,15 @@ this, so it lives here, below them."""
 
 from __future__ import annotations
 
+import threading
 import time
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 
 import numpy as np
 from django.core.cache import cache
+from django.db import connections
+from django.db.models import Max
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -140,6 +144,7 @@ class ProfileArrays:
     district: np.ndarray
     answer_rows: np.ndarray
     answer_options: np.ndarray
+    _codes: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def read(cls, *, council, member_ids=None, members: np.ndarray | None = None) -> ProfileArrays:
@@ -171,10 +176,22 @@ class ProfileArrays:
         found = self.ids[at] == members
         return at[found], found
 
+    def has_all(self, member_ids) -> bool:
+        return bool(self.rows_of(member_ids)[1].all())
+
     def codes(self, features: list[Feature], today=None) -> np.ndarray:
-        """category_codes for every member here, in the order of `ids`."""
-        codes = np.full((len(self.ids), len(features)), -1, dtype=np.int64)
+        """category_codes for every member here, in the order of `ids`. Worked out once per
+        set of features and year (the arrays do not change once read; staff draw again and
+        again on the same questions)."""
         year = (today or timezone.localdate()).year
+        key = (year, tuple((f.question.pk, f.question.kind, tuple((o.pk, o.min_age, o.max_age, o.district_id)
+                                                                  for o in f.options)) for f in features))
+        if key not in self._codes:
+            self._codes[key] = self._codes_of(features, year)
+        return self._codes[key]
+
+    def _codes_of(self, features: list[Feature], year: int) -> np.ndarray:
+        codes = np.full((len(self.ids), len(features)), -1, dtype=np.int64)
         for j, feature in enumerate(features):
             column = codes[:, j]
             if feature.question.kind == ProfileQuestion.Kind.BIRTH_YEAR:
@@ -193,28 +210,81 @@ class ProfileArrays:
         single = {o.pk: (j, k) for j, f in enumerate(features) if f.question.kind == ProfileQuestion.Kind.SINGLE
                   for k, o in enumerate(f.options)}
         if single and len(self.answer_options):
-            known = np.fromiter(single, dtype=np.int64)
-            wanted = np.isin(self.answer_options, known)
-            rows, options = self.answer_rows[wanted], self.answer_options[wanted]
-            if len(options):
-                distinct, inverse = np.unique(options, return_inverse=True)
-                feature_of = np.array([single[int(o)][0] for o in distinct], dtype=np.int64)[inverse]
-                index_of = np.array([single[int(o)][1] for o in distinct], dtype=np.int64)[inverse]
-                # A member with two answers to a single-choice question: the first option, as
-                # member_categories orders them.
-                best = np.full(codes.shape, np.iinfo(np.int64).max, dtype=np.int64)
-                np.minimum.at(best, (rows, feature_of), index_of)
-                chosen = best != np.iinfo(np.int64).max
-                codes[chosen] = best[chosen]
+            # Option ids are few and small: a table from option id to (feature, index) is read
+            # once per answer, with no sort of the answers.
+            size = max(int(self.answer_options.max()), max(single)) + 1
+            feature_of = np.full(size, -1, dtype=np.int64)
+            index_of = np.zeros(size, dtype=np.int64)
+            for option_id, (j, k) in single.items():
+                feature_of[option_id], index_of[option_id] = j, k
+            wanted = feature_of[self.answer_options]
+            chosen = wanted >= 0
+            rows, columns, indices = self.answer_rows[chosen], wanted[chosen], index_of[self.answer_options[chosen]]
+            # A member with two answers to a single-choice question: the first option, as
+            # member_categories orders them (the smallest index; on the flattened matrix, which
+            # numpy's minimum.at goes through fastest).
+            best = np.full(codes.size, np.iinfo(np.int64).max, dtype=np.int64)
+            np.minimum.at(best, rows * len(features) + columns, indices)
+            found = best != np.iinfo(np.int64).max
+            codes.reshape(-1)[found] = best[found]
         return codes
 
-    def counts(self) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
-        """The members here counted per option answered, per district and per birth year."""
-        def counted(values: np.ndarray) -> dict[int, int]:
-            found, n = np.unique(values[values >= 0], return_counts=True)
-            return dict(zip(found.tolist(), n.tolist(), strict=True))
+    def counts(self, member_ids=None) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
+        """The members here (or those of `member_ids`) counted per option answered, per district
+        and per birth year."""
+        members = answers = slice(None)
+        if member_ids is not None:
+            inside = np.zeros(len(self.ids), dtype=bool)
+            inside[self.rows_of(member_ids)[0]] = True
+            members, answers = inside, inside[self.answer_rows]
 
-        return counted(self.answer_options), counted(self.district), counted(self.birth_year)
+        def counted(values: np.ndarray) -> dict[int, int]:
+            values = values[values >= 0]
+            if not len(values):
+                return {}
+            n = np.bincount(values)
+            found = np.flatnonzero(n)
+            return dict(zip(found.tolist(), n[found].tolist(), strict=True))
+
+        return (counted(self.answer_options[answers]), counted(self.district[members]),
+                counted(self.birth_year[members]))
+
+
+# The whole council's profile arrays, kept in this process for the send page: at a million
+# members reading them (five million answers) takes seconds, and staff preview a sample again
+# and again while choosing. Kept under a key that changes whenever what they hold can have
+# changed: the profile stamp (every profile change and erasure renews it), the highest member
+# and answer ids (a new member, an import, a profile saved: answers are replaced, so new ids)
+# and the active options; and for KEEP_SECONDS at most. About 40 bytes per member and answer
+# pair; the last KEEP_COUNCILS councils are kept.
+KEEP_SECONDS = 600
+KEEP_COUNCILS = 2
+_kept: OrderedDict[int, tuple[tuple, float, ProfileArrays]] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def council_profiles(*, council) -> ProfileArrays:
+    """Every member of the council as ProfileArrays, from this process's memory when nothing
+    they are read from has changed since; else read (two queries) and kept."""
+    options = tuple(ProfileOption.objects.filter(question__council=council, question__active=True)
+                    .order_by("pk").values_list("pk", flat=True))
+    key = (profiles_stamp(council_id=council.pk), options,
+           Member.objects.aggregate(last=Max("pk"))["last"], MemberAnswer.objects.aggregate(last=Max("pk"))["last"])
+    if connections[Member.objects.db].vendor != "postgresql":
+        # Elsewhere (SQLite in tests and development) ids are used again after a rollback, so
+        # the key above would not tell two panels apart: read afresh each time.
+        return ProfileArrays.read(council=council)
+    with _kept_lock:
+        kept = _kept.get(council.pk)
+    if kept is not None and kept[0] == key and time.monotonic() - kept[1] < KEEP_SECONDS:
+        return kept[2]
+    arrays = ProfileArrays.read(council=council)
+    with _kept_lock:
+        _kept[council.pk] = (key, time.monotonic(), arrays)
+        _kept.move_to_end(council.pk)
+        while len(_kept) > KEEP_COUNCILS:
+            _kept.popitem(last=False)
+    return arrays
 
 
 def category_codes(*, council, features: list[Feature], member_ids, today=None,

@@ -265,13 +265,13 @@ def member_counts_by_option_of(*, council, member_ids=None, questions: list[Prof
                                today: date | None = None, arrays=None) -> dict[str, dict[str, int]]:
     """member_counts_by_option for a list of member ids already known (a sending's audience of
     any size): their profiles read once as arrays (members.categories.ProfileArrays), or taken
-    from `arrays` already read for exactly these members, and counted with numpy, instead of the
-    audience's query run again inside three aggregates."""
+    from `arrays` already read for them (and perhaps others), and counted with numpy, instead
+    of the audience's query run again inside three aggregates."""
     if questions is None:
         questions = profile_questions(council=council)
     if arrays is None:
         arrays = ProfileArrays.read(council=council, member_ids=member_ids)
-    per_option, per_district, per_year = arrays.counts()
+    per_option, per_district, per_year = arrays.counts(member_ids)
     return _counts_by_option(questions, per_option, per_district, per_year, today)
 
 

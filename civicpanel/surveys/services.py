@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from civicpanel.audit.services import audit_record
 from civicpanel.common.security import new_salt, token_hash
+from civicpanel.members.categories import profiles_changed
 from civicpanel.members.segments import clean_filters, segment_save  # noqa: F401 - segments are the members'
 from civicpanel.members.services import member_touch
 from civicpanel.outreach.services import mailing_cancel, mailing_create
@@ -788,10 +789,13 @@ def wave_send(*, council, actor, survey: Survey, filters: dict | None = None, se
                 if (earlier.sample.get("seed"), earlier.sample.get("size")) == (sample.seed, sample.size):
                     raise ValidationError(_("This sample (the same size and seed) has already been sent."))
             draw = sample_draw(council=council, survey=survey, member_ids=plan.member_ids, request=sample, now=now,
-                               profiles=plan.profile_arrays(council=council))
+                               profiles=plan.profile_arrays(council=council, fresh=True))
             if not draw.ok:
                 raise ValidationError(draw.errors)
             if sample_fingerprint and draw.fingerprint() != sample_fingerprint:
+                # Whatever changed, the next preview reads the profiles afresh (now: this
+                # transaction is rolled back, with any on_commit).
+                profiles_changed(council_id=council.pk)
                 raise ValidationError(_("The panel has changed since the sample was shown (members joined, left, were "
                                         "invited or changed their profile), so the same seed now draws other members. "
                                         "Nothing was sent: check the sample below and confirm again."))

@@ -120,7 +120,7 @@ def send_view(request, survey_id: int):
                              with_composition=not confirming)
         sample = form.sample_request()
         if sample is not None:
-            draw = sample_draw(council=request.council, survey=survey, member_ids=plan.member_ids, request=sample,
+            draw = sample_draw(council=request.council, survey=survey, member_ids=plan.ids, request=sample,
                                profiles=plan.profile_arrays(council=request.council))
         recipients = (draw.selected if draw is not None else plan.member_ids) if not (draw and draw.errors) else []
         preview = _first_recipient_preview(council=request.council, survey=survey, member_ids=recipients,
@@ -135,7 +135,7 @@ def send_view(request, survey_id: int):
                 "fingerprint": draw.fingerprint() if draw is not None else "",
             })
         if confirming:
-            plan.composition = composition(council=request.council, member_ids=plan.member_ids,
+            plan.composition = composition(council=request.council, member_ids=plan.ids,
                                            profiles=plan.profile_arrays(council=request.council))
     else:
         preview = None
