@@ -70,6 +70,8 @@ def invite(survey: Survey, member) -> tuple[Invitation, str]:
 
 
 CONFIRMATION = re.compile(r'name="confirmation" value="([0-9a-f]{32})"')
+# The sample the confirmation page showed, carried to the send like the browser does.
+FINGERPRINT = re.compile(r'name="sample_fingerprint" value="([0-9a-f]{32})"')
 
 
 def confirm_and_send(client, url: str, data: dict, **kwargs):
@@ -79,7 +81,9 @@ def confirm_and_send(client, url: str, data: dict, **kwargs):
     found = CONFIRMATION.search(page.content.decode())
     if found is None:
         return page
-    return client.post(url, {**data, "action": "send", "confirmation": found.group(1)}, **kwargs)
+    sample = FINGERPRINT.search(page.content.decode())
+    carried = {"sample_fingerprint": sample.group(1)} if sample else {}
+    return client.post(url, {**data, **carried, "action": "send", "confirmation": found.group(1)}, **kwargs)
 
 
 def confirm_and_remind(client, url: str, **kwargs):
