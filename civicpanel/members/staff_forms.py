@@ -33,6 +33,7 @@ class MemberFilterForm(CleanInputMixin, forms.Form):
 
     def __init__(self, *args, questions: list[ProfileQuestion], campaigns: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
+        self.questions = questions  # the list page filters with the same, without reading them again
         self.fields["campaign"].choices = [("", _("All"))] + campaigns
         if not campaigns:
             del self.fields["campaign"]

@@ -98,12 +98,14 @@ def member_sort(sort: str | None) -> tuple[str, list[str]]:
 
 
 def member_search(*, council, actor, filters: dict, page_number=None, sort: str | None = None,
-                  request=None) -> MemberListing:
+                  request=None, questions: list | None = None) -> MemberListing:
     """One page of the members matching `filters` (see selectors.members_filter), with the
     counts per status for the same filter. Audited as "member.search" when filtered, else
-    "member.list", with the ids of the members shown."""
+    "member.list", with the ids of the members shown. `questions`: the council's profile
+    questions with their options (selectors.profile_questions), when already read."""
     filters = _json_filters(filters)
-    questions = selectors.profile_questions(council=council)
+    if questions is None:
+        questions = selectors.profile_questions(council=council)
     without_status = {k: v for k, v in filters.items() if k != "status"}
     base = selectors.members_filter(council=council, filters=without_status, questions=questions)
     statuses = filters.get("status") or []

@@ -48,7 +48,7 @@ def member_list_view(request):
         return render(request, "members/staff/list.html", {"form": form, "listing": None}, status=400)
     listing = staff_services.member_search(
         council=request.council, actor=request.user, filters=form.filters(),
-        page_number=request.GET.get("page"), sort=request.GET.get("sort"), request=request,
+        page_number=request.GET.get("page"), sort=request.GET.get("sort"), request=request, questions=form.questions,
     )
     sort = listing.sort
     filter_query = form.data.copy() if form.is_bound else QueryDict(mutable=True)
