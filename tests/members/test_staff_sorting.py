@@ -67,9 +67,8 @@ def test_name_order_on_more_members_than_can_be_decrypted_keeps_the_default_and_
 
 @pytest.mark.parametrize("limit", [100, 3, 2])
 def test_a_profile_filter_sorted_by_name_counts_and_orders_like_the_default_order(council, limit, monkeypatch):
-    """Sorted by name, the filtered members are read once for the counts and the order when few
-    enough (limit 100), else counted apart (3: the four women are more, the three shown are not;
-    2: too many to sort): the counts are the same every way."""
+    """Sorted by name, a filtered list has the counts of the default order, whether it can be
+    sorted (limit 100, and 3: the four women are more, the three shown are not) or not (2)."""
     from civicpanel.accounts.models import User
     from civicpanel.members.profile import member_profile_set
 
