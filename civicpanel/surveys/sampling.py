@@ -265,7 +265,7 @@ def sample_draw(*, council, survey: Survey, member_ids: list[int], request: Samp
                    for f in draw.features for o in f.options)
     try:
         features = Features(quotas)
-        method_pool = Pool.from_codes(pool.tolist(), codes, features, response_rates=rates)
+        method_pool = Pool.from_codes(pool, codes, features, response_rates=rates)
         result = stratified_sample(method_pool, features, request.size, request.seed)
     except SelectionError as error:
         draw.errors.append(method_error_text(error))

@@ -85,15 +85,21 @@ class Pool:
     @classmethod
     def from_codes(
         cls,
-        ids: Sequence[str],
+        ids: Sequence[str] | np.ndarray,
         codes: np.ndarray,
         features: Features,
         response_rates: Sequence[float] | np.ndarray | None = None,
     ) -> Pool:
         """A pool from value indices: `codes[i, j]` is the index of person i's value in
         `features.values(features.names[j])`. For big pools built from a database's numbers:
-        the checks of `build` made on arrays, and no string per person and feature."""
-        ids = tuple(str(i) for i in ids)
+        the checks of `build` made on arrays, and no string per person and feature. `ids` may be
+        an integer array (a database's ids): twice the same is then found by sorting them."""
+        unique = None
+        if isinstance(ids, np.ndarray) and ids.dtype.kind in "iu":
+            ordered = np.sort(ids)
+            unique = not len(ordered) or not bool((ordered[1:] == ordered[:-1]).any())
+            ids = ids.tolist()
+        ids = tuple(map(str, ids))
         codes = np.asarray(codes, dtype=np.int64)
         names = features.names
         problems: list[Problem] = []
@@ -110,7 +116,7 @@ class Pool:
                         f"person {ids[row]!r}: unknown {f} {int(codes[row, j])!r} "
                         f"(known: {', '.join(features.values(f))})", code="selection.pool_unknown_value", feature=f,
                         value=str(int(codes[row, j])), known=", ".join(features.values(f))))
-        if len(set(ids)) != len(ids):
+        if not unique and len(set(ids)) != len(ids):
             seen: dict[str, int] = {}
             for row, pid in enumerate(ids):
                 if pid in seen:
