@@ -39,6 +39,7 @@ class MessageType:
     sample: dict[str, str] = field(default_factory=dict)
     composer: Callable[[Any, str, dict], Composed] | None = None
     attachments: Callable[[Any], list] | None = None
+    prefetch: Callable[[list], dict] | None = None
 
     @property
     def editable(self) -> bool:
@@ -67,7 +68,8 @@ def register_message_type(key: str, *, subject: dict[str, str], body: dict[str, 
                           preference: str | None = "wants_surveys", label: dict[str, str] | None = None,
                           sample: dict[str, str] | None = None,
                           composer: Callable[[Any, str, dict], Composed] | None = None,
-                          attachments: Callable[[Any], list] | None = None) -> None:
+                          attachments: Callable[[Any], list] | None = None,
+                          prefetch: Callable[[list], dict] | None = None) -> None:
     """Declare a kind of e-mail.
 
     subject/body: default texts per language ("da", "nb", "en"), Django template syntax with
@@ -83,6 +85,10 @@ def register_message_type(key: str, *, subject: dict[str, str], body: dict[str, 
     attachments(delivery) -> [outreach.attachments.Attachment] runs in the worker too, in the
     member's language, for files that travel with the e-mail (checked by
     outreach.attachments.checked: allowed types, plain names, size caps).
+    prefetch(deliveries) -> {delivery id: object} reads what context_provider needs for a whole
+    batch of deliveries in one query (a wave of 100,000 would otherwise cost 100,000 reads); the
+    worker hands each delivery its object as `delivery.prefetched`, and context_provider reads
+    it itself where that is absent.
     Registering the same key again replaces it (harmless on reload).
     """
     if preference is not None and preference not in PREFERENCES:
@@ -93,6 +99,7 @@ def register_message_type(key: str, *, subject: dict[str, str], body: dict[str, 
         key=key, subject=dict(subject), body=dict(body), variables=tuple(variables),
         context_provider=context_provider, preference=preference, label=dict(label or {}),
         sample=dict(sample or {}), composer=composer, attachments=attachments,
+        prefetch=prefetch,
     )
 
 

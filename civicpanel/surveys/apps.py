@@ -96,13 +96,15 @@ class SurveysConfig(AppConfig):
         from civicpanel.tenancy.removal import register_council_exporter
 
         register_council_exporter("surveys", export_council_surveys, order=50)
-        from civicpanel.surveys.invitations import message_context
+        from civicpanel.surveys.invitations import message_context, message_prefetch
 
         register_message_type("survey_invitation", subject=INVITATION_TEXTS["subject"], body=INVITATION_TEXTS["body"],
-                              variables=VARIABLES, context_provider=message_context, preference="wants_surveys",
+                              variables=VARIABLES, context_provider=message_context, prefetch=message_prefetch,
+                              preference="wants_surveys",
                               label={"da": "Invitation til undersøgelse", "nb": "Invitasjon til undersøkelse",
                                      "en": "Survey invitation"}, sample=SAMPLE)
         register_message_type("survey_reminder", subject=REMINDER_TEXTS["subject"], body=REMINDER_TEXTS["body"],
-                              variables=VARIABLES, context_provider=message_context, preference="wants_surveys",
+                              variables=VARIABLES, context_provider=message_context, prefetch=message_prefetch,
+                              preference="wants_surveys",
                               label={"da": "Påmindelse om undersøgelse", "nb": "Påminnelse om undersøkelse",
                                      "en": "Survey reminder"}, sample=SAMPLE)

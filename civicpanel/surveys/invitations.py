@@ -61,12 +61,27 @@ def survey_context(survey, link: str) -> dict:
     }
 
 
+def message_prefetch(deliveries) -> dict[int, Invitation]:
+    """The outreach prefetch: the invitations of a batch of deliveries, in one query."""
+    if not deliveries:
+        return {}
+    council_id = deliveries[0].mailing.council_id
+    invitations = Invitation.objects.select_related("survey", "survey__council").in_bulk(
+        [delivery.reference_id for delivery in deliveries if delivery.reference_id is not None])
+    # The delivery names the invitation; the council and member must agree with it too.
+    return {delivery.pk: invitation for delivery in deliveries
+            if (invitation := invitations.get(delivery.reference_id)) is not None
+            and invitation.member_id == delivery.member_id and invitation.survey.council_id == council_id}
+
+
 def message_context(delivery) -> dict:
     """The outreach context_provider: called by the mail worker at send time for one delivery
     whose reference_id is an Invitation id. The link is rebuilt here and never stored."""
-    # The delivery names the invitation; the council and member must agree with it too.
-    invitation = Invitation.objects.select_related("survey", "survey__council").get(
-        pk=delivery.reference_id, survey__council_id=delivery.mailing.council_id, member_id=delivery.member_id)
+    invitation = getattr(delivery, "prefetched", None)
+    if invitation is None:
+        # The delivery names the invitation; the council and member must agree with it too.
+        invitation = Invitation.objects.select_related("survey", "survey__council").get(
+            pk=delivery.reference_id, survey__council_id=delivery.mailing.council_id, member_id=delivery.member_id)
     return survey_context(invitation.survey, invitation_link(invitation))
 
 
