@@ -151,7 +151,7 @@ def xlsx_export(slug: str) -> None:
     export.delete()
 
 
-def mail_wave(slug: str, n: int, workers: int) -> None:
+def mail_wave(slug: str, n: int, workers: int, deadline_seconds: float = 900) -> None:
     """n survey invitations to a local SMTP sink, sent by `workers` worker processes."""
     import numpy as np
     from django.db import connection
@@ -202,7 +202,7 @@ def mail_wave(slug: str, n: int, workers: int) -> None:
                                  reference=f"survey:{survey.pk}", reference_ids=refs)
         Wave.objects.filter(pk=wave.pk).update(mailing=mailing)
         created = time.perf_counter() - started
-        deadline = started + 900
+        deadline = started + deadline_seconds
         while time.perf_counter() < deadline:
             if not Delivery.objects.filter(mailing=mailing, state__in=Delivery.OPEN_STATES).exists():
                 break
@@ -218,14 +218,23 @@ def mail_wave(slug: str, n: int, workers: int) -> None:
     states = dict(Delivery.objects.filter(mailing=mailing).values_list("state").annotate(n=Count("id")))
     received = [line.split("\t") for path in sink_dir.glob("*.log") for line in path.read_text().splitlines()]
     recipients = [row[0] for row in received]
-    expected = {m.email.lower() for m in Member.objects.filter(pk__in=ids).only("email")}
-    lost = len(expected - set(recipients))
+    address = {m.pk: m.email.lower() for m in Member.objects.filter(pk__in=ids).only("email")}
+    expected = set(address.values())
+    unfinished = sum(count for state, count in states.items() if state in Delivery.OPEN_STATES)
+    # Lost: a delivery that is done but whose e-mail the sink never received. Those still open
+    # when the workers were stopped at the deadline are not lost but unsent.
+    done = Delivery.objects.filter(mailing=mailing).exclude(state__in=Delivery.OPEN_STATES)
+    lost = len({address[pk] for pk in done.values_list("member_id", flat=True)} - set(recipients))
     twice = len(recipients) - len(set(recipients))
     print(f"mail wave: {len(ids):,} deliveries, states {states}, {len(recipients):,} e-mails received by the sink, "
           f"{lost} lost, {twice} received twice, {len(set(recipients) - expected)} unexpected; wave created in "
-          f"{created:.1f} s", flush=True)
-    record(f"wave of {len(ids):,} e-mails, {workers} workers ({lost} lost, {twice} twice)", [elapsed], 300.0)
-    if lost or twice:
+          f"{created:.1f} s; {len(set(recipients)) / elapsed:.0f} e-mails a second", flush=True)
+    if unfinished:
+        what = f"wave of {len(ids):,} e-mails, {workers} workers: {len(set(recipients)):,} sent when stopped"
+    else:
+        what = f"wave of {len(ids):,} e-mails, {workers} workers ({lost} lost, {twice} twice)"
+    record(what, [elapsed], 300.0)
+    if lost or twice or unfinished:
         ROWS[-1] = (*ROWS[-1][:3], "< 300 s, none lost, none twice (NOT met)", ROWS[-1][4])
 
 
@@ -243,6 +252,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--emails", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--mail-deadline", type=float, default=900,
+                        help="seconds after which the mail wave's workers are stopped")
     parser.add_argument("--only", default="", help="comma-separated: members,dashboard,send,results,xlsx,mail (none: only build)")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, load at start {load()}; shared with other jobs, so figures vary "
@@ -282,7 +293,7 @@ def main() -> None:
     if wanted("xlsx"):
         xlsx_export("kbh")
     if wanted("mail"):
-        mail_wave("kbh", args.emails, args.workers)
+        mail_wave("kbh", args.emails, args.workers, args.mail_deadline)
     print_table()
 
 

@@ -81,8 +81,9 @@ class ServerUnavailable(Exception):
 
 def lease() -> datetime.timedelta:
     """How long a claimed batch belongs to one worker. A killed worker's batch is taken over
-    after this; each e-mail's `sending` renews it for that e-mail, and a live worker finishes a
-    batch well within it (one whose lease ran out leaves the rest of the batch to the next claim)."""
+    after this; a live worker renews the lease of its batch every half lease, and each
+    e-mail's `sending` renews it for that e-mail (a row whose lease ran out all the same, in a
+    worker stalled for longer than half the lease, is left to the next claim)."""
     return datetime.timedelta(seconds=getattr(settings, "CIVICPANEL_MAIL_LEASE_SECONDS", 300))
 
 
@@ -174,10 +175,14 @@ def _send_batches(mailing: Mailing, message_type: MessageType, texts: dict, toke
             # One SMTP connection per batch: opening one per e-mail costs more than the e-mail.
             mailer = mailers["default"]
             sent = _Unrecorded()
+            renew_at = timezone.now() + lease() / 2
             try:
                 _open(mailer)
-                for delivery in batch:
+                for position, delivery in enumerate(batch):
                     pacer.wait_turn()
+                    if timezone.now() >= renew_at:
+                        _renew(batch[position:], token)
+                        renew_at = timezone.now() + lease() / 2
                     _send_one(delivery, message_type, texts, token, report, mailer, sent)
             finally:
                 sent.record()
@@ -187,6 +192,15 @@ def _send_batches(mailing: Mailing, message_type: MessageType, texts: dict, toke
         Delivery.objects.filter(mailing_id=mailing.pk, claim_token=token, state__in=OPEN).update(
             claim_token="", claimed_until=None, next_attempt_at=retry_at)
         logger.warning("mailing %s: mail server unavailable (%s); retrying at %s", mailing.pk, error, retry_at)
+
+
+def _renew(rest: list[Delivery], token: str) -> None:
+    """Extend the lease of the batch's rows still waiting, so a batch that takes long (a slow
+    relay, a paced council) stays this run's. A row another run has claimed meanwhile has
+    another token and is left alone."""
+    for start in range(0, len(rest), 900):  # SQLite's limit on query parameters
+        Delivery.objects.filter(pk__in=[d.pk for d in rest[start:start + 900]], claim_token=token,
+                                state__in=OPEN).update(claimed_until=timezone.now() + lease())
 
 
 def _prefetch(batch: list[Delivery], message_type: MessageType) -> None:
