@@ -202,6 +202,14 @@ ACCOUNT_SESSION_REMEMBER = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_TOTP_ISSUER = "civicpanel"
+# RFC 6238's 30 s step, and one step either side for a phone clock that is a little off.
+MFA_TOTP_PERIOD = 30
+MFA_TOTP_TOLERANCE = 1
+# Each TOTP code opens one login only (accounts.second_factor).
+MFA_FORMS = {
+    "authenticate": "civicpanel.accounts.second_factor.SingleUseAuthenticateForm",
+    "reauthenticate": "civicpanel.accounts.second_factor.SingleUseReauthenticateForm",
+}
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 
 # --- Languages ---------------------------------------------------------------------------
