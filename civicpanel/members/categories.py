@@ -131,6 +131,13 @@ def member_categories(*, council, feature: Feature, today=None) -> dict[int, int
 
 
 
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """int32 when every value fits (ids, rows), else as they are."""
+    if not len(values) or (values.min() >= -(2**31) and values.max() < 2**31):
+        return values.astype(np.int32)
+    return values
+
+
 @dataclass
 class ProfileArrays:
     """The profile data of a set of members as arrays, read once (common.db_arrays) for a page
@@ -156,7 +163,9 @@ class ProfileArrays:
             if member_ids is not None:
                 members = members[np.isin(members[:, 0], np.asarray(member_ids, dtype=np.int64))]
         members = members[np.argsort(members[:, 0], kind="stable")]
-        arrays = cls(ids=members[:, 0], birth_year=members[:, 1], district=members[:, 2],
+        # Narrow types where the values allow (what a council's arrays take in memory is
+        # about halved): birth years, and rows and option and district ids below 2**31.
+        arrays = cls(ids=members[:, 0], birth_year=members[:, 1].astype(np.int16), district=_narrow(members[:, 2]),
                      answer_rows=np.zeros(0, dtype=np.int64), answer_options=np.zeros(0, dtype=np.int64))
         options = list(ProfileOption.objects.filter(question__council=council, question__active=True)
                        .values_list("pk", flat=True))
@@ -164,7 +173,7 @@ class ProfileArrays:
             answers = int_rows(MemberAnswer.objects.filter(option_id__in=options).order_by()
                                .values_list("member_id", "option_id"))
             rows, found = arrays.rows_of(answers[:, 0])
-            arrays.answer_rows, arrays.answer_options = rows, answers[found, 1]
+            arrays.answer_rows, arrays.answer_options = _narrow(rows), _narrow(answers[found, 1])
         return arrays
 
     def rows_of(self, member_ids) -> tuple[np.ndarray, np.ndarray]:
@@ -187,7 +196,11 @@ class ProfileArrays:
         key = (year, tuple((f.question.pk, f.question.kind, tuple((o.pk, o.min_age, o.max_age, o.district_id)
                                                                   for o in f.options)) for f in features))
         if key not in self._codes:
-            self._codes[key] = self._codes_of(features, year)
+            if len(self._codes) >= 4:
+                self._codes.clear()
+            codes = self._codes_of(features, year)
+            # Indexes into a question's options (-1: none) fit in 16 bits.
+            self._codes[key] = codes.astype(np.int16) if len(codes) and codes.max() < 2**15 else codes
         return self._codes[key]
 
     def _codes_of(self, features: list[Feature], year: int) -> np.ndarray:
@@ -224,7 +237,7 @@ class ProfileArrays:
             # member_categories orders them (the smallest index; on the flattened matrix, which
             # numpy's minimum.at goes through fastest).
             best = np.full(codes.size, np.iinfo(np.int64).max, dtype=np.int64)
-            np.minimum.at(best, rows * len(features) + columns, indices)
+            np.minimum.at(best, rows.astype(np.int64) * len(features) + columns, indices)
             found = best != np.iinfo(np.int64).max
             codes.reshape(-1)[found] = best[found]
         return codes
@@ -255,8 +268,8 @@ class ProfileArrays:
 # and again while choosing. Kept under a key that changes whenever what they hold can have
 # changed: the profile stamp (every profile change and erasure renews it), the highest member
 # and answer ids (a new member, an import, a profile saved: answers are replaced, so new ids)
-# and the active options; and for KEEP_SECONDS at most. About 40 bytes per member and answer
-# pair; the last KEEP_COUNCILS councils are kept.
+# and the active options; and for KEEP_SECONDS at most. 57 MB for a million members with 5.3
+# million answers; the last KEEP_COUNCILS councils are kept.
 KEEP_SECONDS = 600
 KEEP_COUNCILS = 2
 _kept: OrderedDict[int, tuple[tuple, float, ProfileArrays]] = OrderedDict()
