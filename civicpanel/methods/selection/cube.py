@@ -20,16 +20,29 @@ turn for one random step, after which the member that reached 0 or 1 is eliminat
 directions that remain. At least half of every group is decided per round, so the rounds are
 about log2(N / p) and the work per member is O(p^2).
 
-Landing phase. When no direction remains (at most p members still fractional), the last
-question's categories are dropped from the balance, then the one before, and so on, until
-only the sample size is kept; each category therefore ends within a few invitations of its
-expectation (within one in most draws; the benchmark reports the largest deviation).
+Landing phase. When no direction remains (at most p members still fractional), the
+categories with the fewest open members are let go one at a time (landing by suppression of
+variables) until at most LANDING_MEMBERS are open; those are landed by linear programming
+(Deville and Tillé 2004, section 6.1, as R's samplecube does): a lottery over samples of the
+open members whose inclusion probabilities are exactly theirs, chosen to minimise how far
+the categories land beyond one of their expectation (every category, also those let go),
+then one draw from it. The candidate samples are enumerated with every category within
+1 + slack of its expectation, the slack widening until a lottery exists. With one or two
+questions one always exists at slack 0 (two partitions and the sample size form a totally
+unimodular system, so the open members' probabilities are a mixture of within-one samples),
+and with up to 13 categories in all (at most 2^12 candidates) the LP sees them all: every
+category lands within one. With more questions the flight phase often ends where no lottery
+over within-one samples has the exact probabilities (the LP proves it infeasible), and the
+landing keeps the excess as small as its candidates allow.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.random import Generator
+from scipy.optimize import linprog
+
+from .draw import pick_index
 
 EPS = 1e-9
 
@@ -125,23 +138,57 @@ def _kernel(matrix: np.ndarray) -> np.ndarray:
     return vt[rank:].T
 
 
+# The landing LP enumerates samples of at most this many open members (see _land); should
+# the enumeration outgrow LANDING_FRONTIER, suppression goes on to the next number.
+LANDING_MEMBERS = (20, 16, 12)
+# Candidate samples are those whose every category is within 1 + slack of its expectation;
+# the slack widens along this ladder until the LP finds a lottery with the exact probabilities
+# (the last step allows every sample of the right size, which always admits one).
+LANDING_SLACKS = (0.0, 0.25, 0.5, 1.0, 2.0)
+LANDING_FRONTIER = 100_000
+LANDING_COLUMNS = 4_096
+
+
 def _finish(pi: np.ndarray, rows: np.ndarray, rng: Generator) -> np.ndarray:
-    """The last (few) fractional members. While some move keeps every balanced row (rows:
-    row x member incidence, the sample size last), walk through the kernel; when none does,
-    let go of the category with the fewest fractional members left (its count can then move
-    by less than that number), the sample size last of all."""
-    pi = pi.copy()
+    """The last (few) fractional members, rows: row x member incidence (every category, the
+    sample size last). Suppression down to LANDING_MEMBERS open members, then landing by
+    linear programming (_land), which weighs every category, including those let go."""
+    target = rows @ pi
     active = np.ones(len(rows), dtype=bool)
+    for members in (*LANDING_MEMBERS, 0):
+        pi = _suppress(pi, rows, active, members, rng)
+        still = np.flatnonzero((pi > EPS) & (pi < 1 - EPS))
+        out = np.round(pi)
+        if len(still) == 0:
+            return out
+        out[still] = 0.0
+        landed = _land(pi[still], rows[:, still], target - rows @ out, rng)
+        if landed is not None:
+            out[still] = landed
+            return out
+    raise AssertionError("unreachable: suppression to the end leaves no member open")
+
+
+def _suppress(
+    pi: np.ndarray, rows: np.ndarray, active: np.ndarray, down_to: int, rng: Generator
+) -> np.ndarray:
+    """While some move keeps every active row, walk through the kernel; when none does and
+    more than down_to members are open, let go of the category with the fewest open members
+    (its count can then move by less than that number), the sample size last of all
+    (landing by suppression of variables). Updates `active`."""
+    pi = pi.copy()
     while True:
         still = np.flatnonzero((pi > EPS) & (pi < 1 - EPS))
-        if len(still) == 0:
-            return np.round(pi)
+        if len(still) == 0 or (len(still) == 1 and down_to >= 1):
+            return pi
         if len(still) == 1:
             pi[still] = 1.0 if rng.random() < pi[still[0]] else 0.0
             continue
         members = rows[:, still]
         basis = _kernel(members[active])
         if basis.shape[1] == 0:
+            if len(still) <= down_to:
+                return pi
             load = np.where(active[:-1], members[:-1].sum(axis=1), np.inf)
             load[load == 0] = np.inf
             if np.isfinite(load).any():
@@ -150,6 +197,75 @@ def _finish(pi: np.ndarray, rows: np.ndarray, rng: Generator) -> np.ndarray:
                 active[:-1] = False
             continue
         pi[still] = _walk(pi[still][None], basis[None].copy(), rng)[0]
+
+
+def _candidates(members: np.ndarray, target: np.ndarray, slack: float) -> np.ndarray | None:
+    """Every 0/1 choice of the open members (rows of the result) that keeps each category's
+    count within 1 + slack of its target and the sample size (last row) at its target rounded
+    down or up; None when the enumeration outgrows LANDING_FRONTIER. Breadth first, members
+    in the order that closes small categories early, pruning any partial choice that has
+    already gone over a bound or can no longer reach one."""
+    hi = np.floor(target + 1.0 + slack + EPS)
+    lo = np.ceil(target - 1.0 - slack - EPS)
+    lo[-1], hi[-1] = np.floor(target[-1] + EPS), np.ceil(target[-1] - EPS)
+    k = members.shape[1]
+    incidence = members.astype(np.int16)
+    size = incidence.sum(axis=1)
+    order = np.argsort([size[members[:, j] > 0].min() for j in range(k)], kind="stable")
+    left = size.copy()
+    counts = np.zeros((1, len(members)), dtype=np.int16)
+    chosen = np.zeros((1, k), dtype=bool)
+    hi16 = np.minimum(hi, k).astype(np.int16)
+    for j in order:
+        left -= incidence[:, j]
+        need = np.maximum(lo - left, -1).astype(np.int16)
+        counts = np.concatenate([counts, counts + incidence[:, j]])
+        chosen = np.concatenate([chosen, chosen])
+        chosen[len(chosen) // 2 :, j] = True
+        keep = np.all(counts <= hi16, axis=1) & np.all(counts >= need, axis=1)
+        counts, chosen = counts[keep], chosen[keep]
+        if len(counts) > LANDING_FRONTIER:
+            return None
+    return chosen
+
+
+def _land(
+    p: np.ndarray, members: np.ndarray, target: np.ndarray, rng: Generator
+) -> np.ndarray | None:
+    """Landing by linear programming (Deville and Tillé 2004, section 6.1): a lottery over
+    samples of the open members whose probabilities are exactly p, chosen to minimise the
+    expected deviation of the categories beyond one (then their squared deviation), and one
+    draw from it. target: each row's count still to reach (may be off its expectation for the
+    categories let go). None if no lottery was found among at most LANDING_COLUMNS
+    candidates (the caller then suppresses further and tries again with fewer members).
+
+    Any lottery with these probabilities keeps the design exact, so the LP may be given only
+    the cheapest candidates: a larger slack only adds costlier ones, so once the cheapest
+    LANDING_COLUMNS admit no lottery, neither will a larger slack within that bound."""
+    for slack in (*LANDING_SLACKS, float(len(p))):
+        samples = _candidates(members, target, slack)
+        if samples is None:
+            return None
+        if len(samples) == 0:
+            continue
+        s = samples.astype(float)
+        deviation = s @ members.T - target
+        beyond = np.maximum(np.abs(deviation) - 1.0, 0.0)
+        cost = 1000.0 * beyond.sum(axis=1) + (deviation**2).sum(axis=1)
+        columns = np.argsort(cost, kind="stable")[:LANDING_COLUMNS]
+        res = linprog(
+            cost[columns],
+            A_eq=np.vstack([s[columns].T, np.ones(len(columns))]),
+            b_eq=np.append(p, 1.0),
+            bounds=(0, None),
+            method="highs",
+        )
+        if res.status == 0:
+            weights = np.clip(res.x, 0.0, None)
+            return s[columns[pick_index(rng, weights / weights.sum())]]
+        if len(samples) > LANDING_COLUMNS:
+            return None
+    return None
 
 
 def cube_sample(
