@@ -1,5 +1,6 @@
 """The cube method for samples stratified on many profile questions: exact inclusion
-probabilities, the sample size and every category kept close to their expectations."""
+probabilities, the sample size and every category kept close to their expectations, within one
+wherever the landing can keep them there."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from civicpanel.methods.selection import Features, Pool, Quota, stratified_sample
-from civicpanel.methods.selection.cube import cube_sample, pivot_within_types, type_keys
+from civicpanel.methods.selection.cube import _land, cube_sample, pivot_within_types, type_keys
 from civicpanel.methods.selection.draw import rng_for
 
 
@@ -57,6 +58,102 @@ def test_sample_size_is_its_expectation_rounded_and_categories_stay_close(n, q, 
     ):
         # Never more off than the members the landing phase could not balance (at most p).
         assert np.abs(got - want).max() < 1 + sum(c - 1 for c in categories)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(2, 400),
+    first=st.integers(2, 6),
+    second=st.integers(1, 6),
+    skew=st.floats(0.2, 0.9),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_with_one_or_two_questions_every_category_lands_within_one(n, first, second, skew, seed):
+    # Skewed categories (geometric shares, the last ones small or empty), probabilities from
+    # tiny to certain: the landing still brings every category within one of its expectation.
+    rng = np.random.default_rng(seed)
+    categories = (first,) if second == 1 else (first, second)
+    codes = np.stack(
+        [np.minimum(rng.geometric(skew, n) - 1, c - 1) for c in categories], axis=1
+    )
+    pi = rng.uniform(0, 1, n) ** rng.uniform(0.3, 3)
+    pi[rng.random(n) < 0.05] = 1.0
+    for draw in range(5):
+        selected = cube_sample(codes, categories, pi, rng_for(seed + draw)).astype(float)
+        for got, want in zip(
+            category_counts(codes, categories, selected),
+            category_counts(codes, categories, pi),
+            strict=True,
+        ):
+            assert np.abs(got - want).max() <= 1 + 1e-9
+
+
+def test_landing_is_within_one_whenever_a_lottery_of_such_samples_has_the_probabilities():
+    # Six questions on 12 open members: the probabilities are made a mixture of samples that
+    # keep every category within one, so the landing must find such a lottery; its draws
+    # must then be within one every time and follow the probabilities exactly.
+    rng = np.random.default_rng(12)
+    categories = (2, 3, 2, 4, 3, 2)
+    k = 12
+    codes = np.stack([rng.integers(0, c, k) for c in categories], axis=1)
+    members = np.vstack(
+        [*(codes[:, q] == c for q, n in enumerate(categories) for c in range(n)), np.ones(k, dtype=bool)]
+    ).astype(float)
+    # Samples of 6 with every category within one of half its members.
+    every = ((np.arange(2**k)[:, None] >> np.arange(k)) & 1).astype(float)
+    good = every[np.all(np.abs(every @ members.T - members.sum(axis=1) / 2) <= 1, axis=1)]
+    good = good[good.sum(axis=1) == k // 2]
+    assert len(good) > k
+    p = rng.dirichlet(np.ones(len(good))) @ good
+    target = members @ p
+    draws = 600
+    hits = np.zeros(k)
+    gen = rng_for(4)
+    for _ in range(draws):
+        landed = _land(p, members, target, gen)
+        assert landed is not None
+        assert np.abs(members @ landed - target).max() <= 1 + 1e-9
+        hits += landed
+    se = np.sqrt(p * (1 - p) / draws)
+    assert np.all(np.abs(hits / draws - p) <= 4.5 * se + 1e-9)
+
+
+def test_cube_keeps_the_response_rate_adjustment_and_lands_each_category_within_one():
+    # Two questions with small categories, response rates 15-70 %: more are invited where
+    # fewer answer, expected completes meet every target, and each draw's invitations per
+    # category are within one of their expectation.
+    rng = np.random.default_rng(8)
+    n = 1500
+    age = np.minimum(rng.geometric(0.5, n) - 1, 4)
+    area = rng.choice(3, size=n, p=[0.7, 0.25, 0.05])
+    rates = np.where(age == 0, 0.15, 0.7) * rng.uniform(0.8, 1.0, n)
+    quotas = (
+        *(Quota("age", f"a{k}", population=float(s)) for k, s in enumerate((3, 3, 2, 1, 1))),
+        *(Quota("area", f"r{k}", population=float(s)) for k, s in enumerate((5, 3, 2))),
+    )
+    features = Features(quotas)
+    pool = Pool.build(
+        [f"m{i:05d}" for i in range(n)],
+        {"age": [f"a{k}" for k in age], "area": [f"r{k}" for k in area]},
+        features,
+        response_rates=rates,
+    )
+    codes = np.stack([age, area], axis=1)
+    for seed in range(25):
+        result = stratified_sample(pool, features, 120, seed=seed, design="cube")
+        assert result.design == "cube"
+        assert float(result.inclusion @ rates) == pytest.approx(120, abs=1e-6)
+        for (_, _, target), (_, _, expected) in zip(result.target, result.expected, strict=True):
+            assert expected == pytest.approx(target, abs=1e-6)
+        picked = np.isin(np.asarray(pool.ids), np.asarray(result.selected)).astype(float)
+        for got, want in zip(
+            category_counts(codes, (5, 3), picked),
+            category_counts(codes, (5, 3), result.inclusion),
+            strict=True,
+        ):
+            assert np.abs(got - want).max() <= 1 + 1e-9
+    # Those least likely to answer are the most likely to be invited.
+    assert result.inclusion[age == 0].mean() > 2 * result.inclusion[age == 1].mean()
 
 
 def test_pivot_within_types_keeps_each_types_total_and_leaves_one_fractional_member():
