@@ -15,7 +15,8 @@ All times are wall times of this run (for the cube also its CPU time, which a bu
 disturbs less); ratios are of wall times taken in this run. The balance
 figure is the largest deviation of a category's invitations from its expectation over
 --draws draws of the cube (goal: within one), with the number of draws in which every
-category was within one; the time is the median over the draws.
+category was within one; the time is the median over the draws, and so is the landing
+phase's (the cube's last step, timed on its own).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from civicpanel.methods.selection import Features, Pool, Quota, stratified_sample  # noqa: E402
+from civicpanel.methods.selection import cube as cube_module  # noqa: E402
 from civicpanel.methods.selection.stratified import feature_codes  # noqa: E402
 
 CASES = [
@@ -130,8 +132,28 @@ def r_cube(
         return timed_subprocess(["Rscript", str(script), str(path)], timeout)
 
 
+LANDING_SECONDS: list[float] = []
+
+
+def _timed_landing(finish):
+    """The landing phase (cube._finish) with its wall time recorded, to show its share."""
+
+    def timed(*args):
+        started = time.perf_counter()
+        try:
+            return finish(*args)
+        finally:
+            LANDING_SECONDS.append(time.perf_counter() - started)
+
+    return timed
+
+
+cube_module._finish = _timed_landing(cube_module._finish)
+
+
 def ours(pool: Pool, features: Features, size: int, draws: int) -> dict:
     codes, categories = feature_codes(pool, features)
+    LANDING_SECONDS.clear()
     times, cpu, worst, within = [], [], 0.0, 0
     result = None
     for seed in range(draws):
@@ -150,6 +172,7 @@ def ours(pool: Pool, features: Features, size: int, draws: int) -> dict:
     assert result is not None
     return {
         "seconds": float(np.median(times)),
+        "landing": float(np.median(LANDING_SECONDS)) if LANDING_SECONDS else 0.0,
         "cpu": float(np.median(cpu)),
         "max_deviation": worst,
         "within_one": within,
@@ -191,10 +214,11 @@ def main() -> None:
         f"machine: {os.cpu_count()} cores, load average at start {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}"
     )
     print(
-        "| pool | questions | categories | cube (median wall / CPU) | largest deviation | lottery over types | "
+        "| pool | questions | categories | cube (median wall / CPU) | of which landing | largest deviation | "
+        "lottery over types | "
         "lottery / cube | R sampling::samplecube | R / cube | Pool.build |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for case in args.cases.split(","):
         pool_size, questions = (int(x) for x in case.split("/"))
         started = time.perf_counter()
@@ -217,6 +241,7 @@ def main() -> None:
         r = r_cube(mine["codes"], mine["categories"], mine["inclusion"], args.timeout)
         print(
             f"| {pool_size:,} | {questions} | {sum(mine['categories'])} | {mine['seconds']:.2f} s / {mine['cpu']:.2f} s "
+            f"| {mine['landing']:.3f} s "
             f"| {mine['max_deviation']:.2f} ({mine['within_one']} of {draws} draws within one) | {fmt(lottery, args.timeout)} "
             f"| {ratio(lottery, mine['seconds'], args.timeout)} | {fmt(r, args.timeout)} "
             f"| {ratio(r, mine['seconds'], args.timeout)} | {build:.2f} s |",
