@@ -152,10 +152,12 @@ LANDING_COLUMNS = 4_096
 def _finish(pi: np.ndarray, rows: np.ndarray, rng: Generator) -> np.ndarray:
     """The last (few) fractional members, rows: row x member incidence (every category, the
     sample size last). Suppression down to LANDING_MEMBERS open members, then landing by
-    linear programming (_land), which weighs every category, including those let go."""
+    linear programming (_land), which weighs every category, including those let go. With
+    12 members the LP can see every sample, so it always lands there; suppression to the end
+    is only a safeguard."""
     target = rows @ pi
     active = np.ones(len(rows), dtype=bool)
-    for members in (*LANDING_MEMBERS, 0):
+    for members in LANDING_MEMBERS:
         pi = _suppress(pi, rows, active, members, rng)
         still = np.flatnonzero((pi > EPS) & (pi < 1 - EPS))
         out = np.round(pi)
@@ -166,7 +168,7 @@ def _finish(pi: np.ndarray, rows: np.ndarray, rng: Generator) -> np.ndarray:
         if landed is not None:
             out[still] = landed
             return out
-    raise AssertionError("unreachable: suppression to the end leaves no member open")
+    return np.round(_suppress(pi, rows, active, 0, rng))
 
 
 def _suppress(
@@ -239,9 +241,10 @@ def _land(
     categories let go). None if no lottery was found among at most LANDING_COLUMNS
     candidates (the caller then suppresses further and tries again with fewer members).
 
-    Any lottery with these probabilities keeps the design exact, so the LP may be given only
-    the cheapest candidates: a larger slack only adds costlier ones, so once the cheapest
-    LANDING_COLUMNS admit no lottery, neither will a larger slack within that bound."""
+    Any lottery with these probabilities keeps the design exact (up to the LP's feasibility
+    tolerance, 1e-7), so the LP may be given only the cheapest candidates; a larger slack
+    adds candidates further beyond one, so once the cheapest LANDING_COLUMNS admit no
+    lottery, fewer members are tried instead."""
     for slack in (*LANDING_SLACKS, float(len(p))):
         samples = _candidates(members, target, slack)
         if samples is None:
