@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass
 from email.utils import make_msgid
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail import mailers
 from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -46,6 +46,7 @@ from civicpanel.members.models import Member
 from civicpanel.outreach.attachments import Attachment, checked
 from civicpanel.outreach.models import Delivery, Mailing
 from civicpanel.outreach.pacing import Pacer
+from civicpanel.outreach.plain_email import PlainEmail
 from civicpanel.outreach.registry import MessageType, get_message_type
 from civicpanel.outreach.texts import message_language, render, texts_for
 
@@ -323,7 +324,7 @@ def _deliver(mailer, *, council, to: str, subject: str, body: str, headers: dict
     """Send one e-mail over an open mailer connection; the message is built as
     civicpanel.common.mail.deliver builds it (same sender, Reply-To and Message-ID)."""
     message_id = make_msgid(domain="civicpanel")
-    message = EmailMultiAlternatives(
+    message = PlainEmail(
         subject=subject, body=body, from_email=sender_for(council), to=[to],
         headers={"Message-ID": message_id, **headers},
         reply_to=[council.contact_email] if council.contact_email else None,
