@@ -32,11 +32,13 @@ COMMANDS = {
     "council_remove": None, "bounces_process": None,
     "clearsessions": [], "prune_db_task_results": ["--backend", "db", "--min-age-days", "0"],
 }
-# Commands that touch no database rows of an install.
+# Commands that delete no rows of an install.
 NOT_RUN = {
     "demo": "the demonstration on its own database file, for development",
     "mailcatcher": "an SMTP server for development that writes mails to files",
     "totp_code": "prints a demo account's current code",
+    "backup_make": "reads the database into a dump (PostgreSQL; tests/security/test_backup_restore.py)",
+    "restore_check": "works on a scratch database of its own (PostgreSQL; tests/security/test_backup_restore.py)",
 }
 
 

@@ -1,11 +1,15 @@
 """Backup and restore, tried: the procedure of docs/operations.md ("Backup" and "Restore")
-run against PostgreSQL. pg_dump, erasures after the dump, pg_restore into a fresh database,
-row counts compared, `check` and `migrate --check` against the restored install, and the
-erasure ledger applied again so that the restore forgets what it must have forgotten."""
+run against PostgreSQL with the commands the cron jobs run. `backup_make` (pg_dump and its
+manifest), erasures after the dump, `restore_check` (pg_restore into a fresh database, every
+table's rows and checksum against the manifest, `check` and `migrate --check` against the
+restored install; non-zero on any difference), and the erasure ledger applied again so that the
+restore forgets what it must have forgotten."""
 
 from __future__ import annotations
 
 import datetime
+import io
+import json
 import os
 import subprocess
 import sys
@@ -13,9 +17,11 @@ import time
 
 import psycopg
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from civicpanel.common.backup import latest_dump, manifest_path
 from civicpanel.members.consent import consent_record_add
 from civicpanel.members.models import Member
 from civicpanel.members.services import member_leave, members_lifecycle_run
@@ -72,41 +78,34 @@ def test_a_backup_restores_and_forgets_what_was_erased_after_it(tmp_path, settin
     erased_before = people[2]
     member_leave(member=erased_before)  # in the ledger, and already in the backup
 
-    # 1. The backup (docs/operations.md: pg_dump --format=custom).
+    # 1. The backup, as the nightly cron job makes it (docs/operations.md, "Backup").
     dumped_at = timezone.now()
     counts_at_dump = table_counts(_dsn(db, db["NAME"]))
-    dump = tmp_path / "civicpanel.dump"
     started = time.perf_counter()
-    subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file", str(dump), *_pg_args(db), db["NAME"]],
-                   env=_pg_env(db), check=True, capture_output=True, timeout=300)
+    call_command("backup_make", "--out", str(tmp_path), stdout=io.StringIO())
     dump_seconds = time.perf_counter() - started
+    dump = latest_dump(tmp_path)
+    manifest = json.loads(manifest_path(dump).read_text())["tables"]
+    assert {table: figures["rows"] for table, figures in manifest.items()} == counts_at_dump
 
     # 2. After the backup: a member leaves, a never-confirmed sign-up is deleted.
     member_leave(member=leaves)
     Member.objects.filter(pk=pending.pk).update(joined_at=timezone.now() - datetime.timedelta(days=60))
     assert members_lifecycle_run(councils=[council]).pending_deleted == {"valby": 1}
 
-    # 3. The restore, into a fresh database.
+    # 3. The restore into a fresh database, by the weekly check's own command: every table's rows
+    #    and checksum against the manifest, then `check` (settings, keys, every encrypted value
+    #    readable) and `migrate --check` against the restored install. --keep: the restore goes on.
     restored = f"{db['NAME']}_restored"
-    subprocess.run(["dropdb", "--if-exists", *_pg_args(db), restored], env=_pg_env(db), check=True, timeout=60)
-    subprocess.run(["createdb", *_pg_args(db), restored], env=_pg_env(db), check=True, timeout=60)
     try:
         started = time.perf_counter()
-        result = subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", "--dbname", restored,
-                                 *_pg_args(db), str(dump)], env=_pg_env(db), capture_output=True, text=True,
-                                timeout=300)
+        out = io.StringIO()
+        call_command("restore_check", "--dir", str(tmp_path), "--scratch", restored, "--keep", stdout=out)
         restore_seconds = time.perf_counter() - started
-        assert result.returncode == 0, result.stderr
+        assert f"{len(counts_at_dump)} tables and {sum(counts_at_dump.values())} rows match" in out.getvalue()
         dsn = _dsn(db, restored)
         assert table_counts(dsn) == counts_at_dump  # every table, every row
-
-        # 4. The restored install checks out: settings, keys, every encrypted value readable,
-        #    no migration missing.
         ledger = settings.CIVICPANEL_ERASURE_LEDGER
-        check = civicpanel("check", "--database", "default", dsn=dsn, ledger=ledger)
-        assert check.returncode == 0 and "no issues" in check.stdout, check.stdout + check.stderr
-        migrations = civicpanel("migrate", "--check", dsn=dsn, ledger=ledger)
-        assert migrations.returncode == 0, migrations.stdout + migrations.stderr
 
         # Before the ledger: the backup still has the member who left after it, in full.
         with psycopg.connect(dsn) as conn, conn.cursor() as cursor:
@@ -135,3 +134,47 @@ def test_a_backup_restores_and_forgets_what_was_erased_after_it(tmp_path, settin
     finally:
         subprocess.run(["dropdb", "--if-exists", *_pg_args(db), restored], env=_pg_env(db), timeout=60)
 
+
+
+def _tampered(dump, change) -> None:
+    path = manifest_path(dump)
+    manifest = json.loads(path.read_text())
+    change(manifest["tables"])
+    path.write_text(json.dumps(manifest))
+
+
+def test_the_weekly_restore_check_exits_non_zero_on_any_difference(tmp_path, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("pg_dump and pg_restore need PostgreSQL")
+    db = connection.settings_dict
+    council = council_with_profile(slug="valby", name="Valby Lokaludvalg")
+    for i in range(3):
+        MemberFactory(council=council, email=f"person{i}@example.dk")
+    dsn, ledger = _dsn(db, db["NAME"]), settings.CIVICPANEL_ERASURE_LEDGER
+    scratch = f"{db['NAME']}_check"
+    # As cron runs them: the `civicpanel` command, its exit status and its output.
+    made = civicpanel("backup_make", "--out", str(tmp_path), dsn=dsn, ledger=ledger)
+    assert made.returncode == 0, made.stdout + made.stderr
+    dump = latest_dump(tmp_path)
+    good = civicpanel("restore_check", "--dir", str(tmp_path), "--scratch", scratch, dsn=dsn, ledger=ledger)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "match the manifest" in good.stdout
+
+    # A table short of a row, and one whose contents differ: both named, exit status 1.
+    _tampered(dump, lambda tables: tables["members_member"].update(rows=tables["members_member"]["rows"] + 1))
+    short = civicpanel("restore_check", "--dump", str(dump), "--scratch", scratch, dsn=dsn, ledger=ledger)
+    assert short.returncode != 0
+    assert "members_member: 3 rows restored, 4 backed up" in short.stderr
+    _tampered(dump, lambda tables: tables["members_member"].update(rows=3, md5="0" * 32))
+    changed = civicpanel("restore_check", "--dump", str(dump), "--scratch", scratch, dsn=dsn, ledger=ledger)
+    assert changed.returncode != 0 and "members_member: same row count, different contents" in changed.stderr
+    # A dump that does not restore at all.
+    dump.write_bytes(dump.read_bytes()[: len(dump.read_bytes()) // 2])
+    broken = civicpanel("restore_check", "--dump", str(dump), "--scratch", scratch, dsn=dsn, ledger=ledger)
+    assert broken.returncode != 0 and "pg_restore failed" in broken.stderr
+    # The scratch database is gone afterwards, and the install's own database can never be the scratch one.
+    with psycopg.connect(dsn) as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [scratch])
+        assert cursor.fetchone()[0] == 0
+    own = civicpanel("restore_check", "--dir", str(tmp_path), "--scratch", db["NAME"], dsn=dsn, ledger=ledger)
+    assert own.returncode != 0 and "must not be the install's own database" in own.stderr
