@@ -76,16 +76,6 @@ def test_history_is_an_extension_point_for_other_apps(council):
         history._providers.remove(workshops)
 
 
-def test_demo_members_are_never_active_in_the_future(db, monkeypatch):
-    from civicpanel.demo import seed
-
-    monkeypatch.setattr(seed, "PANEL_SIZE", 300)
-    seed.seed_demo()
-    now = timezone.now()
-    assert not Member.objects.filter(last_active_at__gt=now).exists()
-    assert not Member.objects.filter(left_at__gt=now).exists()
-
-
 def test_member_page_lists_the_events_a_member_was_called_to(council, staff_client):
     from tests.events.factories import called_volunteers, make_event, panel_with_population
 
