@@ -69,6 +69,21 @@ FORWARD = [
     CREATE TRIGGER members_status_count_truncate AFTER TRUNCATE ON members_member
         FOR EACH STATEMENT EXECUTE FUNCTION members_status_count_truncated()
     """,
+    # A council removed takes its counts with it (its members' deletion has just added their
+    # leaving; a foreign key would stop Django's flush, which truncates the councils alone).
+    """
+    CREATE FUNCTION members_status_count_council_gone() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        DELETE FROM members_statuscount WHERE council_id = OLD.id;
+        RETURN NULL;
+    END $$
+    """,
+    """
+    CREATE TRIGGER members_status_count_council_gone AFTER DELETE ON tenancy_council
+        FOR EACH ROW EXECUTE FUNCTION members_status_count_council_gone()
+    """,
+    "ALTER TABLE tenancy_council ENABLE ALWAYS TRIGGER members_status_count_council_gone",
     "ALTER TABLE members_member ENABLE ALWAYS TRIGGER members_status_count_insert",
     "ALTER TABLE members_member ENABLE ALWAYS TRIGGER members_status_count_delete",
     "ALTER TABLE members_member ENABLE ALWAYS TRIGGER members_status_count_update",
@@ -86,6 +101,8 @@ BACKWARD = [
     "DROP TRIGGER IF EXISTS members_status_count_delete ON members_member",
     "DROP TRIGGER IF EXISTS members_status_count_update ON members_member",
     "DROP TRIGGER IF EXISTS members_status_count_truncate ON members_member",
+    "DROP TRIGGER IF EXISTS members_status_count_council_gone ON tenancy_council",
+    "DROP FUNCTION IF EXISTS members_status_count_council_gone()",
     "DROP FUNCTION IF EXISTS members_status_count_statement()",
     "DROP FUNCTION IF EXISTS members_status_count_row()",
     "DROP FUNCTION IF EXISTS members_status_count_truncated()",
@@ -106,5 +123,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("members", "0011_member_profile_options")]
+    dependencies = [("members", "0011_member_profile_options"), ("tenancy", "0001_initial")]
     operations = [migrations.RunPython(forwards, backwards)]
