@@ -1,9 +1,9 @@
 """Shared fixtures.
 
 On PostgreSQL runs (CIVICPANEL_DB_TESTS_ONLY=1) only tests that use the database run,
-since the pure-method tests do not depend on it; the browser walks run on SQLite only (they
-check pages, which the database does not change, and the same paths run on PostgreSQL through
-the test client).
+since the pure-method tests do not depend on it; the browser walks and the page walks marked
+`same_on_every_database` (headers, roles, CSRF) run on SQLite only (they check pages, which the
+database does not change, and the same paths run on PostgreSQL through the other tests).
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ def pytest_collection_modifyitems(config, items):
         fixtures = set(getattr(item, "fixturenames", ()))
         uses_db = item.get_closest_marker("django_db") is not None or bool(fixtures & DB_FIXTURES)
         drives_browser = "browser" in fixtures or "page" in fixtures or "phone" in fixtures
-        (keep if uses_db and not drives_browser else drop).append(item)
+        same_everywhere = item.get_closest_marker("same_on_every_database") is not None
+        (keep if uses_db and not drives_browser and not same_everywhere else drop).append(item)
     items[:] = keep
     config.hook.pytest_deselected(items=drop)
 

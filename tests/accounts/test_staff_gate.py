@@ -46,6 +46,7 @@ def test_staff_of_another_council_gets_404(url, view, council, other_council, st
     assert client.get(url).status_code == 404
 
 
+@pytest.mark.same_on_every_database
 @pytest.mark.parametrize("role", ["admin", "manager", "analyst"])
 def test_role_matrix(role, staff_client):
     client = staff_client(role)
@@ -58,6 +59,7 @@ def test_role_matrix(role, staff_client):
             assert status != 403, f"{role} must reach {url}, got 403"
 
 
+@pytest.mark.same_on_every_database
 def test_anonymous_is_sent_to_login_from_every_staff_url(council, client):
     for url, _ in STAFF_ROUTES:
         response = client.get(url)

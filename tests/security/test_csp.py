@@ -42,6 +42,7 @@ def assert_strict_policy(header: str | None, where: str) -> None:
     assert policy["base-uri"] == ["'none'"]
 
 
+@pytest.mark.same_on_every_database
 def test_every_page_carries_the_policy(council, staff_client):
     world = build_world(council)
     clients = {"public": world.anonymous(), "member": world.member_client(),

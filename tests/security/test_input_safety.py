@@ -30,6 +30,7 @@ from civicpanel.surveys import services
 from civicpanel.surveys.models import Answer, Page, Response
 from civicpanel.surveys.questions import field_name, option_codes, parse_answer, rows
 from tests.factories import MemberFactory
+from tests.phase import examples
 from tests.surveys.factories import build_survey, excel_file, invite, opts, t
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +42,7 @@ ODD = ["nan", "NaN", "-nan", "inf", "-inf", "Infinity", "-Infinity", "1e999", "-
        "\r\n", "\x1b[31m", "NULL", "None", "[]", "{}", "1e-400", "  12  ", "12abc"]
 odd_text = st.one_of(st.sampled_from(ODD), st.text(max_size=60), st.text(
     alphabet=st.characters(min_codepoint=0, max_codepoint=0x9f), max_size=20))
-SETTINGS = settings(max_examples=1000, deadline=None, database=None,
+SETTINGS = settings(max_examples=examples(1000), deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                            HealthCheck.data_too_large])
 
@@ -377,7 +378,7 @@ def test_odd_input_to_every_public_form(form_name, council, staff_client, mailou
 
 # --- Hypothesis: the events' and budgeting's forms ----------------------------------------------
 
-FEW = settings(max_examples=100, deadline=None, database=None,
+FEW = settings(max_examples=examples(100), deadline=None, database=None,
                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                       HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
 
@@ -488,7 +489,7 @@ def test_odd_input_to_the_volunteer_form_never_breaks_a_page(council, staff_clie
     })
     counter = iter(range(10**6))
 
-    @settings(FEW, max_examples=60)  # each example is a whole request: fewer, to keep the suite fast
+    @settings(FEW, max_examples=examples(60))  # each example is a whole request: fewer, to keep the suite fast
     @given(form)
     def check(mapping):
         client, url = clients[next(counter) % len(clients)]

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from civicpanel.accounts.models import StaffMembership, User
 from tests.conftest import login_with_second_factor
 from tests.factories import council_with_profile, staff_user
+from tests.phase import examples
 from tests.security.route_matrix import MATRIX
 from tests.security.world import build_world, concrete, url_table
 
@@ -201,7 +202,7 @@ def _hypothesis_mixtures(pages, clients) -> None:
     with_parameters = [page for page in pages if page[3]]
 
     # Each example is a whole page: 200 of them, over the pages that take parameters.
-    @settings(max_examples=200, deadline=None, database=None,
+    @settings(max_examples=examples(200), deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(st.data())
     def check(data):

@@ -74,6 +74,7 @@ def test_the_declared_staff_roles_are_what_the_views_enforce():
         assert set(MATRIX[name]) == allowed, f"{name} ({route}): declared {MATRIX[name]}, the view allows {allowed}"
 
 
+@pytest.mark.same_on_every_database
 def test_every_route_answers_each_role_as_declared(council):
     world = build_world(council)
     staff = {letter: _staff(council, role) for letter, role in ROLES.items()}
@@ -108,6 +109,7 @@ def test_every_route_answers_each_role_as_declared(council):
     assert checked > 100
 
 
+@pytest.mark.same_on_every_database
 def test_every_post_needs_the_csrf_token(council):
     world = build_world(council)
     clients = {"staff": _staff(council, "admin"), "member": world.member_client(), "public": world.anonymous()}
@@ -139,6 +141,7 @@ def _row_counts() -> dict[str, int]:
     return counts
 
 
+@pytest.mark.same_on_every_database
 def test_no_get_writes(council):
     world = build_world(council)
     clients = [_staff(council, "admin"), world.member_client(), world.anonymous()]
