@@ -35,10 +35,12 @@ from civicpanel.panel.models import ProfileQuestion
 from civicpanel.surveys.audience import profile_questions
 from civicpanel.surveys.models import Question, Response, Survey
 from civicpanel.surveys.questions import OTHER_CODE, option_codes, option_label, rows, scale_points
-from civicpanel.surveys.results import MIN_GROUP, completed_answers, respondents_categories
+from civicpanel.surveys.respondent_rows import category_matrix, first_category, respondent_rows
+from civicpanel.surveys.results import MIN_GROUP, completed_answers
 from civicpanel.surveys.sampling import STRATIFY_KINDS
 from civicpanel.surveys.selectors import survey_structure
 from civicpanel.surveys.weighting import survey_weighting
+from civicpanel.surveys.xlsx_rows import fill_sheet, sheet_rows_xml
 
 
 def respondent_id(survey: Survey, response_id: int) -> str:
@@ -178,14 +180,15 @@ def _profile_columns(survey: Survey, response_ids: list[int]) -> list[ProfileCol
         return []
     columns = []
     questions = [q for q in profile_questions(council=survey.council) if q.kind in STRATIFY_KINDS]
-    each = respondents_categories(survey=survey, questions=questions)
+    rows = respondent_rows(survey=survey)
+    ids = np.array(response_ids, dtype=np.int64)
     for question in questions:
         options = list(question.options.all())
         if not options:
             continue
-        number = {o.pk: i for i, o in enumerate(options, start=1)}
-        categories = each[question.pk]
-        codes = [min((number[o] for o in categories.get(r, ()) if o in number), default=None) for r in response_ids]
+        # The first category a respondent is in, numbered from 1; None for none.
+        first = first_category(category_matrix(rows, question, ids, options)) + 1
+        codes = [code or None for code in first.tolist()]
         label = _("Age") if question.kind == ProfileQuestion.Kind.BIRTH_YEAR else question.text
         variable = Variable(f"P_{question.key}"[:64], label, "ordinal" if question.kind == ProfileQuestion.Kind.BIRTH_YEAR
                             else "nominal", {i: o.text for i, o in enumerate(options, start=1)})
@@ -193,19 +196,39 @@ def _profile_columns(survey: Survey, response_ids: list[int]) -> list[ProfileCol
     return columns
 
 
-def _rare(columns: list[ProfileColumn], k: int) -> list[int]:
-    """The respondents in a combination shared by fewer than k (a fully blank one tells nothing)."""
+def _codes_array(codes: list[int | None], arrays: dict | None) -> np.ndarray:
+    """A column's codes as integers (a blank as 0); `arrays` keeps them for the same list."""
+    found = arrays.get(id(codes)) if arrays is not None else None
+    if found is not None and found[0] is codes:
+        return found[1]
+    array = np.nan_to_num(np.array(codes, dtype=np.float64), nan=0.0).astype(np.int64)
+    if arrays is not None:
+        arrays[id(codes)] = (codes, array)  # the list itself kept too: its id is not reused meanwhile
+    return array
+
+
+def _rare(columns: list[ProfileColumn], k: int, arrays: dict | None = None) -> list[int]:
+    """The respondents in a combination shared by fewer than k (a fully blank one tells nothing).
+    `arrays`: the columns' codes as arrays, kept between the calls of one protect_profile."""
     if not columns:
         return []
     # Each combination as one integer (a blank as 0), counted with numpy: protect_profile tries
     # every merge and drop, so this runs dozens of times over every respondent.
     key = np.zeros(len(columns[0].codes), dtype=np.int64)
     answered = np.zeros(len(key), dtype=bool)
+    size = 1  # the number of possible keys so far
     for column in columns:
-        codes = np.array([0 if c is None else c for c in column.codes], dtype=np.int64)
-        key = key * (int(codes.max(initial=0)) + 1) + codes
-        key = np.unique(key, return_inverse=True)[1]  # keep the numbers small however many columns
+        codes = _codes_array(column.codes, arrays)
+        base = int(codes.max(initial=0)) + 1
+        if size * base >= 2**62:  # renumber the combinations present, so that the key cannot overflow
+            key = np.unique(key, return_inverse=True)[1]
+            size = int(key.max(initial=0)) + 1
+        key = key * base + codes
+        size *= base
         answered |= codes != 0
+    if size <= 4 * len(key) + 1024:
+        counts = np.bincount(key, minlength=size)
+        return np.flatnonzero((counts[key] < k) & answered).tolist()
     _values, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
     return np.flatnonzero((counts[inverse] < k) & answered).tolist()
 
@@ -226,16 +249,18 @@ def protect_profile(columns: list[ProfileColumn], *, k: int = MIN_GROUP) -> list
     When no such change helps any more, the profile of the respondents still in a rare group
     is left empty. Changes `columns` in place; returns what was done, for the codebook."""
     notes: list[str] = []
-    while rare := _rare(columns, k):
+    arrays: dict = {}
+    while rare := _rare(columns, k, arrays):
         options = []  # (rare left, is a drop, order, apply)
         for index, column in enumerate(columns):
             values = sorted(column.variable.values)
             if column.ordered and len(values) > 2:
                 for a, b in zip(values, values[1:], strict=False):
                     trial = columns[:index] + [_merged(column, a, b)] + columns[index + 1:]
-                    options.append((len(_rare(trial, k)), 0, -index, ("merge", index, a, b)))
+                    options.append((len(_rare(trial, k, arrays)), 0, -index, ("merge", index, a, b)))
             if len(columns) > 1:
-                options.append((len(_rare(columns[:index] + columns[index + 1:], k)), 1, -index, ("drop", index)))
+                options.append((len(_rare(columns[:index] + columns[index + 1:], k, arrays)), 1, -index,
+                                ("drop", index)))
         best = min(options, default=None)
         if best is None or best[0] >= len(rare):
             for column in columns:
@@ -279,17 +304,12 @@ def build_export(survey: Survey, progress=None) -> Export:
     `progress(percent, step)`, when given, hears how far it got (the worker's file page shows it)."""
     tell = progress or (lambda percent, step: None)
     answer_vars = _answer_variables(survey)
-    by_response: dict[int, dict[int, tuple]] = {}
-    modes: dict[int, str] = {}
-    for response_id, mode in (Response.objects.filter(survey=survey, completed_at__isnull=False).order_by("pk")
-                              .values_list("pk", "mode")):
-        by_response[response_id] = {}
-        modes[response_id] = mode
-    # Each distinct answer text decoded once (results.completed_answers).
-    for question_id, given in completed_answers(council=survey.council, survey=survey).items():
-        for response_id, value, other in given:
-            by_response[response_id][question_id] = (value, other)
-    response_ids = list(by_response)
+    modes: dict[int, str] = dict(Response.objects.filter(survey=survey, completed_at__isnull=False).order_by("pk")
+                                 .values_list("pk", "mode"))
+    # Each distinct answer read and decoded once (results.completed_answers), and its cell made once.
+    answers = completed_answers(council=survey.council, survey=survey)
+    response_ids = list(modes)
+    positions = np.array(response_ids, dtype=np.int64)
     tell(20, "weighting")
     weighting = survey_weighting(council=survey.council, survey=survey)
     weights = weighting.by_response()
@@ -309,15 +329,36 @@ def build_export(survey: Survey, progress=None) -> Export:
                  + [Variable("design_weight", design_meaning, "scale"), Variable("weight", weight_meaning, "scale")]
                  + [c.variable for c in profile]
                  + [Variable("mode", _("How the answers came in"), "nominal", mode_labels())])
-    table = []
-    for index, (response_id, answers) in enumerate(by_response.items()):
-        design, weight = weights.get(response_id, (None, None))
-        table.append([respondent_id(survey, response_id)]
-                     + [_cell(v, answers.get(v.question.pk)) for v in answer_vars]
-                     + [None if design is None else round(design, 6), None if weight is None else round(weight, 6)]
-                     + [c.codes[index] for c in profile]
-                     + [MODE_NUMBERS.get(modes[response_id])])
+    weighted = [weights.get(response_id, (None, None)) for response_id in response_ids]
+    columns = ([[respondent_id(survey, response_id) for response_id in response_ids]]
+               + [_answer_column(v, answers.get(v.question.pk), positions) for v in answer_vars]
+               + [[None if design is None else round(design, 6) for design, _weight in weighted],
+                  [None if weight is None else round(weight, 6) for _design, weight in weighted]]
+               + [c.codes for c in profile]
+               + [[MODE_NUMBERS.get(modes[response_id]) for response_id in response_ids]])
+    table = [list(row) for row in zip(*columns, strict=True)] if response_ids else []
     return Export(variables=variables, rows=table, notes=notes)
+
+
+def _answer_column(variable: Variable, given, response_ids: np.ndarray) -> list[object]:
+    """One variable's cells for every response (ids sorted): each distinct answer's cell is made
+    once and put in the rows of the responses that gave it; an "other" text is each response's own."""
+    column = np.full(len(response_ids), None, dtype=object)
+    if given is None or not len(response_ids):
+        return column.tolist()
+    if variable.read == "other":
+        for response_id, text in given.others.items():
+            at = int(np.searchsorted(response_ids, response_id))
+            if at < len(response_ids) and response_ids[at] == response_id and text:
+                column[at] = text
+        return column.tolist()
+    for value, ids in given.groups:
+        cell = _cell(variable, (value, ""))
+        if cell is None:
+            continue
+        at = np.minimum(np.searchsorted(response_ids, ids), len(response_ids) - 1)
+        column[at[response_ids[at] == ids]] = cell
+    return column.tolist()
 
 
 def export_table(survey: Survey) -> tuple[list[str], list[list[object]]]:
@@ -381,29 +422,26 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def xlsx_bytes(survey: Survey, export: Export, progress=None) -> bytes:
-    """The responses sheet and the codebook sheet, in openpyxl's write-only mode (rows are
-    streamed to a temporary file instead of kept as cell objects). Codes, weights and numbers
-    go in as numbers (a sum or a pivot table works at once); text that a spreadsheet would run
-    as a formula is neutralised, and characters XML cannot hold are dropped (xlsx_safe)."""
+    """The responses sheet and the codebook sheet. Codes, weights and numbers go in as numbers
+    (a sum or a pivot table works at once); text that a spreadsheet would run as a formula is
+    neutralised, and characters XML cannot hold are dropped (xlsx_safe). openpyxl (write-only)
+    writes the workbook and the codebook; the responses' rows are written straight as XML
+    (xlsx_rows), a cell object each would be most of the time for a big survey."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("responses")
-    sheet.append([xlsx_safe(v) for v in export.header])
-    total = len(export.rows) or 1
-    every = max(1000, total // 20)
-    for index, row in enumerate(export.rows, start=1):
-        sheet.append([xlsx_safe(v) for v in row])
-        if progress is not None and index % every == 0:
-            progress(60 + 35 * index // total, "writing")
+    workbook.create_sheet("responses")  # its rows: fill_sheet below
     book_header, book_rows = codebook(survey, export)
     sheet = workbook.create_sheet("codebook")
     for row in [book_header, *book_rows]:
         sheet.append([xlsx_safe(v) for v in row])
+    total = len(export.rows) or 1
+    tell = None if progress is None else (lambda index: progress(60 + 35 * index // total, "writing"))
     with tempfile.TemporaryFile() as handle:
         workbook.save(handle)
         handle.seek(0)
-        return handle.read()
+        return fill_sheet(handle, "xl/worksheets/sheet1.xml", sheet_rows_xml([export.header, *export.rows]),
+                          progress=tell)
 
 
 def spss_bytes(export: Export) -> bytes:

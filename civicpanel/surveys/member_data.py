@@ -14,6 +14,7 @@ from civicpanel.common.models import translated
 from civicpanel.members.history import HistoryRow, HistorySection
 from civicpanel.surveys.models import Answer, Invitation, Question, Response, ResponseExport, Survey
 from civicpanel.surveys.questions import answer_display
+from civicpanel.surveys.respondent_rows import forget_respondents
 
 FREE_TEXT_KINDS = (Question.Kind.SHORT_TEXT, Question.Kind.LONG_TEXT)
 
@@ -45,8 +46,10 @@ def survey_member_data(member) -> dict[str, list[dict]]:
 def survey_member_erase(member) -> None:
     """Unlink the member's responses (the answers stay as anonymous rows for the statistics),
     delete their free-text answers (which may name them), and kill their links. Excel files
-    made earlier of those surveys are deleted: they hold the answers as they were."""
+    made earlier of those surveys are deleted: they hold the answers as they were; so are the
+    respondents' profiles kept for their results (surveys.respondent_rows)."""
     responses = Response.objects.filter(invitation__member=member)
+    forget_respondents(responses.values_list("survey_id", flat=True).distinct())
     ResponseExport.objects.filter(survey__responses__in=responses).delete()
     Answer.objects.filter(response__in=responses, question__kind__in=FREE_TEXT_KINDS).delete()
     Answer.objects.filter(response__in=responses).exclude(other_text="").update(other_text="")

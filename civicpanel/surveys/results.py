@@ -10,16 +10,17 @@ from __future__ import annotations
 import json
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+from django.db import connections
 from django.db.models import Count, Q, TextField
 from django.db.models.functions import Cast
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicpanel.common.formatting import number, percent
 from civicpanel.common.models import translated
-from civicpanel.members.models import MemberAnswer
 from civicpanel.outreach.selectors import mailings_with_status
 from civicpanel.panel.models import ProfileQuestion
 from civicpanel.panel.population_tables import audience_figures
@@ -27,6 +28,7 @@ from civicpanel.surveys.audience import audience_filters, category_q, profile_qu
 from civicpanel.surveys.charts import bar_chart
 from civicpanel.surveys.models import Answer, Invitation, Question, Response, Survey, Wave
 from civicpanel.surveys.questions import TEXT_KINDS, option_codes, option_label, rows, scale_points
+from civicpanel.surveys.respondent_rows import category_matrix, respondent_rows
 from civicpanel.surveys.selectors import survey_structure
 
 MIN_GROUP = 5
@@ -100,45 +102,19 @@ def respondent_categories(*, survey: Survey, question: ProfileQuestion) -> dict[
 
 def respondents_categories(*, survey: Survey, questions) -> dict[int, dict[int, set[int]]]:
     """respondent_categories for several profile questions at once: question id -> (completed
-    response id -> option ids). Two queries however many questions (the respondents with their
-    members' birth year and district; the chosen options of the other questions), so that
-    weighting and exports of a big survey do not read the respondents once per question."""
-    people = list(
-        Response.objects.filter(survey=survey, completed_at__isnull=False, invitation__isnull=False)
-        .values_list("pk", "invitation__member_id", "invitation__member__birth_year", "invitation__member__district_id")
-    )
-    result: dict[int, dict[int, set[int]]] = {q.pk: defaultdict(set) for q in questions}
-    chosen = [q for q in questions if q.kind not in (ProfileQuestion.Kind.BIRTH_YEAR, ProfileQuestion.Kind.DISTRICT)]
-    if chosen and people:
-        member_to_response = {member: response_id for response_id, member, _b, _d in people}
-        respondents = Response.objects.filter(survey=survey, completed_at__isnull=False,
-                                              invitation__isnull=False).values("invitation__member_id")
-        for question_id, member, option in MemberAnswer.objects.filter(
-            question__in=chosen, member_id__in=respondents
-        ).values_list("question_id", "member_id", "option_id"):
-            if member in member_to_response:
-                result[question_id][member_to_response[member]].add(option)
-    year = timezone.localdate().year
+    response id -> option ids), read as arrays once (surveys.respondent_rows) for any number
+    of questions."""
+    profiles = respondent_rows(survey=survey)
+    ids = profiles.response_ids
+    result: dict[int, dict[int, set[int]]] = {}
     for question in questions:
         options = list(question.options.all())
-        into = result[question.pk]
-        if question.kind == ProfileQuestion.Kind.BIRTH_YEAR:
-            # Each age once, not each respondent: the bands an age falls in.
-            bands: dict[int, list[int]] = {}
-            for response_id, _member, birth_year, _district in people:
-                if birth_year is None:
-                    continue
-                age = year - birth_year
-                if age not in bands:
-                    bands[age] = [o.pk for o in options if (o.min_age is None or age >= o.min_age)
-                                  and (o.max_age is None or age <= o.max_age)]
-                if bands[age]:
-                    into[response_id].update(bands[age])
-        elif question.kind == ProfileQuestion.Kind.DISTRICT:
-            by_district = {o.district_id: o.pk for o in options}
-            for response_id, _member, _birth_year, district in people:
-                if district in by_district:
-                    into[response_id].add(by_district[district])
+        into: dict[int, set[int]] = defaultdict(set)
+        at, column = np.nonzero(category_matrix(profiles, question, ids, options))
+        pks = [o.pk for o in options]
+        for response_id, k in zip(ids[at].tolist(), column.tolist(), strict=True):
+            into[response_id].add(pks[k])
+        result[question.pk] = into
     return result
 
 
@@ -190,13 +166,14 @@ def modes_answered(*, council, survey: Survey) -> list[tuple[str, int]]:
     return [(str(label), counts.get(value, 0)) for value, label in Response.Mode.choices]
 
 
-def _share_rows(question: Question, values: list) -> list[dict]:
-    """Counts and shares per option (a multiple-choice share is of those who answered)."""
-    n = len(values)
+def _share_rows(question: Question, counted: list[tuple[object, int]]) -> list[dict]:
+    """Counts and shares per option (a multiple-choice share is of those who answered), from
+    each distinct value given and how often."""
+    n = sum(count for _value, count in counted)
     counter: Counter = Counter()
-    for value in values:
+    for value, count in counted:
         for code in value if isinstance(value, list) else [value]:
-            counter[str(code)] += 1
+            counter[str(code)] += count
     if question.kind == Question.Kind.YESNO:
         codes = [("yes", _("Yes")), ("no", _("No"))]
     elif question.kind == Question.Kind.SCALE:
@@ -221,46 +198,119 @@ def _protect_by_subtraction(rows: list[dict], *, total: int) -> list[dict]:
     return sorted(rows, key=lambda row: row["group"].order)
 
 
-def completed_answers(*, council, survey: Survey) -> dict[int, list[tuple[int, object, str]]]:
-    """Question id -> (response id, value, "other" text) of every completed response, in
-    response order: read once for a page and shared by the unweighted and weighted figures.
+class QuestionAnswers(Sequence):
+    """One question's answers in completed responses, in response order, as (response id,
+    value, "other" text) tuples; and `groups`: each distinct value once, with the ids of the
+    responses that gave it, for figures computed over arrays (weighted estimates)."""
 
-    The values are read as JSON text and each distinct text decoded once: a survey's answers
-    repeat a few values (option codes, scale points) tens of thousands of times."""
-    answers: dict[int, list[tuple[int, object, str]]] = defaultdict(list)
-    decoded: dict[str, object] = {}
-    for question_id, response_id, text, other in Answer.objects.filter(
-        response__survey=survey, response__survey__council=council, response__completed_at__isnull=False,
-    ).annotate(text=Cast("value", TextField())).values_list(
-        "question_id", "response_id", "text", "other_text").order_by("response_id"):
-        if text is None:
-            value = None
-        elif text in decoded:
-            value = decoded[text]
-        else:
-            value = decoded[text] = json.loads(text)
-        answers[question_id].append((response_id, value, other))
+    def __init__(self, groups: list[tuple[object, np.ndarray]], others: dict[int, str]):
+        self.groups = groups
+        self.others = others
+        self._rows: list[tuple[int, object, str]] | None = None
+
+    def rows(self) -> list[tuple[int, object, str]]:
+        if self._rows is None:
+            if not self.groups:
+                self._rows = []
+            else:
+                ids = np.concatenate([ids for _value, ids in self.groups])
+                which = np.repeat(np.arange(len(self.groups)), [len(ids) for _value, ids in self.groups])
+                order = np.argsort(ids, kind="stable")
+                values = [value for value, _ids in self.groups]
+                others = self.others
+                self._rows = [(r, values[g], others.get(r, "")) for r, g in
+                              zip(ids[order].tolist(), which[order].tolist(), strict=True)]
+        return self._rows
+
+    def __len__(self) -> int:
+        return sum(len(ids) for _value, ids in self.groups)
+
+    def counted(self, among: np.ndarray | None = None) -> list[tuple[object, int]]:
+        """Each distinct value given and how often; only by the responses `among` (sorted ids)
+        when given."""
+        if among is None:
+            return [(value, len(ids)) for value, ids in self.groups]
+        return [(value, int(np.isin(ids, among, assume_unique=True).sum())) for value, ids in self.groups]
+
+    def __getitem__(self, index):
+        return self.rows()[index]
+
+    def __iter__(self):
+        return iter(self.rows())
+
+
+def _each(counted: list[tuple[object, int]]) -> list:
+    """The values, each as often as it was given (not in response order: for sums, which fsum
+    makes exact whatever the order, and medians)."""
+    out: list = []
+    for value, count in counted:
+        out += [value] * count
+    return out
+
+
+def _grouped_answers(council, survey: Survey) -> tuple[list[tuple[int, str | None, np.ndarray]], list[tuple]]:
+    """(question id, value as JSON text, response ids) per distinct answer, and the (question
+    id, response id, text) of every "other" text. On PostgreSQL the database groups the rows
+    and joins each group's response ids into one text: 200,000 answers arrive as a few hundred
+    rows; elsewhere the rows are grouped here."""
+    answers = Answer.objects.filter(response__survey=survey, response__survey__council=council,
+                                    response__completed_at__isnull=False)
+    others = list(answers.exclude(other_text="").values_list("question_id", "response_id", "other_text"))
+    texts = answers.annotate(text=Cast("value", TextField())).order_by()
+    connection = connections[texts.db]
+    if connection.vendor != "postgresql":
+        grouped: dict[tuple[int, str | None], list[int]] = defaultdict(list)
+        for question_id, response_id, text in texts.values_list("question_id", "response_id", "text"):
+            grouped[question_id, text].append(response_id)
+        return [(q, t, np.array(ids, dtype=np.int64)) for (q, t), ids in grouped.items()], others
+    sql, params = texts.values_list("question_id", "response_id", "text").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT q, t, string_agg(r::text, ' ') FROM ({sql}) AS a (q, r, t) GROUP BY q, t",  # noqa: S608 - the queryset's own SQL
+                       params)
+        return [(q, t, np.fromstring(ids, dtype=np.int64, sep=" ")) for q, t, ids in cursor.fetchall()], others
+
+
+def completed_answers(*, council, survey: Survey) -> dict[int, QuestionAnswers]:
+    """Question id -> its answers in every completed response (QuestionAnswers): read once for a
+    page and shared by the unweighted and weighted figures.
+
+    A survey's answers repeat a few values (option codes, scale points) tens of thousands of
+    times: each distinct value is read and decoded once."""
+    groups, other_rows = _grouped_answers(council, survey)
+    others: dict[int, dict[int, str]] = defaultdict(dict)
+    for question_id, response_id, text in other_rows:
+        others[question_id][response_id] = text
+    by_question: dict[int, list[tuple[object, np.ndarray]]] = defaultdict(list)
+    for question_id, text, ids in groups:
+        by_question[question_id].append((None if text is None else json.loads(text), ids))
+    answers: dict[int, QuestionAnswers] = defaultdict(lambda: QuestionAnswers([], {}))
+    for question_id, given in by_question.items():
+        answers[question_id] = QuestionAnswers(given, others.get(question_id, {}))
     return answers
 
 
 def question_results(*, council, survey: Survey, breakdown: ProfileQuestion | ModeBreakdown | None = None,
-                     answers: dict[int, list[tuple[int, object, str]]] | None = None) -> tuple[list[dict], int]:
+                     answers: dict[int, QuestionAnswers] | None = None, profiles=None) -> tuple[list[dict], int]:
     """Per question (in survey order): n, a table of counts and shares with a chart, averages
     where they fit, free text; and, if asked, the same split by one profile question.
-    `answers`: completed_answers, when the caller has read them already."""
+    `answers`: completed_answers, `profiles`: respondent_rows, when the caller has read them already."""
     structure = survey_structure(survey)
     if answers is None:
         answers = completed_answers(council=council, survey=survey)
     groups = None
     hidden_groups = 0
     if breakdown is not None:
+        options = list(breakdown.options.all())
         if isinstance(breakdown, ModeBreakdown):
             categories = breakdown.categories(survey)
+            groups_of = [np.array(sorted(rid for rid, opts in categories.items() if option.pk in opts), dtype=np.int64)
+                         for option in options]
         else:
-            categories = respondent_categories(survey=survey, question=breakdown)
+            profiles = profiles if profiles is not None else respondent_rows(survey=survey)
+            matrix = category_matrix(profiles, breakdown, profiles.response_ids, options)
+            groups_of = [profiles.response_ids[matrix[:, k]] for k in range(len(options))]
         groups = []
-        for option in breakdown.options.all():
-            members = {rid for rid, opts in categories.items() if option.pk in opts}
+        for option, members in zip(options, groups_of, strict=True):
             if len(members) < MIN_GROUP:
                 hidden_groups += 1
                 continue
@@ -269,39 +319,42 @@ def question_results(*, council, survey: Survey, breakdown: ProfileQuestion | Mo
     for question in structure.questions:
         if not question.answerable:
             continue
-        given = answers.get(question.pk, [])
-        values = [v for _r, v, _o in given]
-        item = {"question": question, "number": structure.number_of(question), "n": len(values)}
+        given = answers.get(question.pk) or QuestionAnswers([], {})
+        counted = given.counted()
+        n = sum(count for _value, count in counted)
+        item = {"question": question, "number": structure.number_of(question), "n": n}
         kind = question.kind
         if kind in (Question.Kind.SINGLE, Question.Kind.MULTI, Question.Kind.YESNO, Question.Kind.SCALE):
-            item["table"] = _share_rows(question, values)
+            item["table"] = _share_rows(question, counted)
             item["chart"] = _chart(question, item["table"])
-            if kind == Question.Kind.SCALE and values:
-                item["mean"] = statistics.fmean(values)
+            if kind == Question.Kind.SCALE and n:
+                item["mean"] = statistics.fmean(_each(counted))
             if kind == Question.Kind.SINGLE:
-                item["others"] = [o for _r, _v, o in given if o]
+                item["others"] = [given.others[r] for r in sorted(given.others) if given.others[r]]
             if groups is not None:
                 rows_shown = []
                 for option, members in groups:
-                    subset = [v for r, v, _o in given if r in members]
-                    row = {"group": option, "n": len(subset), "cells": _share_rows(question, subset)}
-                    if kind == Question.Kind.SCALE and subset:
-                        row["mean"] = statistics.fmean(subset)
-                    if len(subset) >= MIN_GROUP:
+                    subset = given.counted(members)
+                    size = sum(count for _value, count in subset)
+                    row = {"group": option, "n": size, "cells": _share_rows(question, subset)}
+                    if kind == Question.Kind.SCALE and size:
+                        row["mean"] = statistics.fmean(_each(subset))
+                    if size >= MIN_GROUP:
                         rows_shown.append(row)
-                item["breakdown"] = _protect_by_subtraction(rows_shown, total=len(values))
+                item["breakdown"] = _protect_by_subtraction(rows_shown, total=n)
         elif kind == Question.Kind.NUMBER:
-            numbers = [float(v) for v in values]
+            numbers = _each([(float(v), count) for v, count in counted])
             if numbers:
                 item["stats"] = {"mean": statistics.fmean(numbers), "median": statistics.median(numbers),
                                  "min": min(numbers), "max": max(numbers)}
         elif kind == Question.Kind.MATRIX:
             table = []
             for row in rows(question):
-                points = [v.get(str(row["code"])) for v in values if isinstance(v, dict) and v.get(str(row["code"])) is not None]
-                table.append({"code": str(row["code"]), "label": translated(row["label"]), "n": len(points),
-                              "mean": statistics.fmean(points) if points else None,
-                              "counts": [sum(1 for p in points if p == s) for s in scale_points(question)]})
+                code = str(row["code"])
+                points = [(v.get(code), count) for v, count in counted if isinstance(v, dict) and v.get(code) is not None]
+                table.append({"code": code, "label": translated(row["label"]), "n": sum(c for _p, c in points),
+                              "mean": statistics.fmean(_each(points)) if points else None,
+                              "counts": [sum(c for p, c in points if p == s) for s in scale_points(question)]})
             item["matrix"] = table
             item["points"] = scale_points(question)
             top = max(scale_points(question))
@@ -310,14 +363,14 @@ def question_results(*, council, survey: Survey, breakdown: ProfileQuestion | Mo
         elif kind == Question.Kind.RANKING:
             table = []
             for code in option_codes(question):
-                places = [v.index(code) + 1 for v in values if isinstance(v, list) and code in v]
-                table.append({"label": option_label(question, code), "first": sum(1 for p in places if p == 1),
-                              "mean": statistics.fmean(places) if places else None})
+                places = [(v.index(code) + 1, count) for v, count in counted if isinstance(v, list) and code in v]
+                table.append({"label": option_label(question, code), "first": sum(c for p, c in places if p == 1),
+                              "mean": statistics.fmean(_each(places)) if places else None})
             table.sort(key=lambda r: (r["mean"] is None, r["mean"] or 0))
             item["ranking"] = table
             item["chart"] = bar_chart([(r["label"], r["first"], number(r["first"])) for r in table],
                                       title=question.label)
         elif kind in TEXT_KINDS:
-            item["texts"] = [str(v) for v in values if v]
+            item["texts"] = [str(v) for _r, v, _o in given if v]
         results.append(item)
     return results, hidden_groups

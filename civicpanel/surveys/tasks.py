@@ -10,3 +10,10 @@ def response_export_write(export_id: int) -> None:
     from civicpanel.surveys.export_files import export_write
 
     export_write(export_id=export_id)
+
+
+@task()
+def survey_results_refresh(survey_id: int, language: str, by: str, weights_on: bool) -> None:
+    from civicpanel.surveys.results_cache import survey_results_refresh as refresh
+
+    refresh(survey_id=survey_id, language=language, by=by, weights_on=weights_on)

@@ -247,13 +247,15 @@ def results_view(request, survey_id: int):
     breakdown = by_mode if request.GET.get("by") == "mode" else next(
         (q for q in questions if q.key == request.GET.get("by")), None)
     # Weighted by default whenever population figures exist; "?weights=off" shows the raw figures.
+    # Shown at once when only answers came since they were computed (with when and from how
+    # many answers; the worker brings them up to date), computed here otherwise.
     figures = survey_results(council=request.council, survey=survey, breakdown=breakdown,
-                             weights_on=request.GET.get("weights") != "off")
+                             weights_on=request.GET.get("weights") != "off", earlier_allowed=True)
     return render(request, "surveys/staff/results.html", {
         "survey": survey, "items": figures["items"], "profile_questions": questions, "breakdown": breakdown,
         "hidden_groups": figures["hidden"], "min_group": results.MIN_GROUP, "mode_breakdown": by_mode,
         "can_build": can(request.membership, Capability.SURVEYS),
-        "weighting": figures["weighting"], "weighted": figures["weighted"],
+        "weighting": figures["weighting"], "weighted": figures["weighted"], "earlier": figures.get("earlier"),
         "next_steps": survey_next_steps(request, survey),
     })
 

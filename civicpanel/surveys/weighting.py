@@ -19,7 +19,7 @@ profile categories with the answers, so they cannot be weighted (the page says s
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import product
 
 import numpy as np
@@ -55,12 +55,13 @@ from civicpanel.panel.population_tables import (
 from civicpanel.surveys.audience import audience_filters, profile_questions
 from civicpanel.surveys.charts import bar_chart
 from civicpanel.surveys.models import Question, Response, Survey
-from civicpanel.surveys.results import (
-    MIN_GROUP,
-    completed_answers,
-    respondent_categories,
-    respondents_categories,
+from civicpanel.surveys.respondent_rows import (
+    RespondentRows,
+    category_matrix,
+    first_category,
+    respondent_rows,
 )
+from civicpanel.surveys.results import MIN_GROUP, completed_answers
 
 CONFIDENCE = 0.95
 
@@ -100,6 +101,8 @@ class Weighting:
     # The residents the weights stand for, in the page's language.
     population: str = ""
     restricted: bool = False
+    # The respondents' profile rows the weights were made from (breakdowns use them too).
+    profiles: RespondentRows | None = None
 
     @property
     def available(self) -> bool:
@@ -124,6 +127,18 @@ class Weighting:
     def sampled(self) -> bool:
         return self.design_weights is not None
 
+    def for_display(self) -> Weighting:
+        """The same weighting without its per-respondent arrays (response ids, categories,
+        weights): what a page shows of it, small enough to keep in the cache (50,000 respondents'
+        arrays are megabytes to write and read again). Not for estimates."""
+        light = replace(self, response_ids=[], notes=list(self.notes), merges=list(self.merges), profiles=None,
+                        design_weights=None if self.design_weights is None else np.ones(0),
+                        features=[replace(m, codes=np.zeros(0, dtype=np.int64), original_codes=None)
+                                  for m in self.features])
+        if self.result is not None:
+            light.result = replace(self.result, weights=np.zeros(0), calibration=None)
+        return light
+
     def by_response(self) -> dict[int, tuple[float, float]]:
         """Response id -> (design weight, weight); empty when unweighted."""
         if self.result is None:
@@ -132,14 +147,18 @@ class Weighting:
         return {r: (float(d), float(w)) for r, d, w in zip(self.response_ids, design, self.result.weights, strict=True)}
 
 
-def _design_weights(survey: Survey, response_ids: list[int]) -> np.ndarray | None:
-    # The completed responses (which response_ids are) by the survey, not by a list of 50,000 ids.
-    probabilities = dict(Response.objects.filter(survey=survey, completed_at__isnull=False)
-                         .values_list("pk", "invitation__inclusion_probability"))
-    if not any(probabilities.values()):
+def _design_weights(rows: RespondentRows, response_ids: np.ndarray) -> np.ndarray | None:
+    """1 / the inclusion probability of each response's invitation; None when nobody was
+    invited as a sample. Invited with certainty (a whole-panel or filter sending beside the
+    sample) or not linked to an invitation: weight 1."""
+    probability = np.zeros(len(response_ids))
+    if len(response_ids):
+        at = np.minimum(np.searchsorted(response_ids, rows.response_ids), len(response_ids) - 1)
+        found = response_ids[at] == rows.response_ids
+        probability[at[found]] = rows.people[found, 3]
+    if not (probability > 0).any():
         return None
-    # Invited with certainty (a whole-panel or filter sending beside the sample): weight 1.
-    return np.array([1.0 / probabilities[r] if probabilities.get(r) else 1.0 for r in response_ids])
+    return np.where(probability > 0, 1.0 / np.where(probability > 0, probability, 1.0), 1.0)
 
 
 def _merge_notes(m: Margined, labels: list[str]) -> list[str]:
@@ -226,7 +245,7 @@ def _join(names: list[str]) -> str:
     return _("%(first)s and %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
 
 
-def survey_weighting(*, council, survey: Survey) -> Weighting:
+def survey_weighting(*, council, survey: Survey, profiles: RespondentRows | None = None) -> Weighting:
     """Weight the survey's completed respondents to the residents its audience stands for: the
     whole population, or (for a sending to a district, an age band, a segment) the part of it
     the joint population tables describe. Post-stratification on the table's cells where every
@@ -271,7 +290,8 @@ def survey_weighting(*, council, survey: Survey) -> Weighting:
     if len({v.casefold() for v in names.values()}) < len(names):
         names = {q.key: q.key for q in questions}
     candidates: list[Margined] = []
-    each = respondents_categories(survey=survey, questions=[q for q in questions if q.key in figures.margins])
+    ids = np.array(weighting.response_ids, dtype=np.int64)
+    rows = weighting.profiles = profiles if profiles is not None else respondent_rows(survey=survey)
     for question in questions:
         margin = figures.margins.get(question.key)
         if margin is None:
@@ -282,22 +302,19 @@ def survey_weighting(*, council, survey: Survey) -> Weighting:
                                      "so it needs no weighting.") % {"question": name,
                                                                       "category": margin.live[0].text})
             continue
-        categories = each[question.pk]
-        missing = sum(1 for r in weighting.response_ids if not categories.get(r))
+        codes = first_category(category_matrix(rows, question, ids, margin.options))
+        missing = int((codes < 0).sum())
         if missing:
             weighting.notes.append(_("%(question)s is not weighted on: %(n)s of the %(total)s respondents have no "
                                      "answer to it.") % {"question": name, "n": missing, "total": n})
             continue
-        index = {o.pk: i for i, o in enumerate(margin.options)}
-        codes = np.array([index[min(categories[r], key=lambda o: index[o])] for r in weighting.response_ids],
-                         dtype=np.int64)
         checked = _collapsed(question, name, [o.text for o in margin.options], margin.counts, codes, weighting)
         if checked is not None:
             candidates.append(checked)
     joint = _joint_feature(weighting, figures, candidates)
     if joint is not None:
         candidates = [joint] + [m for m in candidates if m.name not in joint.joint]
-    weighting.design_weights = _design_weights(survey, weighting.response_ids)
+    weighting.design_weights = _design_weights(rows, ids)
     while candidates:
         try:
             weighting.result = rake({m.name: m.codes for m in candidates}, [m.margin() for m in candidates],
@@ -357,16 +374,15 @@ def _group_codes(weighting: Weighting, breakdown: ProfileQuestion | None, survey
     if breakdown is None or breakdown.kind not in STRATIFY_KINDS:
         return None
     options = list(breakdown.options.all())
-    index = {o.pk: i for i, o in enumerate(options)}
-    categories = respondent_categories(survey=survey, question=breakdown)
-    codes = np.array([index[min(categories[r], key=lambda o: index[o])] if categories.get(r) else -1
-                      for r in weighting.response_ids], dtype=np.int64)
+    rows = weighting.profiles if weighting.profiles is not None else respondent_rows(survey=survey)
+    codes = first_category(category_matrix(rows, breakdown, np.array(weighting.response_ids, dtype=np.int64), options))
     # Groups nobody is in are left out of the estimates: an empty group reveals nothing, and in
     # the suppression it would only force a second, needless hidden figure (the row stays, hidden).
-    present = sorted({int(c) for c in codes if c >= 0})
-    if not present:
+    present = np.unique(codes[codes >= 0])
+    if not len(present):
         return None
-    compact = np.array([present.index(int(c)) if c >= 0 else -1 for c in codes], dtype=np.int64)
+    compact = np.where(codes >= 0, np.searchsorted(present, codes), -1).astype(np.int64)
+    present = present.tolist()
     return compact, [options[i].text for i in present], [o.text for o in options]
 
 
@@ -390,6 +406,14 @@ def _breakdown_rows(table, labels: list[str], options: list[str], chosen: list[s
     return out
 
 
+def _positions(response_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """The positions in `response_ids` (sorted) of those of `ids` that are in it."""
+    if not len(response_ids):
+        return np.zeros(0, dtype=np.int64)
+    at = np.minimum(np.searchsorted(response_ids, ids), len(response_ids) - 1)
+    return at[response_ids[at] == ids]
+
+
 def weighted_items(*, weighting: Weighting, survey: Survey, items: list[dict],
                    breakdown: ProfileQuestion | None = None, answers: dict | None = None) -> None:
     """Add weighted figures to the unweighted result items of `results.question_results`
@@ -403,11 +427,13 @@ def weighted_items(*, weighting: Weighting, survey: Survey, items: list[dict],
         weighting.result.weights, {m.name: m.codes for m in weighting.features},
         {m.name: len(m.labels) for m in weighting.features},
     )
-    position = {r: i for i, r in enumerate(weighting.response_ids)}
-    n = len(position)
+    response_ids = np.array(weighting.response_ids, dtype=np.int64)
+    n = len(response_ids)
     if answers is None:
         answers = completed_answers(council=survey.council, survey=survey)
-    answers = {question_id: [(position[r], value) for r, value, _other in given if r in position]
+    # Per question: each distinct value with the positions (among the weighted respondents) of
+    # the responses that gave it; arrays are filled one value at a time, not one answer at a time.
+    answers = {question_id: [(value, at) for value, ids in given.groups if len(at := _positions(response_ids, ids))]
                for question_id, given in answers.items()}
     groups = _group_codes(weighting, breakdown, survey)
     by = dict(by=groups[0], by_labels=groups[1], by_name=breakdown.text) if groups else {}
@@ -421,8 +447,8 @@ def weighted_items(*, weighting: Weighting, survey: Survey, items: list[dict],
             codes = [str(row["code"]) for row in item["table"]]
             index = {c: k for k, c in enumerate(codes)}
             a = np.full(n, -1, dtype=np.int64)
-            for i, value in given:
-                a[i] = index.get(str(value), -1)
+            for value, at in given:
+                a[at] = index.get(str(value), -1)
             table = estimate_shares(cal, a, codes, confidence=CONFIDENCE, min_count=0)
             for row in item["table"]:
                 row["weighted"] = _points(table.get(str(row["code"])))
@@ -430,8 +456,8 @@ def weighted_items(*, weighting: Weighting, survey: Survey, items: list[dict],
             item["chart"] = _chart(question, item["table"])
             if kind == Question.Kind.SCALE:
                 y = np.full(n, np.nan)
-                for i, value in given:
-                    y[i] = float(value)
+                for value, at in given:
+                    y[at] = float(value)
                 mean = estimate_mean(cal, y, confidence=CONFIDENCE, min_count=0)
                 item["weighted"]["mean"] = _points(mean.get("mean"))
             if groups and "breakdown" in item:
@@ -451,11 +477,11 @@ def weighted_items(*, weighting: Weighting, survey: Survey, items: list[dict],
             codes = [str(row["code"]) for row in item["table"]]
             selected = np.zeros((n, len(codes)), dtype=np.int8)
             answered = np.zeros(n, dtype=bool)
-            for i, value in given:
-                answered[i] = True
+            for value, at in given:
+                answered[at] = True
                 for code in value if isinstance(value, list) else [value]:
                     if str(code) in codes:
-                        selected[i, codes.index(str(code))] = 1
+                        selected[at, codes.index(str(code))] = 1
             table = estimate_multiple(cal, selected, codes, answered=answered, confidence=CONFIDENCE, min_count=0)
             for row in item["table"]:
                 row["weighted"] = _points(table.get(str(row["code"])))
@@ -469,17 +495,17 @@ def weighted_items(*, weighting: Weighting, survey: Survey, items: list[dict],
                 item["weighted_breakdown"] = _breakdown_rows(split, groups[2], codes, chosen)
         elif kind == Question.Kind.NUMBER and given:
             y = np.full(n, np.nan)
-            for i, value in given:
-                y[i] = float(value)
+            for value, at in given:
+                y[at] = float(value)
             table = estimate_mean(cal, y, confidence=CONFIDENCE, min_count=0)
             item["weighted"] = {**_summary(table), "mean": _points(table.get("mean"))}
         elif kind == Question.Kind.MATRIX and given:
             for row in item["matrix"]:
                 code = row["code"]
                 y = np.full(n, np.nan)
-                for i, value in given:
+                for value, at in given:
                     if isinstance(value, dict) and value.get(code) is not None:
-                        y[i] = float(value[code])
+                        y[at] = float(value[code])
                 if np.isnan(y).all():
                     continue
                 table = estimate_mean(cal, y, confidence=CONFIDENCE, min_count=0)
