@@ -93,6 +93,32 @@ class Member(BlindIndexMixin, models.Model):
         return self.name or self.email or f"#{self.pk}"
 
 
+class MemberFilterRow(models.Model):
+    """What the staff member list filters, counts and orders on, one narrow row per member
+    (PostgreSQL only; members.filter_rows). The database alone writes it, by triggers on the
+    member table (migration members.0013): no ORM save writes it, and on SQLite it does not
+    exist (the list reads the members there)."""
+
+    member = models.OneToOneField(Member, on_delete=models.DO_NOTHING, primary_key=True, related_name="+",
+                                  db_constraint=False)
+    council = models.ForeignKey("tenancy.Council", on_delete=models.DO_NOTHING, related_name="+",
+                                db_constraint=False)
+    status = models.CharField(max_length=20)
+    district = models.ForeignKey("tenancy.District", on_delete=models.DO_NOTHING, null=True, related_name="+",
+                                 db_constraint=False)
+    birth_year = models.PositiveSmallIntegerField(null=True)
+    campaign = models.ForeignKey(Campaign, on_delete=models.DO_NOTHING, null=True, related_name="+",
+                                 db_constraint=False)
+    joined_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "members_filterrow"
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+
 class MemberAnswer(models.Model):
     """A member's answer to one choice question (several rows for a multiple-choice one)."""
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from civicpanel.common.crypto import blind_index
 from civicpanel.members.categories import ProfileArrays
 from civicpanel.members.member_sets import member_set
-from civicpanel.members.models import ConsentRecord, Member, MemberAnswer
+from civicpanel.members.models import ConsentRecord, Member, MemberAnswer, MemberFilterRow
 from civicpanel.members.profile_index import profile_filter
 from civicpanel.panel.models import Campaign, ProfileOption, ProfileQuestion
 
@@ -114,8 +114,24 @@ def members_filter(*, council, filters: dict | None, questions: list[ProfileQues
 
     `q` searches personal data: a staff page that passes it must write an audit row.
     """
+    return _filtered(Member.objects.filter(council=council), council=council, filters=filters,
+                     questions=questions, today=today)
+
+
+def member_rows_filter(*, council, filters: dict | None, questions: list[ProfileQuestion] | None = None,
+                       today: date | None = None) -> QuerySet[MemberFilterRow]:
+    """`members_filter` on the members' narrow rows (members.filter_rows; PostgreSQL only): the
+    same members, as rows whose `pk` is the member's id, for counting and ordering without
+    reading the wide member rows."""
+    return _filtered(MemberFilterRow.objects.filter(council=council), council=council, filters=filters,
+                     questions=questions, today=today)
+
+
+def _filtered(members: QuerySet, *, council, filters: dict | None, questions: list[ProfileQuestion] | None,
+              today: date | None) -> QuerySet:
+    """The filter of `members_filter` on `members`: members or their filter rows (the same
+    field names; the primary key is the member's id)."""
     filters = filters or {}
-    members = Member.objects.filter(council=council)
     if questions is None:
         questions = profile_questions(council=council)
     by_key = {question.key: question for question in questions}
@@ -164,7 +180,12 @@ def members_filter(*, council, filters: dict | None, questions: list[ProfileQues
         members = members.filter(status__in=statuses)
     search = str(filters.get("q") or "").strip()
     if search:
-        members = _search(members, search)
+        if members.model is Member:
+            members = _search(members, search)
+        else:
+            # Names and addresses are on the member rows only.
+            found = _search(Member.objects.filter(council=council, pk__in=members.values("pk")), search)
+            members = members.filter(pk__in=found.values("pk"))
     campaigns = _as_list(filters.get("campaign"))
     if campaigns:
         members = members.filter(campaign__council=council, campaign__code__in=campaigns)
@@ -299,7 +320,7 @@ def _counts_by_option(questions: list[ProfileQuestion], per_option: dict[int, in
 
 def member_status_counts(*, queryset: QuerySet[Member]) -> dict[str, int]:
     """{status: count} for every status (one query)."""
-    found = dict(queryset.order_by().values_list("status").annotate(n=Count("id")))
+    found = dict(queryset.order_by().values_list("status").annotate(n=Count("pk")))
     return {status: found.get(status, 0) for status in Member.Status.values}
 
 

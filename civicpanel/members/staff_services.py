@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from civicpanel.audit.services import audit_record
 from civicpanel.members import selectors
 from civicpanel.members.contact import clean_phone, clean_postal_address
+from civicpanel.members.filter_rows import uses_filter_rows
 from civicpanel.members.models import Member, MemberAnswer, MemberToken
 from civicpanel.members.profile import member_profile_get, member_profile_set
 from civicpanel.members.services import members_confirmation_invite
@@ -72,6 +73,8 @@ DEFAULT_MEMBER_SORT = "-joined"
 # prefix column would make any size sortable, but would put what the encryption hides (initials,
 # the alphabetical order of everyone) in every dump and backup.
 ENCRYPTED_SORTS = {"name", "email"}
+# The sorts the members' filter rows hold (members.filter_rows); the others read the members.
+NARROW_SORTS = {"number", "district", "status", "joined"}
 ENCRYPTED_SORT_LIMIT = 10_000
 
 
@@ -83,6 +86,20 @@ def _page_sorted_in_python(members, field: str, descending: bool, page_number) -
     page = Paginator([pk for pk, _ in rows], PAGE_SIZE).get_page(page_number)
     by_id = members.select_related("district").in_bulk(page.object_list)
     page.object_list = [by_id[pk] for pk in page.object_list]
+    return page
+
+
+def _page_of_rows(rows, order: list[str], total: int, page_number) -> Page:
+    """A page of members ordered and cut on their filter rows, then the page's members read."""
+    # The rows' primary key is the member's id.
+    order = [field.replace("id", "pk") if field.removeprefix("-") == "id" else field for field in order]
+    paginator = Paginator(rows.order_by(*order).values_list("pk", flat=True), PAGE_SIZE)
+    # The count is known from the status counts; saves the paginator its own COUNT query.
+    paginator.__dict__["count"] = total
+    page = paginator.get_page(page_number)
+    by_id = Member.objects.select_related("district").in_bulk(list(page.object_list))
+    # A member deleted between the two reads is left out of the page.
+    page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
     return page
 
 
@@ -105,7 +122,11 @@ def member_search(*, council, actor, filters: dict, page_number=None, sort: str 
     if questions is None:
         questions = selectors.profile_questions(council=council)
     without_status = {k: v for k, v in filters.items() if k != "status"}
-    base = selectors.members_filter(council=council, filters=without_status, questions=questions)
+    # On PostgreSQL the filter, the counts and the order read the members' narrow rows
+    # (members.filter_rows), and only the page's members are read from the member table.
+    narrow = uses_filter_rows()
+    select = selectors.member_rows_filter if narrow else selectors.members_filter
+    base = select(council=council, filters=without_status, questions=questions)
     statuses = filters.get("status") or []
     sort, order = member_sort(sort)
     sort_field = order[0].removeprefix("-")
@@ -120,13 +141,20 @@ def member_search(*, council, actor, filters: dict, page_number=None, sort: str 
     sort_refused = sort_field in ENCRYPTED_SORTS and total > ENCRYPTED_SORT_LIMIT
     if sort_refused:
         sort, order = member_sort(DEFAULT_MEMBER_SORT)
-    if sort.removeprefix("-") in ENCRYPTED_SORTS:
-        page = _page_sorted_in_python(members, sort_field, sort.startswith("-"), page_number)
+    key = sort.removeprefix("-")
+    if narrow and key in NARROW_SORTS:
+        page = _page_of_rows(members, order, total, page_number)
     else:
-        paginator = Paginator(members.select_related("district").order_by(*order), PAGE_SIZE)
-        # The count is known from the status counts; saves the paginator its own COUNT query.
-        paginator.__dict__["count"] = total
-        page = paginator.get_page(page_number)
+        if narrow:
+            # Orders the narrow rows do not hold (encrypted fields, last activity) read the members.
+            members = Member.objects.filter(council=council, pk__in=members.values("pk"))
+        if key in ENCRYPTED_SORTS:
+            page = _page_sorted_in_python(members, sort_field, sort.startswith("-"), page_number)
+        else:
+            paginator = Paginator(members.select_related("district").order_by(*order), PAGE_SIZE)
+            # The count is known from the status counts; saves the paginator its own COUNT query.
+            paginator.__dict__["count"] = total
+            page = paginator.get_page(page_number)
     bands = next((list(q.options.all()) for q in questions if q.kind == ProfileQuestion.Kind.BIRTH_YEAR), [])
     rows = []
     for member in page.object_list:

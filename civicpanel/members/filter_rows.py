@@ -1,0 +1,23 @@
+"""The staff member list's narrow rows (PostgreSQL only): `members_filterrow` holds, per member,
+what the list filters, counts and orders on (council, status, district, birth year, campaign,
+joined, the profile options array), about a sixth of the member row's width. Counting the
+members a filter matches per status then reads few pages instead of the wide member rows
+(encrypted name, e-mail, address, phone), and only the page's fifty members are read from
+`members_member`.
+
+The database alone writes the rows: triggers on `members_member` (migration `members.0013`)
+copy the member row on every insert, delete, COPY, truncate and change of a copied column, so
+every write path keeps them equal to the members. The profile options arrive through the
+member row, where the triggers on the answers put them (members.profile_index). The model
+`MemberFilterRow` is unmanaged and read-only by convention; SQLite has no such table and the
+list reads the members there.
+"""
+
+from __future__ import annotations
+
+from django.db import connections
+
+
+def uses_filter_rows(using: str = "default") -> bool:
+    """Whether the database keeps the members' filter rows (PostgreSQL)."""
+    return connections[using].vendor == "postgresql"
