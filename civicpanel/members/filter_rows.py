@@ -9,8 +9,9 @@ The database alone writes the rows: triggers on `members_member` (migration `mem
 copy the member row on every insert, delete, COPY, truncate and change of a copied column, so
 every write path keeps them equal to the members. The profile options arrive through the
 member row, where the triggers on the answers put them (members.profile_index). The model
-`MemberFilterRow` is unmanaged and read-only by convention; SQLite has no such table and the
-list reads the members there.
+`MemberFilterRow` is unmanaged and read-only by convention. On SQLite it is a view of the
+member table (so code that goes through every model finds its rows), and the list reads the
+members there.
 """
 
 from __future__ import annotations

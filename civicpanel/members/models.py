@@ -96,8 +96,8 @@ class Member(BlindIndexMixin, models.Model):
 class MemberFilterRow(models.Model):
     """What the staff member list filters, counts and orders on, one narrow row per member
     (PostgreSQL only; members.filter_rows). The database alone writes it, by triggers on the
-    member table (migration members.0013): no ORM save writes it, and on SQLite it does not
-    exist (the list reads the members there)."""
+    member table (migration members.0013): no ORM save writes it. On SQLite it is a view of
+    the member table (the list reads the members there)."""
 
     member = models.OneToOneField(Member, on_delete=models.DO_NOTHING, primary_key=True, related_name="+",
                                   db_constraint=False)

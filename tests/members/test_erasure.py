@@ -39,7 +39,7 @@ def traces(*needles: str) -> list[str]:
     text (all columns, including JSON, encrypted values decrypted), and each session's data."""
     needles = [n.lower() for n in needles]
     found = []
-    tables = connection.introspection.table_names()
+    tables = connection.introspection.table_names(include_views=True)
     model_tables = {model._meta.db_table for model in apps.get_models(include_auto_created=True)}
     assert model_tables <= set(tables), model_tables - set(tables)
     from django_tasks_db.models import DBTaskResult

@@ -11,8 +11,8 @@ triggers (a COPY of a million members is one INSERT here), updates by a row trig
 only when a copied column changes, while the UPDATE holds the member row's lock, so concurrent
 writers of one member write its copy in the order they wrote the member. The profile options
 reach it the same way: the triggers of members.0011 write them to the member row. ENABLE ALWAYS:
-they fire under `session_replication_role = replica` too. SQLite: nothing (the list reads the
-members there); the model is unmanaged.
+they fire under `session_replication_role = replica` too. SQLite: a view of the member table
+(the list reads the members there); the model is unmanaged.
 """
 
 from django.db import migrations, models
@@ -113,16 +113,26 @@ BACKWARD = [
 ]
 
 
+# Elsewhere (SQLite) a view of the member table, so that the model's rows exist and are the
+# members' wherever code goes through every model (a council's export, its row counts).
+VIEW = ("CREATE VIEW members_filterrow AS SELECT id AS member_id, council_id, status, district_id, birth_year, "
+        "campaign_id, joined_at FROM members_member")
+
+
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         for sql in FORWARD:
             schema_editor.execute(sql, params=None)
+    else:
+        schema_editor.execute(VIEW, params=None)
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         for sql in BACKWARD:
             schema_editor.execute(sql, params=None)
+    else:
+        schema_editor.execute("DROP VIEW IF EXISTS members_filterrow", params=None)
 
 
 class Migration(migrations.Migration):
