@@ -279,14 +279,15 @@ _kept_lock = threading.Lock()
 def council_profiles(*, council) -> ProfileArrays:
     """Every member of the council as ProfileArrays, from this process's memory when nothing
     they are read from has changed since; else read (two queries) and kept."""
+    if connections[Member.objects.db].vendor != "postgresql":
+        # Elsewhere (SQLite in tests and development) ids are used again after a rollback, so
+        # the key below would not tell two panels apart: read afresh each time.
+        return ProfileArrays.read(council=council)
     options = tuple(ProfileOption.objects.filter(question__council=council, question__active=True)
                     .order_by("pk").values_list("pk", flat=True))
     key = (profiles_stamp(council_id=council.pk), options,
-           Member.objects.aggregate(last=Max("pk"))["last"], MemberAnswer.objects.aggregate(last=Max("pk"))["last"])
-    if connections[Member.objects.db].vendor != "postgresql":
-        # Elsewhere (SQLite in tests and development) ids are used again after a rollback, so
-        # the key above would not tell two panels apart: read afresh each time.
-        return ProfileArrays.read(council=council)
+           Member.objects.filter(council=council).aggregate(last=Max("pk"))["last"],
+           MemberAnswer.objects.filter(member__council=council).aggregate(last=Max("pk"))["last"])
     with _kept_lock:
         kept = _kept.get(council.pk)
     if kept is not None and kept[0] == key and time.monotonic() - kept[1] < KEEP_SECONDS:

@@ -17,7 +17,10 @@ NETWORK_CLIENTS = {
     "redis", "psycopg", "psycopg2", "aiosmtplib", "websockets", "grpc", "paramiko", "sentry_sdk",
 }
 # Where each allowed client is used, and the row of docs/sub-processors.md that covers it.
-ALLOWED = {("civicpanel/outreach/sending.py", "smtplib"): "SMTP relay"}
+ALLOWED = {("civicpanel/outreach/sending.py", "smtplib"): "SMTP relay",
+           # The backup commands read the snapshot's manifest and check a restored copy on the
+           # install's own database server (DATABASE_URL), beside pg_dump and pg_restore.
+           ("civicpanel/common/backup.py", "psycopg"): "PostgreSQL"}
 
 
 def _imports(path: Path) -> set[str]:
