@@ -53,7 +53,13 @@ def rescan(root: Path, baseline: dict) -> dict:
                                 capture_output=True, text=True)
         if result.returncode != 0:
             raise RuntimeError(f"detect-secrets failed ({result.returncode}): {result.stderr.strip()[-1000:]}")
-        return json.loads(copy.read_text())
+        found = json.loads(copy.read_text())
+    # detect-secrets records the copy's own path as the baseline file; the repository's name
+    # for it keeps the committed file free of a scratch folder's name.
+    for used in found.get("filters_used", []):
+        if used.get("path") == "detect_secrets.filters.common.is_baseline_file":
+            used["filename"] = BASELINE
+    return found
 
 
 def problems(reviewed: dict, found: dict) -> list[str]:
