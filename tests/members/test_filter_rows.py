@@ -18,6 +18,7 @@ from civicpanel.panel.models import Campaign
 from civicpanel.tenancy.models import District
 from tests.factories import MemberFactory, UserFactory, council_with_profile
 from tests.members.test_profile_index import choice_questions, varied_panel
+from tests.migration_steps import migrate
 
 COLUMNS = "council_id, status, district_id, birth_year, campaign_id, joined_at, profile_options"
 
@@ -226,13 +227,6 @@ def test_the_list_read_through_the_rows_equals_the_list_read_from_the_members(po
                 assert listing(filters, sort, page, True) == listing(filters, sort, page, False), (filters, sort, page)
                 checked += 1
     assert checked == len(cases) * len(sorts) * 3
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.mark.postgres

@@ -21,6 +21,7 @@ from civicpanel.members.selectors import (
 )
 from civicpanel.panel.models import ProfileQuestion
 from tests.factories import MemberFactory
+from tests.migration_steps import migrate
 
 
 @pytest.fixture
@@ -207,13 +208,6 @@ def test_concurrent_answers_of_one_member_all_reach_the_array(postgres_only, cou
         thread.join()
     assert errors == []
     assert stored_options(member) == sorted(o.pk for o in options)
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.mark.postgres

@@ -8,17 +8,12 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from tests.migration_steps import migrate
+
 BEFORE = [("members", "0008_member_list_indexes"), ("surveys", "0006_paper_and_phone"),
           ("newsletters", "0001_initial"), ("events", "0001_initial")]
 AFTER = [("members", "0009_segment_moved"), ("surveys", "0007_segment_moved"),
          ("newsletters", "0002_segment_moved"), ("events", "0002_call_segment")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.mark.django_db(transaction=True)

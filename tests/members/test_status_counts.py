@@ -12,6 +12,7 @@ from civicpanel.members import erasure, status_counts
 from civicpanel.members.models import Member
 from civicpanel.members.status_counts import council_status_counts
 from tests.factories import MemberFactory, council_with_profile
+from tests.migration_steps import migrate
 
 
 def counted(council) -> dict[str, int]:
@@ -62,13 +63,6 @@ def test_folding_keeps_the_sums_and_leaves_one_row_per_status(postgres_only, cou
         cursor.execute("TRUNCATE members_member CASCADE")
         cursor.execute("SELECT count(*) FROM members_statuscount")
         assert cursor.fetchone()[0] == 0
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.mark.postgres
