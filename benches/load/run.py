@@ -63,7 +63,8 @@ def prepare(*, members: int, workdir: Path) -> dict:
     def opts(*labels: str) -> list[dict]:
         return [{"code": str(i), "label": t(label)} for i, label in enumerate(labels, start=1)]
 
-    council = Council.objects.create(slug="load", name="Belastningsprøve", languages=["da", "en"],
+    # Its own domain, as in production: the respondents' host names the council.
+    council = Council.objects.create(slug="load", name="Belastningsprøve", domain="127.0.0.1", languages=["da", "en"],
                                      default_language="da", contact_email="panel@load.example")
     District.objects.create(council=council, name="Midtby", postal_codes=["8000"], order=0)
     council_setup_defaults(council=council)
@@ -141,7 +142,8 @@ def _wait_http(port: int, timeout: float = 120) -> None:
 
 
 def run_load(*, database_url: str, users: int, duration: int, web_workers: int, mail_workers: int,
-             workdir: Path, survey: int, mailing: int, spawn_rate: float | None = None, during=None) -> dict:
+             workdir: Path, survey: int, mailing: int, spawn_rate: float | None = None, during=None,
+             mail_per_second: float = 10) -> dict:
     """Start the sink, gunicorn and the mail workers, run locust headless for `duration` seconds
     (it stops by itself), stop everything and return the counts and locust's figures. `during`
     (a function) runs in a thread beside locust, e.g. a migration (benches/migrations)."""
@@ -156,9 +158,9 @@ def run_load(*, database_url: str, users: int, duration: int, web_workers: int, 
     env = {**os.environ, "DATABASE_URL": database_url, "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
            "DJANGO_SETTINGS_MODULE": "civicpanel.config.settings", "DEBUG": "false", "CIVICPANEL_ENV": "development",
            "CIVICPANEL_MAIL_RUNS_PER_WAVE": str(mail_workers),
-           # Unpaced (production sends 10 a second per council): the workers load the database
-           # as much as they can beside the respondents.
-           "CIVICPANEL_MAIL_PER_SECOND": "0",
+           # Production's pace by default (10 e-mails a second per council); 0 sends unpaced, so
+           # the workers load the database as much as they can beside the respondents.
+           "CIVICPANEL_MAIL_PER_SECOND": str(mail_per_second),
            "CIVICPANEL_DATA_DIR": str(workdir / "data"), "PYTHONPATH": str(ROOT)}
     env.pop("CIVICPANEL_DB_TESTS_ONLY", None)
     procs = []
@@ -179,7 +181,8 @@ def run_load(*, database_url: str, users: int, duration: int, web_workers: int, 
         locust_env = {**env, "LOAD_LINKS": str(workdir / "links.txt"), "LOAD_SURVEY": str(workdir / "survey.json"),
                       "LOAD_RESULT": str(workdir / "locust-counts.json"), "LOAD_THINK": THINK}
         print(f"  locust: {users:,} users (spawned at {rate:.0f}/s), {duration} s, web {web_workers} gunicorn "
-              f"processes x 4 threads, {mail_workers} mail workers (load {load()})", flush=True)
+              f"processes x 4 threads, {mail_workers} mail workers at {mail_per_second or 'no limit of'} e-mails a second "
+              f"(load {load()})", flush=True)
         started = time.perf_counter()
         beside = threading.Thread(target=during) if during else None
         if beside:
@@ -243,6 +246,8 @@ def main() -> int:
     parser.add_argument("--web-workers", type=int, default=3)
     parser.add_argument("--mail-workers", type=int, default=2)
     parser.add_argument("--members", type=int, default=0, help="panel size (default: enough links for the run)")
+    parser.add_argument("--mail-per-second", type=float, default=10,
+                        help="the mail workers' pace (production: 10); 0 sends as fast as they can")
     parser.add_argument("--no-timing", action="store_true", help="check only zero failures and zero loss")
     args = parser.parse_args()
     database = os.environ.get("BENCH_DB", "wt_scale_load")
@@ -261,7 +266,8 @@ def main() -> int:
     url = os.environ["DATABASE_URL"]
     connection.close()
     outcome = run_load(database_url=url, users=args.users, duration=args.duration, web_workers=args.web_workers,
-                       mail_workers=args.mail_workers, workdir=workdir, **ids)
+                       mail_workers=args.mail_workers, workdir=workdir,
+                       mail_per_second=args.mail_per_second, **ids)
     ok, lines = verdict(outcome, timing=not args.no_timing)
     print(f"\nload benchmark: {args.users:,} respondents, {args.duration} s (locust ran {outcome['wall']:.0f} s), "
           f"think {THINK} s per page; load at the end {outcome['load_at_end']}")

@@ -338,11 +338,18 @@ def member_login(*, council: Council, plaintext: str = "", hashed: str = "") -> 
 
 # --- Self-service -----------------------------------------------------------------------------------
 
+TOUCH_INTERVAL = datetime.timedelta(hours=1)
+
+
 def member_touch(*, member: Member) -> None:
     """Record a meaningful action of the member (answering a survey, signing up for an event...).
-    Other apps call this so the lifecycle knows who is still active."""
-    member.last_active_at = timezone.now()
-    Member.objects.filter(pk=member.pk).update(last_active_at=member.last_active_at)
+    Other apps call this so the lifecycle knows who is still active, which it counts in months:
+    a touch within the last hour is not written again (a survey's pages each touch)."""
+    now = timezone.now()
+    if member.last_active_at and now - member.last_active_at < TOUCH_INTERVAL:
+        return
+    member.last_active_at = now
+    Member.objects.filter(pk=member.pk).update(last_active_at=now)
 
 
 def member_profile_update(*, member: Member, name: str, values: dict, postal_address: str | None = None,

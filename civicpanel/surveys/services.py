@@ -629,24 +629,32 @@ def response_submit_page(*, invitation: Invitation, page_id: int, data, language
     One response per invitation, whatever the number of clicks, tabs or devices: the
     invitation row is locked, the response is got-or-created under a unique constraint, and a
     page sent twice simply writes the same answers again. Nothing is saved if the page has errors.
+
+    This runs for every page every respondent sends, so it keeps to few statements: the lock
+    is on the invitation row only (not on the survey it joins, which every respondent shares),
+    the response's answers are read once, and a page's new answers are inserted together.
     """
+    member = invitation.member  # loaded with the invitation by the answer view
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().select_related("survey").get(pk=invitation.pk)
+        invitation = Invitation.objects.select_for_update(of=("self",)).select_related("survey").get(pk=invitation.pk)
         survey = invitation.survey
         if not survey.is_accepting_answers():
             raise SurveyNotOpen
-        try:
-            with transaction.atomic():
-                response, _created = Response.objects.get_or_create(
-                    invitation=invitation, defaults={"survey": survey, "language": language[:5]}
-                )
-        except IntegrityError:  # a parallel first submit won the race on a database without row locks
-            response = Response.objects.get(invitation=invitation)
-        response = Response.objects.select_for_update().get(pk=response.pk)
+        # The invitation's lock keeps a parallel submit of the same invitation waiting here, so
+        # the response read now is the one to write to; the unique constraint backs it up.
+        response = Response.objects.select_for_update().filter(invitation=invitation).first()
+        if response is None:
+            try:
+                with transaction.atomic():
+                    response = Response.objects.create(invitation=invitation, survey=survey, language=language[:5])
+            except IntegrityError:  # a parallel first submit won the race on a database without row locks
+                response = Response.objects.select_for_update().get(invitation=invitation)
         if response.completed_at:
             return PageResult(response=response, done=True)
         structure = survey_structure(survey)
-        answers, _others = _answers_of(response)
+        stored = list(Answer.objects.filter(response=response).values_list(
+            "id", "question_id", "question__uid", "value", "other_text"))
+        answers = {uid: value for _id, _question, uid, value, _other in stored}
         flow = visible_flow(structure, answers)
         current = next(((p, qs) for p, qs in flow if p.pk == page_id), None)
         if current is None:  # a stale page (hidden now, or from another survey): show the current one
@@ -657,8 +665,9 @@ def response_submit_page(*, invitation: Invitation, page_id: int, data, language
         if result.errors:
             return result
         # Answering is what "last active" on the member page is about.
-        member_touch(member=invitation.member)
-        existing = {a.question_id: a for a in Answer.objects.filter(response=response, question__in=page_questions)}
+        member_touch(member=member)
+        existing = {question: (pk, value, other) for pk, question, _uid, value, other in stored}
+        added, emptied = [], []
         for question in page_questions:
             if not question.answerable:
                 continue
@@ -666,18 +675,19 @@ def response_submit_page(*, invitation: Invitation, page_id: int, data, language
             answer = existing.get(question.pk)
             if value in (None, "", [], {}):
                 if answer:
-                    answer.delete()
+                    emptied.append(answer[0])
+                answers.pop(question.uid, None)
                 continue
             other = result.others.get(question.uid, "")
             if answer is None:
-                Answer.objects.create(response=response, question=question, value=value, other_text=other)
-            elif answer.value != value or answer.other_text != other:
-                answer.value, answer.other_text = value, other
-                answer.save(update_fields=["value", "other_text"])
+                added.append(Answer(response=response, question=question, value=value, other_text=other))
+            elif answer[1] != value or answer[2] != other:
+                Answer.objects.filter(pk=answer[0]).update(value=value, other_text=other)
             answers[question.uid] = value
-        for question in page_questions:
-            if question.answerable and result.values.get(question.uid) in (None, "", [], {}):
-                answers.pop(question.uid, None)
+        if emptied:
+            Answer.objects.filter(pk__in=emptied).delete()
+        if added:
+            Answer.objects.bulk_create(added)
         flow = visible_flow(structure, answers)
         order = [p.pk for p, _qs in flow]
         position = order.index(page.pk) if page.pk in order else -1

@@ -126,19 +126,11 @@ def _answer(request, invitation):
     language = _language_for(request, invitation.member.language)
     translation.activate(language)
     request.LANGUAGE_CODE = language
-    response, values, others = services.response_state(invitation=invitation)
-    if response is not None and response.completed_at:
-        if request.method == "POST":  # a resent last page: nothing to save, show the thanks
-            return redirect(_session_path(invitation))
-        return _message(request, kind="thanks", survey=survey)
-    if not survey.is_accepting_answers():
-        if survey.status == Survey.Status.OPEN and survey.opens_at and timezone.now() < survey.opens_at:
-            return _message(request, kind="not_open", survey=survey)
-        return _message(request, kind="closed", survey=survey, status=410 if survey.status == Survey.Status.CLOSED else 200)
-
     errors: dict = {}
     page_id = None
-    if request.method == "POST":
+    if request.method == "POST" and survey.is_accepting_answers():
+        # Straight to the saving, which reads the response and its answers itself under the
+        # invitation's lock; they are read here again only to show a page with errors.
         try:
             page_id = int(request.POST.get("page", "0"))
         except ValueError:
@@ -148,14 +140,23 @@ def _answer(request, invitation):
                                                    language=language)
         except services.SurveyNotOpen:
             return _message(request, kind="closed", survey=survey)
-        if result.done:
+        if result.done or not result.errors:
+            # Done (or a resent last page): the thanks. Else post/redirect/get, so a reload never
+            # re-sends the page.
             return redirect(_session_path(invitation))
-        if not result.errors:
-            return redirect(_session_path(invitation))  # post/redirect/get: a reload never re-sends the page
         errors = result.errors
+    response, values, others = services.response_state(invitation=invitation)
+    if response is not None and response.completed_at:
+        if request.method == "POST":  # a resent last page: nothing to save, show the thanks
+            return redirect(_session_path(invitation))
+        return _message(request, kind="thanks", survey=survey)
+    if not survey.is_accepting_answers():
+        if survey.status == Survey.Status.OPEN and survey.opens_at and timezone.now() < survey.opens_at:
+            return _message(request, kind="not_open", survey=survey)
+        return _message(request, kind="closed", survey=survey, status=410 if survey.status == Survey.Status.CLOSED else 200)
+    if errors:
         values = {**values, **result.values}
         others = {**others, **result.others}
-        response = result.response
     structure = survey_structure(survey)
     flow = services.visible_flow(structure, values)
     if not flow:

@@ -28,17 +28,18 @@ class Injected(RuntimeError):
 
 
 def _fail_after_first_answer():
-    """Answer.objects.create that writes the first answer, then fails."""
-    real = Answer.objects.create
+    """Answer.objects.bulk_create (a page's new answers are inserted together) that writes the
+    first answer of the page, then fails before the second."""
+    real = Answer.objects.bulk_create
     calls = []
 
-    def create(**kwargs):
-        calls.append(kwargs)
-        if len(calls) > 1:
-            raise Injected("after the first answer")
-        return real(**kwargs)
+    def bulk_create(objs, *args, **kwargs):
+        objs = list(objs)
+        real(objs[:1], *args, **kwargs)
+        calls.extend(objs[:2])
+        raise Injected("after the first answer")
 
-    return mock.patch.object(Answer.objects, "create", side_effect=create), calls
+    return mock.patch.object(Answer.objects, "bulk_create", side_effect=bulk_create), calls
 
 
 @pytest.fixture
