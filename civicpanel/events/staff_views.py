@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from civicpanel.accounts.decorators import staff_view
 from civicpanel.accounts.permissions import Capability, can
 from civicpanel.audit.services import audit_record
+from civicpanel.common.formatting import number
 from civicpanel.common.sorting import list_sort, sort_rows
 from civicpanel.events import draw as drawing
 from civicpanel.events import selectors, services
@@ -253,7 +254,7 @@ def call_view(request, event_id: int):
         else:
             messages.success(request, ngettext("%(n)s member called to volunteer.",
                                                "%(n)s members called to volunteer.", call.recipient_count)
-                             % {"n": call.recipient_count})
+                             % {"n": number(call.recipient_count)})
             return redirect("staff:event_detail", event.pk)
     plan = call_plan(council=request.council, event=event, filters=filters)
     drawn = call_sample(council=request.council, member_ids=plan.member_ids, size=sample[0],

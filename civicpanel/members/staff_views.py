@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from civicpanel.accounts.decorators import staff_view
 from civicpanel.accounts.permissions import Capability
 from civicpanel.common.csvio import csv_response
+from civicpanel.common.formatting import number
 from civicpanel.members import imports, selectors, staff_services
 from civicpanel.members.history import member_history
 from civicpanel.members.models import Member
@@ -135,7 +136,7 @@ def members_invite_view(request):
     sent = staff_services.members_confirmation_send(council=request.council, actor=request.user,
                                                     filters=form.filters())
     messages.success(request, ngettext("A link to confirm is on its way to %(n)s member.",
-                                       "A link to confirm is on its way to %(n)s members.", sent) % {"n": sent})
+                                       "A link to confirm is on its way to %(n)s members.", sent) % {"n": number(sent)})
     return redirect(back)
 
 
