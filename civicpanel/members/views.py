@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from functools import wraps
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -111,11 +112,19 @@ def member_view(view):
         if member is None:
             if SESSION_MEMBER in request.session:
                 _session_end(request)
-            return redirect("members:login")
+            return redirect(_with_next(reverse("members:login"), _safe_next(request, request.get_full_path())))
         request.member = member
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def _with_next(url: str, next_path: str) -> str:
+    """A login page's address with the /me/ page the login link should lead to (none for the
+    member's home page, where it leads anyway)."""
+    if next_path and next_path != reverse("members:home"):
+        url += f"?next={quote(next_path, safe='/')}"
+    return url
 
 
 def _member_context(request, **extra) -> dict:

@@ -187,10 +187,12 @@ def test_preferences_and_language(resident_client, council):
 
 
 def test_member_pages_need_a_session(resident_client, council):
+    # The login page keeps the page asked for, so that the login link leads back to it.
     for url in ("/me/", "/me/profile/", "/me/preferences/", "/me/data/", "/me/data/my-data.json",
                 "/me/data/my-data.csv", "/me/consent/", "/me/leave/"):
         response = resident_client.get(url)
-        assert response.status_code == 302 and response["Location"] == "/me/login/", url
+        expected = "/me/login/" if url == "/me/" else f"/me/login/?next={url}"
+        assert response.status_code == 302 and response["Location"] == expected, url
 
 
 def test_member_home_query_count(resident_client, council, django_assert_max_num_queries):

@@ -89,7 +89,8 @@ def test_every_route_answers_each_role_as_declared(council):
             assert status < 500 and status != 403, f"GET {url} anonymous: {status}"
         elif who == "member":
             response = anonymous.get(url)
-            assert response.status_code == 302 and response["Location"] == "/me/login/", url
+            login = "/me/login/" if url == "/me/" else f"/me/login/?next={url}"  # the page asked for is kept
+            assert response.status_code == 302 and response["Location"] == login, url
             assert member.get(url).status_code == 200, url
         else:
             for letter, client in staff.items():
