@@ -305,18 +305,25 @@ def login_link_request(*, council: Council, email: str, next_path: str = "") -> 
 
 
 def login_link_answer(*, council_id: int, email_hash: str, next_path: str = "") -> None:
-    """The worker's half of `login_link_request`: already in the worker, it sends at once."""
+    """The worker's half of `login_link_request`: already in the worker, it sends at once.
+
+    A link asked for to leave the panel (`next_path` is the leave page) is a login link in an
+    e-mail of its own, which says what the link does."""
+    leaving = next_path == reverse("members:leave")
     with transaction.atomic():
         member = Member.objects.filter(council_id=council_id, email_hash=email_hash).select_related("council").first()
         if member is None or not member.email or not _mail_allowed(council=member.council, email=member.email):
             return
-        if member.status == Member.Status.PENDING:
+        if member.status == Member.Status.PENDING and not leaving:
             token, kind = token_issue(member=member, purpose=MemberToken.Purpose.CONFIRM), "confirm"
         elif member.status in ACTIVE_STATUSES:
-            token, kind = token_issue(member=member, purpose=MemberToken.Purpose.LOGIN), "login"
+            token = token_issue(member=member, purpose=MemberToken.Purpose.LOGIN)
+            kind = "leave" if leaving else "login"
         else:
+            # Someone who never confirmed a sign-up and asks to leave gets no confirmation link
+            # (it would ask them to join); the unconfirmed sign-up is deleted after PENDING_KEEP_DAYS.
             return
-    member_link_send.call(token.pk, kind, next_path if kind == "login" else "")
+    member_link_send.call(token.pk, kind, next_path if kind in ("login", "leave") else "")
 
 
 def member_login(*, council: Council, plaintext: str = "", hashed: str = "") -> Member | None:
@@ -333,6 +340,18 @@ def member_login(*, council: Council, plaintext: str = "", hashed: str = "") -> 
         member = token.member
         member.last_active_at = now
         member.save(update_fields=["last_active_at"])
+    return member
+
+
+def member_leave_with_link(*, council: Council, hashed: str) -> Member | None:
+    """A member who is not logged in leaves with the link from a leave e-mail (`login_link_answer`):
+    the link is used and the member erased in one transaction, so a link is spent only on a
+    member who has left. Returns the member, or None for an unknown, used or expired link."""
+    with transaction.atomic():
+        member = member_login(council=council, hashed=hashed)
+        if member is None:
+            return None
+        member_leave(member=member)
     return member
 
 

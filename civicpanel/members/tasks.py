@@ -17,8 +17,9 @@ from civicpanel.members.tokens import token_is_usable, token_path
 
 # kind -> template stem under members/email/. "already_member" is what a known address gets
 # when someone signs it up again.
-# "invite_confirm" asks a member added by staff (an import) to confirm.
-LINK_MAIL_KINDS = {"confirm", "login", "already_member", "invite_confirm"}
+# "invite_confirm" asks a member added by staff (an import) to confirm. "leave" is a login link
+# asked for to leave the panel (it opens the leave confirmation, not the member's pages).
+LINK_MAIL_KINDS = {"confirm", "login", "already_member", "invite_confirm", "leave"}
 
 
 @task(queue_name="mail")

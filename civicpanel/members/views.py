@@ -268,9 +268,19 @@ def _confirm(request, council, *, hashed: str):
 
 # --- Login links -------------------------------------------------------------------------------
 
+def _next_path(request) -> str:
+    """The /me/ page the login page was opened for ("" for none, or for the member's home)."""
+    next_value = request.GET.get("next")
+    next_path = _safe_next(request, next_value) if next_value else ""
+    return "" if next_path == reverse("members:home") else next_path
+
+
 @never_cache
 def login(request):
+    """The login page. Opened to leave the panel (?next= the leave page) it says so, and the
+    e-mail's link opens the leave confirmation itself (`_login_with_link`)."""
     council = _council_or_404(request)
+    next_path = _next_path(request)
     if request.method == "POST":
         form = EmailForm(request.POST)
         if form.is_valid():
@@ -278,19 +288,19 @@ def login(request):
                                     email=form.cleaned_data["email"])
             if limited:
                 return limited
-            next_value = request.GET.get("next")
-            next_path = _safe_next(request, next_value) if next_value else ""
-            services.login_link_request(council=council, email=form.cleaned_data["email"],
-                                        next_path="" if next_path == reverse("members:home") else next_path)
-            return redirect("members:login_sent")
+            services.login_link_request(council=council, email=form.cleaned_data["email"], next_path=next_path)
+            # The same page for every address; it keeps `next` so that it can speak of leaving.
+            return redirect(_with_next(reverse("members:login_sent"), next_path))
     else:
         form = EmailForm()
-    return render(request, "members/login.html", {"form": form})
+    return render(request, "members/login.html", {"form": form, "leaving": next_path == reverse("members:leave")})
 
 
 def login_sent(request):
     _council_or_404(request)
-    return render(request, "members/login_sent.html")
+    next_path = _next_path(request)
+    return render(request, "members/login_sent.html", {
+        "leaving": next_path == reverse("members:leave"), "login_url": _with_next(reverse("members:login"), next_path)})
 
 
 def _safe_next(request, value: str | None) -> str:
@@ -307,9 +317,9 @@ def login_token(request, token: str):
     page with the button). A POST straight to the link still logs in."""
     council = _council_or_404(request)
     found = token_find(council=council, purpose=MemberToken.Purpose.LOGIN, plaintext=token)
-    if found is None:
+    if found is None:  # unknown, or erased with the member who left
         token_miss(request)
-        return render(request, "members/link_invalid.html", {"login": True}, status=410)
+        return _login_link_invalid(request, leaving=_safe_next(request, request.GET.get("next")) == reverse("members:leave"))
     if request.method == "POST" or not token_is_usable(found):
         return _login_with_link(request, council, hashed=token_hash(token))
     request.session[SESSION_LOGIN_LINK] = token_hash(token)
@@ -325,8 +335,22 @@ def login_continue(request):
 
 
 def _login_with_link(request, council, *, hashed: str):
+    """The page with the button, and its POST. A link asked for to leave the panel (next is the
+    leave page) opens the leave confirmation instead: ticking the box and sending it uses the
+    link and leaves in one step, without logging in first (SECURITY-REQUIREMENTS G1)."""
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
-    if request.method == "POST":
+    leaving = next_url == reverse("members:leave")
+    form = None
+    if request.method == "POST" and leaving:
+        form = LeaveForm(request.POST)
+        if form.is_valid():
+            if hashed and services.member_leave_with_link(council=council, hashed=hashed) is not None:
+                request.session.pop(SESSION_LOGIN_LINK, None)
+                _session_end(request)
+                return redirect("members:left")
+            return _login_link_invalid(request, leaving=True)
+        # Not ticked: the page again with the error, and the link still unused.
+    elif request.method == "POST":
         member = services.member_login(council=council, hashed=hashed) if hashed else None
         if member is not None:
             _session_start(request, member)
@@ -335,11 +359,21 @@ def _login_with_link(request, council, *, hashed: str):
                 # A new consent text: the member is asked first thing after logging in.
                 next_url = reverse("members:consent")
             return _with_language_cookie(redirect(next_url), member.language)
-    else:
-        found = token_find(council=council, purpose=MemberToken.Purpose.LOGIN, hashed=hashed) if hashed else None
-        if found is not None and token_is_usable(found) and found.member.status in services.ACTIVE_STATUSES:
-            return render(request, "members/login_confirm.html", {"next": next_url})
-    return render(request, "members/link_invalid.html", {"login": True}, status=410)
+        return _login_link_invalid(request)
+    found = token_find(council=council, purpose=MemberToken.Purpose.LOGIN, hashed=hashed) if hashed else None
+    if found is None or not token_is_usable(found) or found.member.status not in services.ACTIVE_STATUSES:
+        return _login_link_invalid(request, leaving=leaving)
+    if leaving:
+        return render(request, "members/leave_confirm.html", {
+            "form": form or LeaveForm(), "next": next_url, "data_next": reverse("members:data")})
+    return render(request, "members/login_confirm.html", {"next": next_url})
+
+
+def _login_link_invalid(request, *, leaving: bool = False):
+    # A leave link's page asks for a new leave link, not a login link.
+    return render(request, "members/link_invalid.html", {
+        "login": True, "retry_url": _with_next(reverse("members:login"), reverse("members:leave") if leaving else ""),
+    }, status=410)
 
 
 @require_POST
