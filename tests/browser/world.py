@@ -120,7 +120,7 @@ class World:
 
 def build_world(*needs: str) -> World:
     """A council with 30 members and population figures, plus what the pages need:
-    "links": a pending sign-up with a live and an expired confirmation link, and a login link;
+    "links": a pending sign-up with a live and an expired confirmation link, a login link and a leave link;
     "survey": an open survey with eight answers, the first member's link, a closed survey's link;
     "mailing": the survey sent to a district through outreach (a mailing, an unsubscribe link);
     "events": an event open for volunteers and one drawn, the member called to both and given a seat;
@@ -163,6 +163,8 @@ def _links(world: World) -> None:
         expires_at=timezone.now() - timedelta(days=1))
     member_services.login_link_request(council=council, email=world.member.email)
     paths["login_link"] = link_path(mail.outbox[-1].body, "/me/login/")
+    member_services.login_link_request(council=council, email=world.member.email, next_path="/me/leave/")
+    paths["leave_link"] = link_path(mail.outbox[-1].body, "/me/login/")
 
 
 def _survey(world: World, *, send: bool) -> None:
