@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -39,9 +43,22 @@ class WorkerFile(models.Model):
         abstract = True
         ordering = ["-created_at", "-id"]
 
+    # A file still waiting or being made this long after it was asked for is taken as lost: the
+    # worker stopped (killed, or restarted by a deploy) while it had it, and the queue does not
+    # hand a task out again. The page then says it failed, and asking again makes a new one
+    # instead of following the lost one. The largest files take a minute or two.
+    STALLED_AFTER = timedelta(minutes=30)
+
+    @classmethod
+    def working_q(cls) -> Q:
+        """The files the worker is still expected to finish (waiting or being made, not stalled)."""
+        return Q(status__in=(cls.Status.QUEUED, cls.Status.RENDERING),
+                 created_at__gt=timezone.now() - cls.STALLED_AFTER)
+
     @property
     def working(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RENDERING)
+        return (self.status in (self.Status.QUEUED, self.Status.RENDERING)
+                and self.created_at > timezone.now() - self.STALLED_AFTER)
 
 
 def translated(texts: dict | None, language: str | None = None) -> str:

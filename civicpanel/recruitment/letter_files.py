@@ -55,8 +55,7 @@ def letters_file_request(*, council, actor, batch: LetterBatch, kind: str, base_
     with transaction.atomic():
         # A second click while the same file is still being made follows that one.
         LetterBatch.objects.select_for_update().filter(pk=batch.pk).first()
-        waiting = LetterFile.objects.filter(batch=batch, kind=kind, status__in=(
-            LetterFile.Status.QUEUED, LetterFile.Status.RENDERING)).defer("content").first()
+        waiting = LetterFile.objects.filter(LetterFile.working_q(), batch=batch, kind=kind).defer("content").first()
         if waiting is not None:
             return waiting
         made = LetterFile.objects.create(council=council, batch=batch, kind=kind, base_url=base_url.rstrip("/")[:200],

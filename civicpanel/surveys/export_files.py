@@ -38,8 +38,7 @@ def export_request(*, council, actor, survey: Survey, request=None) -> ResponseE
 
     with transaction.atomic():
         Survey.objects.select_for_update().filter(pk=survey.pk).first()
-        working = ResponseExport.objects.filter(survey=survey, status__in=[ResponseExport.Status.QUEUED,
-                                                                           ResponseExport.Status.RENDERING]).first()
+        working = ResponseExport.objects.filter(ResponseExport.working_q(), survey=survey).first()
         if working is not None:
             return working
         export = ResponseExport.objects.create(council=council, survey=survey, requested_by=actor,

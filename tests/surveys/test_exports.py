@@ -227,3 +227,37 @@ def made_export(survey):
 
     export = ResponseExport.objects.create(council=survey.council, survey=survey)
     return export_write(export_id=export.pk)
+
+
+def test_an_excel_file_the_worker_lost_shows_failed_and_asking_again_makes_a_new_one(
+        council, answered, staff_client, settings, django_capture_on_commit_callbacks):
+    """A worker killed while it had the file leaves it "being made" for ever (the queue does not
+    hand the task out again): after STALLED_AFTER the page says it failed, and a new request
+    makes a new file instead of following the lost one."""
+    from datetime import timedelta
+
+    from django.tasks import task_backends
+    from django.utils import timezone
+
+    from civicpanel.surveys.models import ResponseExport
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend",
+                                  "QUEUES": ["default", "mail"]}}
+    analyst = staff_client("analyst")
+    page_url = reverse("staff:survey_excel", args=[answered.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        analyst.post(page_url)
+    lost = ResponseExport.objects.get()
+    ResponseExport.objects.filter(pk=lost.pk).update(status=ResponseExport.Status.RENDERING, progress=40)
+    status_url = reverse("staff:survey_excel_status", args=[answered.pk, lost.pk])
+    assert analyst.get(status_url).json()["working"] is True  # still within its time
+
+    ResponseExport.objects.filter(pk=lost.pk).update(
+        created_at=timezone.now() - ResponseExport.STALLED_AFTER - timedelta(minutes=1))
+    assert analyst.get(status_url).json()["working"] is False  # the page stops waiting and reloads
+    page = analyst.get(page_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Failed. Try again" in page and "<progress" not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        assert analyst.post(page_url).status_code == 302
+    new = ResponseExport.objects.exclude(pk=lost.pk).get()
+    assert [r.args for r in task_backends["default"].results] == [[lost.pk], [new.pk]]
