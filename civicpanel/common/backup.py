@@ -36,18 +36,36 @@ def _settings_dict(using: str = "default") -> dict:
     return db
 
 
+# The connection options of DATABASES' OPTIONS that libpq takes (TLS, timeouts...), with the
+# environment variable through which PostgreSQL's own tools take each. Django's other OPTIONS
+# (a pool, server-side binding) are not libpq's and stay out.
+LIBPQ_OPTIONS = {
+    "sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT", "sslcert": "PGSSLCERT", "sslkey": "PGSSLKEY",
+    "sslcrl": "PGSSLCRL", "sslnegotiation": "PGSSLNEGOTIATION", "channel_binding": "PGCHANNELBINDING",
+    "gssencmode": "PGGSSENCMODE", "connect_timeout": "PGCONNECT_TIMEOUT", "target_session_attrs": "PGTARGETSESSIONATTRS",
+    "options": "PGOPTIONS", "application_name": "PGAPPNAME", "passfile": "PGPASSFILE",
+}
+
+
+def connection_options(db: dict) -> dict[str, str]:
+    return {key: str(value) for key, value in (db.get("OPTIONS") or {}).items() if key in LIBPQ_OPTIONS}
+
+
 def pg_args(db: dict) -> list[str]:
     return ["-h", db.get("HOST") or "127.0.0.1", "-p", str(db.get("PORT") or 5432), "-U", db.get("USER") or "postgres"]
 
 
 def pg_env(db: dict) -> dict:
-    return {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
+    """pg_dump, pg_restore, createdb and dropdb connect as the install does: its password and its
+    connection options (sslmode and the like) through libpq's environment variables."""
+    options = {LIBPQ_OPTIONS[key]: value for key, value in connection_options(db).items()}
+    return {**os.environ, **options, "PGPASSWORD": db.get("PASSWORD") or ""}
 
 
 def dsn(db: dict, name: str) -> str:
     return psycopg.conninfo.make_conninfo(host=db.get("HOST") or "127.0.0.1", port=str(db.get("PORT") or 5432),
                                           user=db.get("USER") or "postgres", password=db.get("PASSWORD") or None,
-                                          dbname=name)
+                                          dbname=name, **connection_options(db))
 
 
 def table_fingerprints(cursor) -> dict[str, dict]:
@@ -159,8 +177,12 @@ def restore_check(dump: Path, *, scratch: str, keep: bool = False, using: str = 
 
 
 def _database_url(db: dict, name: str) -> str:
-    from urllib.parse import quote
+    """The DATABASE_URL of the scratch copy, with the install's connection options in its query
+    (read back into OPTIONS the same way the install's own URL is)."""
+    from urllib.parse import quote, urlencode
 
     password = db.get("PASSWORD") or ""
     credentials = quote(db.get("USER") or "postgres", safe="") + (f":{quote(password, safe='')}" if password else "")
-    return f"postgres://{credentials}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{name}"
+    query = urlencode(connection_options(db))
+    return f"postgres://{credentials}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{name}" + \
+        (f"?{query}" if query else "")

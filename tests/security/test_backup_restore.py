@@ -178,3 +178,27 @@ def test_the_weekly_restore_check_exits_non_zero_on_any_difference(tmp_path, set
         assert cursor.fetchone()[0] == 0
     own = civicpanel("restore_check", "--dir", str(tmp_path), "--scratch", db["NAME"], dsn=dsn, ledger=ledger)
     assert own.returncode != 0 and "must not be the install's own database" in own.stderr
+
+
+def test_the_backup_tools_connect_with_the_installs_tls_and_other_connection_options():
+    """An install that reaches PostgreSQL with sslmode=verify-full (and its CA) must have its
+    dumps, restores and the check of the restored copy connect the same way, not in clear."""
+    import environ
+
+    from civicpanel.common.backup import _database_url, dsn, pg_env
+
+    db = {"NAME": "civicpanel", "USER": "panel", "PASSWORD": "p@ss/word", "HOST": "db.example", "PORT": 5433,
+          "OPTIONS": {"sslmode": "verify-full", "sslrootcert": "/etc/ssl/db-ca.pem", "connect_timeout": 10,
+                      "server_side_binding": True}}
+    env = pg_env(db)
+    assert (env["PGSSLMODE"], env["PGSSLROOTCERT"], env["PGCONNECT_TIMEOUT"]) == ("verify-full", "/etc/ssl/db-ca.pem",
+                                                                                 "10")
+    assert env["PGPASSWORD"] == "p@ss/word"
+    conninfo = psycopg.conninfo.conninfo_to_dict(dsn(db, "scratch"))
+    assert conninfo["sslmode"] == "verify-full" and conninfo["sslrootcert"] == "/etc/ssl/db-ca.pem"
+    assert "server_side_binding" not in conninfo  # Django's own option, not libpq's
+    # The restored copy's `check` runs with a DATABASE_URL that the settings read back the same way.
+    restored = environ.Env.db_url_config(_database_url(db, "scratch"))
+    assert restored["NAME"] == "scratch" and restored["PASSWORD"] == "p@ss/word" and restored["PORT"] == 5433
+    assert restored["OPTIONS"]["sslmode"] == "verify-full"
+    assert restored["OPTIONS"]["sslrootcert"] == "/etc/ssl/db-ca.pem"
