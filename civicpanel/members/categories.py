@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import Max
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicpanel.common.db_arrays import int_rows
+from civicpanel.members.filter_rows import profiles_version
 from civicpanel.members.models import Member, MemberAnswer
 from civicpanel.panel.models import PopulationFigure, ProfileOption, ProfileQuestion
 
@@ -266,9 +266,10 @@ class ProfileArrays:
 # The whole council's profile arrays, kept in this process for the send page: at a million
 # members reading them (five million answers) takes seconds, and staff preview a sample again
 # and again while choosing. Kept under a key that changes whenever what they hold can have
-# changed: the profile stamp (every profile change and erasure renews it), the highest member
-# and answer ids (a new member, an import, a profile saved: answers are replaced, so new ids)
-# and the active options; and for KEEP_SECONDS at most. 57 MB for a million members with 5.3
+# changed: the profile stamp (every profile change and erasure renews it), the council's
+# profile version (members.filter_rows: the database gives a new one to every member added and
+# every change of a birth year, district or profile option, whatever wrote it) and the active
+# options; and for KEEP_SECONDS at most. 57 MB for a million members with 5.3
 # million answers; the last KEEP_COUNCILS councils are kept.
 KEEP_SECONDS = 600
 KEEP_COUNCILS = 2
@@ -285,9 +286,8 @@ def council_profiles(*, council) -> ProfileArrays:
         return ProfileArrays.read(council=council)
     options = tuple(ProfileOption.objects.filter(question__council=council, question__active=True)
                     .order_by("pk").values_list("pk", flat=True))
-    key = (profiles_stamp(council_id=council.pk), options,
-           Member.objects.filter(council=council).aggregate(last=Max("pk"))["last"],
-           MemberAnswer.objects.filter(member__council=council).aggregate(last=Max("pk"))["last"])
+    # Read before the arrays: a change committed in between gives the next view a new key.
+    key = (profiles_stamp(council_id=council.pk), options, profiles_version(council_id=council.pk))
     with _kept_lock:
         kept = _kept.get(council.pk)
     if kept is not None and kept[0] == key and time.monotonic() - kept[1] < KEEP_SECONDS:

@@ -110,6 +110,11 @@ class MemberFilterRow(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.DO_NOTHING, null=True, related_name="+",
                                  db_constraint=False)
     joined_at = models.DateTimeField()
+    # What a survey's audience leaves members out for (members.0014): the preference, a bounced
+    # address, and whether there is an address at all (the rows copy no ciphertext).
+    wants_surveys = models.BooleanField(db_default=True)
+    email_bounced = models.BooleanField(db_default=False)
+    has_email = models.BooleanField(db_default=True)
 
     class Meta:
         managed = False

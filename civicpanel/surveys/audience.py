@@ -14,11 +14,13 @@ from django.utils.translation import gettext_lazy as _
 
 from civicpanel.common.db_arrays import ids_by_group
 from civicpanel.members.categories import ProfileArrays, council_profiles
+from civicpanel.members.filter_rows import uses_filter_rows
 from civicpanel.members.models import Member, MemberAnswer
 from civicpanel.members.segments import clean_filters  # noqa: F401 - the surveys' name for it
 from civicpanel.members.selectors import (
     member_counts_by_option,
     member_counts_by_option_of,
+    member_rows_filter,
     members_filter,
 )
 from civicpanel.panel.models import PopulationFigure, ProfileOption, ProfileQuestion
@@ -77,10 +79,6 @@ def audience_filters(survey: Survey) -> list[dict[str, list[str]]]:
     return filters or [{}]
 
 
-def _filter_members(*, council, filters: dict[str, list[str]]) -> QuerySet[Member]:
-    return members_filter(council=council, filters=filters)
-
-
 @dataclass
 class AudiencePlan:
     member_ids: list[int]
@@ -133,16 +131,21 @@ def audience_plan(*, council, survey: Survey, filters: dict[str, list[str]], now
     the composition counts their profiles (`profile_arrays`, kept for a sample drawn from
     them). The audience's query is not run again per reason, nor per count."""
     now = now or timezone.now()
-    base = _filter_members(council=council, filters=filters).filter(council=council).exclude(
-        status=Member.Status.LEFT
-    )
+    # On PostgreSQL the members' narrow filter rows hold every column the audience reads
+    # (members.filter_rows): one scan of them instead of the wide member rows.
+    narrow = uses_filter_rows()
+    select = member_rows_filter if narrow else members_filter
+    base = select(council=council, filters=filters).exclude(status=Member.Status.LEFT)
+    if narrow:
+        no_email, email_works = Q(email_bounced=True) | Q(has_email=False), Q(email_bounced=False, has_email=True)
+    else:
+        no_email = Q(email_bounced=True) | Q(email__isnull=True) | Q(email="")
+        email_works = Q(email_bounced=False) & Q(email__isnull=False) & ~Q(email="")
     reasons = [
         ("already_invited", Exists(Invitation.objects.filter(survey=survey, member=OuterRef("pk")))),
         ("not_active", ~Q(status=Member.Status.ACTIVE)),
         ("no_surveys", Q(wants_surveys=False)),
-        ("no_email", Q(email_bounced=True) | Q(email__isnull=True) | Q(email=""))
-        if channel == Wave.Channel.EMAIL
-        else ("has_email", Q(email_bounced=False) & Q(email__isnull=False) & ~Q(email="")),
+        ("no_email", no_email) if channel == Wave.Channel.EMAIL else ("has_email", email_works),
         ("contacted_recently", recently_contacted_q(council=council, now=now)),
     ]
     first_reason = Case(*[When(condition, then=Value(n)) for n, (_key, condition) in enumerate(reasons, 1)],

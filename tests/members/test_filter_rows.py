@@ -11,7 +11,7 @@ import pytest
 from django.db import connection, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 
-from civicpanel.members import erasure, staff_services
+from civicpanel.members import erasure, filter_rows, staff_services
 from civicpanel.members.models import Member, MemberAnswer
 from civicpanel.members.profile import member_profile_set
 from civicpanel.panel.models import Campaign
@@ -21,6 +21,10 @@ from tests.members.test_profile_index import choice_questions, varied_panel
 from tests.migration_steps import migrate
 
 COLUMNS = "council_id, status, district_id, birth_year, campaign_id, joined_at, profile_options"
+# What a survey's audience reads (members.0014): the rows hold whether there is an address,
+# never the address itself.
+MEMBER_COLUMNS = f"{COLUMNS}, wants_surveys, email_bounced, coalesce(email, '') <> ''"
+ROW_COLUMNS = f"{COLUMNS}, wants_surveys, email_bounced, has_email"
 
 
 @pytest.fixture
@@ -32,9 +36,9 @@ def postgres_only():
 def assert_rows_are_the_members():
     """Every member has exactly one row, equal to the member row; the options equal the answers."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, {COLUMNS} FROM members_member ORDER BY id")
+        cursor.execute(f"SELECT id, {MEMBER_COLUMNS} FROM members_member ORDER BY id")
         members = cursor.fetchall()
-        cursor.execute(f"SELECT member_id, {COLUMNS} FROM members_filterrow ORDER BY member_id")
+        cursor.execute(f"SELECT member_id, {ROW_COLUMNS} FROM members_filterrow ORDER BY member_id")
         assert cursor.fetchall() == members
         cursor.execute("""
             SELECT m.id FROM members_member AS m
@@ -69,6 +73,21 @@ def test_the_rows_follow_every_kind_of_write(postgres_only, council):
     third.save(update_fields=["name"])
     Member.objects.filter(status=Member.Status.PENDING).update(status=Member.Status.ACTIVE, birth_year=1950)
     Member.objects.filter(pk=fourth.pk).update(council=other)
+    assert_rows_are_the_members()
+
+    # What the audience reads: the preference, a bounce, the address gone, empty, back, changed.
+    third.wants_surveys = False
+    third.save(update_fields=["wants_surveys"])
+    Member.objects.filter(pk=fourth.pk).update(email_bounced=True)
+    fifth.email = None
+    fifth.save()
+    Member.objects.filter(pk=sixth.pk).update(email="")
+    assert_rows_are_the_members()
+    fifth.email = "back@example.org"
+    fifth.save()
+    third.email = "changed@example.org"
+    third.save(update_fields=["email"])
+    Member.objects.filter(pk=fourth.pk).update(email_bounced=False, wants_surveys=False)
     assert_rows_are_the_members()
 
     # Answers: through the profile, one by one, in bulk, changed, moved, deleted.
@@ -241,6 +260,9 @@ def test_the_migration_fills_the_rows_of_existing_members(postgres_only, council
         OldAnswer.objects.create(member_id=answered.pk, question_id=gender.pk,
                                  option_id=gender.options.get(code="man").pk)
         migrate([("members", "0013_member_filter_rows")])
+        OldMember.objects.create(council_id=council.pk, status="active", wants_surveys=False, email_bounced=True)
+        OldMember.objects.create(council_id=council.pk, status="active", email="")
+        migrate([("members", "0014_filter_rows_audience")])
         assert_rows_are_the_members()
         # And they are kept from then on.
         OldMember.objects.filter(pk=answered.pk).update(status="paused")
@@ -248,3 +270,42 @@ def test_the_migration_fills_the_rows_of_existing_members(postgres_only, council
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def profiles_version(council):
+    return filter_rows.profiles_version(council_id=council.pk)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_profile_version_changes_with_every_profile_change_and_only_then(postgres_only, council):
+    """The key of the profiles a web process keeps (members.categories.council_profiles): a new
+    member, a birth year, district, answer or council move gives the council a new version;
+    status, preferences, address and unchanged saves do not."""
+    gender = choice_questions(council)["gender"]
+    district = District.objects.filter(council=council).first()
+    other = council_with_profile(slug="other", name="Other")
+    member = MemberFactory(council=council)
+    versions = [profiles_version(council)]
+
+    def changed() -> bool:
+        versions.append(profiles_version(council))
+        return versions[-1] != versions[-2]
+
+    for write in (lambda: Member.objects.filter(pk=member.pk).update(status=Member.Status.PAUSED),
+                  lambda: Member.objects.filter(pk=member.pk).update(wants_surveys=False, email_bounced=True),
+                  lambda: Member.objects.filter(pk=member.pk).update(email="other@example.org"),
+                  lambda: Member.objects.get(pk=member.pk).save()):
+        write()
+        assert not changed()
+    for write in (lambda: MemberFactory(council=council),
+                  lambda: Member.objects.filter(pk=member.pk).update(birth_year=1961),
+                  lambda: Member.objects.filter(pk=member.pk).update(district=district),
+                  lambda: MemberAnswer.objects.create(member=member, question=gender,
+                                                      option=gender.options.get(code="man"))):
+        write()
+        assert changed()
+    assert versions == sorted(versions)
+    before_other = profiles_version(other)
+    Member.objects.filter(pk=member.pk).update(council=other)
+    assert profiles_version(other) > before_other

@@ -61,6 +61,35 @@ def test_plan_leaves_out_and_reports(council, panel):
     assert {row["option"].code: row["count"] for row in gender["rows"]}["woman"] == 3
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("channel", [Wave.Channel.EMAIL, Wave.Channel.PAPER])
+def test_the_audience_read_from_the_filter_rows_equals_the_one_read_from_the_members(council, panel, channel,
+                                                                                    monkeypatch):
+    """On PostgreSQL the audience scans the members' narrow rows (members.filter_rows): the same
+    members and the same left-out counts as read from the member table, whatever the reason."""
+    from civicpanel.surveys import audience
+
+    if not audience.uses_filter_rows():
+        pytest.skip("the filter rows are PostgreSQL's")
+    vigerslev = council.districts.order_by("order").first()
+    MemberFactory(council=council, district=vigerslev, email=None)
+    MemberFactory(council=council, district=vigerslev, email="")
+    MemberFactory(council=council, district=vigerslev, email=None, wants_surveys=False, email_bounced=True)
+    Member.objects.filter(pk=panel["v"][0].pk).update(email="")
+    survey = build_survey(council)
+    invite(survey, panel["v"][1])
+
+    def plan(narrow: bool, filters: dict):
+        monkeypatch.setattr(audience, "uses_filter_rows", lambda: narrow)
+        found = audience_plan(council=council, survey=survey, filters=filters, channel=channel,
+                              with_composition=False)
+        return found.member_ids, found.left_out, found.base_count
+
+    for filters in ({}, {"district": [district_code(council)]}, {"status": ["active", "paused"]}):
+        assert plan(True, filters) == plan(False, filters), filters
+    assert plan(True, {})[1]["already_invited"] == 1
+
+
 def test_send_page_shows_numbers_then_sends_and_mail_arrives(council, panel, staff_client, mailoutbox,
                                                              django_capture_on_commit_callbacks):
     survey = build_survey(council)
