@@ -308,10 +308,15 @@ def pivot_within_types(pi: np.ndarray, types: np.ndarray, rng: Generator) -> np.
     them keeps every category's total; each round decides at least one member of every pair,
     and at the end each type has at most one fractional member left for the cube."""
     pi = pi.copy()
+    # Members grouped by type, in index order within each: sorted once. Each round keeps the
+    # members still open in that order (what sorting them again would give).
+    order = _stable_order(types)
+    kinds = types[order]
     while True:
-        frac = np.flatnonzero((pi > EPS) & (pi < 1 - EPS))
-        order = frac[np.argsort(types[frac], kind="stable")]
-        new_run = np.concatenate([[True], types[order[1:]] != types[order[:-1]]])
+        now = pi[order]
+        open_ = (now > EPS) & (now < 1 - EPS)
+        order, kinds = order[open_], kinds[open_]
+        new_run = np.concatenate([[True], kinds[1:] != kinds[:-1]])
         run_start = np.flatnonzero(new_run)[np.cumsum(new_run) - 1]
         position = np.arange(len(order)) - run_start
         has_partner = np.concatenate([~new_run[1:], [False]])
@@ -328,3 +333,16 @@ def pivot_within_types(pi: np.ndarray, types: np.ndarray, rng: Generator) -> np.
         first_wins = np.where(low, u * s < a, u * (2.0 - s) < 1.0 - b)
         pi[first] = np.where(low, np.where(first_wins, s, 0.0), np.where(first_wins, 1.0, s - 1.0))
         pi[second] = np.where(low, np.where(first_wins, 0.0, s), np.where(first_wins, s - 1.0, 1.0))
+
+
+def _stable_order(types: np.ndarray) -> np.ndarray:
+    """np.argsort(types, kind="stable"), sooner: types renumbered 0, 1, ... in the order of
+    their keys (through a table of the keys, when they are small enough for one) and, when
+    fewer than 2**16, sorted as 16-bit numbers (numpy's radix sort: a third of the time)."""
+    if len(types) and types.min() >= 0 and types.max() < 2**24:
+        present = np.zeros(int(types.max()) + 1, dtype=bool)
+        present[types] = True
+        if present.sum() < 2**16:
+            rank = (np.cumsum(present) - 1).astype(np.uint16)
+            return np.argsort(rank[types], kind="stable")
+    return np.argsort(types, kind="stable")

@@ -72,10 +72,12 @@ class Pool:
     """The people to select from: an id and one value per feature each.
 
     `values[f][i]` is person i's value of feature f, spelt as in the features.
-    Build one with `Pool.build`, which checks every value is known.
+    Build one with `Pool.build`, which checks every value is known. `ids` are strings, or
+    an integer array when `Pool.from_codes` was given one (a database's ids: a million of
+    them made into strings and back took a few tenths of a second of a sample).
     """
 
-    ids: tuple[str, ...]
+    ids: tuple[str, ...] | np.ndarray
     values: Mapping[str, tuple[str, ...]]
     response_rates: np.ndarray | None = None
     # Each person's value index per feature (people x features, in the features' order), when
@@ -93,13 +95,17 @@ class Pool:
         """A pool from value indices: `codes[i, j]` is the index of person i's value in
         `features.values(features.names[j])`. For big pools built from a database's numbers:
         the checks of `build` made on arrays, and no string per person and feature. `ids` may be
-        an integer array (a database's ids): twice the same is then found by sorting them."""
+        an integer array (a database's ids): it is kept as one (the pool's and the result's ids
+        are then integers), and twice the same is found by sorting them. The draws are the same
+        as with the ids as strings (`id_order`)."""
         unique = None
         if isinstance(ids, np.ndarray) and ids.dtype.kind in "iu":
+            ids = ids.astype(np.int64)
+            ids.flags.writeable = False
             ordered = np.sort(ids)
             unique = not len(ordered) or not bool((ordered[1:] == ordered[:-1]).any())
-            ids = ids.tolist()
-        ids = tuple(map(str, ids))
+        else:
+            ids = tuple(map(str, ids))
         codes = np.asarray(codes, dtype=np.int64)
         names = features.names
         problems: list[Problem] = []
@@ -113,12 +119,12 @@ class Pool:
                 bad = np.flatnonzero((codes[:, j] < 0) | (codes[:, j] >= known))
                 for row in bad[:10]:
                     problems.append(Problem(
-                        f"person {ids[row]!r}: unknown {f} {int(codes[row, j])!r} "
+                        f"person {str(ids[row])!r}: unknown {f} {int(codes[row, j])!r} "
                         f"(known: {', '.join(features.values(f))})", code="selection.pool_unknown_value", feature=f,
                         value=str(int(codes[row, j])), known=", ".join(features.values(f))))
         if not unique and len(set(ids)) != len(ids):
             seen: dict[str, int] = {}
-            for row, pid in enumerate(ids):
+            for row, pid in enumerate(map(str, ids)):
                 if pid in seen:
                     problems.append(Problem(f"id {pid!r} appears twice (people {seen[pid] + 1} and {row + 1})",
                                             code="selection.pool_id_twice", value=pid))
@@ -206,6 +212,34 @@ class _CodedValues(Mapping):
         return len(self._features.names)
 
 
+def id_order(ids: Sequence[str] | np.ndarray) -> np.ndarray:
+    """The order of the ids as text (numpy's stable sort of their strings), the order in which
+    the draws go through people, so that the order of the people file does not change a draw.
+    For an integer array it is worked out on the numbers, with the same result as on their
+    decimal strings (a seed draws the same sample from ids given either way): an id padded with
+    zeros to the longest id's width orders as its text, and of two that pad alike (1, 10, 100)
+    the shorter text comes first."""
+    if not (isinstance(ids, np.ndarray) and ids.dtype.kind in "iu") or not len(ids) or ids.min() < 0:
+        return np.argsort(np.asarray(ids, dtype=str), kind="stable")
+    values = ids.astype(np.uint64)
+    digits = np.ones(len(values), dtype=np.int64)
+    for power in range(1, 20):
+        digits += values >= np.uint64(10**power)
+    width = int(digits.max())
+    padded = values * (np.int64(10) ** (width - digits)).astype(np.uint64)
+    if width <= 17:
+        # One key (padded < 10**17, digits < 32): a single sort instead of two.
+        return np.argsort(padded.astype(np.int64) * 32 + digits, kind="stable")
+    return np.lexsort((digits, padded))
+
+
+def selected_ids(pool: Pool, rows) -> tuple:
+    """The ids of these rows of the pool, sorted: strings as text, integers as numbers."""
+    if isinstance(pool.ids, np.ndarray):
+        return tuple(np.sort(pool.ids[np.asarray(rows, dtype=np.int64)]).tolist())
+    return tuple(sorted(pool.ids[r] for r in rows))
+
+
 def pool_codes(pool: Pool, features: Features) -> np.ndarray:
     """Each person's value index per feature (people x features, in `features.names` order)."""
     names = features.names
@@ -281,8 +315,9 @@ class StratifiedResult:
     method: str
     seed: int
     size: int
-    ids: tuple[str, ...]
-    selected: tuple[str, ...]
+    # As the pool's: strings, or integers from an integer array (`Pool.from_codes`).
+    ids: tuple[str, ...] | np.ndarray
+    selected: tuple[str, ...] | tuple[int, ...]
     inclusion: np.ndarray
     target: tuple[tuple[str, str, float], ...]
     expected: tuple[tuple[str, str, float], ...]

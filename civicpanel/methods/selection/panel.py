@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from .data import Features, Pool, SelectionResult
+from .data import Features, Pool, SelectionResult, selected_ids
 from .draw import pick_index, rng_for, sample_without_replacement
 from .errors import SelectionError
 from .leximin import Lottery, solve
@@ -68,7 +68,7 @@ def select_panel(
         seed=seed,
         size=size,
         ids=pool.ids,
-        selected=tuple(sorted(pool.ids[r] for r in rows)),
+        selected=selected_ids(pool, rows),
         reserve=tuple(pool.ids[r] for r in reserve_rows),
         probabilities=probabilities,
         min_probability=float(probabilities.min()) if len(pool) else 0.0,

@@ -14,7 +14,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from ..errors import Problem
-from .data import Features, Pool, QuotaCount, pool_codes
+from .data import Features, Pool, QuotaCount, id_order, pool_codes
 from .errors import InfeasibleQuotasError, Relaxation, SelectionError
 
 
@@ -56,11 +56,11 @@ def build_types(pool: Pool, features: Features) -> TypeTable:
     else:
         keys, person_type = np.zeros((0, len(names)), dtype=np.int64), np.zeros(0, dtype=np.int64)
     counts = np.bincount(person_type, minlength=len(keys))
-    ids = np.asarray(pool.ids, dtype=object)
-    members = []
-    for t in range(len(keys)):
-        rows = np.flatnonzero(person_type == t)
-        members.append(rows[np.argsort(ids[rows].astype(str), kind="stable")])
+    # Each type's people in the order of their ids as text (id_order), once for all types.
+    by_id = id_order(pool.ids)
+    in_order = by_id[np.argsort(person_type[by_id], kind="stable")]
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    members = [in_order[bounds[t]:bounds[t + 1]] for t in range(len(keys))]
     incidence = np.zeros((len(features.quotas), len(keys)))
     for q_index, q in enumerate(features.quotas):
         j = names.index(q.feature)

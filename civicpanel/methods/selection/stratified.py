@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import Problem
 from .cube import cube_sample
-from .data import Features, Pool, StratifiedResult, pool_codes
+from .data import Features, Pool, StratifiedResult, id_order, pool_codes, selected_ids
 from .draw import pick_index, rng_for, sample_without_replacement
 from .errors import SelectionError
 from .leximin import decompose, round_decompose
@@ -161,6 +161,10 @@ def rake_codes(codes: np.ndarray, categories: tuple[int, ...], start: np.ndarray
     return e
 
 
+# Up to this many category combinations the cube's types are found through a table of them.
+TABLE_TYPES = 2**24
+
+
 def _cube_sample(pool: Pool, features: Features, size: int, seed: int, started: float) -> StratifiedResult:
     """Steps 1-2 on the types by value indices, then one balanced draw by the cube method."""
     codes, categories = feature_codes(pool, features)
@@ -168,13 +172,25 @@ def _cube_sample(pool: Pool, features: Features, size: int, seed: int, started: 
     by_feature = np.cumsum([0, *categories])
     target_list = [targets[by_feature[j]:by_feature[j + 1]] for j in range(len(categories))]
     radix = np.cumprod([1, *categories[:-1]]).astype(float)
-    if float(np.prod(np.asarray(categories, dtype=float))) < 2.0**62:
+    combinations = float(np.prod(np.asarray(categories, dtype=float)))
+    if combinations <= TABLE_TYPES:
+        # Types numbered in the order of their keys, as np.unique numbers them, through a table
+        # of every key (a tenth of np.unique's sort at a million people); a type's codes are
+        # read back from its key.
         keys = codes @ radix.astype(np.int64)
-        _, first, person_type = np.unique(keys, return_index=True, return_inverse=True)
+        present = np.zeros(int(combinations), dtype=bool)
+        present[keys] = True
+        type_keys = np.flatnonzero(present)
+        person_type = (np.cumsum(present) - 1)[keys]
+        type_codes = (type_keys[:, None] // radix.astype(np.int64)) % np.asarray(categories, dtype=np.int64)
     else:
-        _, first, person_type = np.unique(codes, axis=0, return_index=True, return_inverse=True)
-    person_type = person_type.reshape(-1)
-    type_codes = codes[first]
+        if combinations < 2.0**62:
+            keys = codes @ radix.astype(np.int64)
+            _, first, person_type = np.unique(keys, return_index=True, return_inverse=True)
+        else:
+            _, first, person_type = np.unique(codes, axis=0, return_index=True, return_inverse=True)
+        person_type = person_type.reshape(-1)
+        type_codes = codes[first]
     n = np.bincount(person_type).astype(float)
     rates = pool.response_rates if pool.response_rates is not None else np.ones(len(pool))
     rate_t = np.bincount(person_type, weights=rates, minlength=len(n)) / n
@@ -193,7 +209,7 @@ def _cube_sample(pool: Pool, features: Features, size: int, seed: int, started: 
     invites = np.minimum(np.divide(completes, rate_t, out=np.zeros_like(completes), where=rate_t > 0), n)
     inclusion = np.clip((invites / n)[person_type], 0.0, 1.0)
     # People in id order, so that the order of the people file does not change the draw.
-    order = np.argsort(np.asarray(pool.ids, dtype=str), kind="stable")
+    order = id_order(pool.ids)
     selected = np.zeros(len(pool), dtype=bool)
     selected[order] = cube_sample(codes[order], categories, inclusion[order], rng_for(seed))
     labels = [(q.feature, q.value) for q in features.quotas]
@@ -205,7 +221,7 @@ def _cube_sample(pool: Pool, features: Features, size: int, seed: int, started: 
         seed=seed,
         size=size,
         ids=pool.ids,
-        selected=tuple(sorted(pool.ids[r] for r in np.flatnonzero(selected))),
+        selected=selected_ids(pool, np.flatnonzero(selected)),
         inclusion=inclusion,
         target=tuple((f, v, float(t)) for (f, v), t in zip(labels, targets, strict=True)),
         expected=tuple((f, v, float(e)) for (f, v), e in zip(labels, expected, strict=True)),
@@ -248,7 +264,7 @@ def stratified_sample(pool: Pool, features: Features, size: int, seed: int,
         seed=seed,
         size=size,
         ids=pool.ids,
-        selected=tuple(sorted(pool.ids[r] for r in rows)),
+        selected=selected_ids(pool, rows),
         inclusion=lottery.inclusion,
         target=tuple((f, v, float(t)) for (f, v), t in zip(labels, lottery.targets, strict=True)),
         expected=tuple((f, v, float(e)) for (f, v), e in
