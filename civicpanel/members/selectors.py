@@ -12,11 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+import numpy as np
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicpanel.common.crypto import blind_index
+from civicpanel.common.db_arrays import int_rows
 from civicpanel.members.categories import ProfileArrays
 from civicpanel.members.member_sets import member_set
 from civicpanel.members.models import ConsentRecord, Member, MemberAnswer, MemberFilterRow
@@ -322,6 +324,18 @@ def member_status_counts(*, queryset: QuerySet[Member]) -> dict[str, int]:
     """{status: count} for every status (one query)."""
     found = dict(queryset.order_by().values_list("status").annotate(n=Count("pk")))
     return {status: found.get(status, 0) for status in Member.Status.values}
+
+
+def member_ids_by_status(*, queryset, statuses: list[str] | None = None) -> tuple[dict[str, int], np.ndarray]:
+    """{status: count} for every status, and the ids of the members in `statuses` (all when
+    empty), from one binary read of each member's id and status (common.db_arrays)."""
+    values = list(Member.Status.values)
+    code = Case(*[When(status=value, then=Value(n)) for n, value in enumerate(values)], default=Value(len(values)),
+                output_field=IntegerField())
+    rows = int_rows(queryset.order_by().values_list("pk", code))
+    found = np.bincount(rows[:, 1], minlength=len(values) + 1)
+    wanted = [values.index(s) for s in statuses or values if s in values]
+    return {value: int(found[n]) for n, value in enumerate(values)}, rows[np.isin(rows[:, 1], wanted), 0]
 
 
 def member_detail(*, council, member_id: int) -> Member:

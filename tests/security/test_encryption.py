@@ -93,6 +93,26 @@ def test_an_altered_value_is_refused(council):
         Member.objects.get(pk=member.pk)
 
 
+def test_many_values_decrypt_together_as_the_field_reads_them_one_by_one(settings):
+    """crypto.decrypt_values (the member list's name order): the same texts as `decrypt`, under
+    several keys, with None, empty and clear values as they are; an altered value or a key not
+    configured is refused as by `decrypt`."""
+    settings.CIVICPANEL_DATA_KEYS = f"a:{KEY_A}"
+    under_a = [crypto.encrypt(text) for text in ("Ada", "Øjvind Åberg", "", "x" * 300)]
+    settings.CIVICPANEL_DATA_KEYS = f"b:{KEY_B},a:{KEY_A}"
+    under_b = [crypto.encrypt(text) for text in ("Grace", "名前")]
+    values = [*under_a, None, "", "written before the encryption", *under_b]
+    expected = [crypto.decrypt(v) if crypto.is_encrypted(v) else v for v in values]
+    assert crypto.decrypt_values(values) == expected
+    assert expected[:2] == ["Ada", "Øjvind Åberg"] and expected[-2:] == ["Grace", "名前"]
+    altered = under_b[0][:-2] + ("A" if under_b[0][-2] != "A" else "B") + under_b[0][-1]
+    with pytest.raises(crypto.DecryptionError):
+        crypto.decrypt_values([under_a[0], altered])
+    settings.CIVICPANEL_DATA_KEYS = f"b:{KEY_B}"
+    with pytest.raises(crypto.DecryptionError):
+        crypto.decrypt_values(under_a[:1])
+
+
 @pytest.mark.django_db
 def test_staff_search_still_finds_parts_of_names_and_addresses(council):
     from civicpanel.members.selectors import members_filter
