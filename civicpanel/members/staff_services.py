@@ -70,8 +70,9 @@ MEMBER_SORTS = {
 DEFAULT_MEMBER_SORT = "-joined"
 # Names and addresses are stored encrypted, so the database cannot order them: these columns are
 # sorted after decryption (the staff search decrypts the same way), for lists of up to
-# ENCRYPTED_SORT_LIMIT members: decrypting costs about 30 microseconds a value on a busy 2-core
-# machine, so the limit keeps such a page near a quarter of a second however large the panel.
+# ENCRYPTED_SORT_LIMIT members: reading and decrypting them together costs about 15
+# microseconds a value on a busy 2-core machine, so the limit keeps such a page well under
+# its 200 ms however large the panel.
 # Above it the list keeps its default order and says to narrow it. An order-preserving or
 # prefix column would make any size sortable, but would put what the encryption hides (initials,
 # the alphabetical order of everyone) in every dump and backup.
