@@ -34,6 +34,7 @@ class EventsConfig(AppConfig):
                             members=attended_members)
         for key, texts in messages.MESSAGE_TYPES.items():
             register_message_type(key, subject=texts["subject"], body=texts["body"], variables=messages.VARIABLES,
-                                  context_provider=messages.message_context, preference=None if key in messages.TRANSACTIONAL else "wants_events",
+                                  context_provider=messages.message_context,
+                                  prefetch=messages.message_prefetch, preference=None if key in messages.TRANSACTIONAL else "wants_events",
                                   label=texts["label"], sample=messages.SAMPLE,
                                   attachments=messages.session_calendar if key in messages.WITH_CALENDAR else None)

@@ -461,3 +461,33 @@ def test_no_extra_invitation_before_the_draw_or_when_the_reserve_list_is_used_up
     undrawn = make_event(council)
     with pytest.raises(ValidationError, match="after the draw"):
         services.seat_invite_extra(council=council, actor=None, session=undrawn.sessions.first())
+
+
+def test_every_event_email_reads_its_batch_at_once_and_says_the_same_as_read_one_by_one(council):
+    """The mail worker's prefetch reads a batch's participants, the event's sessions and the
+    seats of the session a wave is about in a fixed number of queries; each e-mail's values
+    (link, title, sessions, its session and reply-by date) are those read one e-mail at a time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import translation
+
+    from civicpanel.events.messages import message_context, message_prefetch
+    from civicpanel.outreach.models import Delivery
+
+    event = drawn_event(council)
+    mailings = list(Mailing.objects.filter(reference=f"event:{event.pk}"))
+    assert {m.message_type for m in mailings} >= {"event_call", "event_invitation", "event_not_drawn"}
+    for mailing in mailings:
+        batch = list(Delivery.objects.filter(mailing=mailing).select_related("mailing").order_by("id"))
+        with CaptureQueriesContext(connection) as queries:
+            found = message_prefetch(batch)
+        assert len(queries) <= 4 and set(found) == {d.pk for d in batch}
+        for delivery in batch:
+            with translation.override("da"):
+                one_by_one = message_context(delivery)
+                delivery.prefetched = found[delivery.pk]
+                with CaptureQueriesContext(connection) as queries:
+                    prefetched = message_context(delivery)
+            assert prefetched == one_by_one and len(queries) == 0
+            if mailing.message_type == "event_invitation":
+                assert prefetched["session"] and prefetched["reply_by"]
