@@ -141,6 +141,26 @@ def _wait_http(port: int, timeout: float = 120) -> None:
     raise RuntimeError(f"gunicorn did not listen on {port} within {timeout} s")
 
 
+def _cpu_seconds(groups: dict[str, list[subprocess.Popen]]) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each group of processes and their children,
+    and by every PostgreSQL server process on the machine (which serves other clients too)."""
+    import psutil
+
+    def used(process) -> float:
+        try:
+            times = process.cpu_times()
+            return times.user + times.system
+        except psutil.Error:
+            return 0.0
+
+    seconds = {}
+    for name, popens in groups.items():
+        tops = [psutil.Process(p.pid) for p in popens if p.poll() is None]
+        seconds[name] = sum(used(p) + sum(used(c) for c in p.children(recursive=True)) for p in tops)
+    seconds["postgres"] = sum(used(p) for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres")
+    return seconds
+
+
 def run_load(*, database_url: str, users: int, duration: int, web_workers: int, mail_workers: int,
              workdir: Path, survey: int, mailing: int, spawn_rate: float | None = None, during=None,
              mail_per_second: float = 10) -> dict:
@@ -177,6 +197,8 @@ def run_load(*, database_url: str, users: int, duration: int, web_workers: int, 
                                  "--no-reload", "--interval", "0.5", "--verbosity", "1"],
                                 {**env, "PYTHONUNBUFFERED": "1"}, workdir / f"worker-{i + 1}.log"))
         _wait_http(web_port)
+        groups = {"web": [procs[1]], "mail": procs[2:]}
+        cpu_before = _cpu_seconds(groups)
         rate = spawn_rate or max(1.0, users / 30)
         locust_env = {**env, "LOAD_LINKS": str(workdir / "links.txt"), "LOAD_SURVEY": str(workdir / "survey.json"),
                       "LOAD_RESULT": str(workdir / "locust-counts.json"), "LOAD_THINK": THINK}
@@ -193,6 +215,8 @@ def run_load(*, database_url: str, users: int, duration: int, web_workers: int, 
                                  "--csv", str(workdir / "locust"), "--only-summary", "--loglevel", "WARNING"],
                                 env=locust_env, cwd=ROOT, capture_output=True, text=True)
         wall = time.perf_counter() - started
+        cpu_after = _cpu_seconds(groups)
+        cpu = {name: cpu_after[name] - cpu_before[name] for name in cpu_after}
         if beside:
             beside.join()
         load_at_end = load()
@@ -210,7 +234,7 @@ def run_load(*, database_url: str, users: int, duration: int, web_workers: int, 
         runs.append(sum(int(n) for n in re.findall(r"'sent': (\d+)", text)))
     sink_lines = [line for path in (workdir / "sink").glob("*.log") for line in path.read_text().splitlines()]
     recipients = [line.split("\t")[0] for line in sink_lines]
-    return {"locust_exit": result.returncode, "locust_stderr": result.stderr[-3000:], "wall": wall,
+    return {"locust_exit": result.returncode, "locust_stderr": result.stderr[-3000:], "wall": wall, "cpu": cpu, "users": users,
             "load_at_end": load_at_end, "counts": counts, "stats": stats, "failures": failures,
             "completed_in_db": completed, "deliveries": deliveries, "sent_per_worker": runs,
             "emails_received": len(recipients), "emails_received_twice": len(recipients) - len(set(recipients))}
@@ -229,13 +253,23 @@ def verdict(outcome: dict, *, timing: bool) -> tuple[bool, list[str]]:
         f"{outcome['completed_in_db']:,} (goal: equal)",
         f"submit p50 {float(submit.get('50%', 'nan') or 'nan'):.0f} ms, p95 {p95:.0f} ms (goal < {GOALS['p95']}), "
         f"p99 {p99:.0f} ms (goal < {GOALS['p99']})",
-        f"mail: {outcome['deliveries']} deliveries; sent per worker {outcome['sent_per_worker']}; "
+        f"mail: {outcome['deliveries']} deliveries; sent per worker in finished runs {outcome['sent_per_worker']}; "
         f"{outcome['emails_received']:,} e-mails at the sink, {outcome['emails_received_twice']} twice",
     ]
     ok = failed == 0 and submitted == outcome["completed_in_db"] and submitted > 0 \
         and outcome["emails_received_twice"] == 0
     if timing:
         ok = ok and p95 < GOALS["p95"] and p99 < GOALS["p99"]
+    cpu = outcome.get("cpu")
+    if cpu and requests:
+        # What a request costs the machine, whatever else ran beside it: the cores the offered
+        # load needs follow from it (a respondent asks for 4 pages per 3 thinks).
+        web, database = 1000 * cpu["web"] / requests, 1000 * cpu["postgres"] / requests
+        offered = outcome["users"] * 4 / (3 * sum(float(x) for x in THINK.split(",")) / 2)
+        lines.append(f"CPU per request: web {web:.1f} ms, PostgreSQL {database:.1f} ms (all its processes); "
+                     f"mail workers {cpu['mail']:.0f} s in all; served {requests / outcome['wall']:.0f} requests a "
+                     f"second; the respondents offer about {offered:.0f} a second, which at this cost needs "
+                     f"{offered * (web + database) / 1000:.1f} cores for the web processes and PostgreSQL alone")
     return ok, lines
 
 
