@@ -141,9 +141,9 @@ def _wait_http(port: int, timeout: float = 120) -> None:
     raise RuntimeError(f"gunicorn did not listen on {port} within {timeout} s")
 
 
-def _cpu_seconds(groups: dict[str, list[subprocess.Popen]]) -> dict[str, float]:
-    """CPU seconds (user + system) used so far by each group of processes and their children,
-    and by every PostgreSQL server process on the machine (which serves other clients too)."""
+def _cpu_seconds(groups: dict[str, list[subprocess.Popen]]) -> dict[str, dict[int, float]]:
+    """CPU seconds (user + system) used so far by each process of each group (with its
+    children), and by every PostgreSQL server process on the machine, by process id."""
     import psutil
 
     def used(process) -> float:
@@ -153,12 +153,18 @@ def _cpu_seconds(groups: dict[str, list[subprocess.Popen]]) -> dict[str, float]:
         except psutil.Error:
             return 0.0
 
-    seconds = {}
+    seconds: dict[str, dict[int, float]] = {}
     for name, popens in groups.items():
         tops = [psutil.Process(p.pid) for p in popens if p.poll() is None]
-        seconds[name] = sum(used(p) + sum(used(c) for c in p.children(recursive=True)) for p in tops)
-    seconds["postgres"] = sum(used(p) for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres")
+        seconds[name] = {p.pid: used(p) for top in tops for p in [top, *top.children(recursive=True)]}
+    seconds["postgres"] = {p.pid: used(p) for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"}
     return seconds
+
+
+def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds used between two readings by the processes alive at the second (a process
+    that ended in between is not counted: PostgreSQL serves other clients too)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def run_load(*, database_url: str, users: int, duration: int, web_workers: int, mail_workers: int,
@@ -216,7 +222,7 @@ def run_load(*, database_url: str, users: int, duration: int, web_workers: int, 
                                 env=locust_env, cwd=ROOT, capture_output=True, text=True)
         wall = time.perf_counter() - started
         cpu_after = _cpu_seconds(groups)
-        cpu = {name: cpu_after[name] - cpu_before[name] for name in cpu_after}
+        cpu = {name: _cpu_used(cpu_before[name], cpu_after[name]) for name in cpu_after}
         if beside:
             beside.join()
         load_at_end = load()
