@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicpanel.audit.services import audit_record
+from civicpanel.common.bulk_insert import bulk_insert
 from civicpanel.members.models import Member
 from civicpanel.outreach import tasks
 from civicpanel.outreach.models import Delivery, Mailing, MessageTemplate
@@ -59,11 +60,8 @@ def mailing_create(*, council, actor, message_type: str, member_ids: Iterable[in
         mailing = Mailing.objects.create(council=council, message_type=message_type, reference=reference,
                                          extra_context=extra, send_at=send_at,
                                          created_by=actor if getattr(actor, "pk", None) else None)
-        Delivery.objects.bulk_create(
-            [Delivery(mailing=mailing, member_id=pk, reference_id=refs.get(pk),
-                      language=message_language(council, owned[pk])) for pk in ids],
-            batch_size=500,
-        )
+        bulk_insert([Delivery(mailing=mailing, member_id=pk, reference_id=refs.get(pk),
+                              language=message_language(council, owned[pk])) for pk in ids])
         audit_record(council=council, actor=actor, action="mailing.create", target=mailing, member_ids=ids,
                      detail={"message_type": message_type, "reference": reference, "recipients": len(ids),
                              "send_at": send_at.isoformat() if send_at else None})

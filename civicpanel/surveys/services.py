@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from civicpanel.audit.services import audit_record
+from civicpanel.common.bulk_insert import bulk_insert
 from civicpanel.common.security import new_salt, token_hash
 from civicpanel.members.categories import profiles_changed
 from civicpanel.members.segments import clean_filters, segment_save  # noqa: F401 - segments are the members'
@@ -727,12 +728,12 @@ def _issue_invitations(*, survey: Survey, wave: Wave, member_ids: list[int], inv
     rows = [Invitation(survey=survey, member_id=m, wave=wave, token_salt=new_salt(), invited_at=invited_at,
                        inclusion_probability=inclusion.get(m))
             for m in member_ids]
-    Invitation.objects.bulk_create(rows, batch_size=500)
-    created = list(Invitation.objects.filter(wave=wave).only("pk", "member_id", "token_salt"))
-    for invitation in created:
+
+    def with_hash(invitation: Invitation) -> None:
         invitation.token_hash = token_hash(invitation_token(invitation))
-    Invitation.objects.bulk_update(created, ["token_hash"], batch_size=500)
-    return {i.member_id: i.pk for i in created}
+
+    bulk_insert(rows, with_hash, ["token_hash"])
+    return {i.member_id: i.pk for i in rows}
 
 
 def _confirmed_wave(survey: Survey, confirmation: str) -> Wave | None:

@@ -285,3 +285,25 @@ def test_the_contact_limit_counts_invitations_of_the_last_30_days_only(council):
                                           with_composition=False).member_ids
     Invitation.objects.filter(pk=first.pk).update(invited_at=timezone.now() - timedelta(days=31))
     assert member.pk in audience_plan(council=council, survey=survey, filters={}, with_composition=False).member_ids
+
+
+def test_a_wave_stores_each_invitation_with_the_hash_of_its_own_link_and_one_delivery_each(council, panel):
+    """The invitations and deliveries of a wave go in with their ids taken first (one COPY on
+    PostgreSQL): every invitation keeps the hash of the link made from its own id, which opens
+    it, and every delivery names its member's invitation and keeps the model's defaults."""
+    from civicpanel.common.security import token_hash
+    from civicpanel.surveys.invitations import invitation_by_token, invitation_token
+
+    survey = build_survey(council)
+    wave = services.wave_send(council=council, actor=None, survey=survey, filters={"status": ["active"]})
+    invitations = list(Invitation.objects.filter(wave=wave))
+    assert len(invitations) == wave.recipient_count > 5
+    for invitation in invitations:
+        token = invitation_token(invitation)
+        assert invitation.token_hash == token_hash(token)
+        assert invitation_by_token(council=council, token=token).pk == invitation.pk
+        assert invitation.reminders_sent == 0 and invitation.completed_at is None
+    deliveries = Delivery.objects.filter(mailing=wave.mailing)
+    assert sorted(deliveries.values_list("member_id", "reference_id")) == sorted(
+        (i.member_id, i.pk) for i in invitations)
+    assert set(deliveries.values_list("state", "attempts")) == {(Delivery.State.QUEUED, 0)}
