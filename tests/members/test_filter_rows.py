@@ -5,10 +5,10 @@ read through them shows the same members, counts and order as read from the memb
 from __future__ import annotations
 
 import random
-import threading
+from functools import partial
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from civicpanel.members import erasure, filter_rows, staff_services
@@ -16,6 +16,7 @@ from civicpanel.members.models import Member, MemberAnswer
 from civicpanel.members.profile import member_profile_set
 from civicpanel.panel.models import Campaign
 from civicpanel.tenancy.models import District
+from tests.concurrency import run_at_once
 from tests.factories import MemberFactory, UserFactory, council_with_profile
 from tests.members.test_profile_index import choice_questions, varied_panel
 from tests.migration_steps import migrate
@@ -139,36 +140,22 @@ def test_concurrent_writers_of_the_same_members_leave_the_rows_exact(postgres_on
     options = list(interests.options.all())
     districts = list(District.objects.filter(council=council))
     members = MemberFactory.create_batch(4, council=council)
-    writers = 6
-    barrier = threading.Barrier(writers)
-    errors = []
-
     def write(n: int):
         rng = random.Random(n)
-        try:
-            barrier.wait()
-            for round_ in range(5):
-                with transaction.atomic():
-                    # Lock in id order as the answers' triggers do, so writers never deadlock.
-                    chosen = sorted(rng.sample(members, 2), key=lambda m: m.pk)
-                    ids = [m.pk for m in chosen]
-                    list(Member.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
-                    Member.objects.filter(pk=ids[0]).update(
-                        status=rng.choice([Member.Status.ACTIVE, Member.Status.PAUSED]),
-                        district=rng.choice(districts), birth_year=1940 + n * 10 + round_)
-                    MemberAnswer.objects.filter(member_id=ids[1]).delete()
-                    MemberAnswer.objects.bulk_create([MemberAnswer(member_id=ids[1], question=interests, option=o)
-                                                      for o in rng.sample(options, 2)])
-        except Exception as error:  # noqa: BLE001 - collected and asserted below
-            errors.append(error)
-        finally:
-            connections.close_all()
+        for round_ in range(5):
+            with transaction.atomic():
+                # Lock in id order as the answers' triggers do, so writers never deadlock.
+                chosen = sorted(rng.sample(members, 2), key=lambda m: m.pk)
+                ids = [m.pk for m in chosen]
+                list(Member.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+                Member.objects.filter(pk=ids[0]).update(
+                    status=rng.choice([Member.Status.ACTIVE, Member.Status.PAUSED]),
+                    district=rng.choice(districts), birth_year=1940 + n * 10 + round_)
+                MemberAnswer.objects.filter(member_id=ids[1]).delete()
+                MemberAnswer.objects.bulk_create([MemberAnswer(member_id=ids[1], question=interests, option=o)
+                                                  for o in rng.sample(options, 2)])
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_at_once([partial(write, n) for n in range(6)])
     assert errors == []
     assert_rows_are_the_members()
 
@@ -180,35 +167,11 @@ def test_concurrent_answers_and_status_changes_of_one_member(postgres_only, coun
     interests = choice_questions(council)["interests"]
     options = list(interests.options.all())
     member = MemberFactory(council=council)
-    barrier = threading.Barrier(len(options) + 2)
-    errors = []
-
-    def add(option):
-        try:
-            with transaction.atomic():
-                barrier.wait()
-                MemberAnswer.objects.create(member_id=member.pk, question=interests, option=option)
-        except Exception as error:  # noqa: BLE001 - collected and asserted below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    def toggle(status):
-        try:
-            with transaction.atomic():
-                barrier.wait()
-                Member.objects.filter(pk=member.pk).update(status=status)
-        except Exception as error:  # noqa: BLE001 - collected and asserted below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=add, args=(option,)) for option in options]
-    threads += [threading.Thread(target=toggle, args=(s,)) for s in (Member.Status.PAUSED, Member.Status.ACTIVE)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    add = [partial(MemberAnswer.objects.create, member_id=member.pk, question=interests, option=option)
+           for option in options]
+    toggle = [partial(Member.objects.filter(pk=member.pk).update, status=status)
+              for status in (Member.Status.PAUSED, Member.Status.ACTIVE)]
+    errors = run_at_once(add + toggle, in_transaction=True)
     assert errors == []
     assert_rows_are_the_members()
     with connection.cursor() as cursor:

@@ -5,10 +5,10 @@ it equal to the member's answers however they are written."""
 from __future__ import annotations
 
 import random
-import threading
+from functools import partial
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from civicpanel.members import erasure
@@ -20,6 +20,7 @@ from civicpanel.members.selectors import (
     members_filter,
 )
 from civicpanel.panel.models import ProfileQuestion
+from tests.concurrency import run_at_once
 from tests.factories import MemberFactory
 from tests.migration_steps import migrate
 
@@ -188,24 +189,8 @@ def test_concurrent_answers_of_one_member_all_reach_the_array(postgres_only, cou
     interests = choice_questions(council)["interests"]
     options = list(interests.options.all())
     member = MemberFactory(council=council)
-    barrier = threading.Barrier(len(options))
-    errors = []
-
-    def add(option):
-        try:
-            with transaction.atomic():
-                barrier.wait()
-                MemberAnswer.objects.create(member_id=member.pk, question=interests, option=option)
-        except Exception as error:  # noqa: BLE001 - collected and asserted below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=add, args=(option,)) for option in options]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_at_once([partial(MemberAnswer.objects.create, member_id=member.pk, question=interests,
+                                  option=option) for option in options], in_transaction=True)
     assert errors == []
     assert stored_options(member) == sorted(o.pk for o in options)
 
