@@ -43,14 +43,20 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _isolated_media_and_cache(tmp_path, settings):
-    """Uploads and the erasure ledger go to a temporary folder; rate-limit counters start empty in every test."""
+    """Uploads and the erasure ledger go to a temporary folder; rate-limit counters start empty in
+    every test, and so do the councils each process keeps per host (a rolled-back council sends
+    no signal)."""
     from django.core.cache import cache
+
+    from civicpanel.tenancy.resolution import forget_councils
 
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CIVICPANEL_ERASURE_LEDGER = str(tmp_path / "erasure-ledger.jsonl")
     cache.clear()
+    forget_councils()
     yield
     cache.clear()
+    forget_councils()
 
 
 @pytest.fixture

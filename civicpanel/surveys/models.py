@@ -3,7 +3,10 @@ invitations), and what they answered (responses, answers)."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
+from django.db.models.functions import UUID4
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -48,12 +51,23 @@ class Survey(models.Model):
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Renewed by the database whenever a page or question of the survey changes (migration 0010):
+    # the resident's pages keep the structure in the process under it.
+    structure_key = models.UUIDField(default=uuid.uuid4, db_default=UUID4(), editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, **kwargs) -> None:
+        # A save of the whole row never writes the structure key: this instance's key may be
+        # older than the pages and questions changed since it was read.
+        if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields
+                                       if not f.primary_key and f.name != "structure_key"]
+        super().save(**kwargs)
 
     @property
     def name(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -101,6 +102,19 @@ def survey_structure(survey: Survey) -> Structure:
         p.survey_questions = by_page[p.pk]
     ordered = [q for p in pages for q in p.survey_questions]
     return Structure(pages=pages, questions=ordered)
+
+
+def survey_structure_for_answering(survey: Survey) -> Structure:
+    """survey_structure, kept in the process: every page a resident opens or sends needs it, and
+    it changes seldom while answers come in. Kept under the survey's structure key, which the
+    database renews on every change of a page or question, so it is never older than the survey
+    row it is asked for. Shared by requests and threads: read it, never change it."""
+    return _kept_structure(survey.pk, survey.structure_key)
+
+
+@lru_cache(maxsize=256)
+def _kept_structure(survey_id: int, structure_key) -> Structure:
+    return survey_structure(Survey(pk=survey_id))
 
 
 def wave_by_confirmation(*, council, survey: Survey, confirmation: str) -> Wave | None:

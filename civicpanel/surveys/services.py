@@ -41,7 +41,7 @@ from civicpanel.surveys.models import (
 from civicpanel.surveys.paper_codes import paper_codes_issue
 from civicpanel.surveys.questions import parse_answer, settings_problems
 from civicpanel.surveys.sampling import SampleRequest, sample_draw
-from civicpanel.surveys.selectors import Structure, survey_structure
+from civicpanel.surveys.selectors import Structure, survey_structure, survey_structure_for_answering
 from civicpanel.surveys.survey_templates import TEMPLATES
 
 INVITATION_MESSAGE = "survey_invitation"
@@ -652,7 +652,7 @@ def response_submit_page(*, invitation: Invitation, page_id: int, data, language
                 response = Response.objects.select_for_update().get(invitation=invitation)
         if response.completed_at:
             return PageResult(response=response, done=True)
-        structure = survey_structure(survey)
+        structure = survey_structure_for_answering(survey)
         stored = list(Answer.objects.filter(response=response).values_list(
             "id", "question_id", "question__uid", "value", "other_text"))
         answers = {uid: value for _id, _question, uid, value, _other in stored}

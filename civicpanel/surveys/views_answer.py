@@ -21,7 +21,7 @@ from civicpanel.surveys import services
 from civicpanel.surveys.invitations import invitation_by_token, invitation_in_session
 from civicpanel.surveys.models import Survey
 from civicpanel.surveys.questions import question_view
-from civicpanel.surveys.selectors import survey_structure
+from civicpanel.surveys.selectors import survey_structure_for_answering
 
 # survey id (str) -> invitation id, for the links opened in this browser
 SESSION_INVITATIONS = "surveys.invitations"
@@ -157,7 +157,7 @@ def _answer(request, invitation):
     if errors:
         values = {**values, **result.values}
         others = {**others, **result.others}
-    structure = survey_structure(survey)
+    structure = survey_structure_for_answering(survey)
     flow = services.visible_flow(structure, values)
     if not flow:
         return _message(request, kind="closed", survey=survey)

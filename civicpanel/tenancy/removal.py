@@ -28,6 +28,7 @@ import datetime
 import hashlib
 import json
 import shutil
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,6 +66,8 @@ def _jsonable(value):
         return value.pk
     if isinstance(value, FieldFile):
         return value.name or ""
+    if isinstance(value, uuid.UUID):
+        return str(value)
     return value
 
 
