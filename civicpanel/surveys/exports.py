@@ -8,7 +8,9 @@ numbers; text stays text. The respondent's profile categories (age band, distric
 come beside the answers where they cannot single anyone out: every combination of them is
 shared by at least MIN_GROUP respondents, by merging age bands, leaving a question out, or,
 last, blanking it for the few in a rare group (protect_profile; the codebook says what was
-done). Text that a spreadsheet would run as a formula is neutralised. Every export is written
+done). How the answers came in (web, paper, phone) counts as part of the profile, since the
+staff who typed in paper and phone answers know whose they were: paper and phone may become
+one group, and the column is never left out. Text that a spreadsheet would run as a formula is neutralised. Every export is written
 to the audit log.
 """
 
@@ -170,6 +172,10 @@ class ProfileColumn:
     variable: Variable
     ordered: bool
     codes: list[int | None]  # per respondent
+    # The values that may become one group: adjacent ones of an ordered column, else these pairs.
+    merges: tuple[tuple[int, int], ...] = ()
+    # Never left out, only merged or blanked (a column the export always has in its place).
+    kept: bool = False
 
 
 def _profile_columns(survey: Survey, response_ids: list[int]) -> list[ProfileColumn]:
@@ -238,14 +244,24 @@ def _merged(column: ProfileColumn, a: int, b: int) -> ProfileColumn:
     values[a] = f"{values[a]} + {values[b]}"
     del values[b]
     variable = Variable(column.variable.name, column.variable.label, column.variable.measure, values)
-    return ProfileColumn(variable, column.ordered, [a if code == b else code for code in column.codes])
+    return ProfileColumn(variable, column.ordered, [a if code == b else code for code in column.codes],
+                         column.merges, column.kept)
+
+
+def _mergeable(column: ProfileColumn) -> list[tuple[int, int]]:
+    values = column.variable.values
+    if column.merges:
+        return [(a, b) for a, b in column.merges if a in values and b in values]
+    ordered = sorted(values)
+    return list(zip(ordered, ordered[1:], strict=False)) if column.ordered and len(ordered) > 2 else []
 
 
 def protect_profile(columns: list[ProfileColumn], *, k: int = MIN_GROUP) -> list[str]:
     """Make every combination of the profile columns shared by at least k respondents, so
     that no respondent can be picked out by their profile (k-anonymity). Step by step, the
-    change that leaves the fewest respondents in a rare group: merge two adjacent age bands,
-    or leave a profile question out (a merge first, and the last question first, when equal).
+    change that leaves the fewest respondents in a rare group: merge two adjacent age bands
+    (or a column's `merges`), or leave a profile question out (a merge first, and the last
+    question first, when equal; a `kept` column is never left out).
     When no such change helps any more, the profile of the respondents still in a rare group
     is left empty. Changes `columns` in place; returns what was done, for the codebook."""
     notes: list[str] = []
@@ -253,12 +269,10 @@ def protect_profile(columns: list[ProfileColumn], *, k: int = MIN_GROUP) -> list
     while rare := _rare(columns, k, arrays):
         options = []  # (rare left, is a drop, order, apply)
         for index, column in enumerate(columns):
-            values = sorted(column.variable.values)
-            if column.ordered and len(values) > 2:
-                for a, b in zip(values, values[1:], strict=False):
-                    trial = columns[:index] + [_merged(column, a, b)] + columns[index + 1:]
-                    options.append((len(_rare(trial, k, arrays)), 0, -index, ("merge", index, a, b)))
-            if len(columns) > 1:
+            for a, b in _mergeable(column):
+                trial = columns[:index] + [_merged(column, a, b)] + columns[index + 1:]
+                options.append((len(_rare(trial, k, arrays)), 0, -index, ("merge", index, a, b)))
+            if len(columns) > 1 and not column.kept:
                 options.append((len(_rare(columns[:index] + columns[index + 1:], k, arrays)), 1, -index,
                                 ("drop", index)))
         best = min(options, default=None)
@@ -314,8 +328,15 @@ def build_export(survey: Survey, progress=None) -> Export:
     weighting = survey_weighting(council=survey.council, survey=survey)
     weights = weighting.by_response()
     tell(40, "profile")
-    profile = _profile_columns(survey, response_ids)
-    notes = protect_profile(profile)
+    # How the answers came in tells the staff who typed in paper and phone answers whose row is
+    # whose: it is protected with the profile (paper and phone merged, or blanked), never left out.
+    mode = ProfileColumn(Variable("mode", _("How the answers came in"), "nominal", mode_labels()), False,
+                         [MODE_NUMBERS.get(modes[response_id]) for response_id in response_ids],
+                         merges=((MODE_NUMBERS[Response.Mode.PAPER], MODE_NUMBERS[Response.Mode.PHONE]),),
+                         kept=True)
+    protected = [*_profile_columns(survey, response_ids), mode]
+    notes = protect_profile(protected)
+    *profile, mode = protected
     tell(55, "rows")
     design_meaning = _("Design weight: 1 divided by the member's chance of being invited in a representative "
                        "sample; 1 when invited with certainty")
@@ -327,15 +348,13 @@ def build_export(survey: Survey, progress=None) -> Export:
                            "%(reason)s") % {"reason": weighting.reason}
     variables = ([Variable("respondent", _("Pseudonymous respondent id"), "text")] + answer_vars
                  + [Variable("design_weight", design_meaning, "scale"), Variable("weight", weight_meaning, "scale")]
-                 + [c.variable for c in profile]
-                 + [Variable("mode", _("How the answers came in"), "nominal", mode_labels())])
+                 + [c.variable for c in profile] + [mode.variable])
     weighted = [weights.get(response_id, (None, None)) for response_id in response_ids]
     columns = ([[respondent_id(survey, response_id) for response_id in response_ids]]
                + [_answer_column(v, answers.get(v.question.pk), positions) for v in answer_vars]
                + [[None if design is None else round(design, 6) for design, _weight in weighted],
                   [None if weight is None else round(weight, 6) for _design, weight in weighted]]
-               + [c.codes for c in profile]
-               + [[MODE_NUMBERS.get(modes[response_id]) for response_id in response_ids]])
+               + [c.codes for c in profile] + [mode.codes])
     table = [list(row) for row in zip(*columns, strict=True)] if response_ids else []
     return Export(variables=variables, rows=table, notes=notes)
 

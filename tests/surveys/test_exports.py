@@ -101,27 +101,54 @@ def test_codebook_lists_codes_and_what_was_coarsened(council, answered, staff_cl
     assert "P_gender" in text
 
 
-def test_csv_and_xlsx_say_how_each_response_came_in(council, answered, staff_client):
-    """Web, paper and phone answers side by side: the mode column tells them apart, with its
-    labels in the codebook."""
+def _set_modes(survey, modes: list[str]) -> None:
     from civicpanel.surveys.models import Response
 
-    responses = list(Response.objects.filter(survey=answered).order_by("pk"))
-    Response.objects.filter(pk=responses[0].pk).update(mode=Response.Mode.PAPER)
-    Response.objects.filter(pk=responses[1].pk).update(mode=Response.Mode.PHONE)
+    for response, mode in zip(Response.objects.filter(survey=survey).order_by("pk"), modes, strict=False):
+        Response.objects.filter(pk=response.pk).update(mode=mode)
+
+
+def test_csv_and_xlsx_say_how_each_response_came_in(council, answered, staff_client):
+    """Web and paper answers side by side, each way shared by at least five: the mode column
+    tells them apart, with its labels in the codebook."""
+    _set_modes(answered, ["paper"] * 5)  # five of the ten women in Vigerslev
     client = staff_client("analyst")
     text = client.get(reverse("staff:survey_export", args=[answered.pk, "csv"])).content.decode("utf-8-sig")
     lines = [line.split(",") for line in text.splitlines()]
     modes = [row[lines[0].index("mode")] for row in lines[1:]]
-    assert modes == ["2", "3"] + ["1"] * 10
+    # The two men in Gammel Valby are a rare group: their profile and mode are left empty.
+    assert modes == ["2"] * 5 + ["1"] * 5 + ["", ""]
     client.cookies["django_language"] = "en"
     book = openpyxl.load_workbook(io.BytesIO(excel_file(client, answered)))
     sheet = book["responses"]
     header = [cell.value for cell in sheet[1]]
-    assert [row[header.index("mode")].value for row in sheet.iter_rows(min_row=2)] == [2, 3] + [1] * 10
+    assert [row[header.index("mode")].value for row in sheet.iter_rows(min_row=2)] == [2] * 5 + [1] * 5 + [None] * 2
     codebook = [[cell.value for cell in row] for row in book["codebook"].iter_rows()]
     assert [None, None, None, 2, "Paper (typed in by staff)"] in codebook
     assert [None, None, None, 3, "Phone (typed in by staff)"] in codebook
+
+
+def test_a_lone_phone_answer_cannot_be_picked_out_by_the_staff_who_typed_it_in(council, answered):
+    """Staff know whom they phoned: a phone answer alone in its profile group would give away
+    that person's answers. Its mode is blanked with its profile; the column stays."""
+    _set_modes(answered, ["phone"])
+    export = build_export(answered)
+    rows = [dict(zip(export.header, row, strict=True)) for row in export.rows]
+    assert export.header[-1] == "mode"
+    assert [row["mode"] for row in rows].count(3) == 0
+    kept = [name for name in export.header if name.startswith("P_")] + ["mode"]
+    combos = Counter(tuple(row[name] for name in kept) for row in rows)
+    assert all(count >= 5 for combo, count in combos.items() if any(code is not None for code in combo))
+
+
+def test_paper_and_phone_become_one_group_before_anything_is_blanked(council, answered):
+    _set_modes(answered, ["paper", "paper", "paper", "phone", "phone"])
+    export = build_export(answered)
+    rows = [dict(zip(export.header, row, strict=True)) for row in export.rows]
+    assert [row["mode"] for row in rows] == [2] * 5 + [1] * 5 + [None] * 2
+    mode = export.variables[-1]
+    assert mode.values == {1: "Online", 2: "Paper (typed in by staff) + Phone (typed in by staff)"}
+    assert any(note.startswith("mode:") and "are one group" in note for note in export.notes)
 
 
 def column(name, codes, values, ordered=False):
