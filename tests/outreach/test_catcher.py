@@ -62,6 +62,21 @@ def test_pages_list_and_show_the_emails_without_login(catcher, client, db):
 
 
 @pytest.mark.urls("tests.outreach.urls_demo")
+def test_the_mail_page_speaks_the_visitors_language(catcher, client, db):
+    send("Invitation")
+    name = caught_list(catcher)[0][0].name
+    client.cookies["django_language"] = "da"
+    detail = client.get(f"/demo/mail/{name}/").content.decode()
+    for label in ("<dt>Fra</dt>", "<dt>Til</dt>", "<dt>Emne</dt>", "<dt>Sendt</dt>", "Afmeldingslink (List-Unsubscribe)"):
+        assert label in detail
+    assert "<dt>From</dt>" not in detail and "<dt>Date</dt>" not in detail
+    # The date in the page's format, not the e-mail's English one ("Sat, 05 Dec 2026 ...").
+    sent = detail.split("<dt>Sendt</dt><dd>")[1].split("</dd>")[0]
+    assert "," not in sent[:4] and any(month in sent for month in ("jan", "feb", "mar", "apr", "maj", "jun", "jul",
+                                                                   "aug", "sep", "okt", "nov", "dec"))
+
+
+@pytest.mark.urls("tests.outreach.urls_demo")
 def test_no_path_tricks(catcher, client, db):
     (catcher.parent / "secret.eml").write_text("Subject: secret\n\nno")
     assert client.get("/demo/mail/..%2Fsecret.eml/").status_code == 404
