@@ -9,9 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from civicpanel.methods.selection import Features, Pool, Quota, stratified_sample
+from civicpanel.methods.selection import Features, Pool, Quota, cube, landing, stratified_sample
 from civicpanel.methods.selection.cube import _land, cube_sample, pivot_within_types, type_keys
 from civicpanel.methods.selection.draw import rng_for
+
+cube_finish = cube._finish
 
 
 def skewed_codes(n: int, categories: tuple[int, ...], seed: int) -> np.ndarray:
@@ -224,3 +226,85 @@ def test_the_order_of_the_people_does_not_change_the_cube_draw():
     )
     b = stratified_sample(shuffled, features, 60, seed=3)
     assert a.selected == b.selected
+
+
+# The landing by column generation (landing.py).
+
+
+def ten_question_codes(n: int, seed: int) -> tuple[np.ndarray, tuple[int, ...], np.ndarray]:
+    """Ten skewed questions (36 categories) and probabilities for a sample of about 5 %."""
+    rng = np.random.default_rng(seed)
+    categories = (2, 6, 5, 4, 5, 4, 3, 3, 2, 2)
+    codes = np.stack(
+        [rng.choice(c, size=n, p=rng.dirichlet(np.full(c, 4.0))) for c in categories], axis=1
+    )
+    pi = rng.uniform(0.02, 0.09, n)
+    return codes, categories, pi
+
+
+def largest_deviation(codes, categories, selected, pi) -> float:
+    return max(
+        float(np.abs(got - want).max())
+        for got, want in zip(
+            category_counts(codes, categories, selected.astype(float)),
+            category_counts(codes, categories, pi),
+            strict=True,
+        )
+    )
+
+
+def open_members(codes, categories, pi, seed, monkeypatch):
+    """The open members the cube hands to the landing: (p, rows, n_rows)."""
+    seen = []
+    monkeypatch.setattr(landing, "land", lambda p, rows, n_rows, rng: seen.append((p, rows, n_rows)))
+    cube_sample(codes, categories, pi, rng_for(seed))
+    monkeypatch.undo()
+    return seen[0]
+
+
+def test_ten_questions_land_within_one_where_the_previous_landing_did_not(monkeypatch):
+    codes, categories, pi = ten_question_codes(2000, seed=5)
+    new = [cube_sample(codes, categories, pi, rng_for(seed)) for seed in range(4)]
+    assert all(largest_deviation(codes, categories, s, pi) <= 1 + 1e-9 for s in new)
+    # The same draws with the column generation taken away: the flight goes on to its end and
+    # the LP over enumerated samples lands it, with some category beyond one.
+    monkeypatch.setattr(landing, "land", lambda *args: None)
+    old = [cube_sample(codes, categories, pi, rng_for(seed)) for seed in range(4)]
+    assert max(largest_deviation(codes, categories, s, pi) for s in old) > 1 + 1e-9
+
+
+def test_the_column_generation_lottery_has_exactly_the_open_members_probabilities(monkeypatch):
+    codes, categories, pi = ten_question_codes(2000, seed=6)
+    p, rows, n_rows = open_members(codes, categories, pi, seed=1, monkeypatch=monkeypatch)
+    assert len(p) > 100  # ten questions: the flight leaves about 120 open
+    lottery = landing.column_generation(p, rows, n_rows)
+    assert lottery is not None
+    samples, weights = lottery
+    assert np.all(weights > 0)
+    assert abs(weights.sum() - 1) <= 1e-9
+    assert np.abs(weights @ samples - p).max() <= 1e-9
+    # Every sample keeps every category and the sample size within one of its expectation.
+    incidence = np.zeros((n_rows, len(p)))
+    np.put_along_axis(incidence.T, rows, 1.0, axis=1)
+    assert np.abs(samples @ incidence.T - incidence @ p).max() <= 1 + 1e-9
+    sizes = samples.sum(axis=1)
+    assert set(sizes) <= {np.floor(p.sum() + 1e-9), np.ceil(p.sum() - 1e-9)}
+
+
+def test_the_previous_landing_is_taken_when_the_column_generation_runs_out_of_budget(monkeypatch):
+    codes, categories, pi = ten_question_codes(2000, seed=6)
+    p, rows, n_rows = open_members(codes, categories, pi, seed=1, monkeypatch=monkeypatch)
+    monkeypatch.setattr(landing, "MAX_ROUNDS", 1)
+    assert landing.column_generation(p, rows, n_rows) is None
+    finished = []
+    monkeypatch.setattr(cube, "_finish", lambda *args: finished.append(1) or cube_finish(*args))
+    selected = cube_sample(codes, categories, pi, rng_for(1))
+    assert finished == [1]
+    assert selected.sum() in (np.floor(pi.sum() + 1e-9), np.ceil(pi.sum() - 1e-9))
+
+
+def test_the_cube_draw_is_the_same_for_the_same_seed():
+    codes, categories, pi = ten_question_codes(1500, seed=8)
+    first = cube_sample(codes, categories, pi, rng_for(21))
+    assert np.array_equal(first, cube_sample(codes, categories, pi, rng_for(21)))
+    assert not np.array_equal(first, cube_sample(codes, categories, pi, rng_for(22)))

@@ -31,7 +31,7 @@ import numpy as np
 from numba import njit
 from numpy.random import Generator
 
-from .draw import pick_index
+from .draw import pick_index, rng_for
 
 EPS = 1e-9
 # The budget: master LP re-solves and pricing integer programmes (the first finds a starting
@@ -40,8 +40,8 @@ EPS = 1e-9
 MAX_ROUNDS = 150
 MAX_PROGRAMS = 4
 PROGRAM_NODES = 2_000
-# Moves per local search climb; climbs that start the master, and the noise levels tried in
-# turn on the duals when the climbs on the duals themselves find nothing new.
+# Moves per local search climb; repaired random roundings of p that start the master, and the
+# noise levels tried in turn on the duals when the climbs on the duals find nothing new.
 MAX_MOVES = 64
 SEED_COLUMNS = 100
 NOISE = (0.0, 0.1, 0.3, 1.0)
@@ -125,6 +125,90 @@ def _climb(rows, lo, hi, y, start, max_moves):
         if in_ >= 0:
             sample[in_] = True
     return sample
+
+
+@njit(cache=True, nogil=True)
+def _excess(lo, hi, count):
+    return max(lo - count, 0) + max(count - hi, 0)
+
+
+@njit(cache=True, nogil=True)
+def _change(rows, lo, hi, counts, out_, in_):
+    """How much the total excess changes with member out_ dropped and in_ added (-1: none)."""
+    change = 0
+    for c in range(rows.shape[1]):
+        a = rows[out_, c] if out_ >= 0 else -1
+        b = rows[in_, c] if in_ >= 0 else -1
+        if a == b:
+            continue
+        if a >= 0:
+            change += _excess(lo[a], hi[a], counts[a] - 1) - _excess(lo[a], hi[a], counts[a])
+        if b >= 0:
+            change += _excess(lo[b], hi[b], counts[b] + 1) - _excess(lo[b], hi[b], counts[b])
+    return change
+
+
+@njit(cache=True, nogil=True)
+def _repair(rows, lo, hi, start, max_moves):
+    """From any sample, moves (add, drop, swap) that reduce the total excess over the
+    bounds, until there is none (a within-one sample) or no move reduces it. Returns the
+    sample and its remaining excess. Only moves of a member in a row beyond its bounds can
+    reduce the excess, so one side of each move is such a member."""
+    k, width = rows.shape
+    sample = start.copy()
+    counts = np.zeros(len(lo), dtype=np.int64)
+    for i in range(k):
+        if sample[i]:
+            for c in range(width):
+                counts[rows[i, c]] += 1
+    total = 0
+    for r in range(len(lo)):
+        total += _excess(lo[r], hi[r], counts[r])
+    for _ in range(max_moves):
+        if total == 0:
+            break
+        best, out_, in_ = 0, -1, -1
+        for t in range(k):
+            touches = False
+            for c in range(width):
+                r = rows[t, c]
+                if counts[r] < lo[r] or counts[r] > hi[r]:
+                    touches = True
+                    break
+            if not touches:
+                continue
+            for other in range(-1, k):
+                if other >= 0 and sample[other] == sample[t]:
+                    continue
+                i, j = (t, other) if sample[t] else (other, t)
+                change = _change(rows, lo, hi, counts, i, j)
+                if change < 0:  # the first move that reduces it: the repair need not be best
+                    best, out_, in_ = change, i, j
+                    break
+            if best < 0:
+                break
+        if best == 0:
+            break
+        total += best
+        for c in range(width):
+            if out_ >= 0:
+                counts[rows[out_, c]] -= 1
+            if in_ >= 0:
+                counts[rows[in_, c]] += 1
+        if out_ >= 0:
+            sample[out_] = False
+        if in_ >= 0:
+            sample[in_] = True
+    return sample, total
+
+
+@njit(cache=True, nogil=True)
+def _repair_all(rows, lo, hi, starts, max_moves):
+    out = np.empty_like(starts)
+    excess = np.empty(starts.shape[0], dtype=np.int64)
+    for s in range(starts.shape[0]):
+        out[s], excess[s] = _repair(rows, lo, hi, starts[s], max_moves)
+    return out, excess
 
 
 @njit(cache=True, nogil=True)
@@ -261,21 +345,28 @@ def column_generation(p: np.ndarray, rows: np.ndarray, n_rows: int) -> tuple[np.
     lo[-1], hi[-1] = np.floor(target[-1] + EPS), np.ceil(target[-1] - EPS)
 
     master = _Master(p)
-    pricer = _Pricer(rows, lo, hi)
+    pricer = None
     samples: list[np.ndarray] = []
     seen: set[bytes] = set()
-    # Fixed random numbers (not the draw's generator): the lottery depends only on p.
-    jitter = np.random.default_rng(len(p))
-    x, _ = pricer.best(np.zeros(len(p)), 0.0)  # any within-one sample
-    programs = 1
-    if x is None:
-        return None
-    # The master starts from a spread of samples near p: climbs on p - 1/2 (a sample like p
-    # rounded), then on it plus noise.
+    # Fixed noise (not the draw's generator: the lottery depends only on p), from PCG64's
+    # doubles only, like every draw (draw.py).
+    jitter = rng_for(len(p))
+    # A within-one sample to start from: p rounded, repaired; the integer programme if that
+    # does not reach one.
+    x, excess = _repair(rows, lo, hi, p >= 0.5, 4 * len(p))
+    programs = 0
+    if excess > 0:
+        pricer = _Pricer(rows, lo, hi)
+        x, _ = pricer.best(np.zeros(len(p)), 0.0)
+        programs = 1
+        if x is None:
+            return None
+    # The master starts from a spread of samples like p: independent roundings of p (each
+    # member in with its probability), repaired to within one where a few moves do it.
     x = _climb(rows, lo, hi, p - 0.5, x, 4 * len(p))
-    ys = (p - 0.5) + jitter.standard_normal((SEED_COLUMNS, len(p)))
-    climbed = _climb_all(rows, lo, hi, ys, np.repeat(x[None], SEED_COLUMNS, axis=0), MAX_MOVES)
-    first = np.unique(np.vstack([x[None], climbed]), axis=0)
+    draws = jitter.random((SEED_COLUMNS, len(p))) < p
+    repaired, excess = _repair_all(rows, lo, hi, draws, 4 * len(p))
+    first = np.unique(np.vstack([x[None], repaired[excess == 0]]), axis=0)
     seen.update(s.tobytes() for s in first)
     master.add(first)
     samples.extend(first)
@@ -292,7 +383,7 @@ def column_generation(p: np.ndarray, rows: np.ndarray, n_rows: int) -> tuple[np.
             # The climbs on y itself first; when they end where they started, on y with
             # more and more noise (fixed, so the lottery is the same every time), whose
             # local optima differ; only samples that improve on y itself count.
-            ys = y + noise * jitter.standard_normal((len(used), len(p)))
+            ys = y + noise * _noise(jitter, used.shape)
             climbed = _climb_all(rows, lo, hi, ys, used, MAX_MOVES)
             gains = climbed @ y + z
             for s in climbed[gains > EPS]:
@@ -306,6 +397,7 @@ def column_generation(p: np.ndarray, rows: np.ndarray, n_rows: int) -> tuple[np.
             if programs == MAX_PROGRAMS:
                 return None
             programs += 1
+            pricer = pricer or _Pricer(rows, lo, hi)
             # Stops at the first sample that lowers the slack by a visible amount.
             x, bound = pricer.best(y, -z + 1e-3)
             # No sample lowers the slack by more than (bound + z) per unit of weight, and the
@@ -319,6 +411,11 @@ def column_generation(p: np.ndarray, rows: np.ndarray, n_rows: int) -> tuple[np.
         master.add(np.array(fresh))
         samples.extend(fresh)
     return None
+
+
+def _noise(rng: Generator, shape: tuple[int, int]) -> np.ndarray:
+    """Uniform noise of mean 0 and variance 1."""
+    return (rng.random(shape) - 0.5) * np.sqrt(12.0)
 
 
 def _exact(p: np.ndarray, samples: np.ndarray, weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:
