@@ -1,23 +1,26 @@
 """Landing the cube by column generation: a lottery over within-one samples of the open members.
 
-When the flight phase stops with a few dozen members still open (probabilities p strictly
-between 0 and 1), any lottery over samples of them whose inclusion probabilities are exactly p
-keeps the whole design exact. If every sample in the lottery keeps each category's count (and
-the sample size) within one of its expectation, so does the drawn sample. Such a lottery need
-not exist for the members left open at the flight's very end (the cube then leaves a category
-or two up to 1.5 away); with two or three times as many open members it nearly always does on
-ten questions, and it is found here by column generation:
+When the flight phase stops with many members still open (probabilities p strictly between 0
+and 1), any lottery over samples of them whose inclusion probabilities are exactly p keeps the
+whole design exact. If every sample in the lottery keeps each category's count (and the sample
+size) within one of its expectation, so does the drawn sample. Such a lottery need not exist
+for the members left open at the flight's very end (the cube then leaves a category or two up
+to 1.5 away); with about four times as many open members on ten questions it nearly always
+does, and it is found here by column generation:
 
 - master: a phase-1 LP over the samples found so far, minimising the artificial slack in
   "the samples' mixture equals p" (and "the weights sum to one"); zero slack is the lottery.
-  It is one persistent HiGHS model: new samples are added as columns and the simplex restarts
-  from its last basis.
+  It is one persistent HiGHS model: new samples are added as columns and the primal simplex
+  restarts from its last basis. It starts from independent roundings of p, each repaired to
+  within one by a few moves (samples that look like p need few rounds to mix).
 - pricing: a sample whose dual value beats the convexity row's dual lowers the slack. A
   compiled local search climbs from the samples the LP uses (one member swapped for another,
-  one added or dropped, every category kept within one); only when it finds nothing does an
-  integer programme look for the best within-one sample, and its dual bound either gives a new
-  sample or proves (Lagrangian bound) that no lottery of within-one samples has these
-  probabilities.
+  one added or dropped, every category kept within one), on the duals and, when that finds
+  nothing new, on the duals plus noise; only then does an integer programme look for a
+  within-one sample that lowers the slack, and its dual bound proves (Lagrangian bound) when
+  no lottery of within-one samples has these probabilities.
+- the weights are recomputed from the final simplex basis, so the lottery reproduces p to
+  rounding error (checked to 1e-9), not to the LP's feasibility tolerance.
 
 The budget counts LP rounds and integer programmes, never seconds, so the same seed gives the
 same sample on a busy machine; when it runs out, or no such lottery exists, the caller lands by
