@@ -28,6 +28,36 @@ def test_every_count_shown_in_a_translated_sentence_is_formatted():
     assert raw == []
 
 
+# A figure in a table's number column, shown as it comes: "41000" instead of "41.000".
+RAW_FIGURE = re.compile(r'<td class="num">\{\{ ([\w.]+) \}\}<')
+# Numbers that name something (an idea's number, a file's line) are not counts, and a chart's
+# table cells come formatted.
+NAMES_NOT_COUNTS = {"idea.pk", "line.number", "cell"}
+
+
+def test_every_figure_in_a_number_column_is_formatted():
+    raw = [f"{path.relative_to(TEMPLATES)}: {name}" for path in TEMPLATES.rglob("*.html")
+           for name in RAW_FIGURE.findall(path.read_text()) if name not in NAMES_NOT_COUNTS]
+    assert raw == []
+
+
+@pytest.mark.django_db
+def test_the_survey_list_groups_the_thousands_in_danish(council, staff_client):
+    from tests.surveys.factories import build_survey
+
+    survey = build_survey(council)
+    wave_members = Member.objects.bulk_create([Member(council=council, email=f"s{i}@example.org", status="active",
+                                                      confirmed_at=timezone.now()) for i in range(1203)])
+    from civicpanel.surveys.models import Invitation, Wave
+
+    wave = Wave.objects.create(survey=survey, kind=Wave.Kind.INVITATION, channel=Wave.Channel.EMAIL,
+                               send_at=timezone.now())
+    Invitation.objects.bulk_create([Invitation(survey=survey, member=m, wave=wave, token_salt="s",
+                                               invited_at=timezone.now()) for m in wave_members])
+    page = staff_client("admin").get("/staff/surveys/", HTTP_ACCEPT_LANGUAGE="da").content.decode()
+    assert '<td class="num">1.203</td>' in page
+
+
 @pytest.mark.django_db
 def test_the_export_button_groups_the_thousands_in_danish(council, staff_client):
     Member.objects.bulk_create([Member(council=council, email=f"m{i}@example.org", status="active",
