@@ -141,30 +141,40 @@ def _wait_http(port: int, timeout: float = 120) -> None:
     raise RuntimeError(f"gunicorn did not listen on {port} within {timeout} s")
 
 
-def _cpu_seconds(groups: dict[str, list[subprocess.Popen]]) -> dict[str, dict[int, float]]:
+def _cpu_seconds(groups: dict[str, list[subprocess.Popen]]) -> dict[str, dict]:
     """CPU seconds (user + system) used so far by each process of each group (with its
-    children), and by every PostgreSQL server process on the machine, by process id."""
+    children), and by every PostgreSQL server process on the machine, by process id; under
+    "reaped", what the group's ended processes used, as their parents (gunicorn's master,
+    PostgreSQL's postmaster) count it: PostgreSQL ends a connection's process when Django
+    closes the connection (CONN_MAX_AGE), so most of its work is there on a long run."""
     import psutil
 
-    def used(process) -> float:
+    def used(process, children: bool = False) -> float:
         try:
             times = process.cpu_times()
-            return times.user + times.system
+            return times.children_user + times.children_system if children else times.user + times.system
         except psutil.Error:
             return 0.0
 
-    seconds: dict[str, dict[int, float]] = {}
+    seconds: dict[str, dict] = {}
     for name, popens in groups.items():
         tops = [psutil.Process(p.pid) for p in popens if p.poll() is None]
         seconds[name] = {p.pid: used(p) for top in tops for p in [top, *top.children(recursive=True)]}
-    seconds["postgres"] = {p.pid: used(p) for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"}
+        seconds[name]["reaped"] = sum(used(top, children=True) for top in tops)
+    servers = [p for p in psutil.process_iter(["name", "ppid"]) if p.info["name"] == "postgres"]
+    seconds["postgres"] = {p.pid: used(p) for p in servers}
+    pids = {p.pid for p in servers}
+    seconds["postgres"]["reaped"] = sum(used(p, children=True) for p in servers if p.info["ppid"] not in pids)
     return seconds
 
 
-def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
-    """CPU seconds used between two readings by the processes alive at the second (a process
-    that ended in between is not counted: PostgreSQL serves other clients too)."""
-    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+def _cpu_used(before: dict, after: dict) -> float:
+    """CPU seconds used between two readings: by the processes alive at the second, and by those
+    that ended in between (their parent's count of its ended children grew by their whole life,
+    so what they had used by the first reading is taken off)."""
+    alive = sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items() if pid != "reaped")
+    ended = sum(seconds for pid, seconds in before.items() if pid != "reaped" and pid not in after)
+    return alive + after["reaped"] - before["reaped"] - ended
 
 
 def run_load(*, database_url: str, users: int, duration: int, web_workers: int, mail_workers: int,
