@@ -3,6 +3,7 @@ CIVICPANEL_MAIL_CATCHER_DIR is set, which only the demo does; public on purpose.
 
 from __future__ import annotations
 
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 
 from django.conf import settings
@@ -31,9 +32,12 @@ HEADER_LABELS = {
 def _header_value(name: str, value: str) -> str:
     if name == "Date":
         try:
-            return formats.date_format(timezone.localtime(parsedate_to_datetime(value)), "DATETIME_FORMAT")
+            moment = parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return value
+        if moment.tzinfo is None:  # "-0000": the sender did not say; mail servers mean UTC by it
+            moment = moment.replace(tzinfo=UTC)
+        return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
     return value
 
 

@@ -76,6 +76,18 @@ def test_the_mail_page_speaks_the_visitors_language(catcher, client, db):
                                                                    "aug", "sep", "okt", "nov", "dec"))
 
 
+def test_a_date_without_its_time_zone_is_shown_in_the_pages_format():
+    from django.utils import translation
+
+    from civicpanel.outreach.catcher_views import _header_value
+
+    with translation.override("da"):
+        # "-0000" is what Django's e-mails carry: the moment in UTC, its zone not said.
+        shown = _header_value("Date", "Sat, 05 Dec 2026 20:02:52 -0000")
+        assert "Sat" not in shown and "dec" in shown and "2026" in shown
+        assert _header_value("Date", "not a date") == "not a date"
+
+
 @pytest.mark.urls("tests.outreach.urls_demo")
 def test_no_path_tricks(catcher, client, db):
     (catcher.parent / "secret.eml").write_text("Subject: secret\n\nno")
