@@ -69,8 +69,11 @@ def _serve(rest: list[str]) -> int:
     from gunicorn.app.wsgiapp import run
 
     bind = os.environ.get("CIVICPANEL_BIND", "127.0.0.1:8000")
-    # The access log goes through a logger that redacts the tokens of personal links.
+    # The access log goes through a logger that redacts the tokens of personal links. Sending a
+    # survey to a whole panel writes its invitations in the staff member's request (about 27 s per
+    # 100,000 members): gunicorn's default timeout of 30 s would end it, and nothing would be sent.
     sys.argv = ["gunicorn", "--bind", bind, "--workers", os.environ.get("WEB_CONCURRENCY", "2"),
+                "--timeout", os.environ.get("WEB_TIMEOUT", "120"),
                 "--logger-class", "civicpanel.common.gunicorn.RedactingGunicornLogger",
                 "civicpanel.config.wsgi:application", *rest]
     run()
