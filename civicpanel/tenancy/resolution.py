@@ -18,6 +18,7 @@ DEV_SUFFIX = ".localhost"
 KEEP_SECONDS = 10
 _kept: dict[str, tuple[float, Council | None]] = {}
 _lock = threading.Lock()
+_clock = time.monotonic
 
 
 def council_for_host(host: str) -> Council | None:
@@ -25,7 +26,7 @@ def council_for_host(host: str) -> Council | None:
     council also answers on any other allowed host (the bare host). Each call gets its own copy,
     which the request may change without touching other requests'."""
     host = host.split(":", 1)[0].lower().rstrip(".")
-    now = time.monotonic()
+    now = _clock()
     kept = _kept.get(host)
     if kept is None or now - kept[0] > KEEP_SECONDS:
         kept = (now, _council_for_host(host))
