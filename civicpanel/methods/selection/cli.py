@@ -3,6 +3,7 @@
     civicpanel select --people people.csv --features features.csv --size 50 --seed 7
     civicpanel select ... --method maximin --reserve 10 --out selected.csv --format json
     civicpanel select ... --method stratified --response-rate-column response_rate
+    civicpanel select prepare       compile the sample landing's code now (after installing)
 
 Exit status: 0 drawn, 2 bad input or infeasible quotas (nothing is drawn then).
 """
@@ -13,7 +14,10 @@ import argparse
 import csv
 import json
 import sys
+import time
 from typing import Any
+
+import numpy as np
 
 from .data import SelectionResult, StratifiedResult
 from .errors import InfeasibleQuotasError, SelectionError
@@ -46,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if list(sys.argv[1:] if argv is None else argv) == ["prepare"]:
+        return _prepare()
     args = _parser().parse_args(argv)
     try:
         features = read_features(args.features)
@@ -152,3 +158,20 @@ def _write_out(path: str, table: Table, id_column: str, result: SelectionResult 
             writer.writerow([*by_id[pid], "selected", "", f"{prob_of[pid]:.10f}"])
         for rank, pid in enumerate(reserve, start=1):
             writer.writerow([*by_id[pid], "reserve", rank, f"{prob_of[pid]:.10f}"])
+
+
+def _prepare() -> int:
+    """One ten-question sample of a small made-up pool, landed by column generation: compiles
+    the landing's search code (numba) and caches it on disk (beside the module, or in
+    NUMBA_CACHE_DIR), where every later process finds it. Without it, the first send preview on
+    four or more profile questions after an install compiles it, for several seconds."""
+    from .cube import cube_sample
+    from .draw import rng_for
+
+    started = time.perf_counter()
+    rng = np.random.default_rng(0)
+    categories = (2, 6, 5, 4, 5, 4, 3, 3, 2, 2)
+    codes = np.stack([rng.choice(n, size=2000) for n in categories], axis=1)
+    cube_sample(codes, categories, np.full(2000, 0.05), rng_for(0))
+    print(f"sample code ready ({time.perf_counter() - started:.1f} s)")
+    return 0
