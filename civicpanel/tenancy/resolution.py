@@ -13,8 +13,8 @@ from civicpanel.tenancy.models import Council
 DEV_SUFFIX = ".localhost"
 
 # Every request asks, and councils change seldom: each process keeps the answer per host for
-# KEEP_SECONDS. A council saved or deleted in this process is seen at once (the signal below);
-# one saved in another process within KEEP_SECONDS.
+# KEEP_SECONDS. A council saved or deleted in this process is seen at once (tenancy.apps connects
+# forget_councils to the signals); one saved in another process within KEEP_SECONDS.
 KEEP_SECONDS = 10
 _kept: dict[str, tuple[float, Council | None]] = {}
 _lock = threading.Lock()
