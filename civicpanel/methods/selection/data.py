@@ -249,9 +249,17 @@ def pool_codes(pool: Pool, features: Features) -> np.ndarray:
     for j, f in enumerate(names):
         values = features.values(f)
         if len(pool):
-            seen, inverse = np.unique(np.asarray(pool.values[f], dtype=str), return_inverse=True)
-            position = np.array([values.index(str(v)) for v in seen], dtype=np.int64)
-            codes[:, j] = position[inverse.reshape(-1)]
+            # A dict look-up per person (a third of the time of sorting the strings); values
+            # that are not the features' strings themselves go the way of str().
+            index = {v: i for i, v in enumerate(values)}
+            column = pool.values[f]
+            try:
+                codes[:, j] = np.fromiter(map(index.__getitem__, column), dtype=np.int64,
+                                          count=len(column))
+            except (KeyError, TypeError):
+                seen, inverse = np.unique(np.asarray(column, dtype=str), return_inverse=True)
+                position = np.array([values.index(str(v)) for v in seen], dtype=np.int64)
+                codes[:, j] = position[inverse.reshape(-1)]
     return codes
 
 
