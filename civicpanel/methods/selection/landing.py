@@ -159,8 +159,9 @@ def _change(rows, lo, hi, counts, out_, in_):
 def _repair(rows, lo, hi, start, max_moves):
     """From any sample, moves (add, drop, swap) that reduce the total excess over the
     bounds, until there is none (a within-one sample) or no move reduces it. Returns the
-    sample and its remaining excess. Only moves of a member in a row beyond its bounds can
-    reduce the excess, so one side of each move is such a member."""
+    sample and its remaining excess. Only a move that brings a row beyond its bounds back
+    towards them can reduce the excess, so one side of each move is a member of such a row
+    who leaves it (in the sample, the row above its bound) or enters it (out, below)."""
     k, width = rows.shape
     sample = start.copy()
     counts = np.zeros(len(lo), dtype=np.int64)
@@ -179,7 +180,7 @@ def _repair(rows, lo, hi, start, max_moves):
             touches = False
             for c in range(width):
                 r = rows[t, c]
-                if counts[r] < lo[r] or counts[r] > hi[r]:
+                if counts[r] > hi[r] if sample[t] else counts[r] < lo[r]:
                     touches = True
                     break
             if not touches:
