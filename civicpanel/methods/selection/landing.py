@@ -38,9 +38,10 @@ from .draw import pick_index, rng_for
 
 EPS = 1e-9
 # The budget: master LP re-solves and pricing integer programmes (the first finds a starting
-# sample), and the branch-and-bound nodes of each. With ten questions and 120 open members a
-# landing takes 20 to 70 rounds and one programme; the budget is several times that.
-MAX_ROUNDS = 150
+# sample), and the branch-and-bound nodes of each. With ten questions and 124 open members a
+# landing takes 10 to 15 rounds on 100,000 members and 25 to 100 on 1,000,000 (at most one
+# programme); the budget is twice the most measured.
+MAX_ROUNDS = 200
 MAX_PROGRAMS = 4
 PROGRAM_NODES = 2_000
 # Moves per local search climb; repaired random roundings of p that start the master, and the
