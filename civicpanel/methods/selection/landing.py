@@ -76,6 +76,21 @@ def _fits(rows, lo, hi, counts, out_, in_):
 
 
 @njit(cache=True, nogil=True)
+def _move(rows, counts, sample, out_, in_):
+    """Take member out_ out of the sample and member in_ into it (either may be -1: none),
+    keeping the row counts."""
+    for c in range(rows.shape[1]):
+        if out_ >= 0:
+            counts[rows[out_, c]] -= 1
+        if in_ >= 0:
+            counts[rows[in_, c]] += 1
+    if out_ >= 0:
+        sample[out_] = False
+    if in_ >= 0:
+        sample[in_] = True
+
+
+@njit(cache=True, nogil=True)
 def _climb(rows, lo, hi, y, start, max_moves):
     """Best-improvement local search over within-one samples from `start` (bool, members),
     on the value y . sample. rows[k] lists member k's row per question and, last, the sample
@@ -123,15 +138,7 @@ def _climb(rows, lo, hi, y, start, max_moves):
                     break
         if out_ < 0 and in_ < 0:
             break
-        for c in range(width):
-            if out_ >= 0:
-                counts[rows[out_, c]] -= 1
-            if in_ >= 0:
-                counts[rows[in_, c]] += 1
-        if out_ >= 0:
-            sample[out_] = False
-        if in_ >= 0:
-            sample[in_] = True
+        _move(rows, counts, sample, out_, in_)
     return sample
 
 
@@ -199,15 +206,7 @@ def _repair(rows, lo, hi, start, max_moves):
         if best == 0:
             break
         total += best
-        for c in range(width):
-            if out_ >= 0:
-                counts[rows[out_, c]] -= 1
-            if in_ >= 0:
-                counts[rows[in_, c]] += 1
-        if out_ >= 0:
-            sample[out_] = False
-        if in_ >= 0:
-            sample[in_] = True
+        _move(rows, counts, sample, out_, in_)
     return sample, total
 
 
