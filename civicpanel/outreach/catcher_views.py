@@ -9,9 +9,9 @@ from email.utils import parsedate_to_datetime
 from django.conf import settings
 from django.http import FileResponse, Http404
 from django.shortcuts import render
-from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from civicpanel.common.formatting import date_time
 from civicpanel.outreach.catcher import caught_list, caught_path, caught_read
 
 
@@ -37,7 +37,7 @@ def _header_value(name: str, value: str) -> str:
             return value
         if moment.tzinfo is None:  # "-0000": the sender did not say; mail servers mean UTC by it
             moment = moment.replace(tzinfo=UTC)
-        return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+        return date_time(moment)
     return value
 
 

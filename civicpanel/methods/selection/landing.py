@@ -76,6 +76,17 @@ def _fits(rows, lo, hi, counts, out_, in_):
 
 
 @njit(cache=True, nogil=True)
+def _counts(rows, sample, n_rows):
+    """Each row's count of the members in the sample."""
+    counts = np.zeros(n_rows, dtype=np.int64)
+    for i in range(rows.shape[0]):
+        if sample[i]:
+            for c in range(rows.shape[1]):
+                counts[rows[i, c]] += 1
+    return counts
+
+
+@njit(cache=True, nogil=True)
 def _move(rows, counts, sample, out_, in_):
     """Take member out_ out of the sample and member in_ into it (either may be -1: none),
     keeping the row counts."""
@@ -96,13 +107,8 @@ def _climb(rows, lo, hi, y, start, max_moves):
     on the value y . sample. rows[k] lists member k's row per question and, last, the sample
     size row; lo/hi bound every row's count. Moves: add one, drop one, swap one in for one out.
     Returns the sample reached."""
-    k, width = rows.shape
     sample = start.copy()
-    counts = np.zeros(len(lo), dtype=np.int64)
-    for i in range(k):
-        if sample[i]:
-            for c in range(width):
-                counts[rows[i, c]] += 1
+    counts = _counts(rows, sample, len(lo))
     # Members by value, best first: a swap's gain y[j] - y[i] only falls along both orders,
     # so each scan stops as soon as it cannot beat the best move found.
     order = np.argsort(-y)
@@ -172,11 +178,7 @@ def _repair(rows, lo, hi, start, max_moves):
     who leaves it (in the sample, the row above its bound) or enters it (out, below)."""
     k, width = rows.shape
     sample = start.copy()
-    counts = np.zeros(len(lo), dtype=np.int64)
-    for i in range(k):
-        if sample[i]:
-            for c in range(width):
-                counts[rows[i, c]] += 1
+    counts = _counts(rows, sample, len(lo))
     total = 0
     for r in range(len(lo)):
         total += _excess(lo[r], hi[r], counts[r])
