@@ -298,6 +298,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # No session lasts longer than 12 hours; a staff session also ends after 30 minutes without a
 # request (accounts.middleware.StaffSessionTimeoutMiddleware).
 SESSION_COOKIE_AGE = 12 * 3600
+# The survey links opened in this browser (surveys/views_answer.py): signed, as long-lived as a session.
+SURVEY_LINKS_COOKIE_NAME = "surveylinks"
 STAFF_SESSION_IDLE_SECONDS = 30 * 60
 STAFF_SESSION_MAX_SECONDS = 12 * 3600
 CSRF_COOKIE_HTTPONLY = True
@@ -325,6 +327,7 @@ if PRODUCTION:
     # site; no subdomain (another council's) can set or overwrite it.
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+    SURVEY_LINKS_COOKIE_NAME = "__Host-surveylinks"
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True

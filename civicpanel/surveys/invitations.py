@@ -32,11 +32,12 @@ def invitation_by_token(*, council, token: str) -> Invitation | None:
     """The invitation a link belongs to, in this council only (None for an unknown link)."""
     if not token or len(token) > 100:
         return None
-    return (
-        Invitation.objects.select_related("survey", "member", "survey__council")
+    invitation = (
+        Invitation.objects.select_related("survey", "member")
         .filter(token_hash=token_hash(token), survey__council=council)
         .first()
     )
+    return _in_council(invitation, council)
 
 
 def invitation_in_session(*, council, survey_id: int, invitation_id) -> Invitation | None:
@@ -44,11 +45,21 @@ def invitation_in_session(*, council, survey_id: int, invitation_id) -> Invitati
     in this council and for this survey only."""
     if not isinstance(invitation_id, int):
         return None
-    return (
-        Invitation.objects.select_related("survey", "member", "survey__council")
+    # With its response (None before the first page is sent): a page opened needs both.
+    invitation = (
+        Invitation.objects.select_related("survey", "member", "response")
         .filter(pk=invitation_id, survey_id=survey_id, survey__council=council, token_hash__isnull=False)
         .first()
     )
+    return _in_council(invitation, council)
+
+
+def _in_council(invitation: Invitation | None, council) -> Invitation | None:
+    """The invitation with its survey's council set to the request's (the query checked they are
+    the same), so nothing reads the council again."""
+    if invitation is not None:
+        invitation.survey.council = council
+    return invitation
 
 
 def survey_context(survey, link: str) -> dict:

@@ -63,6 +63,9 @@ class Structure:
 
     pages: list[Page]
     questions: list[Question] = field(default_factory=list)
+    # (page id, language) -> the page's questions as HTML before anything is answered on it
+    # (views_answer.page_context): it lives and dies with the structure it was drawn from.
+    unanswered_markup: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def by_uid(self) -> dict[str, Question]:

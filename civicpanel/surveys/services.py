@@ -644,16 +644,18 @@ def response_submit_page(*, invitation: Invitation, page_id: int, data, language
         # The invitation's lock keeps a parallel submit of the same invitation waiting here, so
         # the response read now is the one to write to; the unique constraint backs it up.
         response = Response.objects.select_for_update().filter(invitation=invitation).first()
+        created = False
         if response is None:
             try:
                 with transaction.atomic():
                     response = Response.objects.create(invitation=invitation, survey=survey, language=language[:5])
+                    created = True
             except IntegrityError:  # a parallel first submit won the race on a database without row locks
                 response = Response.objects.select_for_update().get(invitation=invitation)
         if response.completed_at:
             return PageResult(response=response, done=True)
         structure = survey_structure_for_answering(survey)
-        stored = list(Answer.objects.filter(response=response).values_list(
+        stored = [] if created else list(Answer.objects.filter(response=response).values_list(
             "id", "question_id", "question__uid", "value", "other_text"))
         answers = {uid: value for _id, _question, uid, value, _other in stored}
         flow = visible_flow(structure, answers)
@@ -699,7 +701,10 @@ def response_submit_page(*, invitation: Invitation, page_id: int, data, language
             return result
         # Last page: drop answers to questions that the final answers hide, then finish.
         visible = {q.pk for _p, qs in flow for q in qs}
-        Answer.objects.filter(response=response).exclude(question__in=visible).delete()
+        answered = {question for _id, question, _uid, _value, _other in stored} | {a.question_id for a in added}
+        hidden = answered - visible
+        if hidden:
+            Answer.objects.filter(response=response, question__in=hidden).delete()
         now = timezone.now()
         response.completed_at = now
         response.current_page = 0
@@ -709,8 +714,14 @@ def response_submit_page(*, invitation: Invitation, page_id: int, data, language
         return result
 
 
-def response_state(*, invitation: Invitation) -> tuple[Response | None, dict, dict]:
-    response = Response.objects.filter(invitation=invitation).first()
+def response_state(*, invitation: Invitation, joined: bool = False) -> tuple[Response | None, dict, dict]:
+    """The invitation's response with its answers and "other" texts by question uid. `joined`: the
+    invitation was read with its response (invitations.invitation_in_session) just now, so it is
+    not read again."""
+    if joined:
+        response = getattr(invitation, "response", None)  # None: no page sent yet
+    else:
+        response = Response.objects.filter(invitation=invitation).first()
     if response is None:
         return None, {}, {}
     values, others = _answers_of(response)

@@ -1,14 +1,22 @@
 """The resident's side: /s/<token>/. No login: the personal link is the key.
 
-The link is exchanged for the session on first use and the browser is sent on to
+The link is exchanged for a signed cookie on first use and the browser is sent on to
 /s/answer/<survey id>/, so the token is not left in the address bar, the history, a bookmark or
-a Referer. Opening the link again (later, on another device) simply starts a new such session."""
+a Referer. Opening the link again (later, on another device) simply sets the cookie again.
+
+The cookie, not the session: a resident's pages then neither read nor write a session row, and
+in a survey's busiest hour those are most of the requests the site serves (docs/operations.md,
+"Load"). It names the invitation only (no token, no answer), it is signed, so it cannot be
+altered or made up, and it lasts as a session does."""
 
 from __future__ import annotations
+
+import json
 
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -23,8 +31,30 @@ from civicpanel.surveys.models import Survey
 from civicpanel.surveys.questions import question_view
 from civicpanel.surveys.selectors import survey_structure_for_answering
 
-# survey id (str) -> invitation id, for the links opened in this browser
-SESSION_INVITATIONS = "surveys.invitations"
+# The signed cookie: survey id (str) -> invitation id, for the links opened in this browser.
+LINKS_SALT = "civicpanel.surveys.links"
+# The most recent links kept: a browser shared by a household opens a few, never hundreds.
+LINKS_KEPT = 20
+
+
+def opened_links(request) -> dict[str, int]:
+    """The links opened in this browser (an altered, expired or unreadable cookie counts as none)."""
+    value = request.get_signed_cookie(settings.SURVEY_LINKS_COOKIE_NAME, default=None, salt=LINKS_SALT,
+                                      max_age=settings.SESSION_COOKIE_AGE)
+    try:
+        links = json.loads(value) if value else {}
+    except ValueError:
+        return {}
+    return links if isinstance(links, dict) else {}
+
+
+def remember_link(request, response, invitation) -> None:
+    links = {key: pk for key, pk in opened_links(request).items() if key != str(invitation.survey_id)}
+    links[str(invitation.survey_id)] = invitation.pk
+    kept = dict(list(links.items())[-LINKS_KEPT:])
+    response.set_signed_cookie(settings.SURVEY_LINKS_COOKIE_NAME, json.dumps(kept, separators=(",", ":")),
+                               salt=LINKS_SALT, max_age=settings.SESSION_COOKIE_AGE, path="/",
+                               secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax")
 
 
 def _language_for(request, member_language: str | None) -> str:
@@ -68,11 +98,20 @@ def page_context(*, survey: Survey, flow, page, values: dict, others: dict, erro
     order = [p.pk for p, _qs in flow]
     index = order.index(page.pk)
     questions = dict(flow).get(page, [])
-    numbers = {q.uid: structure.number_of(q) for q in questions if q.answerable}
-    views = [question_view(q, number=numbers.get(q.uid), value=values.get(q.uid), other_text=others.get(q.uid, ""),
-                           error=errors.get(q.uid, "")) for q in questions]
+    views = []
+    # A page with nothing answered on it yet (the page every respondent opens first) looks the
+    # same to everyone in one language: its questions are drawn once per structure and kept with it.
+    unanswered = not errors and all(values.get(q.uid) is None and not others.get(q.uid) for q in questions)
+    key = (page.pk, translation.get_language())
+    markup = structure.unanswered_markup.get(key) if unanswered else None
+    if markup is None:
+        views = [question_view(q, number=structure.number_of(q) if q.answerable else None, value=values.get(q.uid),
+                               other_text=others.get(q.uid, ""), error=errors.get(q.uid, "")) for q in questions]
+        markup = render_to_string("surveys/_answer_questions.html", {"views": views})
+        if unanswered:
+            structure.unanswered_markup[key] = markup
     return {
-        "survey": survey, "page": page, "views": views, "errors": errors,
+        "survey": survey, "page": page, "views": views, "questions_markup": markup, "errors": errors,
         "page_index": index + 1, "page_total": len(order), "is_last": index == len(order) - 1,
         "previous_page": order[index - 1] if index > 0 else None,
         # The step indicator: earlier pages link back (the view allows going back, not ahead).
@@ -98,13 +137,13 @@ def answer_view(request, token: str):
         token_miss(request)
         with translation.override(_language_for(request, None)):
             return _message(request, kind="unknown", status=404)
-    linked = dict(request.session.get(SESSION_INVITATIONS, {}))
-    linked[str(invitation.survey_id)] = invitation.pk
-    request.session[SESSION_INVITATIONS] = linked
     if request.method == "POST":
-        return _answer(request, invitation)
-    query = request.META.get("QUERY_STRING", "")
-    return redirect(_session_path(invitation) + (f"?{query}" if query else ""))
+        response = _answer(request, invitation)
+    else:
+        query = request.META.get("QUERY_STRING", "")
+        response = redirect(_session_path(invitation) + (f"?{query}" if query else ""))
+    remember_link(request, response, invitation)
+    return response
 
 
 @never_cache
@@ -113,7 +152,7 @@ def answer_session_view(request, survey_id: int):
     """The survey of a link opened earlier in this browser."""
     if request.council is None:
         raise Http404
-    invitation_id = request.session.get(SESSION_INVITATIONS, {}).get(str(survey_id))
+    invitation_id = opened_links(request).get(str(survey_id))
     invitation = invitation_in_session(council=request.council, survey_id=survey_id, invitation_id=invitation_id)
     if invitation is None:
         with translation.override(_language_for(request, None)):
@@ -145,7 +184,8 @@ def _answer(request, invitation):
             # re-sends the page.
             return redirect(_session_path(invitation))
         errors = result.errors
-    response, values, others = services.response_state(invitation=invitation)
+    # A page opened: the response came with the invitation; after a page sent, it is read again.
+    response, values, others = services.response_state(invitation=invitation, joined=request.method == "GET")
     if response is not None and response.completed_at:
         if request.method == "POST":  # a resent last page: nothing to save, show the thanks
             return redirect(_session_path(invitation))

@@ -187,3 +187,50 @@ def test_token_is_stored_only_as_a_hash(setup):
     invitation.refresh_from_db()
     assert token not in (invitation.token_hash, invitation.token_salt)
     assert len(token) >= 40
+
+
+def test_answering_leaves_no_session_behind_only_a_signed_cookie(setup):
+    """The link is exchanged for a signed cookie, not a session: a survey's busiest hour writes no
+    session rows, and the cookie names the invitation only."""
+    from django.conf import settings
+    from django.contrib.sessions.models import Session
+
+    survey, invitation, url, client, pages = setup
+    client.post(url, page1(survey, pages))
+    client.post(url, {"page": pages[1].pk, f"q_{survey.q['days'].uid}": "3"})
+    assert "Thank you!" in client.get(url).content.decode()
+    assert not Session.objects.exists() and settings.SESSION_COOKIE_NAME not in client.cookies
+    cookie = client.cookies[settings.SURVEY_LINKS_COOKIE_NAME]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax" and cookie["path"] == "/"
+    assert cookie["max-age"] == settings.SESSION_COOKIE_AGE
+    from civicpanel.surveys.invitations import invitation_token
+
+    assert invitation_token(invitation) not in cookie.value and str(invitation.pk) in cookie.value
+
+
+@pytest.mark.parametrize("spoil", ["altered", "another invitation", "expired", "garbage", "not a mapping"])
+def test_a_spoilt_link_cookie_asks_for_the_link_again(setup, council, monkeypatch, spoil):
+    from django.conf import settings
+    from django.core import signing
+
+    from civicpanel.surveys.views_answer import LINKS_SALT
+
+    survey, _invitation, url, client, _pages = setup
+    name = settings.SURVEY_LINKS_COOKIE_NAME
+    if spoil == "altered":
+        client.cookies[name] = client.cookies[name].value.replace(":", ";", 1)
+    elif spoil == "another invitation":
+        # A well-formed value naming another member's invitation, signed with anything but our key.
+        other, _token = invite(survey, MemberFactory(council=council))
+        forged = signing.TimestampSigner(key="guessed", salt=name + LINKS_SALT).sign(f'{{"{survey.pk}":{other.pk}}}')
+        client.cookies[name] = forged
+    elif spoil == "expired":
+        later = signing.time.time() + settings.SESSION_COOKIE_AGE + 1
+        monkeypatch.setattr(signing.time, "time", lambda: later)
+    elif spoil == "not a mapping":
+        client.cookies[name] = signing.get_cookie_signer(salt=name + LINKS_SALT).sign(f"[{survey.pk}]")
+    else:
+        client.cookies[name] = "\x00%zz\xe9\"" + "A" * 3000
+    response = client.get(url)
+    assert response.status_code == 404 and "Open your personal link again" in response.content.decode()
+    assert client.post(url, {"page": "1"}).status_code == 404

@@ -104,3 +104,31 @@ def test_a_question_added_while_answering_is_checked_on_the_page_sent(answering,
     response = client.post(url, data)
     # The new required question is part of the page now: the page comes back asking for it.
     assert response.status_code == 200 and f"q_{added.uid}_error" in response.content.decode()
+
+
+def test_an_unanswered_page_is_drawn_once_yet_answers_and_languages_show(answering, council, monkeypatch):
+    """The questions of a page nobody has answered yet look the same to everyone in a language, so
+    they are drawn once per structure; a page with answers, or in another language, is drawn anew."""
+    from civicpanel.surveys import views_answer
+
+    survey, client, url = answering
+    drawn = []
+    draw = views_answer.question_view
+    monkeypatch.setattr(views_answer, "question_view", lambda *a, **k: drawn.append(a[0]) or draw(*a, **k))
+
+    def questions(html: str) -> str:  # the form after its per-request CSRF token
+        return html.split('name="page"')[1].split("</form>")[0]
+
+    first = questions(client.get(url).content.decode())
+    assert len(drawn) == 3 and "Do you own a car?" in first
+    assert questions(client.get(url).content.decode()) == first and len(drawn) == 3  # kept: not drawn again
+    other = Client(HTTP_HOST=f"{council.slug}.localhost")
+    _invitation, token = invite(survey, MemberFactory(council=council, language="da"))
+    danish = other.get(f"/s/{token}/", follow=True).content.decode()
+    assert len(drawn) == 6 and 'lang="da"' in danish
+    first_page = Page.objects.filter(survey=survey).order_by("order").first()
+    client.post(url, {"page": first_page.pk, f"q_{survey.q['transport'].uid}": "2",
+                      f"q_{survey.q['safety'].uid}": "4", f"q_{survey.q['car'].uid}": "yes"})
+    back = client.get(f"{url}?page={first_page.pk}").content.decode()
+    assert 'value="2" checked' in back and 'value="yes" checked' in back
+    assert "checked" not in client.get(url).content.decode().split("<form")[0]
