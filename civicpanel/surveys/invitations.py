@@ -45,12 +45,13 @@ def invitation_in_session(*, council, survey_id: int, invitation_id) -> Invitati
     in this council and for this survey only."""
     if not isinstance(invitation_id, int):
         return None
-    # With its response (None before the first page is sent): a page opened needs both.
-    invitation = (
-        Invitation.objects.select_related("survey", "member", "response")
-        .filter(pk=invitation_id, survey_id=survey_id, survey__council=council, token_hash__isnull=False)
-        .first()
-    )
+    # With its response (None before the first page is sent): a page opened needs both. By its
+    # key, so get() (first() would sort by it too).
+    try:
+        invitation = Invitation.objects.select_related("survey", "member", "response").get(
+            pk=invitation_id, survey_id=survey_id, survey__council=council, token_hash__isnull=False)
+    except Invitation.DoesNotExist:
+        return None
     return _in_council(invitation, council)
 
 
