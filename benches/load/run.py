@@ -141,6 +141,25 @@ def _wait_http(port: int, timeout: float = 120) -> None:
     raise RuntimeError(f"gunicorn did not listen on {port} within {timeout} s")
 
 
+def _warm(port: int, workdir: Path, web_workers: int) -> None:
+    """Open a few links and their first pages before the CPU is counted, so each web process has
+    loaded its templates, translations and the survey (what a process does once, not per
+    request). Opening a link writes nothing: locust may open the same ones later."""
+    import http.client
+
+    links = (workdir / "links.txt").read_text().split()[:10 * web_workers]
+    for link in links:
+        # A connection each: gunicorn hands connections, not requests, to its processes.
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        connection.request("GET", link)
+        opened = connection.getresponse()
+        cookie = opened.getheader("Set-Cookie", "").split(";")[0]
+        opened.read()
+        connection.request("GET", opened.getheader("Location", "/"), headers={"Cookie": cookie})
+        connection.getresponse().read()
+        connection.close()
+
+
 def _cpu_seconds(groups: dict[str, list[subprocess.Popen]]) -> dict[str, dict]:
     """CPU seconds (user + system) used so far by each process of each group (with its
     children), and by every PostgreSQL server process on the machine, by process id; under
@@ -179,7 +198,7 @@ def _cpu_used(before: dict, after: dict) -> float:
 
 def run_load(*, database_url: str, users: int, duration: int, web_workers: int, mail_workers: int,
              workdir: Path, survey: int, mailing: int, spawn_rate: float | None = None, during=None,
-             mail_per_second: float = 10) -> dict:
+             mail_per_second: float = 10, web_threads: int = 4) -> dict:
     """Start the sink, gunicorn and the mail workers, run locust headless for `duration` seconds
     (it stops by itself), stop everything and return the counts and locust's figures. `during`
     (a function) runs in a thread beside locust, e.g. a migration (benches/migrations)."""
@@ -205,7 +224,7 @@ def run_load(*, database_url: str, users: int, duration: int, web_workers: int, 
                             env, workdir / "sink.log"))
         procs.append(_spawn([str(bin_dir / "gunicorn"), "civicpanel.config.wsgi:application",
                              "--bind", f"127.0.0.1:{web_port}", "--workers", str(web_workers),
-                             "--worker-class", "gthread", "--threads", "4", "--timeout", "120",
+                             "--worker-class", "gthread", "--threads", str(web_threads), "--timeout", "120",
                              "--logger-class", "civicpanel.common.gunicorn.RedactingGunicornLogger"],
                             env, workdir / "gunicorn.log"))
         for i in range(mail_workers):
@@ -213,13 +232,14 @@ def run_load(*, database_url: str, users: int, duration: int, web_workers: int, 
                                  "--no-reload", "--interval", "0.5", "--verbosity", "1"],
                                 {**env, "PYTHONUNBUFFERED": "1"}, workdir / f"worker-{i + 1}.log"))
         _wait_http(web_port)
+        _warm(web_port, workdir, web_workers)
         groups = {"web": [procs[1]], "mail": procs[2:]}
         cpu_before = _cpu_seconds(groups)
         rate = spawn_rate or max(1.0, users / 30)
         locust_env = {**env, "LOAD_LINKS": str(workdir / "links.txt"), "LOAD_SURVEY": str(workdir / "survey.json"),
                       "LOAD_RESULT": str(workdir / "locust-counts.json"), "LOAD_THINK": THINK}
         print(f"  locust: {users:,} users (spawned at {rate:.0f}/s), {duration} s, web {web_workers} gunicorn "
-              f"processes x 4 threads, {mail_workers} mail workers at {mail_per_second or 'no limit of'} e-mails a second "
+              f"processes x {web_threads} threads, {mail_workers} mail workers at {mail_per_second or 'no limit of'} e-mails a second "
               f"(load {load()})", flush=True)
         started = time.perf_counter()
         beside = threading.Thread(target=during) if during else None
@@ -294,6 +314,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--duration", type=int, default=600, help="seconds")
     parser.add_argument("--web-workers", type=int, default=3)
+    parser.add_argument("--web-threads", type=int, default=4, help="threads per web process")
     parser.add_argument("--mail-workers", type=int, default=2)
     parser.add_argument("--members", type=int, default=0, help="panel size (default: enough links for the run)")
     parser.add_argument("--mail-per-second", type=float, default=10,
@@ -316,7 +337,7 @@ def main() -> int:
     url = os.environ["DATABASE_URL"]
     connection.close()
     outcome = run_load(database_url=url, users=args.users, duration=args.duration, web_workers=args.web_workers,
-                       mail_workers=args.mail_workers, workdir=workdir,
+                       web_threads=args.web_threads, mail_workers=args.mail_workers, workdir=workdir,
                        mail_per_second=args.mail_per_second, **ids)
     ok, lines = verdict(outcome, timing=not args.no_timing)
     print(f"\nload benchmark: {args.users:,} respondents, {args.duration} s (locust ran {outcome['wall']:.0f} s), "
