@@ -40,9 +40,9 @@ def invitation_by_token(*, council, token: str) -> Invitation | None:
     return _in_council(invitation, council)
 
 
-def invitation_in_session(*, council, survey_id: int, invitation_id) -> Invitation | None:
-    """The invitation whose link was opened earlier in this browser (its id kept in the session),
-    in this council and for this survey only."""
+def invitation_opened(*, council, survey_id: int, invitation_id) -> Invitation | None:
+    """The invitation whose link was opened earlier in this browser (its id kept in the signed
+    cookie of views_answer), in this council and for this survey only."""
     if not isinstance(invitation_id, int):
         return None
     # With its response (None before the first page is sent): a page opened needs both. By its

@@ -716,7 +716,7 @@ def response_submit_page(*, invitation: Invitation, page_id: int, data, language
 
 def response_state(*, invitation: Invitation, joined: bool = False) -> tuple[Response | None, dict, dict]:
     """The invitation's response with its answers and "other" texts by question uid. `joined`: the
-    invitation was read with its response (invitations.invitation_in_session) just now, so it is
+    invitation was read with its response (invitations.invitation_opened) just now, so it is
     not read again."""
     if joined:
         response = getattr(invitation, "response", None)  # None: no page sent yet

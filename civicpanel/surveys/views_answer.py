@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods
 from civicpanel.common.models import translated
 from civicpanel.common.tokenurls import token_miss, token_url
 from civicpanel.surveys import services
-from civicpanel.surveys.invitations import invitation_by_token, invitation_in_session
+from civicpanel.surveys.invitations import invitation_by_token, invitation_opened
 from civicpanel.surveys.models import Survey
 from civicpanel.surveys.questions import question_view
 from civicpanel.surveys.selectors import survey_structure_for_answering
@@ -49,6 +49,7 @@ def opened_links(request) -> dict[str, int]:
 
 
 def remember_link(request, response, invitation) -> None:
+    """Add the invitation to the response's cookie of links opened (one per survey, the latest kept)."""
     links = {key: pk for key, pk in opened_links(request).items() if key != str(invitation.survey_id)}
     links[str(invitation.survey_id)] = invitation.pk
     kept = dict(list(links.items())[-LINKS_KEPT:])
@@ -153,7 +154,7 @@ def answer_session_view(request, survey_id: int):
     if request.council is None:
         raise Http404
     invitation_id = opened_links(request).get(str(survey_id))
-    invitation = invitation_in_session(council=request.council, survey_id=survey_id, invitation_id=invitation_id)
+    invitation = invitation_opened(council=request.council, survey_id=survey_id, invitation_id=invitation_id)
     if invitation is None:
         with translation.override(_language_for(request, None)):
             return _message(request, kind="reopen", status=404)
