@@ -314,6 +314,10 @@ def cube_sample(
     return selected > 0.5
 
 
+# The most members left open for the landing where 2p + 8 is fewer (see landing_open).
+LANDING_OPEN_MOST = 124
+
+
 def landing_open(p: int) -> int:
     """How many members the flight phase leaves open for the column generation's landing
     (p: balancing variables). At the flight's end (p open) a lottery of within-one samples
@@ -326,11 +330,7 @@ def landing_open(p: int) -> int:
     time: with p = 30 (five questions of 5 to 10 categories, the send page's) and p = 37 (eight
     questions) 68 to 180 open all landed within one in 8 of 8 draws on 100,000, while 160 open
     took 2.3 and 244 open 2.8 times as long as 124."""
-    return min(max(2 * p + 8, 12 * p - 200), max(LANDING_OPEN_MOST, 2 * p + 8))
-
-
-# The most members left open for the landing where 2p + 8 is fewer (see landing_open).
-LANDING_OPEN_MOST = 124
+    return max(2 * p + 8, min(12 * p - 200, LANDING_OPEN_MOST))
 
 
 def _flight_tail(pi: np.ndarray, cols: np.ndarray, p: int, steps: int, rng: Generator) -> np.ndarray:

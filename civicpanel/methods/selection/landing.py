@@ -16,9 +16,10 @@ does, and it is found here by column generation:
 - pricing: a sample whose dual value beats the convexity row's dual lowers the slack. A
   compiled local search climbs from the samples the LP uses and from new repaired random
   roundings of p (one member swapped for another, one added or dropped, every category kept
-  within one), on the duals and, when that finds nothing new, on the duals plus noise; only then does an integer programme look for a
-  within-one sample that lowers the slack, and its dual bound proves (Lagrangian bound) when
-  no lottery of within-one samples has these probabilities.
+  within one), on the duals and, when that finds nothing new, on the duals plus noise; only
+  then does an integer programme look for a within-one sample that lowers the slack, and its
+  dual bound proves (Lagrangian bound) when no lottery of within-one samples has these
+  probabilities.
 - the weights are recomputed from the final simplex basis, so the lottery reproduces p to
   rounding error (checked to 1e-9), not to the LP's feasibility tolerance.
 
