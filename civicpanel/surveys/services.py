@@ -600,6 +600,10 @@ class PageResult:
     values: dict[str, object] = field(default_factory=dict)
     others: dict[str, str] = field(default_factory=dict)
     done: bool = False
+    # The response's answers and "other" texts by question uid as stored once this call ends
+    # (the page's new ones included when it was saved), so the next page is drawn without
+    # reading them again; None when they were not read (a finished response).
+    stored: tuple[dict[str, object], dict[str, str]] | None = None
 
 
 def _answers_of(response: Response) -> tuple[dict[str, object], dict[str, str]]:
@@ -658,13 +662,15 @@ def response_submit_page(*, invitation: Invitation, page_id: int, data, language
         stored = [] if created else list(Answer.objects.filter(response=response).values_list(
             "id", "question_id", "question__uid", "value", "other_text"))
         answers = {uid: value for _id, _question, uid, value, _other in stored}
+        others = {uid: other for _id, _question, uid, _value, other in stored if other}
         flow = visible_flow(structure, answers)
         current = next(((p, qs) for p, qs in flow if p.pk == page_id), None)
         if current is None:  # a stale page (hidden now, or from another survey): show the current one
-            return PageResult(response=response)
+            return PageResult(response=response, stored=(answers, others))
         page, page_questions = current
         result = read_page(structure=structure, page_questions=page_questions, data=data)
         result.response = response
+        result.stored = (answers, others)
         if result.errors:
             return result
         # Answering is what "last active" on the member page is about.
@@ -676,12 +682,15 @@ def response_submit_page(*, invitation: Invitation, page_id: int, data, language
                 continue
             value = result.values.get(question.uid)
             answer = existing.get(question.pk)
+            others.pop(question.uid, None)
             if value in (None, "", [], {}):
                 if answer:
                     emptied.append(answer[0])
                 answers.pop(question.uid, None)
                 continue
             other = result.others.get(question.uid, "")
+            if other:
+                others[question.uid] = other
             if answer is None:
                 added.append(Answer(response=response, question=question, value=value, other_text=other))
             elif answer[1] != value or answer[2] != other:

@@ -101,9 +101,10 @@ def page_context(*, survey: Survey, flow, page, values: dict, others: dict, erro
     questions = dict(flow).get(page, [])
     views = []
     # A page with nothing answered on it yet (the page every respondent opens first) looks the
-    # same to everyone in one language: its questions are drawn once per structure and kept with it.
+    # same to everyone in one language who sees the same questions on it (a follow-up question
+    # shows or not by earlier answers): drawn once per structure and kept with it.
     unanswered = not errors and all(values.get(q.uid) is None and not others.get(q.uid) for q in questions)
-    key = (page.pk, translation.get_language())
+    key = (page.pk, translation.get_language(), tuple(q.pk for q in questions))
     markup = structure.unanswered_markup.get(key) if unanswered else None
     if markup is None:
         views = [question_view(q, number=structure.number_of(q) if q.answerable else None, value=values.get(q.uid),
@@ -168,9 +169,10 @@ def _answer(request, invitation):
     request.LANGUAGE_CODE = language
     errors: dict = {}
     page_id = None
+    state = None
     if request.method == "POST" and survey.is_accepting_answers():
         # Straight to the saving, which reads the response and its answers itself under the
-        # invitation's lock; they are read here again only to show a page with errors.
+        # invitation's lock and hands them back as they are after the save.
         try:
             page_id = int(request.POST.get("page", "0"))
         except ValueError:
@@ -180,16 +182,19 @@ def _answer(request, invitation):
                                                    language=language)
         except services.SurveyNotOpen:
             return _message(request, kind="closed", survey=survey)
-        if result.done or not result.errors:
-            # Done (or a resent last page): the thanks. Else post/redirect/get, so a reload never
-            # re-sends the page.
-            return redirect(_session_path(invitation))
+        if result.done:  # the last page (or a resent one): the thanks
+            return _message(request, kind="thanks", survey=survey)
         errors = result.errors
-    # A page opened: the response came with the invitation; after a page sent, it is read again.
-    response, values, others = services.response_state(invitation=invitation, joined=request.method == "GET")
+        if result.stored is not None:
+            state = (result.response, *result.stored)
+    # The page after a page sent is drawn in the same response, not after a redirect: one
+    # request for each page instead of two (docs/operations.md, "Load"). A reload does not send
+    # the page again (reload-as-get.js); if it does (no script), the page is saved once more,
+    # which changes nothing.
+    # A page opened: the response came with the invitation.
+    response, values, others = state or services.response_state(invitation=invitation,
+                                                                 joined=request.method == "GET")
     if response is not None and response.completed_at:
-        if request.method == "POST":  # a resent last page: nothing to save, show the thanks
-            return redirect(_session_path(invitation))
         return _message(request, kind="thanks", survey=survey)
     if not survey.is_accepting_answers():
         if survey.status == Survey.Status.OPEN and survey.opens_at and timezone.now() < survey.opens_at:

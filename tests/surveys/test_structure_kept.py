@@ -132,3 +132,22 @@ def test_an_unanswered_page_is_drawn_once_yet_answers_and_languages_show(answeri
     back = client.get(f"{url}?page={first_page.pk}").content.decode()
     assert 'value="2" checked' in back and 'value="yes" checked' in back
     assert "checked" not in client.get(url).content.decode().split("<form")[0]
+
+
+def test_a_page_kept_drawn_shows_each_respondent_only_the_follow_ups_their_answers_open(answering, council):
+    """Page 2 holds a follow-up shown only to those who feel unsafe: the page kept drawn for one
+    respondent must not show it to the next, whose answers hide it, nor the other way round."""
+    survey, client, url = answering
+    first_page = Page.objects.filter(survey=survey).order_by("order").first()
+
+    def answer_page_one(browser, target: str, safety: str) -> str:
+        return browser.post(target, {"page": first_page.pk, f"q_{survey.q['transport'].uid}": "2",
+                                     f"q_{survey.q['safety'].uid}": safety, f"q_{survey.q['car'].uid}": "yes"}
+                            ).content.decode()
+
+    assert "Why do you feel unsafe?" in answer_page_one(client, url, "1")
+    for safety, shown in (("5", False), ("1", True), ("4", False)):
+        other = Client(HTTP_HOST=f"{council.slug}.localhost")
+        _invitation, token = invite(survey, MemberFactory(council=council, language="en"))
+        page_two = answer_page_one(other, other.get(f"/s/{token}/")["Location"], safety)
+        assert "Page 2 of 2" in page_two and ("Why do you feel unsafe?" in page_two) is shown
