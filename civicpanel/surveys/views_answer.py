@@ -130,7 +130,7 @@ def _session_path(invitation) -> str:
 @token_url
 @require_http_methods(["GET", "POST"])
 def answer_view(request, token: str):
-    """The link from the e-mail: remember the invitation in the session and go on without the
+    """The link from the e-mail: remember the invitation in the cookie and go on without the
     token. A POST (a page sent from before this exchange existed) is answered at once."""
     if request.council is None:
         raise Http404
@@ -185,13 +185,11 @@ def _answer(request, invitation):
         if result.done:  # the last page (or a resent one): the thanks
             return _message(request, kind="thanks", survey=survey)
         errors = result.errors
-        if result.stored is not None:
-            state = (result.response, *result.stored)
-    # The page after a page sent is drawn in the same response, not after a redirect: one
+        state = (result.response, *result.stored)
+    # After a page sent, the next page is drawn in this same response, not after a redirect: one
     # request for each page instead of two (docs/operations.md, "Load"). A reload does not send
     # the page again (reload-as-get.js); if it does (no script), the page is saved once more,
-    # which changes nothing.
-    # A page opened: the response came with the invitation.
+    # which changes nothing. A page opened: the response came with the invitation.
     response, values, others = state or services.response_state(invitation=invitation,
                                                                  joined=request.method == "GET")
     if response is not None and response.completed_at:

@@ -239,3 +239,22 @@ def test_a_spoilt_link_cookie_asks_for_the_link_again(setup, council, monkeypatc
     response = client.get(url)
     assert response.status_code == 404 and "Open your personal link again" in response.content.decode()
     assert client.post(url, {"page": "1"}).status_code == 404
+
+
+def test_the_next_page_is_drawn_from_the_answers_just_saved(setup):
+    """A page sent is saved and the next page drawn in one request, without reading the answers
+    back (the first page's response is new: no answer is read at all)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    survey, _invitation, url, client, pages = setup
+    with CaptureQueriesContext(connection) as queries:
+        html = client.post(url, page1(survey, pages, safety="1")).content.decode()
+    assert "Page 2 of 2" in html and "Why do you feel unsafe?" in html
+    assert not [q["sql"] for q in queries if 'FROM "surveys_answer"' in q["sql"]]
+    # Back on page 1 and sent again: the answers are read once, under the lock, and shown after.
+    client.get(f"{url}?page={pages[0].pk}")
+    with CaptureQueriesContext(connection) as queries:
+        html = client.post(url, page1(survey, pages, safety="5")).content.decode()
+    assert "Page 2 of 2" in html and "Why do you feel unsafe?" not in html
+    assert len([q for q in queries if 'FROM "surveys_answer"' in q["sql"]]) == 1
