@@ -6,13 +6,17 @@ respondents answer a survey, and the requests that failed meanwhile.
 
 The load benchmark's set-up (benches/load: a council, a three-page survey, its invitation wave,
 gunicorn with several processes, two mail workers, locust on 127.0.0.1) runs on a database of
-its own (`wt_bench_migrate`, or BENCH_DB). Before the load starts, the release's migrations that
-only build indexes or constraints (members.0008: the member list's indexes, on the tables every
-answer and sign-up writes) are rolled back, so the code serving the load is this release's and
-works on either schema; `--at` seconds into the run they are applied again, as an upgrade
-would, with PostgreSQL's `lock_timeout` at 5 s (PGOPTIONS): the migration gives up rather than
-queue behind a long transaction while requests queue behind it. It exits 0 only when the
-migration succeeded and no request failed. A benchmark, not part of the test suite.
+its own (`wt_bench_migrate`, or BENCH_DB). Before the load starts, the indexes of the
+migrations that only build indexes on the busy tables (members.0008: the member list's indexes,
+on the tables every answer and sign-up writes) are taken away with the statements of the
+migration's reverse (`sqlmigrate --backwards`), so the code serving the load works on either
+schema; `--at` seconds into the run the migration's own statements (`sqlmigrate`) are run again
+in one transaction, as `migrate` runs them in an upgrade, with PostgreSQL's `lock_timeout` at
+5 s (PGOPTIONS): the migration gives up rather than queue behind a long transaction while
+requests queue behind it. (Its statements, not `migrate` itself: the migrations that came after
+it add columns the code needs, so it cannot be unapplied on its own.) It exits 0 only when the
+statements succeeded, no request failed and `migrate --check` finds nothing left to apply.
+A benchmark, not part of the test suite.
 """
 
 from __future__ import annotations
@@ -31,19 +35,33 @@ sys.path.insert(0, str(HERE.parent / "load"))
 
 from common import ROOT, django_setup, load, recreate_database  # noqa: E402
 
-# (app, the migration to go back to): the release's index-only migrations on the busy tables.
-ROLL_BACK = [("members", "0007")]
+# (app, migration): the index-only migrations on the busy tables.
+INDEX_MIGRATIONS = [("members", "0008")]
 LOCK_TIMEOUT = "5s"
 
 
-def migrate_forward(database_url: str, delay: float, report: dict) -> None:
+def migration_sql(app: str, name: str, *, backwards: bool = False) -> str:
+    """The statements `migrate` runs for one migration (in its transaction), or for its reverse."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("sqlmigrate", app, name, backwards=backwards, stdout=out)
+    return out.getvalue()
+
+
+def run_sql(database_url: str, sql: str, *, lock_timeout: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PGOPTIONS": f"-c lock_timeout={lock_timeout}"} if lock_timeout else None
+    return subprocess.run(["psql", database_url, "-q", "-v", "ON_ERROR_STOP=1"], input=sql, env=env,
+                          capture_output=True, text=True)
+
+
+def migrate_forward(database_url: str, statements: str, delay: float, report: dict) -> None:
     time.sleep(delay)
-    env = {**os.environ, "DATABASE_URL": database_url, "PGOPTIONS": f"-c lock_timeout={LOCK_TIMEOUT}",
-           "DJANGO_SETTINGS_MODULE": "civicpanel.config.settings", "PYTHONPATH": str(ROOT)}
     report["load_at_start"] = load()
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "civicpanel.cli", "migrate", "--verbosity", "1"], env=env,
-                            cwd=ROOT, capture_output=True, text=True)
+    result = run_sql(database_url, statements, lock_timeout=LOCK_TIMEOUT)
     report.update(seconds=time.perf_counter() - started, exit=result.returncode,
                   output=(result.stdout + result.stderr)[-2000:], at=delay)
 
@@ -70,22 +88,33 @@ def main() -> int:
     members = args.members or int(args.users * (args.duration / (3 * 5) + 1))
     workdir = Path(tempfile.mkdtemp(prefix="civicpanel-migrate-"))
     ids = load_run.prepare(members=members, workdir=workdir)
-    for app, target in ROLL_BACK:
-        call_command("migrate", app, target, verbosity=0)
-        print(f"  rolled back {app} to {target}", flush=True)
     url = os.environ["DATABASE_URL"]
+    forward = ""
+    for app, name in INDEX_MIGRATIONS:
+        taken_away = run_sql(url, migration_sql(app, name, backwards=True))
+        if taken_away.returncode:
+            print(taken_away.stderr)
+            return 1
+        forward += migration_sql(app, name)
+        print(f"  took away the indexes of {app}.{name}", flush=True)
     connection.close()
     report: dict = {}
     outcome = load_run.run_load(database_url=url, users=args.users, duration=args.duration,
                                 web_workers=args.web_workers, mail_workers=args.mail_workers, workdir=workdir,
-                                during=lambda: migrate_forward(url, args.at, report), **ids)
+                                during=lambda: migrate_forward(url, forward, args.at, report), **ids)
     total = outcome["stats"].get("Aggregated", {})
     requests, failed = int(total.get("Request Count", 0)), int(total.get("Failure Count", 0))
-    migrated = report.get("exit") == 0
+    try:
+        call_command("migrate", check_unapplied=True, verbosity=0)
+        nothing_left = True
+    except SystemExit:
+        nothing_left = False
+    migrated = report.get("exit") == 0 and nothing_left
     print(f"\nmigrate under load: {args.users:,} respondents for {args.duration} s, {members:,} members; "
           f"migrate started at {report.get('at')} s (load {report.get('load_at_start')}), "
           f"took {report.get('seconds', float('nan')):.1f} s, exit {report.get('exit')} "
-          f"(lock_timeout {LOCK_TIMEOUT}); load at the end {outcome['load_at_end']}")
+          f"(lock_timeout {LOCK_TIMEOUT}); migrations left to apply afterwards: {'none' if nothing_left else 'some'}; "
+          f"load at the end {outcome['load_at_end']}")
     print(f"  requests: {requests:,}, failed: {failed} (goal 0)")
     if outcome["failures"]:
         print("  failures:", outcome["failures"][:5])
