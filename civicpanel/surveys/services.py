@@ -723,14 +723,11 @@ def response_submit_page(*, invitation: Invitation, page_id: int, data, language
         return result
 
 
-def response_state(*, invitation: Invitation, joined: bool = False) -> tuple[Response | None, dict, dict]:
-    """The invitation's response with its answers and "other" texts by question uid. `joined`: the
-    invitation was read with its response (invitations.invitation_opened) just now, so it is
-    not read again."""
-    if joined:
-        response = getattr(invitation, "response", None)  # None: no page sent yet
-    else:
-        response = Response.objects.filter(invitation=invitation).first()
+def response_state(*, invitation: Invitation) -> tuple[Response | None, dict, dict]:
+    """The invitation's response with its answers and "other" texts by question uid. The answer
+    pages read the invitation with its response (invitations.invitation_opened), so it is not
+    read again; an invitation read without it reads it here."""
+    response = getattr(invitation, "response", None)  # None: no page sent yet
     if response is None:
         return None, {}, {}
     values, others = _answers_of(response)

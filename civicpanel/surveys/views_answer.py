@@ -190,8 +190,7 @@ def _answer(request, invitation):
     # request for each page instead of two (docs/operations.md, "Load"). A reload does not send
     # the page again (reload-as-get.js); if it does (no script), the page is saved once more,
     # which changes nothing. A page opened: the response came with the invitation.
-    response, values, others = state or services.response_state(invitation=invitation,
-                                                                 joined=request.method == "GET")
+    response, values, others = state or services.response_state(invitation=invitation)
     if response is not None and response.completed_at:
         return _message(request, kind="thanks", survey=survey)
     if not survey.is_accepting_answers():
