@@ -148,6 +148,10 @@ class Wave(models.Model):
     # The one-time key of the confirmation page that sent this wave: a second click (or a
     # resent form) with the same key finds this wave instead of sending again.
     confirmation = models.CharField(max_length=64, blank=True, default="")
+    # False while the worker writes a large wave's invitations and e-mails (surveys/waves.py): the
+    # send page answers at once instead of waiting for them. No other wave of the survey is sent
+    # meanwhile.
+    prepared = models.BooleanField(default=True, db_default=True)
 
     class Meta:
         ordering = ["send_at", "id"]
@@ -163,6 +167,20 @@ class Wave(models.Model):
     def cancellable(self) -> bool:
         """A scheduled sending that has not started can be called off."""
         return self.cancelled_at is None and self.kind == self.Kind.INVITATION and self.send_at > timezone.now()
+
+
+class WavePlan(models.Model):
+    """Whom a wave still being prepared invites, as the send page chose them: kept until the
+    worker has written their invitations and e-mails, then deleted."""
+
+    wave = models.OneToOneField(Wave, on_delete=models.CASCADE, related_name="plan")
+    member_ids = models.JSONField(default=list)
+    # Each member's inclusion probability, in the same order, for a sample; empty otherwise.
+    inclusion = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Plan of wave {self.wave_id} ({len(self.member_ids)} members)"
 
 
 class Invitation(models.Model):

@@ -18,15 +18,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from civicpanel.audit.services import audit_record
-from civicpanel.common.bulk_insert import bulk_insert
-from civicpanel.common.security import new_salt, token_hash
 from civicpanel.members.categories import profiles_changed
 from civicpanel.members.segments import clean_filters, segment_save  # noqa: F401 - segments are the members'
 from civicpanel.members.services import member_touch
 from civicpanel.outreach.services import mailing_cancel, mailing_create
-from civicpanel.surveys import conditions, purpose
+from civicpanel.surveys import conditions, purpose, waves
 from civicpanel.surveys.audience import audience_plan
-from civicpanel.surveys.invitations import invitation_token
 from civicpanel.surveys.models import (
     Answer,
     Invitation,
@@ -43,8 +40,8 @@ from civicpanel.surveys.questions import parse_answer, settings_problems
 from civicpanel.surveys.sampling import SampleRequest, sample_draw
 from civicpanel.surveys.selectors import Structure, survey_structure, survey_structure_for_answering
 from civicpanel.surveys.survey_templates import TEMPLATES
+from civicpanel.surveys.waves import INVITATION_MESSAGE  # noqa: F401 - the views ask services for it
 
-INVITATION_MESSAGE = "survey_invitation"
 REMINDER_MESSAGE = "survey_reminder"
 
 
@@ -736,23 +733,6 @@ def response_state(*, invitation: Invitation) -> tuple[Response | None, dict, di
 
 # --- Audience and sending ---------------------------------------------------------------------
 
-def _issue_invitations(*, survey: Survey, wave: Wave, member_ids: list[int], invited_at: datetime,
-                       inclusion: dict[int, float] | None = None) -> dict[int, int]:
-    """One invitation per member (the unique constraint keeps a member from a second one even
-    if two sends race), with the token's hash stored; returns member_id -> invitation_id.
-    `inclusion` gives each member's inclusion probability when the wave is a sample."""
-    inclusion = inclusion or {}
-    rows = [Invitation(survey=survey, member_id=m, wave=wave, token_salt=new_salt(), invited_at=invited_at,
-                       inclusion_probability=inclusion.get(m))
-            for m in member_ids]
-
-    def with_hash(invitation: Invitation) -> None:
-        invitation.token_hash = token_hash(invitation_token(invitation))
-
-    bulk_insert(rows, with_hash, ["token_hash"])
-    return {i.member_id: i.pk for i in rows}
-
-
 def _confirmed_wave(survey: Survey, confirmation: str) -> Wave | None:
     """The wave already sent from this confirmation page, if any (a double click, a resent form)."""
     if not confirmation:
@@ -799,6 +779,10 @@ def wave_send(*, council, actor, survey: Survey, filters: dict | None = None, se
             return done
         if survey.status != Survey.Status.OPEN:
             raise ValidationError(_("Open the survey before sending invitations."))
+        if waves.preparing(survey):
+            # Its members are not invited yet: a second audience now could choose them again.
+            raise ValidationError(_("The last sending's invitations are still being prepared. Send again when it "
+                                    "shows on the response rate page, in a minute or two."))
         if purpose.purpose_missing(survey):
             raise ValidationError(_("Write why the survey is asked, for which committee or case, and how the "
                                     "answers will be used before sending it."))
@@ -829,21 +813,19 @@ def wave_send(*, council, actor, survey: Survey, filters: dict | None = None, se
                                         "Nothing was sent: check the sample below and confirm again."))
             member_ids, design, inclusion = draw.selected, draw.record(), draw.inclusion
             left_out["profile_incomplete"] = draw.profile_incomplete
+        in_worker = by_mail and waves.prepared_by_worker(len(member_ids))
         wave = Wave.objects.create(
             survey=survey, kind=Wave.Kind.INVITATION, segment=segment, filters=filters,
             recipient_count=len(member_ids), left_out=left_out, send_at=send_at or now, created_by=actor,
-            sample=design, confirmation=confirmation, channel=channel,
+            sample=design, confirmation=confirmation, channel=channel, prepared=not in_worker,
         )
-        reference_ids = _issue_invitations(survey=survey, wave=wave, member_ids=member_ids,
-                                           invited_at=send_at or now, inclusion=inclusion)
-        if by_mail:
-            mailing = mailing_create(
-                council=council, actor=actor, message_type=INVITATION_MESSAGE, member_ids=member_ids,
-                reference=f"survey:{survey.pk}", reference_ids=reference_ids, send_at=send_at,
-            )
-            wave.mailing = mailing
-            wave.save(update_fields=["mailing"])
+        if in_worker:
+            waves.wave_plan(wave=wave, member_ids=member_ids, inclusion=inclusion)
+        elif by_mail:
+            waves.wave_write(council=council, actor=actor, survey=survey, wave=wave, member_ids=member_ids,
+                             inclusion=inclusion, send_at=send_at)
         else:
+            waves.issue_invitations(survey=survey, wave=wave, member_ids=member_ids, invited_at=now)
             paper_codes_issue(list(Invitation.objects.filter(wave=wave).only("pk", "token_salt")))
         detail = {"wave": wave.pk, "channel": channel, "filters": filters, "invited": len(member_ids),
                   "left_out": left_out, "send_at": (send_at or now).isoformat()}

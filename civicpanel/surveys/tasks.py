@@ -17,3 +17,10 @@ def survey_results_refresh(survey_id: int, language: str, by: str, weights_on: b
     from civicpanel.surveys.results_cache import survey_results_refresh as refresh
 
     refresh(survey_id=survey_id, language=language, by=by, weights_on=weights_on)
+
+
+@task()
+def wave_prepare(wave_id: int) -> None:
+    from civicpanel.surveys.waves import wave_prepare as prepare
+
+    prepare(wave_id=wave_id)

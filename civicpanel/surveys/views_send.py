@@ -19,7 +19,7 @@ from civicpanel.accounts.decorators import staff_view
 from civicpanel.accounts.permissions import Capability, can
 from civicpanel.common.formatting import number
 from civicpanel.members.member_sets import member_set
-from civicpanel.surveys import exports, results, selectors, services
+from civicpanel.surveys import exports, results, selectors, services, waves
 from civicpanel.surveys.audience import audience_plan, composition, profile_questions
 from civicpanel.surveys.forms import AudienceForm
 from civicpanel.surveys.invitations import invitation_preview
@@ -141,6 +141,7 @@ def send_view(request, survey_id: int):
         preview = None
     return render(request, "surveys/staff/send.html", {"survey": survey, "form": form, "plan": plan, "draw": draw,
                                                         "restored": restored, "preview": preview,
+                                                        "preparing": waves.preparing(survey),
                                                         "channel": form.chosen_channel() if form.is_valid() else "email"})
 
 
@@ -172,8 +173,14 @@ def _send(request, survey, form, confirmation: str):
             "%(n)s members are invited on paper or by phone: print their questionnaires below.",
             wave.recipient_count) % {"n": number(wave.recipient_count)})
         return redirect("staff:survey_paper", survey.pk)
-    text = ngettext("%(n)s invitation queued.", "%(n)s invitations queued.", wave.recipient_count) % {
-        "n": number(wave.recipient_count)}
+    if wave.prepared:
+        text = ngettext("%(n)s invitation queued.", "%(n)s invitations queued.", wave.recipient_count) % {
+            "n": number(wave.recipient_count)}
+    else:
+        text = ngettext("The invitation to %(n)s member is being prepared; it is queued as soon as it is ready.",
+                        "The invitations to %(n)s members are being prepared; they are queued as soon as they are "
+                        "ready, usually within a minute or two.", wave.recipient_count) % {
+            "n": number(wave.recipient_count)}
     left = sum(wave.left_out.values())
     if left:
         text += " " + ngettext("%(n)s member left out (see the list before sending).",
@@ -234,6 +241,7 @@ def progress_view(request, survey_id: int):
     return render(request, "surveys/staff/progress.html", {
         "survey": survey, "rates": results.response_rates(council=request.council, survey=survey),
         "modes": results.modes_answered(council=request.council, survey=survey),
+        "preparing": waves.preparing(survey),
         "can_send": can(request.membership, Capability.SURVEYS),
         "can_mailings": can(request.membership, Capability.MAILINGS),
     })

@@ -26,7 +26,7 @@ AGES = {"1 day": datetime.timedelta(days=1), "5 months": datetime.timedelta(days
         "7 months": datetime.timedelta(days=213)}
 # Every management command of the project and the housekeeping ones it schedules, with arguments.
 COMMANDS = {
-    "members_lifecycle": [], "recruitment_purge": [], "surveys_close_due": [], "surveys_send_reminders": [],
+    "members_lifecycle": [], "recruitment_purge": [], "surveys_close_due": [], "surveys_send_reminders": [], "surveys_waves_resume": [],
     "events_send_due": [], "pb_advance_phases": [], "mailings_resume": [], "erasures_reapply": ["--since",
     "2000-01-01T00:00:00+00:00"], "rotate_data_keys": [], "generate_data_key": [], "council_export": None,
     "council_remove": None, "bounces_process": None,

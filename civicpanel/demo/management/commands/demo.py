@@ -82,6 +82,7 @@ class Command(BaseCommand):
         start_catcher_thread("127.0.0.1", 1025, str(catcher_dir))
         # Waves that a stopped demo left half-sent go back on the queue before the worker starts.
         call_command("mailings_resume", verbosity=0)
+        call_command("surveys_waves_resume", verbosity=0)
         worker = subprocess.Popen([sys.executable, "-m", "civicpanel.cli", "db_worker", "--queue-name", "mail,default"],
                                   env=os.environ.copy())
         try:
