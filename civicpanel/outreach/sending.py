@@ -26,6 +26,7 @@ import datetime
 import logging
 import re
 import smtplib
+import time
 import uuid
 from collections import defaultdict
 from contextlib import contextmanager
@@ -58,6 +59,10 @@ logger = logging.getLogger("civicpanel.outreach")
 BATCH_SIZE = 50
 UNPACED_BATCH_SIZE = 500
 MAX_ATTEMPTS = 5
+# A run gives its worker back after about this long and queues its own continuation behind what
+# was queued meanwhile: a wave of 100,000 e-mails (hours at a council's pace) then never keeps
+# another council's wave, or a survey wave waiting to be prepared, for more than about a minute.
+RUN_SECONDS = 60
 RETRY_BASE_SECONDS = 60
 RETRY_MAX_SECONDS = 3600
 UNSUBSCRIBE_PURPOSE = "unsubscribe"
@@ -134,8 +139,14 @@ def send_mailing_now(mailing_id: int, *, batch_size: int | None = None, pacer: P
     pacer = pacer or Pacer(council_id=mailing.council_id)
     size = batch_size or (BATCH_SIZE if pacer.rate > 0 else UNPACED_BATCH_SIZE)
     with _fast_commits():
-        _send_batches(mailing, message_type, texts, token, size, report, pacer)
-    schedule_open(mailing)
+        more = _send_batches(mailing, message_type, texts, token, size, report, pacer,
+                             stop_at=time.monotonic() + RUN_SECONDS)
+    if more:
+        from civicpanel.outreach.tasks import enqueue_send
+
+        enqueue_send(mailing.pk)  # this run's continuation (a wave keeps its number of runs)
+    else:
+        schedule_open(mailing)
     logger.info("mailing %s: %s", mailing.pk, report.as_dict())
     return report
 
@@ -159,7 +170,9 @@ def _fast_commits():
 
 
 def _send_batches(mailing: Mailing, message_type: MessageType, texts: dict, token: str, size: int,
-                  report: SendReport, pacer: Pacer) -> None:
+                  report: SendReport, pacer: Pacer, stop_at: float) -> bool:
+    """Send batch after batch until none is left (False) or the run's time is up after a batch
+    (True: continue in a new run)."""
     try:
         while True:
             if Mailing.objects.filter(pk=mailing.pk, cancelled_at__isnull=False).exists():
@@ -188,11 +201,14 @@ def _send_batches(mailing: Mailing, message_type: MessageType, texts: dict, toke
             finally:
                 sent.record()
                 _close_quietly(mailer)
+            if time.monotonic() >= stop_at:
+                return True
     except ServerUnavailable as error:
         retry_at = timezone.now() + datetime.timedelta(seconds=RETRY_BASE_SECONDS)
         Delivery.objects.filter(mailing_id=mailing.pk, claim_token=token, state__in=OPEN).update(
             claim_token="", claimed_until=None, next_attempt_at=retry_at)
         logger.warning("mailing %s: mail server unavailable (%s); retrying at %s", mailing.pk, error, retry_at)
+    return False
 
 
 def _renew(rest: list[Delivery], token: str) -> None:

@@ -19,7 +19,8 @@ def survey_results_refresh(survey_id: int, language: str, by: str, weights_on: b
     refresh(survey_id=survey_id, language=language, by=by, weights_on=weights_on)
 
 
-@task()
+# Ahead of queued send runs: the staff member who sent the wave is waiting to see it ready.
+@task(priority=10)
 def wave_prepare(wave_id: int) -> None:
     from civicpanel.surveys.waves import wave_prepare as prepare
 

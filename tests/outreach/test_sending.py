@@ -307,3 +307,28 @@ def test_an_address_no_server_can_take_fails_alone_and_the_wave_goes_on(council,
     assert smtp_server.recipients() == [good.email]
     assert states(mailing) == {"sent": 1, "failed": 1}
     assert "jørgensen" not in Delivery.objects.get(mailing=mailing, member=odd).last_error
+
+
+def test_a_long_wave_gives_its_worker_back_after_its_time_and_continues_behind_the_queue(
+        council, mailoutbox, monkeypatch, django_capture_on_commit_callbacks):
+    """A run stops after a batch once its time is up and queues its continuation behind what was
+    queued meanwhile (another council's wave, a survey wave to prepare); nothing is lost or sent
+    twice across the runs."""
+    from django_tasks_db.models import DBTaskResult
+
+    people = members(council, 12)
+    mailing = create(council, people)  # its first run is started by hand below
+    monkeypatch.setattr(sending, "RUN_SECONDS", 0)  # every run's time is up after its first batch
+    tasks = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]}}
+    with override_settings(TASKS=tasks):
+        with django_capture_on_commit_callbacks(execute=True):
+            waiting = create(council, members(council, 1))  # queued while the long wave is sent
+        assert sending.send_mailing_now(mailing.pk, batch_size=5).sent == 5
+        queue = [row.args_kwargs["args"] for row in DBTaskResult.objects.ready().order_by(
+            *DBTaskResult._meta.ordering)]
+        assert queue == [[waiting.pk], [mailing.pk]]
+    # The continuation, whose own continuations the test settings run at once: the rest, once each.
+    sending.send_mailing_now(mailing.pk, batch_size=5)
+    assert states(mailing) == {"sent": 12}
+    to = [m.to[0] for m in mailoutbox]
+    assert sorted(to) == sorted(p.email for p in people)
