@@ -117,6 +117,64 @@ def send_preview(slug: str, runs: int, size: int, goal: float, label: str) -> No
     record(label, times, goal)
 
 
+def send_whole_panel(slug: str) -> None:
+    """A survey sent to the whole panel from the send page: the confirmation page, the send (what
+    the staff member waits for) and the worker's writing of the wave's invitations and e-mails."""
+    import re
+
+    from civicpanel.accounts.models import User
+    from civicpanel.outreach.services import mailing_cancel
+    from civicpanel.surveys import services, waves
+    from civicpanel.surveys.models import Invitation, Survey, Wave
+    from civicpanel.tenancy.models import Council
+
+    council = Council.objects.get(slug=slug)
+    admin = User.objects.get(email=f"bench-admin@{slug}.example")
+    client = staff_client(slug)
+
+    def send() -> tuple[Wave, float, float]:
+        survey = services.survey_from_template(council=council, actor=admin, key="traffic_green")
+        text = {"da": "Trafikplan", "en": "Traffic plan"}
+        Survey.objects.filter(pk=survey.pk).update(purpose=text, committee=text, answers_use=text, status="open")
+        url = f"/staff/surveys/{survey.pk}/send/"
+        started = time.perf_counter()
+        page = client.post(url, {"action": "confirm"})
+        confirmed = time.perf_counter()
+        key = re.search(rb'name="confirmation" value="([0-9a-f]{32})"', page.content).group(1).decode()
+        response = client.post(url, {"action": "send", "confirmation": key})
+        assert response.status_code == 302, response.status_code
+        return Wave.objects.get(survey=survey), confirmed - started, time.perf_counter() - confirmed
+
+    def forget(wave: Wave) -> None:
+        """Measured, not sent (the e-mails are the mail benchmark's business), and taken away, so
+        that the contact limit leaves the next sending and the next run the same audience."""
+        mailing_cancel(council=council, actor=admin, mailing=wave.mailing)
+        Invitation.objects.filter(survey_id=wave.survey_id).delete()  # the waves protect them
+        Survey.objects.filter(pk=wave.survey_id).delete()
+
+    wave, confirming, sending = send()
+    assert not wave.prepared, "a whole panel is written by the worker"
+    n = wave.recipient_count
+    record(f"send page: confirmation page, whole panel ({n:,})", [confirming], 2.0)
+    record(f"send page: send to the whole panel ({n:,})", [sending], 2.0)
+    started = time.perf_counter()
+    wave = waves.wave_prepare(wave_id=wave.pk)
+    writing = time.perf_counter() - started
+    # The page says the e-mails are queued "usually within a minute or two".
+    record(f"worker: the wave's {n:,} invitations and e-mails written", [writing], 60.0)
+    forget(wave)
+    # Beside it, the same sending written in the request, as every wave was before.
+    threshold, waves.PREPARED_BY_WORKER_FROM = waves.PREPARED_BY_WORKER_FROM, n + 1
+    try:
+        in_request, _confirming, in_request_sending = send()
+    finally:
+        waves.PREPARED_BY_WORKER_FROM = threshold
+    assert in_request.prepared and in_request.recipient_count == n
+    forget(in_request)
+    print(f"  the same sending written in the request: {in_request_sending:.2f} s, "
+          f"{in_request_sending / sending:.0f} times the send page's wait now", flush=True)
+
+
 def big_survey():
     from civicpanel.surveys.models import Survey
 
@@ -309,7 +367,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--mail-deadline", type=float, default=900,
                         help="seconds after which the mail wave's workers are stopped")
-    parser.add_argument("--only", default="", help="comma-separated: members,dashboard,send,results,xlsx,mail (none: only build)")
+    parser.add_argument("--only", default="", help="comma-separated: members,dashboard,send,wave,results,xlsx,mail (none: only build)")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, load at start {load()}; shared with other jobs, so figures vary "
           "with the load printed beside each", flush=True)
@@ -343,6 +401,8 @@ def main() -> None:
                      f"send page preview, sample of 1,000 from {args.small:,}, five questions")
         send_preview("kbh", max(3, args.runs // 4), 10_000, 2.0,
                      f"send page preview, sample of 10,000 from {args.members:,}, five questions")
+    if wanted("wave"):
+        send_whole_panel("small")
     if wanted("results"):
         results("kbh", args.runs)
     if wanted("xlsx"):

@@ -758,6 +758,10 @@ def wave_send(*, council, actor, survey: Survey, filters: dict | None = None, se
     no e-mail goes out; each invitation gets a personal paper code, and the wave's questionnaires
     are printed from paper_pdf.py (and answers typed in through paper_entry.py).
 
+    An e-mail wave of `waves.PREPARED_BY_WORKER_FROM` members or more comes back unprepared: its
+    invitations and e-mails are written by the worker (waves.py), and until then the survey
+    takes no other sending.
+
     `sample_fingerprint` (SampleDraw.fingerprint of the sample the confirmation page showed):
     the sample drawn here, with the same seed, must be the same members, else nothing is sent
     (the audience or their profiles changed since, and staff see the new sample first).

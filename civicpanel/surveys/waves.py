@@ -27,7 +27,7 @@ from civicpanel.surveys.models import Invitation, Survey, Wave, WavePlan
 
 INVITATION_MESSAGE = "survey_invitation"
 # From this many recipients an e-mail wave is written by the worker (a few seconds and more of
-# writing); below, in the request (under half a second), so that the page shows it done.
+# writing); below, in the request (at most about half a second), so that the page shows it done.
 PREPARED_BY_WORKER_FROM = 2000
 # A preparation not finished after this long was lost with its worker and is queued again.
 PREPARATION_LOST_AFTER = timedelta(minutes=10)
