@@ -186,7 +186,6 @@ def _send(request, survey, form, confirmation: str):
         text += " " + ngettext("%(n)s member left out (see the list before sending).",
                                "%(n)s members left out (see the list before sending).", left) % {"n": number(left)}
     messages.success(request, text)
-    request.session.pop(SESSION_KEY.format(survey_id=survey.pk), None)
     return redirect("staff:survey_progress", survey.pk)
 
 
