@@ -22,6 +22,7 @@ from civicpanel.common.bulk_insert import bulk_insert
 from civicpanel.common.security import new_salt, token_hash
 from civicpanel.members.models import Member
 from civicpanel.outreach.services import mailing_create
+from civicpanel.surveys.audience import recently_contacted_q
 from civicpanel.surveys.invitations import invitation_token
 from civicpanel.surveys.models import Invitation, Survey, Wave, WavePlan
 
@@ -80,8 +81,8 @@ def wave_plan(*, wave: Wave, member_ids: list[int], inclusion: dict[int, float] 
 def wave_prepare(*, wave_id: int) -> Wave | None:
     """The worker's part: write the planned wave's invitations and e-mails, once.
 
-    Members who left the panel since the send page are left out (the wave's count becomes those
-    invited). A wave cancelled before its turn writes nothing; so does one whose survey was closed
+    Members who left the panel since the send page, or reached the contact limit through another
+    survey's sending, are left out (the wave's count becomes those invited). A wave cancelled before its turn writes nothing; so does one whose survey was closed
     meanwhile (the wave is then shown cancelled). None: the survey was deleted."""
     with transaction.atomic():
         wave = (Wave.objects.select_for_update(of=("self",)).select_related("survey__council", "created_by")
@@ -101,7 +102,13 @@ def wave_prepare(*, wave_id: int) -> Wave | None:
             active = Member.objects.filter(council=council, status=Member.Status.ACTIVE)
             still = {pk for start in range(0, len(plan.member_ids), 10_000)  # SQLite's cap on parameters
                      for pk in active.filter(pk__in=plan.member_ids[start:start + 10_000]).values_list("pk", flat=True)}
-            member_ids = [pk for pk in plan.member_ids if pk in still]
+            # Another survey's sending since the send page may have brought a member to the
+            # contact limit (a small one is written at once): the limit holds whatever the order.
+            limited = set(Member.objects.filter(recently_contacted_q(council=council, now=now))
+                          .values_list("pk", flat=True))
+            member_ids = [pk for pk in plan.member_ids if pk in still and pk not in limited]
+            if over := sum(1 for pk in plan.member_ids if pk in still and pk in limited):
+                wave.left_out = {**wave.left_out, "contacted_recently": wave.left_out.get("contacted_recently", 0) + over}
             if member_ids:
                 send_at = wave.send_at if wave.send_at > now else None
                 wave_write(council=council, actor=wave.created_by, survey=survey, wave=wave, member_ids=member_ids,
@@ -109,7 +116,7 @@ def wave_prepare(*, wave_id: int) -> Wave | None:
             wave.recipient_count = len(member_ids)
         plan.delete()
         wave.prepared = True
-        wave.save(update_fields=["prepared", "recipient_count", "cancelled_at"])
+        wave.save(update_fields=["prepared", "recipient_count", "cancelled_at", "left_out"])
     return wave
 
 

@@ -114,6 +114,27 @@ def test_members_who_left_meanwhile_are_not_invited(council, panel, django_captu
     assert set(Invitation.objects.filter(wave=wave).values_list("member_id", flat=True)) == set(planned[2:])
 
 
+def test_the_contact_limit_holds_when_another_survey_is_sent_meanwhile(council, panel,
+                                                                      django_capture_on_commit_callbacks):
+    """The whole panel is planned; before the worker writes it, other surveys' sendings (written
+    at once) bring one member to the contact limit: the planned wave leaves that member out,
+    counted under the limit, instead of contacting them once more."""
+    from tests.surveys.factories import invite
+
+    survey = build_survey(council)
+    wave = send(council, survey, django_capture_on_commit_callbacks, filters={})
+    planned = WavePlan.objects.get(wave=wave).member_ids
+    member = Member.objects.get(pk=planned[0])
+    before = wave.left_out["contacted_recently"]
+    for _ in range(2):  # the limit in tests: 2 in 30 days
+        invite(build_survey(council), member)
+    run_worker()
+    wave.refresh_from_db()
+    assert not Invitation.objects.filter(wave=wave, member=member).exists()
+    assert wave.recipient_count == len(planned) - 1
+    assert wave.left_out["contacted_recently"] == before + 1
+
+
 @pytest.mark.parametrize("what", ["cancelled", "survey closed"])
 def test_a_wave_called_off_before_the_worker_writes_nothing(council, panel, what, staff_client,
                                                             django_capture_on_commit_callbacks):
