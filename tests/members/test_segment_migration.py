@@ -32,12 +32,10 @@ def test_segments_and_what_points_at_them_survive_the_move(council):
         assert (moved.name, moved.filters, moved.council_id) == ("Young in Valby", {"gender": ["woman"]}, council.pk)
         assert new.get_model("surveys", "Wave").objects.get(pk=wave.pk).segment.pk == segment.pk
         assert new.get_model("newsletters", "Newsletter").objects.get(pk=newsletter.pk).segment.name == "Young in Valby"
-        # Deleting the segment still only unlinks the sending (SET NULL), as before the move.
-        from civicpanel.members.models import Segment
-        from civicpanel.surveys.models import Wave
-
-        Segment.objects.filter(pk=segment.pk).delete()
-        assert Wave.objects.get(pk=wave.pk).segment_id is None
+        # Deleting the segment still only unlinks the sending (SET NULL), as before the move
+        # (the models as of the move: later migrations add columns the table has not yet).
+        new.get_model("members", "Segment").objects.filter(pk=segment.pk).delete()
+        assert new.get_model("surveys", "Wave").objects.get(pk=wave.pk).segment_id is None
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
