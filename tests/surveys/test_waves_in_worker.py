@@ -141,8 +141,11 @@ def test_a_wave_called_off_before_the_worker_writes_nothing(council, panel, what
     survey = build_survey(council)
     later = timezone.now() + timedelta(days=1)
     wave = send(council, survey, django_capture_on_commit_callbacks, filters={}, send_at=later)
-    if what == "cancelled":
-        services.wave_cancel(council=council, actor=None, wave=wave)
+    if what == "cancelled":  # from the response rate page, where it is offered while being prepared
+        client = staff_client("manager")
+        cancel = reverse("staff:survey_wave_cancel", args=[survey.pk, wave.pk])
+        assert cancel in client.get(reverse("staff:survey_progress", args=[survey.pk])).content.decode()
+        assert client.post(cancel).status_code == 302
     else:
         Survey.objects.filter(pk=survey.pk).update(status=Survey.Status.CLOSED)
     run_worker()
