@@ -40,7 +40,6 @@ from civicpanel.surveys.questions import parse_answer, settings_problems
 from civicpanel.surveys.sampling import SampleRequest, sample_draw
 from civicpanel.surveys.selectors import Structure, survey_structure, survey_structure_for_answering
 from civicpanel.surveys.survey_templates import TEMPLATES
-from civicpanel.surveys.waves import INVITATION_MESSAGE  # noqa: F401 - the views ask services for it
 
 REMINDER_MESSAGE = "survey_reminder"
 

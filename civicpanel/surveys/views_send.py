@@ -124,7 +124,7 @@ def send_view(request, survey_id: int):
                                profiles=plan.profile_arrays(council=request.council))
         recipients = (draw.selected if draw is not None else plan.member_ids) if not (draw and draw.errors) else []
         preview = _first_recipient_preview(council=request.council, survey=survey, member_ids=recipients,
-                                           message_key=services.INVITATION_MESSAGE) if channel == "email" else None
+                                           message_key=waves.INVITATION_MESSAGE) if channel == "email" else None
         if action in ("send", "confirm") and not recipients and not form.errors and not (draw and draw.errors):
             form.add_error(None, _("Nobody to invite: everyone in this audience is left out or already invited."))
         if action in ("send", "confirm") and recipients and not form.errors:

@@ -31,24 +31,23 @@ def panel(council, monkeypatch):
     return build_panel(council, size=150)
 
 
-def send(council, survey, capture, **kwargs) -> Wave:
-    """wave_send as the send page calls it; the worker's task runs when `capture` executes the
-    callbacks of the commit (the test settings run tasks at once)."""
+def send(council, survey, capture, **kwargs):
+    """wave_send as the send page calls it, and what the worker then does: running the task
+    queued at the commit (the test settings run tasks at once)."""
     with capture(execute=False) as callbacks:
         wave = services.wave_send(council=council, actor=None, survey=survey, **kwargs)
-    send.callbacks = callbacks
-    return wave
 
+    def run_worker():
+        for callback in callbacks:
+            callback()
 
-def run_worker():
-    for callback in send.callbacks:
-        callback()
+    return wave, run_worker
 
 
 def test_a_large_wave_is_answered_at_once_and_written_by_the_worker(council, panel,
                                                                     django_capture_on_commit_callbacks):
     survey = build_survey(council)
-    wave = send(council, survey, django_capture_on_commit_callbacks, filters={})
+    wave, run_worker = send(council, survey, django_capture_on_commit_callbacks, filters={})
     assert not wave.prepared and wave.mailing_id is None
     assert not Invitation.objects.filter(survey=survey).exists()
     planned = WavePlan.objects.get(wave=wave).member_ids
@@ -70,7 +69,7 @@ def test_a_sample_written_by_the_worker_keeps_each_members_inclusion_probability
     survey = build_survey(council)
     pool = audience_plan(council=council, survey=survey, filters={}, with_composition=False).member_ids
     expected = sample_draw(council=council, survey=survey, member_ids=pool, request=SampleRequest(size=40, seed=7))
-    wave = send(council, survey, django_capture_on_commit_callbacks, sample=SampleRequest(size=40, seed=7))
+    wave, run_worker = send(council, survey, django_capture_on_commit_callbacks, sample=SampleRequest(size=40, seed=7))
     run_worker()
     stored = dict(Invitation.objects.filter(wave=wave).values_list("member_id", "inclusion_probability"))
     assert set(stored) == set(expected.selected)
@@ -104,7 +103,7 @@ def test_no_second_sending_while_one_is_prepared_and_the_pages_say_so(council, p
 
 def test_members_who_left_meanwhile_are_not_invited(council, panel, django_capture_on_commit_callbacks):
     survey = build_survey(council)
-    wave = send(council, survey, django_capture_on_commit_callbacks, filters={})
+    wave, run_worker = send(council, survey, django_capture_on_commit_callbacks, filters={})
     planned = WavePlan.objects.get(wave=wave).member_ids
     Member.objects.filter(pk=planned[0]).update(status=Member.Status.LEFT)
     Member.objects.filter(pk=planned[1]).delete()  # erased
@@ -122,7 +121,7 @@ def test_the_contact_limit_holds_when_another_survey_is_sent_meanwhile(council, 
     from tests.surveys.factories import invite
 
     survey = build_survey(council)
-    wave = send(council, survey, django_capture_on_commit_callbacks, filters={})
+    wave, run_worker = send(council, survey, django_capture_on_commit_callbacks, filters={})
     planned = WavePlan.objects.get(wave=wave).member_ids
     member = Member.objects.get(pk=planned[0])
     before = wave.left_out["contacted_recently"]
@@ -140,7 +139,7 @@ def test_a_wave_called_off_before_the_worker_writes_nothing(council, panel, what
                                                             django_capture_on_commit_callbacks):
     survey = build_survey(council)
     later = timezone.now() + timedelta(days=1)
-    wave = send(council, survey, django_capture_on_commit_callbacks, filters={}, send_at=later)
+    wave, run_worker = send(council, survey, django_capture_on_commit_callbacks, filters={}, send_at=later)
     if what == "cancelled":  # from the response rate page, where it is offered while being prepared
         client = staff_client("manager")
         cancel = reverse("staff:survey_wave_cancel", args=[survey.pk, wave.pk])
@@ -158,7 +157,7 @@ def test_a_wave_called_off_before_the_worker_writes_nothing(council, panel, what
 
 def test_the_task_run_twice_writes_once(council, panel, django_capture_on_commit_callbacks):
     survey = build_survey(council)
-    wave = send(council, survey, django_capture_on_commit_callbacks, filters={})
+    wave, run_worker = send(council, survey, django_capture_on_commit_callbacks, filters={})
     run_worker()
     run_worker()
     waves.wave_prepare(wave_id=wave.pk)
@@ -169,7 +168,7 @@ def test_the_task_run_twice_writes_once(council, panel, django_capture_on_commit
 def test_a_worker_that_fails_half_way_leaves_nothing_and_is_resumed(council, panel, monkeypatch,
                                                                     django_capture_on_commit_callbacks):
     survey = build_survey(council)
-    wave = send(council, survey, django_capture_on_commit_callbacks, filters={})
+    wave, _run = send(council, survey, django_capture_on_commit_callbacks, filters={})
 
     def crash(**kwargs):
         raise RuntimeError("worker killed")
